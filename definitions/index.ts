@@ -1,0 +1,7 @@
+export * from './configuration'
+export * from './states'
+export * from './tags'
+export * from './entities'
+
+export const integrationName = 'hubspot-inbox-hitl'
+export const integrationVersion = '1.0.0'

@@ -1,0 +1,41 @@
+import { z } from '@botpress/sdk'
+
+export const setupStateSchema = z.object({
+  webhookUrl: z.string().title('Webhook URL').describe('Webhook URL the custom channel was registered with'),
+  channelId: z.string().title('Channel ID').describe('ID of the HubSpot custom channel owned by this integration'),
+  channelAccounts: z
+    .record(z.string())
+    .title('Channel accounts')
+    .describe('Channel account ID of each connected inbox, keyed by inbox ID'),
+  portalId: z.string().optional().title('Portal ID').describe('ID of the HubSpot portal (hub ID) the token belongs to'),
+})
+
+export const oauthStateSchema = z.object({
+  refreshToken: z
+    .string()
+    .optional()
+    .title('Refresh token')
+    .describe('Refresh token obtained through the Connect HubSpot page'),
+  accessToken: z.string().optional().title('Access token').describe('Latest access token'),
+  expiresAt: z.number().optional().title('Expires at').describe('Expiry of the access token, epoch milliseconds'),
+  tokenOf: z
+    .string()
+    .optional()
+    .title('Token owner')
+    .describe('Fingerprint of the refresh token the access token was obtained with'),
+  portalId: z.string().optional().title('Portal ID').describe('Hub ID reported with the token'),
+})
+
+export const states = {
+  setup: {
+    type: 'integration',
+    schema: setupStateSchema,
+  },
+  oauth: {
+    type: 'integration',
+    schema: oauthStateSchema,
+  },
+} as const
+
+export type SetupState = z.infer<typeof setupStateSchema>
+export type OAuthState = z.infer<typeof oauthStateSchema>

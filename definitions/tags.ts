@@ -1,0 +1,36 @@
+// Tags: the identifiers a message or an event needs ride on the conversation and user, so the hot
+// paths read them from the payload Botpress already sends instead of making extra calls.
+export const userTags = {
+  kind: { title: 'Kind', description: 'customer for an end user escalated to HubSpot, agent for a HubSpot agent' },
+  hubspotActorId: { title: 'HubSpot actor ID', description: 'Actor ID of the HubSpot agent (A-123) this user stands for' },
+  hubspotContactId: { title: 'HubSpot contact ID', description: 'ID of the HubSpot CRM contact of the customer, when one is known' },
+  deliveryType: {
+    title: 'Delivery identifier type',
+    description: 'How HubSpot identifies the customer: HS_EMAIL_ADDRESS, HS_PHONE_NUMBER or CHANNEL_SPECIFIC_OPAQUE_ID',
+  },
+  deliveryValue: { title: 'Delivery identifier', description: 'Email, E.164 phone number or visitor ID identifying the customer in HubSpot' },
+} as const
+
+export const conversationTags = {
+  hubspotThreadId: { title: 'HubSpot thread ID', description: 'ID of the HubSpot conversation thread of this session' },
+  channelId: { title: 'Channel ID', description: 'HubSpot custom channel the thread belongs to' },
+  channelAccountId: { title: 'Channel account ID', description: 'HubSpot channel account (inbox connection) the thread belongs to' },
+  inboxId: { title: 'Inbox ID', description: 'HubSpot inbox the session was routed to' },
+  customerUserId: { title: 'Customer user ID', description: 'Botpress user ID of the escalated customer' },
+  customerName: { title: 'Customer name', description: 'Display name of the customer, as shown to the agent' },
+  deliveryType: { title: 'Delivery identifier type', description: 'How HubSpot identifies the customer of this session' },
+  deliveryValue: { title: 'Delivery identifier', description: 'Identifier of the customer of this session in HubSpot' },
+  contactId: { title: 'HubSpot contact ID', description: 'HubSpot contact the thread is associated with, when known' },
+  assignedActorId: { title: 'Assigned agent', description: 'Actor ID of the HubSpot agent currently assigned' },
+  assignedAt: { title: 'Assigned at', description: 'Time (epoch ms) of the assignment event last applied, to ignore stale ones' },
+  closed: { title: 'Closed', description: 'true once the session ended, whoever ended it' },
+} as const
+
+export const messageTags = {
+  hubspotMessageId: { title: 'HubSpot message ID', description: 'ID of the HubSpot message this Botpress message mirrors' },
+} as const
+
+export type TagsOf<T> = { [K in keyof T]?: string }
+export type UserTags = TagsOf<typeof userTags>
+export type ConversationTags = TagsOf<typeof conversationTags>
+export type MessageTags = TagsOf<typeof messageTags>

@@ -1,0 +1,495 @@
+// HubSpot wire formats, written once: the client parses every response with these, and the
+// HubSpot stand-in in testbed/ validates every request and builds every response with them.
+// Only what the integration reads is required; everything else HubSpot may add is tolerated.
+import { z } from 'zod'
+
+const id = z.union([z.string(), z.number()]).transform(String)
+const isoDate = z.string()
+
+// OAuth
+
+export const tokenRequestSchema = z.discriminatedUnion('grant_type', [
+  z.object({
+    grant_type: z.literal('refresh_token'),
+    client_id: z.string().min(1),
+    client_secret: z.string().min(1),
+    refresh_token: z.string().min(1),
+    redirect_uri: z.string().optional(),
+  }),
+  z.object({
+    grant_type: z.literal('authorization_code'),
+    client_id: z.string().min(1),
+    client_secret: z.string().min(1),
+    redirect_uri: z.string().min(1),
+    code: z.string().min(1),
+  }),
+])
+export type TokenRequest = z.infer<typeof tokenRequestSchema>
+
+export const tokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  refresh_token: z.string().min(1),
+  expires_in: z.number().int().positive(),
+  token_type: z.string(),
+  hub_id: z.number().int().optional(),
+  scopes: z.array(z.string()).optional(),
+})
+export type TokenResponse = z.infer<typeof tokenResponseSchema>
+
+export const tokenErrorSchema = z.object({
+  status: z.string().optional(),
+  message: z.string().optional(),
+  error: z.string().optional(),
+  error_description: z.string().optional(),
+  correlationId: z.string().optional(),
+})
+
+export const accessTokenInfoSchema = z.object({
+  token: z.string(),
+  scopes: z.array(z.string()),
+  hub_id: z.number().int(),
+  app_id: z.number().int(),
+  expires_in: z.number().int(),
+  user_id: z.number().int().optional(),
+  user: z.string().optional(),
+  hub_domain: z.string().optional(),
+  token_type: z.string().optional(),
+})
+export type AccessTokenInfo = z.infer<typeof accessTokenInfoSchema>
+
+// Errors
+
+export const errorEnvelopeSchema = z.object({
+  status: z.string().optional(),
+  message: z.string().optional(),
+  correlationId: z.string().optional(),
+  category: z.string().optional(),
+  subCategory: z.string().optional(),
+  errorType: z.string().optional(),
+  policyName: z.string().optional(),
+  errors: z
+    .array(
+      z.object({
+        message: z.string().optional(),
+        code: z.string().optional(),
+        context: z.record(z.array(z.string())).optional(),
+      })
+    )
+    .optional(),
+  context: z.record(z.array(z.string())).optional(),
+})
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>
+
+// Paging
+
+const pagingSchema = z
+  .object({ next: z.object({ after: z.string(), link: z.string().optional() }).optional() })
+  .optional()
+
+// Custom channels
+
+export const deliveryIdentifierTypes = ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID', 'HS_SHORT_CODE'] as const
+export const deliveryIdentifierSchema = z.object({
+  type: z.enum(deliveryIdentifierTypes),
+  value: z.string().min(1),
+})
+export type DeliveryIdentifier = z.infer<typeof deliveryIdentifierSchema>
+
+export const richTextCapabilities = [
+  'BOLD',
+  'ITALIC',
+  'UNDERLINE',
+  'STRIKETHROUGH',
+  'TEXT_ALIGNMENT',
+  'BLOCKQUOTE',
+  'HYPERLINK',
+  'IMAGE',
+  'UNORDERED_LIST',
+  'ORDERED_LIST',
+] as const
+
+export const channelCapabilitiesSchema = z.object({
+  deliveryIdentifierTypes: z.array(z.enum(deliveryIdentifierTypes)).min(1),
+  threadingModel: z.enum(['INTEGRATION_THREAD_ID', 'DELIVERY_IDENTIFIER']),
+  allowInlineImages: z.boolean().optional(),
+  allowOutgoingMessages: z.boolean().optional(),
+  allowConversationStart: z.boolean().optional(),
+  allowMultipleRecipients: z.boolean().optional(),
+  outgoingAttachmentTypes: z.array(z.enum(['FILE'])).optional(),
+  allowedFileAttachmentMimeTypes: z.array(z.string()).optional(),
+  maxFileAttachmentCount: z.number().int().optional(),
+  maxFileAttachmentSizeBytes: z.number().int().optional(),
+  maxTotalFileAttachmentSizeBytes: z.number().int().optional(),
+  richText: z.array(z.enum(richTextCapabilities)).optional(),
+})
+export type ChannelCapabilities = z.infer<typeof channelCapabilitiesSchema>
+
+export const channelCreateSchema = z.object({
+  name: z.string().min(1),
+  capabilities: channelCapabilitiesSchema,
+  webhookUrl: z.string().url().optional(),
+  channelAccountConnectionRedirectUrl: z.string().optional(),
+  channelDescription: z.string().optional(),
+  channelLogoUrl: z.string().optional(),
+})
+export type ChannelCreate = z.infer<typeof channelCreateSchema>
+
+export const channelSchema = z.object({
+  id: id,
+  name: z.string(),
+  capabilities: z.record(z.unknown()),
+  createdAt: isoDate,
+  webhookUrl: z.string().optional(),
+  channelDescription: z.string().optional(),
+  channelLogoUrl: z.string().optional(),
+  channelAccountConnectionRedirectUrl: z.string().optional(),
+})
+export type Channel = z.infer<typeof channelSchema>
+
+export const channelListSchema = z.object({
+  results: z.array(channelSchema),
+  total: z.number().int().optional(),
+  paging: pagingSchema,
+})
+
+export const channelAccountCreateSchema = z.object({
+  inboxId: id,
+  name: z.string().min(1),
+  authorized: z.boolean(),
+  deliveryIdentifier: deliveryIdentifierSchema.optional(),
+})
+export type ChannelAccountCreate = z.infer<typeof channelAccountCreateSchema>
+
+export const channelAccountSchema = z.object({
+  id: id,
+  channelId: id,
+  inboxId: id,
+  name: z.string(),
+  active: z.boolean().optional(),
+  authorized: z.boolean(),
+  archived: z.boolean().optional(),
+  createdAt: isoDate.optional(),
+  deliveryIdentifier: deliveryIdentifierSchema.optional().nullable(),
+})
+export type ChannelAccount = z.infer<typeof channelAccountSchema>
+
+export const channelAccountListSchema = z.object({
+  results: z.array(channelAccountSchema),
+  total: z.number().int().optional(),
+  paging: pagingSchema,
+})
+
+// Messages
+
+export const fileUsageTypes = ['AUDIO', 'IMAGE', 'OTHER', 'STICKER', 'VOICE_RECORDING'] as const
+export type FileUsageType = (typeof fileUsageTypes)[number]
+
+export const outgoingAttachmentSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('FILE'), fileId: id, fileUsageType: z.enum(fileUsageTypes).optional() }),
+  z.object({
+    type: z.literal('LOCATION'),
+    latitude: z.number(),
+    longitude: z.number(),
+    name: z.string().optional(),
+    address: z.string().optional(),
+    url: z.string().optional(),
+  }),
+  z.object({ type: z.literal('UNSUPPORTED_CONTENT') }),
+  z.object({ type: z.literal('MESSAGE_HEADER'), text: z.string().optional(), fileId: id.optional() }),
+  z.object({
+    type: z.literal('QUICK_REPLIES'),
+    quickReplies: z.array(z.object({ value: z.string(), valueType: z.enum(['TEXT', 'URL']), label: z.string().optional() })),
+  }),
+])
+export type OutgoingAttachment = z.infer<typeof outgoingAttachmentSchema>
+
+const participantSchema = z.object({
+  deliveryIdentifier: deliveryIdentifierSchema,
+  name: z.string().optional(),
+  senderActorId: z.string().optional(),
+})
+
+export const publishMessageSchema = z.object({
+  type: z.literal('MESSAGE').optional(),
+  text: z.string(),
+  richText: z.string().optional(),
+  messageDirection: z.enum(['INCOMING', 'OUTGOING']),
+  channelAccountId: id,
+  integrationThreadId: z.string().min(1).optional(),
+  integrationIdempotencyId: z.string().min(1).optional(),
+  inReplyToId: z.string().optional(),
+  timestamp: isoDate.optional(),
+  senders: z.array(participantSchema).min(1),
+  recipients: z.array(participantSchema).default([]),
+  attachments: z.array(outgoingAttachmentSchema).default([]),
+  associateWithContactId: z.number().int().optional(),
+})
+export type PublishMessage = z.input<typeof publishMessageSchema>
+
+// An attachment as HubSpot reports it: agent files carry a name and a URL to download from.
+export const messageAttachmentSchema = z
+  .object({
+    type: z.string(),
+    fileId: id.optional(),
+    fileUsageType: z.string().optional(),
+    name: z.string().optional(),
+    url: z.string().optional(),
+    latitude: z.number().optional(),
+    longitude: z.number().optional(),
+  })
+  .passthrough()
+export type MessageAttachment = z.infer<typeof messageAttachmentSchema>
+
+export const messageStatusTypes = ['SENT', 'FAILED', 'READ', 'RECEIVED'] as const
+
+export const messageSchema = z.object({
+  id: z.string(),
+  type: z.literal('MESSAGE'),
+  conversationsThreadId: id,
+  channelId: id.optional(),
+  channelAccountId: id.optional(),
+  createdAt: isoDate,
+  createdBy: z.string().optional(),
+  direction: z.enum(['INCOMING', 'OUTGOING']),
+  text: z.string().default(''),
+  richText: z.string().optional(),
+  senders: z
+    .array(
+      z.object({
+        actorId: z.string().optional(),
+        name: z.string().optional(),
+        deliveryIdentifier: deliveryIdentifierSchema.partial().optional(),
+      })
+    )
+    .default([]),
+  recipients: z
+    .array(
+      z.object({
+        actorId: z.string().optional(),
+        name: z.string().optional(),
+        deliveryIdentifier: deliveryIdentifierSchema.partial().optional(),
+      })
+    )
+    .default([]),
+  attachments: z.array(messageAttachmentSchema).default([]),
+  client: z
+    .object({ clientType: z.string(), integrationAppId: z.number().optional() })
+    .optional(),
+  status: z
+    .object({
+      statusType: z.enum(messageStatusTypes),
+      failureDetails: z.object({ errorMessage: z.string().optional() }).passthrough().optional(),
+    })
+    .optional()
+    .nullable(),
+  archived: z.boolean().optional(),
+  truncationStatus: z.string().optional(),
+})
+export type Message = z.infer<typeof messageSchema>
+
+// Current spec body, and the earliest one; HubSpot accepts both.
+export const messageStatusUpdateSchema = z.union([
+  z.object({ statusType: z.enum(['SENT', 'FAILED', 'READ']), errorMessage: z.string().optional() }),
+  z.object({
+    status: z.object({
+      statusType: z.enum(['SENT', 'FAILED', 'READ']),
+      timestamp: isoDate.optional(),
+      failureDetails: z.object({ type: z.string().optional(), errorMessage: z.string().optional() }).passthrough().optional(),
+    }),
+  }),
+])
+export type MessageStatusUpdate = z.infer<typeof messageStatusUpdateSchema>
+
+// Conversations: threads, thread messages, actors, inboxes
+
+export const threadSchema = z.object({
+  id: id,
+  status: z.enum(['OPEN', 'CLOSED']),
+  inboxId: id.optional(),
+  associatedContactId: id.optional().nullable(),
+  originalChannelId: id.optional().nullable(),
+  originalChannelAccountId: id.optional().nullable(),
+  createdAt: isoDate,
+  closedAt: isoDate.optional().nullable(),
+  archived: z.boolean().optional(),
+  spam: z.boolean().optional(),
+  assignedTo: z.string().optional().nullable(),
+})
+export type Thread = z.infer<typeof threadSchema>
+
+export const threadUpdateSchema = z.object({
+  status: z.enum(['OPEN', 'CLOSED']).optional(),
+  archived: z.boolean().optional(),
+})
+
+// A thread's timeline mixes messages with other entries; only messages and status changes matter here.
+export const threadEntrySchema = z.union([
+  messageSchema,
+  z
+    .object({
+      id: z.string(),
+      type: z.literal('THREAD_STATUS_CHANGE'),
+      newStatus: z.enum(['OPEN', 'CLOSED']),
+      createdAt: isoDate,
+    })
+    .passthrough(),
+  z
+    .object({ id: z.string(), type: z.string(), createdAt: isoDate.optional() })
+    .passthrough(),
+])
+export type ThreadEntry = z.infer<typeof threadEntrySchema>
+
+export const threadMessagesSchema = z.object({
+  results: z.array(threadEntrySchema),
+  paging: pagingSchema,
+})
+
+export const actorSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  name: z.string().optional().nullable(),
+  email: z.string().optional().nullable(),
+  avatar: z.string().optional().nullable(),
+})
+export type Actor = z.infer<typeof actorSchema>
+
+export const inboxSchema = z.object({
+  id: id,
+  name: z.string(),
+  type: z.string().optional(),
+  archived: z.boolean().optional(),
+})
+export type Inbox = z.infer<typeof inboxSchema>
+
+export const inboxListSchema = z.object({
+  results: z.array(inboxSchema),
+  total: z.number().int().optional(),
+  paging: pagingSchema,
+})
+
+// CRM contacts
+
+export const contactSchema = z.object({
+  id: id,
+  properties: z.record(z.string().nullable().optional()),
+  createdAt: isoDate.optional(),
+  updatedAt: isoDate.optional(),
+  archived: z.boolean().optional(),
+})
+export type Contact = z.infer<typeof contactSchema>
+
+export const contactSearchFilterSchema = z.object({
+  propertyName: z.string(),
+  operator: z.enum([
+    'EQ',
+    'NEQ',
+    'LT',
+    'LTE',
+    'GT',
+    'GTE',
+    'BETWEEN',
+    'IN',
+    'NOT_IN',
+    'HAS_PROPERTY',
+    'NOT_HAS_PROPERTY',
+    'CONTAINS_TOKEN',
+    'NOT_CONTAINS_TOKEN',
+  ]),
+  value: z.string().optional(),
+  values: z.array(z.string()).optional(),
+})
+
+export const contactSearchRequestSchema = z.object({
+  filterGroups: z.array(z.object({ filters: z.array(contactSearchFilterSchema).max(6) })).max(5),
+  properties: z.array(z.string()).optional(),
+  limit: z.number().int().min(1).max(200).optional(),
+  after: z.union([z.string(), z.number()]).optional(),
+  sorts: z.array(z.unknown()).optional(),
+})
+export type ContactSearchRequest = z.infer<typeof contactSearchRequestSchema>
+
+export const contactSearchResponseSchema = z.object({
+  total: z.number().int(),
+  results: z.array(contactSchema),
+  paging: pagingSchema,
+})
+
+export const contactCreateSchema = z.object({
+  properties: z.record(z.string()),
+})
+
+// Files
+
+export const fileUploadOptionsSchema = z.object({
+  access: z.enum(['PUBLIC_INDEXABLE', 'PUBLIC_NOT_INDEXABLE', 'PRIVATE', 'HIDDEN_INDEXABLE', 'HIDDEN_NOT_INDEXABLE', 'HIDDEN_PRIVATE', 'HIDDEN_SENSITIVE', 'SENSITIVE']),
+  ttl: z.string().optional(),
+  overwrite: z.boolean().optional(),
+  duplicateValidationStrategy: z.enum(['NONE', 'REJECT', 'RETURN_EXISTING']).optional(),
+  duplicateValidationScope: z.enum(['ENTIRE_PORTAL', 'EXACT_FOLDER']).optional(),
+})
+
+export const fileSchema = z.object({
+  id: id,
+  access: z.string().optional(),
+  name: z.string().optional(),
+  extension: z.string().optional(),
+  type: z.string().optional(),
+  size: z.number().optional(),
+  url: z.string().optional(),
+  createdAt: isoDate.optional(),
+  updatedAt: isoDate.optional(),
+  archived: z.boolean().optional(),
+})
+export type HubSpotFile = z.infer<typeof fileSchema>
+
+export const signedUrlSchema = z.object({ url: z.string(), expiresAt: isoDate.optional() })
+
+// Webhooks
+
+// Sent by HubSpot to the custom channel's webhookUrl, one object per request, signed v3.
+export const outgoingMessageEventSchema = z.object({
+  type: z.literal('OUTGOING_CHANNEL_MESSAGE_CREATED'),
+  eventId: z.string().optional(),
+  eventTimestamp: z.union([z.string(), z.number()]).optional(),
+  portalId: id.optional(),
+  channelId: id.optional(),
+  channelAccountId: id.optional(),
+  channelIntegrationThreadIds: z.array(z.string()).default([]),
+  message: messageSchema,
+})
+export type OutgoingMessageEvent = z.infer<typeof outgoingMessageEventSchema>
+
+export const channelAccountEventSchema = z.object({
+  type: z.enum(['CHANNEL_ACCOUNT_CREATED', 'CHANNEL_ACCOUNT_UPDATED', 'CHANNEL_ACCOUNT_PURGED']),
+  portalId: id.optional(),
+  channelId: id.optional(),
+  channelAccountId: id.optional(),
+})
+
+export const channelWebhookSchema = z.union([
+  outgoingMessageEventSchema,
+  channelAccountEventSchema,
+  z.object({ type: z.string() }).passthrough(),
+])
+export type ChannelWebhook = z.infer<typeof channelWebhookSchema>
+
+// Sent by the app's webhook subscriptions, in arrays, signed v1 (and v3 for public apps).
+export const appWebhookEventSchema = z.object({
+  eventId: z.union([z.number(), z.string()]).optional(),
+  subscriptionId: z.number().optional(),
+  portalId: id,
+  appId: z.number().optional(),
+  occurredAt: z.number(),
+  subscriptionType: z.string(),
+  attemptNumber: z.number().optional(),
+  objectId: id,
+  propertyName: z.string().optional(),
+  propertyValue: z.string().optional().nullable(),
+  changeSource: z.string().optional(),
+  changeFlag: z.string().optional(),
+  messageId: z.string().optional(),
+  messageType: z.string().optional(),
+})
+export type AppWebhookEvent = z.infer<typeof appWebhookEventSchema>
+
+export const appWebhookBatchSchema = z.array(z.unknown()).max(1000)

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { normalizeV3Uri, signV1, signV2, signV3, verifyHubSpotRequest, verifyV1OrV2, verifyV3 } from '../../src/hubspot/signature'
+
+const secret = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy'
+const v1Body =
+  '[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","changeFlag":"NEW","appId":54321}]'
+
+describe('[signature] HubSpot test vectors', () => {
+  it('v1 matches the documented vector', () => {
+    expect(signV1({ secret, body: v1Body })).toBe('232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de')
+  })
+  it('v2 matches the documented vector', () => {
+    expect(signV2({ secret, method: 'GET', uri: 'https://www.example.com/webhook_uri', body: '' })).toBe(
+      'eee2dddcc73c94d699f5e395f4b9d454a069a6855fbfa152e91e88823087200e'
+    )
+  })
+  it('v3 matches the spec vector', () => {
+    expect(
+      signV3({
+        secret: 'test-secret',
+        method: 'POST',
+        uri: 'https://webhook.example.test/abc',
+        body: '{"type":"OUTGOING_CHANNEL_MESSAGE_CREATED"}',
+        timestamp: 1700000000000,
+      })
+    ).toBe('iwEA3pvcrUNc6PPHqKtAhNrvJv3Mza2EdMbaXzwO1XA=')
+  })
+})
+
+describe('[signature] v3 URI normalisation', () => {
+  it.each([
+    ['https://h.test/a%3Ab', 'https://h.test/a:b'],
+    ['https://h.test/a%2fb', 'https://h.test/a/b'],
+    ['https://h.test/p?x=%40y', 'https://h.test/p?x=@y'],
+    ['https://h.test/p?x=a%20b', 'https://h.test/p?x=a%20b'],
+    ['https://h.test/p?x=a%26b%3Dc', 'https://h.test/p?x=a%26b%3Dc'],
+  ])('%s -> %s', (input, expected) => {
+    expect(normalizeV3Uri(input)).toBe(expected)
+  })
+})
+
+describe('[signature] v3 verification', () => {
+  const uri = 'https://webhook.example.test/abc'
+  const body = '{"type":"OUTGOING_CHANNEL_MESSAGE_CREATED"}'
+  const now = 1_700_000_000_000
+  const signed = (timestamp: number, s = 'test-secret') => ({
+    'x-hubspot-signature-v3': signV3({ secret: s, method: 'POST', uri, body, timestamp }),
+    'x-hubspot-request-timestamp': String(timestamp),
+  })
+
+  it.each([
+    ['a fresh, correct signature', signed(now), true],
+    ['a signature 4 minutes old', signed(now - 4 * 60_000), true],
+    ['a signature 6 minutes old', signed(now - 6 * 60_000), false],
+    ['a signature 6 minutes in the future', signed(now + 6 * 60_000), false],
+    ['a signature made with another secret', signed(now, 'other'), false],
+    ['a truncated signature', { ...signed(now), 'x-hubspot-signature-v3': 'abc' }, false],
+    ['a non-numeric timestamp', { ...signed(now), 'x-hubspot-request-timestamp': 'NaN' }, false],
+    ['no signature at all', {}, false],
+    ['a signature whose + became a space', (() => { const h = signed(now); return { ...h, 'x-hubspot-signature-v3': h['x-hubspot-signature-v3'].replace(/\+/g, ' ') } })(), true],
+  ])('%s', (_name, headers, ok) => {
+    expect(verifyV3({ secret: 'test-secret', method: 'POST', uri, body, headers, now }).ok).toBe(ok)
+  })
+
+  it('rejects a body changed by one byte', () => {
+    expect(verifyV3({ secret: 'test-secret', method: 'POST', uri, body: body + ' ', headers: signed(now), now }).ok).toBe(false)
+  })
+  it('rejects the right signature for another URL', () => {
+    expect(verifyV3({ secret: 'test-secret', method: 'POST', uri: uri + 'x', body, headers: signed(now), now }).ok).toBe(false)
+  })
+})
+
+describe('[signature] v1 and the choice between versions', () => {
+  it('accepts a v1 signature for app webhooks only', () => {
+    const headers = { 'x-hubspot-signature': signV1({ secret, body: v1Body }), 'x-hubspot-signature-version': 'v1' }
+    expect(verifyV1OrV2({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers }).ok).toBe(true)
+    expect(verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: true }).ok).toBe(true)
+    expect(verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: false }).ok).toBe(false)
+  })
+  it('prefers v3 when both are present, so a stale v3 is not rescued by v1', () => {
+    const headers = {
+      'x-hubspot-signature': signV1({ secret, body: v1Body }),
+      'x-hubspot-signature-v3': signV3({ secret, method: 'POST', uri: 'https://x', body: v1Body, timestamp: 1 }),
+      'x-hubspot-request-timestamp': '1',
+    }
+    expect(verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: true }).ok).toBe(false)
+  })
+})
