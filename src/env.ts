@@ -1,0 +1,27 @@
+// Endpoints and tunables, read when used so tests and the sandbox can point them at local stand-ins.
+const trimSlash = (url: string) => url.replace(/\/+$/, '')
+
+export const hubspotApiUrl = (): string => trimSlash(process.env.HUBSPOT_API_URL || 'https://api.hubapi.com')
+
+export const hubspotAuthorizeUrl = (): string => process.env.HUBSPOT_AUTHORIZE_URL || 'https://app.hubspot.com/oauth/authorize'
+
+export const botpressWebhookBaseUrl = (): string => trimSlash(process.env.BP_WEBHOOK_URL || 'https://webhook.botpress.cloud')
+
+export const publicWebhookUrl = (webhookId: string): string => `${botpressWebhookBaseUrl()}/${webhookId}`
+
+const numberFromEnv = (name: string, fallback: number): number => {
+  const value = Number(process.env[name])
+  return Number.isFinite(value) && value >= 0 ? value : fallback
+}
+
+// The base of the exponential backoff between HubSpot retries (tests shorten it).
+export const retryBaseDelayMs = (): number => numberFromEnv('HUBSPOT_RETRY_BASE_MS', 250)
+
+// How long one Botpress invocation may spend retrying HubSpot. Webhooks get less: HubSpot gives up
+// on a delivery after 5 s and redelivers it, which our deduplication absorbs.
+export const actionRetryBudgetMs = (): number => numberFromEnv('HUBSPOT_RETRY_BUDGET_MS', 20_000)
+export const webhookRetryBudgetMs = (): number => numberFromEnv('HUBSPOT_WEBHOOK_RETRY_BUDGET_MS', 3_500)
+
+export const requestTimeoutMs = (): number => numberFromEnv('HUBSPOT_REQUEST_TIMEOUT_MS', 15_000)
+
+export const maxAttachmentBytes = (): number => numberFromEnv('HUBSPOT_MAX_ATTACHMENT_BYTES', 10 * 1024 * 1024)

@@ -1,0 +1,133 @@
+// The hitl actions: createUser, startHitl, stopHitl.
+import { setThreadStatus } from '../hubspot/conversations'
+import { HubSpotApiError } from '../hubspot/http'
+import type { ConversationTagValues, HistoryMessage, IntegrationProps, StartHitlInput } from '../types'
+import { createDeps, type Deps } from './context'
+import { createCustomer, getCustomer, type Customer } from './customers'
+import { explain, fail } from './errors'
+import { toHubSpotContent } from './messages'
+import { publishContent, type Party, type ThreadAddress } from './publish'
+import { configuredInboxIds, ensureInboxAccount } from './setup'
+
+type Actions = IntegrationProps['actions']
+
+const guard = async <T>(deps: Deps, during: string, work: () => Promise<T>): Promise<T> => {
+  try {
+    return await work()
+  } catch (error) {
+    throw explain(error, during, deps.connectUrl)
+  }
+}
+
+export const createUser: Actions['createUser'] = async (props) => {
+  const deps = createDeps(props, 'action')
+  return guard(deps, 'resolving the customer contact', async () => {
+    const customer = await createCustomer(deps, props.input)
+    return { userId: customer.userId }
+  })
+}
+
+const partyOf = (customer: Customer): Party => ({ deliveryIdentifier: customer.delivery, name: customer.name })
+
+// History senders other than the escalated customer (the plugin creates a user for each).
+const historySender = async (deps: Deps, message: HistoryMessage, customer: Customer): Promise<Party | undefined> => {
+  if (message.source.type !== 'user' || message.source.userId === customer.userId) return undefined
+  return partyOf(await getCustomer(deps, message.source.userId))
+}
+
+const publishTranscript = async (deps: Deps, input: StartHitlInput, thread: ThreadAddress, conversationId: string) => {
+  const history = input.messageHistory ?? []
+  // Timestamps one millisecond apart keep HubSpot's order equal to the history's order.
+  const start = Date.now() - history.length - 2
+  const published = await publishContent(deps, thread, {
+    from: 'bot',
+    content: { text: deps.texts.handoverHeader({ title: input.title, description: input.description, messageCount: history.length }), files: [] },
+    idempotencyKey: `${conversationId}:header`,
+    timestamp: new Date(start),
+  })
+  const threadId = published[0]?.conversationsThreadId
+  const customer = await getCustomer(deps, input.userId)
+  for (const [index, message] of history.entries()) {
+    await publishContent(deps, thread, {
+      from: message.source.type === 'user' ? 'customer' : 'bot',
+      sender: await historySender(deps, message, customer),
+      content: toHubSpotContent(message, deps.texts),
+      idempotencyKey: `${conversationId}:history:${index}`,
+      timestamp: new Date(start + index + 1),
+    })
+  }
+  if (history.length > 0) {
+    await publishContent(deps, thread, {
+      from: 'bot',
+      content: { text: deps.texts.transcriptEnd, files: [] },
+      idempotencyKey: `${conversationId}:transcript-end`,
+      timestamp: new Date(start + history.length + 1),
+    })
+  }
+  return threadId
+}
+
+export const startHitl: Actions['startHitl'] = async (props) => {
+  const deps = createDeps(props, 'action')
+  const { input } = props
+  const inboxId = input.hitlSession?.inboxId || deps.config.defaultInboxId
+  const configured = configuredInboxIds(deps)
+  if (!configured.includes(inboxId)) throw fail('inboxNotConfigured', { inboxId, configured })
+
+  const { setup, channelAccountId } = await guard(deps, `connecting inbox ${inboxId}`, () => ensureInboxAccount(deps, inboxId))
+  const customer = await guard(deps, 'reading the customer', () => getCustomer(deps, input.userId))
+
+  const tags: ConversationTagValues = {
+    channelId: setup.channelId,
+    channelAccountId,
+    inboxId,
+    customerUserId: customer.userId,
+    customerName: customer.name,
+    deliveryType: customer.delivery.type,
+    deliveryValue: customer.delivery.value,
+  }
+  if (customer.contactId) tags.contactId = customer.contactId
+  const { conversation } = await deps.client.createConversation({ channel: 'hitl', tags: tags as Record<string, string> })
+
+  // The Botpress conversation ID is the thread's integrationThreadId: HubSpot hands it back with
+  // every agent message, so replies need no lookup.
+  const thread: ThreadAddress = {
+    channelId: setup.channelId,
+    channelAccountId,
+    inboxId,
+    integrationThreadId: conversation.id,
+    customer: partyOf(customer),
+    contactId: customer.contactId,
+  }
+  try {
+    const threadId = await publishTranscript(deps, input, thread, conversation.id)
+    if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
+    await deps.client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: threadId } })
+    deps.logger.info(`HITL session started: conversation ${conversation.id}, HubSpot thread ${threadId}, inbox ${inboxId}`)
+  } catch (error) {
+    await deps.client.deleteConversation({ id: conversation.id }).catch(() => undefined)
+    throw explain(error, 'publishing the conversation to HubSpot', deps.connectUrl)
+  }
+  return { conversationId: conversation.id }
+}
+
+export const stopHitl: Actions['stopHitl'] = async (props) => {
+  const deps = createDeps(props, 'action')
+  const { conversation } = await deps.client.getConversation({ id: props.input.conversationId })
+  const tags = conversation.tags as ConversationTagValues
+  if (conversation.channel !== 'hitl' || !tags.hubspotThreadId) throw fail('notHitlConversation', { conversationId: conversation.id })
+  // Marked closed first, so the status webhook our own close causes is recognised and ignored.
+  // Closing is repeated even when already marked: a failed earlier attempt may have left it open.
+  if (tags.closed !== 'true') await deps.client.updateConversation({ id: conversation.id, tags: { closed: 'true' } })
+  try {
+    await setThreadStatus(deps.hubspot, tags.hubspotThreadId, 'CLOSED')
+  } catch (error) {
+    if (error instanceof HubSpotApiError && error.status === 404) {
+      deps.logger.warn(`HubSpot thread ${tags.hubspotThreadId} no longer exists; the session is closed`)
+      return {}
+    }
+    throw explain(error, 'closing the HubSpot thread', deps.connectUrl)
+  }
+  deps.logger.info(`HITL session stopped by the bot: conversation ${conversation.id}`)
+  return {}
+}

@@ -1,0 +1,111 @@
+// What one invocation needs: the parsed configuration, the HubSpot client with its token source,
+// the texts in the configured language, and the setup state (cached in memory between invocations).
+import { configurationSchema, type Configuration, type SetupState } from '../../definitions'
+import * as env from '../env'
+import { HubSpotHttp } from '../hubspot/http'
+import { TokenManager, type StoredToken, type TokenStore } from '../hubspot/oauth'
+import { textsFor, type Texts } from '../i18n'
+import type { Logger } from '../log'
+import type { Client, Context } from '../types'
+import { fail } from './errors'
+
+export type Deps = {
+  ctx: Context
+  client: Client
+  logger: Logger
+  config: Configuration
+  texts: Texts
+  hubspot: HubSpotHttp
+  tokens: TokenManager
+  connectUrl: string
+  webhookUrl: string
+}
+
+export const parseConfiguration = (raw: unknown): Configuration => {
+  const parsed = configurationSchema.safeParse(raw)
+  if (parsed.success) return parsed.data
+  const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'configuration'}: ${issue.message}`)
+  throw fail('invalidConfiguration', { issues })
+}
+
+const isNotFound = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && ((error as { code?: unknown }).code === 404 || (error as { type?: unknown }).type === 'ResourceNotFound')
+
+export const oauthStore = (client: Client, integrationId: string): TokenStore => ({
+  load: async () => {
+    try {
+      const { state } = await client.getState({ type: 'integration', id: integrationId, name: 'oauth' })
+      return (state.payload ?? undefined) as StoredToken | undefined
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw error
+    }
+  },
+  save: async (token) => {
+    await client.setState({ type: 'integration', id: integrationId, name: 'oauth', payload: token })
+  },
+})
+
+export const createDeps = (
+  props: { ctx: Context; client: Client; logger: Logger },
+  purpose: 'action' | 'webhook'
+): Deps => {
+  const config = parseConfiguration(props.ctx.configuration)
+  const webhookUrl = env.publicWebhookUrl(props.ctx.webhookId)
+  const baseUrl = env.hubspotApiUrl()
+  const options = {
+    baseUrl,
+    budgetMs: purpose === 'webhook' ? env.webhookRetryBudgetMs() : env.actionRetryBudgetMs(),
+    baseDelayMs: env.retryBaseDelayMs(),
+    timeoutMs: env.requestTimeoutMs(),
+    logger: props.logger,
+  }
+  const tokenHttp = new HubSpotHttp(options)
+  const tokens = new TokenManager({
+    cacheKey: `${props.ctx.integrationId}:${baseUrl}`,
+    app: { clientId: config.clientId, clientSecret: config.clientSecret },
+    configuredRefreshToken: config.refreshToken || undefined,
+    store: oauthStore(props.client, props.ctx.integrationId),
+    http: tokenHttp,
+    logger: props.logger,
+  })
+  const hubspot = new HubSpotHttp({ ...options, tokens, developer: { apiKey: config.developerApiKey, appId: config.appId } })
+  return {
+    ...props,
+    config,
+    texts: textsFor(config.language),
+    hubspot,
+    tokens,
+    webhookUrl,
+    connectUrl: `${webhookUrl}/oauth/start`,
+  }
+}
+
+// Setup state: written by register (or the OAuth callback), read on every escalation.
+const setupCache = new Map<string, SetupState>()
+
+export const readSetup = async (deps: Pick<Deps, 'client' | 'ctx'>): Promise<SetupState | undefined> => {
+  const cached = setupCache.get(deps.ctx.integrationId)
+  if (cached) return cached
+  try {
+    const { state } = await deps.client.getState({ type: 'integration', id: deps.ctx.integrationId, name: 'setup' })
+    const setup = (state.payload ?? undefined) as SetupState | undefined
+    if (setup?.channelId) setupCache.set(deps.ctx.integrationId, setup)
+    return setup?.channelId ? setup : undefined
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+}
+
+export const writeSetup = async (deps: Pick<Deps, 'client' | 'ctx'>, setup: SetupState | null): Promise<void> => {
+  await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'setup', payload: setup })
+  if (setup) setupCache.set(deps.ctx.integrationId, setup)
+  else setupCache.delete(deps.ctx.integrationId)
+}
+
+export const forgetSetup = (integrationId: string): void => {
+  setupCache.delete(integrationId)
+}
+
+export { isNotFound }

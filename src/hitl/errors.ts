@@ -1,0 +1,118 @@
+// Every error a bot builder can meet, with its fix. Each message starts with a fixed summary that
+// hub.md's troubleshooting table lists (a test keeps the two in step).
+import { isApiError, RuntimeError } from '@botpress/sdk'
+import { DownloadError } from '../download'
+import { HubSpotApiError } from '../hubspot/http'
+import { HubSpotAuthError } from '../hubspot/oauth'
+
+type Problem<A> = { summary: string; fix: (args: A) => string }
+const problem = <A = void>(summary: string, fix: (args: A) => string): Problem<A> => ({ summary, fix })
+
+export const problems = {
+  invalidConfiguration: problem<{ issues: string[] }>('The configuration is invalid.', ({ issues }) => `Fix these fields: ${issues.join('; ')}.`),
+  notConnected: problem<{ connectUrl: string }>(
+    'HubSpot is not connected.',
+    ({ connectUrl }) => `Open ${connectUrl} to connect your HubSpot portal, or paste a refresh token in the "Refresh token" field.`
+  ),
+  refreshTokenRejected: problem<{ connectUrl: string }>(
+    'HubSpot rejected the refresh token.',
+    ({ connectUrl }) => `Reconnect HubSpot at ${connectUrl}: the token was revoked, the app was uninstalled, or it belongs to another app.`
+  ),
+  appCredentialsRejected: problem(
+    'HubSpot rejected the client ID or client secret.',
+    () => 'Copy both from your HubSpot app (Apps > your app > Auth) into the configuration.'
+  ),
+  developerKeyRejected: problem(
+    'HubSpot rejected the developer API key or the app ID.',
+    () => 'Copy the developer API key from your HubSpot developer account (Apps > Get HubSpot API key) and the app ID from the app URL or its Auth page.'
+  ),
+  tokenForOtherApp: problem<{ tokenAppId: string; appId: string; connectUrl: string }>(
+    'The HubSpot connection belongs to another app.',
+    ({ tokenAppId, appId, connectUrl }) => `The token was issued to app ${tokenAppId}, the configuration names app ${appId}: fix the app ID, or reconnect HubSpot at ${connectUrl}.`
+  ),
+  missingScopes: problem<{ missing: string[]; connectUrl: string }>(
+    'The HubSpot connection lacks required scopes.',
+    ({ missing, connectUrl }) => `Missing: ${missing.join(', ')}. Add them to the app's scopes, then reconnect HubSpot at ${connectUrl}.`
+  ),
+  unknownInbox: problem<{ inboxIds: string[]; portalId: string; available: string }>(
+    'An inbox ID does not exist in the HubSpot portal.',
+    ({ inboxIds, portalId, available }) => `Not found in portal ${portalId}: ${inboxIds.join(', ')}. Pick one of: ${available}.`
+  ),
+  contactPolicyNeedsScope: problem<{ connectUrl: string }>(
+    'The contact policy "create" needs the crm.objects.contacts.write scope.',
+    ({ connectUrl }) => `Add the scope to the app and reconnect HubSpot at ${connectUrl}, or choose the policy "anonymous" or "refuse".`
+  ),
+  notSetUp: problem(
+    'The integration is not set up in HubSpot yet.',
+    () => 'Connect HubSpot, then save the configuration again so the custom channel and inbox connections are created.'
+  ),
+  inboxNotConfigured: problem<{ inboxId: string; configured: string[] }>(
+    'The session names an inbox that is not configured.',
+    ({ inboxId, configured }) => `hitlSession.inboxId is ${inboxId}; add it to "Other inbox IDs" or use one of: ${configured.join(', ')}.`
+  ),
+  contactRefused: problem(
+    'No HubSpot contact matches the customer, and the contact policy is "refuse".',
+    () => 'Create the contact in HubSpot first, or choose the contact policy "create" or "anonymous".'
+  ),
+  customerUnidentified: problem(
+    'The customer has no email address or phone number, and the contact policy is "refuse".',
+    () => 'Ask the customer for an email or a phone number before escalating, or choose the contact policy "create" or "anonymous".'
+  ),
+  userNotFound: problem<{ userId: string }>(
+    'The customer is not a user created by this integration.',
+    ({ userId }) => `User ${userId} does not exist; call createUser first and pass the user ID it returns.`
+  ),
+  notHitlConversation: problem<{ conversationId: string }>(
+    'The conversation is not a HubSpot HITL session.',
+    ({ conversationId }) => `Conversation ${conversationId} was not created by startHitl of this integration.`
+  ),
+  sessionEnded: problem<{ conversationId: string }>(
+    'The HITL session has already ended.',
+    ({ conversationId }) => `Conversation ${conversationId} is closed; the message was not sent to HubSpot. Start a new session to reach an agent.`
+  ),
+  rateLimited: problem<{ policy: string }>(
+    "HubSpot's rate limit was reached.",
+    ({ policy }) => `Policy ${policy}; the integration retried within its time budget. Try again in a few seconds, or lower the traffic.`
+  ),
+  hubspotUnavailable: problem<{ during: string }>(
+    'HubSpot did not answer in time.',
+    ({ during }) => `While ${during}, HubSpot kept failing or timing out after the retries. Try again shortly; check status.hubspot.com.`
+  ),
+  hubspotRefused: problem<{ during: string; status: string }>(
+    'HubSpot refused a request.',
+    ({ during, status }) => `While ${during}, HubSpot answered ${status}. Check that the app still has access to the portal and the inbox.`
+  ),
+  attachmentFailed: problem<{ reason: string }>('A file could not be sent to HubSpot.', ({ reason }) => `Reason: ${reason}.`),
+} as const
+
+export type ProblemCode = keyof typeof problems
+
+export const describeProblem = <C extends ProblemCode>(code: C, ...args: Parameters<(typeof problems)[C]['fix']>): string => {
+  const entry = problems[code] as Problem<unknown>
+  return `${entry.summary} ${entry.fix(args[0])}`
+}
+
+export const fail = <C extends ProblemCode>(code: C, ...args: Parameters<(typeof problems)[C]['fix']>): RuntimeError =>
+  new RuntimeError(describeProblem(code, ...args))
+
+// Turns a HubSpot-side failure into the RuntimeError a bot builder reads; Botpress API errors and
+// programming errors pass through unchanged for the SDK to report.
+export const explain = (error: unknown, during: string, connectUrl: string): Error => {
+  if (error instanceof RuntimeError || isApiError(error)) return error
+  if (error instanceof HubSpotAuthError) {
+    if (error.problem === 'not-connected') return fail('notConnected', { connectUrl })
+    if (error.problem === 'refresh-token-rejected') return fail('refreshTokenRejected', { connectUrl })
+    return fail('appCredentialsRejected')
+  }
+  if (error instanceof DownloadError) return fail('attachmentFailed', { reason: error.message })
+  if (error instanceof HubSpotApiError) {
+    if (error.status === 429) return fail('rateLimited', { policy: error.envelope.policyName ?? 'unknown' })
+    if (error.transient) return fail('hubspotUnavailable', { during })
+    if (error.status === 403 && error.category === 'MISSING_SCOPES') {
+      const scopes = error.envelope.errors?.flatMap((e) => e.context?.requiredGranularScopes ?? []) ?? []
+      return fail('missingScopes', { missing: scopes.length ? scopes : ['(see the HubSpot app)'], connectUrl })
+    }
+    return fail('hubspotRefused', { during, status: `${error.status}${error.category ? ` ${error.category}` : ''}` })
+  }
+  return error instanceof Error ? error : new Error(String(error))
+}

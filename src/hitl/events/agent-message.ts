@@ -1,0 +1,138 @@
+// An agent replied in HubSpot: deliver the reply to the customer as the agent's Botpress user, in
+// the order the agent wrote, exactly once, and report SENT or FAILED back to HubSpot.
+//
+// Ordering: webhooks may arrive out of order, so the thread's timeline is read first and the agent's
+// earlier messages that HubSpot still shows without a delivery status are delivered before this one.
+// A status that was set by us marks a message as handled, so HubSpot itself is the record of what
+// was delivered and no Botpress lookup is needed.
+import { download, DownloadError } from '../../download'
+import * as env from '../../env'
+import { listThreadMessages } from '../../hubspot/conversations'
+import { updateMessageStatus } from '../../hubspot/custom-channels'
+import { isHubSpotHost } from '../../hubspot/files'
+import type { Message, OutgoingMessageEvent, ThreadEntry } from '../../hubspot/schemas'
+import { normaliseAgentActorId, resolveAgentUser } from '../agents'
+import { isNotFound, type Deps } from '../context'
+import { agentMessageParts, partToBotpress, type AgentPart } from '../messages'
+import { findSessionByThread } from './sessions'
+
+const TIMELINE_PAGES = 5
+
+const isAgentReply = (message: Message): boolean =>
+  message.direction === 'OUTGOING' &&
+  message.client?.clientType !== 'INTEGRATION' &&
+  normaliseAgentActorId(message.senders[0]?.actorId ?? message.createdBy) !== undefined
+
+const isMessage = (entry: ThreadEntry): entry is Message => entry.type === 'MESSAGE' && 'direction' in entry
+
+const time = (iso: string | undefined) => (iso ? Date.parse(iso) : 0)
+
+// The timeline up to the message: whether the thread was closed before it, and the agent replies
+// before it that were never delivered.
+const readTimeline = async (deps: Deps, message: Message) => {
+  const entries: ThreadEntry[] = []
+  let after: string | undefined
+  for (let page = 0; page < TIMELINE_PAGES; page++) {
+    const result = await listThreadMessages(deps.hubspot, message.conversationsThreadId, { after, limit: 100, newestFirst: true })
+    entries.push(...result.results)
+    if (entries.some((entry) => entry.id === message.id) || !result.nextAfter) break
+    after = result.nextAfter
+  }
+  const at = time(message.createdAt)
+  const before = entries.filter((entry) => entry.id !== message.id && time(entry.createdAt) <= at)
+  const closedBefore = before.some((entry) => entry.type === 'THREAD_STATUS_CHANGE' && (entry as { newStatus?: string }).newStatus === 'CLOSED')
+  const undelivered = before
+    .filter(isMessage)
+    .filter((entry) => isAgentReply(entry) && !entry.status)
+    .sort((a, b) => time(a.createdAt) - time(b.createdAt))
+  return { closedBefore, undelivered }
+}
+
+// Agent files are re-hosted in Botpress so the customer can open them; the HubSpot token goes only
+// to HubSpot's own hosts.
+const rehost = async (deps: Deps, message: Message, part: Extract<AgentPart, { kind: 'media' }>, index: number): Promise<string> => {
+  const token = await deps.tokens.get()
+  const fetched = await download(part.attachment.url, {
+    maxBytes: env.maxAttachmentBytes(),
+    timeoutMs: env.requestTimeoutMs(),
+    bearerToken: token,
+    mayReceiveToken: (url) => isHubSpotHost(url, env.hubspotApiUrl()),
+  })
+  const name = part.attachment.name ?? fetched.fileName ?? `attachment-${index}`
+  const { file } = await deps.client.uploadFile({
+    key: `hubspot/${message.conversationsThreadId}/${message.id}/${index}-${name}`,
+    content: fetched.data,
+    contentType: fetched.contentType ?? 'application/octet-stream',
+    accessPolicies: ['public_content'],
+    publicContentImmediatelyAccessible: true,
+  })
+  if (!file.url) throw new DownloadError('Botpress returned no URL for the re-hosted file', false)
+  return file.url
+}
+
+type Delivery = { delivered: true } | { delivered: false; errorMessage: string }
+
+const deliver = async (deps: Deps, conversationId: string, message: Message): Promise<Delivery> => {
+  const actorId = normaliseAgentActorId(message.senders[0]?.actorId ?? message.createdBy)
+  if (!actorId) return { delivered: false, errorMessage: deps.texts.notDelivered('the sender is not a HubSpot agent') }
+  const userId = await resolveAgentUser(deps, actorId, { refresh: false, nameOnMessage: message.senders[0]?.name ?? undefined })
+  const failures: string[] = []
+  for (const [index, part] of agentMessageParts(message).entries()) {
+    let hostedUrl: string | undefined
+    if (part.kind === 'media') {
+      try {
+        hostedUrl = await rehost(deps, message, part, index)
+      } catch (error) {
+        if (!(error instanceof DownloadError && error.permanent)) throw error
+        failures.push(`${part.attachment.name ?? 'a file'}: ${error.message}`)
+        continue
+      }
+    }
+    const { type, payload } = partToBotpress(part, deps.texts, hostedUrl)
+    // Get-or-create keyed by the HubSpot message ID: a redelivered webhook finds the first copy.
+    await deps.client.getOrCreateMessage({
+      conversationId,
+      userId,
+      type,
+      payload,
+      tags: { hubspotMessageId: index === 0 ? message.id : `${message.id}#${index}` },
+      discriminateByTags: ['hubspotMessageId'],
+    })
+  }
+  return failures.length ? { delivered: false, errorMessage: deps.texts.notDelivered(failures.join('; ')) } : { delivered: true }
+}
+
+const report = async (deps: Deps, message: Message, channelId: string, outcome: Delivery) => {
+  const status = outcome.delivered ? ({ statusType: 'SENT' } as const) : ({ statusType: 'FAILED', errorMessage: outcome.errorMessage } as const)
+  await updateMessageStatus(deps.hubspot, channelId, message.id, status)
+}
+
+export const handleAgentMessage = async (deps: Deps, event: OutgoingMessageEvent, setupChannelId: string | undefined): Promise<string> => {
+  const { message } = event
+  if (!isAgentReply(message)) return 'ignored: not an agent reply'
+  const channelId = message.channelId ?? event.channelId ?? setupChannelId
+  if (!channelId) return 'ignored: no channel ID'
+  if (setupChannelId && channelId !== setupChannelId) return 'ignored: another channel'
+
+  // startHitl used the Botpress conversation ID as integrationThreadId; older threads are looked up.
+  const conversationId =
+    event.channelIntegrationThreadIds[0] ?? (await findSessionByThread(deps, message.conversationsThreadId))?.conversationId
+  if (!conversationId) return 'ignored: not a HITL thread'
+
+  const { closedBefore, undelivered } = await readTimeline(deps, message)
+  if (closedBefore) {
+    await report(deps, message, channelId, { delivered: false, errorMessage: deps.texts.sessionEnded })
+    return 'refused: session ended'
+  }
+  for (const earlier of [...undelivered, message]) {
+    let outcome: Delivery
+    try {
+      outcome = await deliver(deps, conversationId, earlier)
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+      outcome = { delivered: false, errorMessage: deps.texts.sessionEnded }
+    }
+    await report(deps, earlier, channelId, outcome)
+  }
+  return undelivered.length ? `delivered with ${undelivered.length} earlier message(s)` : 'delivered'
+}

@@ -1,0 +1,58 @@
+// App webhooks about threads: an agent assigned (hitlAssigned), the thread closed (hitlStopped),
+// a closed thread reopened (the agent is told the customer is gone).
+import type { AppWebhookEvent } from '../../hubspot/schemas'
+import { normaliseAgentActorId, resolveAgentUser } from '../agents'
+import type { Deps } from '../context'
+import { publishContent, threadAddressFromTags } from '../publish'
+import { findSessionByThread, type Session } from './sessions'
+
+export type Outcome = string
+
+const isClosed = (session: Session) => session.tags.closed === 'true'
+
+export const handleAssignment = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
+  const session = await findSessionByThread(deps, event.objectId)
+  if (!session) return 'ignored: not a HITL thread'
+  if (isClosed(session)) return 'ignored: session already ended'
+  const lastApplied = Number(session.tags.assignedAt || 0)
+  if (event.occurredAt < lastApplied) return 'ignored: older than the assignment already applied'
+
+  const actorId = normaliseAgentActorId(event.propertyValue)
+  if (!actorId) {
+    await deps.client.updateConversation({ id: session.conversationId, tags: { assignedActorId: '', assignedAt: String(event.occurredAt) } })
+    return 'unassigned'
+  }
+  if (actorId === session.tags.assignedActorId) return 'ignored: agent already assigned'
+
+  const userId = await resolveAgentUser(deps, actorId, { refresh: true })
+  await deps.client.createEvent({ type: 'hitlAssigned', payload: { conversationId: session.conversationId, userId } })
+  await deps.client.updateConversation({ id: session.conversationId, tags: { assignedActorId: actorId, assignedAt: String(event.occurredAt) } })
+  deps.logger.info(`Agent ${actorId} assigned to conversation ${session.conversationId}`)
+  return 'agent assigned'
+}
+
+export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
+  const status = event.propertyValue?.toUpperCase()
+  if (status !== 'CLOSED' && status !== 'OPEN') return `ignored: status ${status ?? 'empty'}`
+  const session = await findSessionByThread(deps, event.objectId)
+  if (!session) return 'ignored: not a HITL thread'
+
+  if (status === 'CLOSED') {
+    // Our own stopHitl marks the session closed before closing the thread, so its echo stops here.
+    if (isClosed(session)) return 'ignored: session already ended'
+    await deps.client.createEvent({ type: 'hitlStopped', payload: { conversationId: session.conversationId } })
+    await deps.client.updateConversation({ id: session.conversationId, tags: { closed: 'true' } })
+    deps.logger.info(`Agent closed conversation ${session.conversationId}`)
+    return 'session stopped'
+  }
+
+  if (!isClosed(session)) return 'ignored: session still open'
+  const thread = threadAddressFromTags(deps, session.conversationId, session.tags)
+  if (!thread) return 'ignored: incomplete session'
+  await publishContent(deps, thread, {
+    from: 'bot',
+    content: { text: deps.texts.reopenedAfterEnd, files: [] },
+    idempotencyKey: `${session.conversationId}:reopened:${event.occurredAt}`,
+  })
+  return 'agent told the session has ended'
+}

@@ -1,0 +1,22 @@
+// Small HTML pages served from the integration's webhook URL (the HubSpot connect flow).
+import type { Response } from '@botpress/sdk'
+
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
+
+export const page = (status: number, p: { title: string; tone: 'ok' | 'error' | 'info'; lines: string[] }): Response => {
+  const colour = { ok: '#0a7d45', error: '#b3261e', info: '#33475b' }[p.tone]
+  const body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(p.title)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#33475b}
+h1{color:${colour};font-size:1.5rem}li{margin:.4rem 0}</style></head>
+<body><h1 data-testid="title">${escapeHtml(p.title)}</h1><ul>${p.lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul></body></html>`
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8' }, body }
+}
+
+export const json = (status: number, payload: unknown): Response => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(payload),
+})

@@ -1,0 +1,127 @@
+// Publishing into a HubSpot thread: who speaks (customer, or the bot for transcript lines and
+// notices), text split to HubSpot's limits, files uploaded and attached, and an idempotency key so a
+// retried publish never makes a second HubSpot message.
+import { download, DownloadError } from '../download'
+import * as env from '../env'
+import { publishMessage } from '../hubspot/custom-channels'
+import { uploadFile } from '../hubspot/files'
+import type { DeliveryIdentifier, Message, OutgoingAttachment } from '../hubspot/schemas'
+import type { ConversationTagValues } from '../types'
+import type { Deps } from './context'
+import { splitText, type FileToAttach, type HubSpotContent } from './messages'
+import { inboxIdentifier } from './setup'
+
+export type Party = { deliveryIdentifier: DeliveryIdentifier; name: string }
+
+export type ThreadAddress = {
+  channelId: string
+  channelAccountId: string
+  inboxId: string
+  integrationThreadId: string
+  customer: Party
+  contactId?: string
+}
+
+export const isDeliveryType = (value: string | undefined): value is DeliveryIdentifier['type'] =>
+  value === 'HS_EMAIL_ADDRESS' || value === 'HS_PHONE_NUMBER' || value === 'CHANNEL_SPECIFIC_OPAQUE_ID'
+
+// The thread of a HITL conversation, rebuilt from the tags startHitl put on it.
+export const threadAddressFromTags = (
+  deps: Pick<Deps, 'texts'>,
+  conversationId: string,
+  tags: ConversationTagValues
+): ThreadAddress | undefined => {
+  const { channelId, channelAccountId, inboxId, deliveryType, deliveryValue } = tags
+  if (!tags.hubspotThreadId || !channelId || !channelAccountId || !inboxId || !isDeliveryType(deliveryType) || !deliveryValue) return undefined
+  return {
+    channelId,
+    channelAccountId,
+    inboxId,
+    integrationThreadId: conversationId,
+    customer: { deliveryIdentifier: { type: deliveryType, value: deliveryValue }, name: tags.customerName || deps.texts.customerFallbackName },
+    contactId: tags.contactId || undefined,
+  }
+}
+
+export const botParty = (deps: Pick<Deps, 'texts'>, inboxId: string): Party => ({
+  deliveryIdentifier: inboxIdentifier(inboxId),
+  name: deps.texts.botSenderName,
+})
+
+const guessContentType = (name: string, usage: FileToAttach['usage']): string => {
+  const extension = name.split('.').pop()?.toLowerCase() ?? ''
+  const known: Record<string, string> = {
+    png: 'image/png',
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    gif: 'image/gif',
+    webp: 'image/webp',
+    mp3: 'audio/mpeg',
+    ogg: 'audio/ogg',
+    wav: 'audio/wav',
+    mp4: 'video/mp4',
+    webm: 'video/webm',
+    pdf: 'application/pdf',
+    txt: 'text/plain',
+  }
+  return known[extension] ?? (usage === 'IMAGE' ? 'image/png' : usage === 'AUDIO' ? 'audio/mpeg' : 'application/octet-stream')
+}
+
+// Files from Botpress are public URLs: fetched without any token, within the size limit.
+const attachFiles = async (deps: Deps, files: FileToAttach[]): Promise<{ attachments: OutgoingAttachment[]; notes: string[] }> => {
+  const attachments: OutgoingAttachment[] = []
+  const notes: string[] = []
+  for (const file of files) {
+    try {
+      const fetched = await download(file.url, { maxBytes: env.maxAttachmentBytes(), timeoutMs: env.requestTimeoutMs() })
+      const name = fetched.fileName ?? file.name
+      const uploaded = await uploadFile(deps.hubspot, {
+        name,
+        contentType: fetched.contentType ?? guessContentType(name, file.usage),
+        data: fetched.data,
+      })
+      attachments.push({ type: 'FILE', fileId: uploaded.id, fileUsageType: file.usage })
+    } catch (error) {
+      if (!(error instanceof DownloadError && error.permanent)) throw error
+      // A file that can never be fetched is reported to the agent instead of blocking the message.
+      notes.push(deps.texts.fileNotAttached({ name: file.name, reason: error.message }))
+    }
+  }
+  return { attachments, notes }
+}
+
+export const publishContent = async (
+  deps: Deps,
+  thread: ThreadAddress,
+  message: { from: 'customer' | 'bot'; content: HubSpotContent; idempotencyKey: string; timestamp?: Date; sender?: Party }
+): Promise<Message[]> => {
+  const { attachments, notes } = await attachFiles(deps, message.content.files)
+  const text = [message.content.text, ...notes].filter((part) => part.length > 0).join('\n\n')
+  if (text.length === 0 && attachments.length === 0) return []
+
+  const bot = botParty(deps, thread.inboxId)
+  const customer = message.sender ?? thread.customer
+  const [senders, recipients] = message.from === 'customer' ? [[customer], [bot]] : [[bot], [customer]]
+  const chunks = splitText(text)
+  const published: Message[] = []
+  const contactId = thread.contactId && /^\d+$/.test(thread.contactId) ? Number(thread.contactId) : undefined
+  for (const [index, chunk] of chunks.entries()) {
+    const last = index === chunks.length - 1
+    published.push(
+      await publishMessage(deps.hubspot, thread.channelId, {
+        type: 'MESSAGE',
+        text: chunk,
+        messageDirection: message.from === 'customer' ? 'INCOMING' : 'OUTGOING',
+        channelAccountId: thread.channelAccountId,
+        integrationThreadId: thread.integrationThreadId,
+        integrationIdempotencyId: index === 0 ? message.idempotencyKey : `${message.idempotencyKey}:${index}`,
+        timestamp: new Date((message.timestamp ?? new Date()).getTime() + index).toISOString(),
+        senders: senders.map((p) => ({ deliveryIdentifier: p.deliveryIdentifier, name: p.name })),
+        recipients: recipients.map((p) => ({ deliveryIdentifier: p.deliveryIdentifier, name: p.name })),
+        attachments: last ? attachments : [],
+        associateWithContactId: contactId,
+      })
+    )
+  }
+  return published
+}

@@ -1,0 +1,224 @@
+// register / unregister: check everything that can be checked and report every problem at once,
+// then find or create our custom channel and one channel account per configured inbox. Saving the
+// configuration again finds what the first save created and writes nothing to HubSpot.
+import { RuntimeError } from '@botpress/sdk'
+import type { SetupState } from '../../definitions'
+import * as channels from '../hubspot/custom-channels'
+import { listInboxes } from '../hubspot/conversations'
+import { HubSpotApiError } from '../hubspot/http'
+import { getAccessTokenInfo, HubSpotAuthError, TokenManager } from '../hubspot/oauth'
+import type { ChannelCapabilities, ChannelCreate, DeliveryIdentifier, Inbox } from '../hubspot/schemas'
+import * as webhookSettings from '../hubspot/webhook-settings'
+import { describeProblem, explain } from './errors'
+import { forgetSetup, readSetup, writeSetup, type Deps } from './context'
+
+export const REQUIRED_SCOPES = [
+  'conversations.custom_channels.read',
+  'conversations.custom_channels.write',
+  'conversations.read',
+  'conversations.write',
+  'crm.objects.contacts.read',
+  'files',
+] as const
+export const CONTACT_WRITE_SCOPE = 'crm.objects.contacts.write'
+
+export const scopesToRequest = (deps: Pick<Deps, 'config'>): string[] =>
+  deps.config.contactPolicy === 'create' ? [...REQUIRED_SCOPES, CONTACT_WRITE_SCOPE] : [...REQUIRED_SCOPES]
+
+export const CHANNEL_CAPABILITIES: ChannelCapabilities = {
+  deliveryIdentifierTypes: ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID'],
+  threadingModel: 'INTEGRATION_THREAD_ID',
+  allowInlineImages: false,
+  allowOutgoingMessages: true,
+  allowConversationStart: false,
+  allowMultipleRecipients: false,
+  outgoingAttachmentTypes: ['FILE'],
+  allowedFileAttachmentMimeTypes: ['image/*', 'audio/*', 'video/*', 'application/*', 'text/*'],
+  maxFileAttachmentCount: 10,
+  maxFileAttachmentSizeBytes: 10 * 1024 * 1024,
+  maxTotalFileAttachmentSizeBytes: 50 * 1024 * 1024,
+}
+
+export const channelToCreate = (webhookUrl: string): ChannelCreate => ({
+  name: 'Botpress',
+  webhookUrl,
+  channelDescription: 'Conversations handed over by a Botpress chatbot',
+  capabilities: CHANNEL_CAPABILITIES,
+})
+
+// The business side of every thread in an inbox: how our channel account is identified.
+export const inboxIdentifier = (inboxId: string): DeliveryIdentifier => ({ type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `botpress-inbox-${inboxId}` })
+
+export const configuredInboxIds = (deps: Pick<Deps, 'config'>): string[] => [
+  ...new Set([deps.config.defaultInboxId, ...deps.config.additionalInboxIds]),
+]
+
+const describeInboxes = (inboxes: Inbox[]): string =>
+  inboxes.length ? inboxes.map((inbox) => `${inbox.name} (${inbox.id})`).join(', ') : 'none: create an inbox in HubSpot first'
+
+type Diagnosis = { problems: string[]; connected: boolean; portalId?: string }
+
+const diagnose = async (deps: Deps): Promise<Diagnosis & { channelList?: Awaited<ReturnType<typeof channels.listChannels>> }> => {
+  const problems: string[] = []
+  const { connectUrl } = deps
+
+  const connection = (async (): Promise<Diagnosis> => {
+    let token: Awaited<ReturnType<TokenManager['current']>>
+    try {
+      token = await deps.tokens.current()
+    } catch (error) {
+      if (error instanceof HubSpotAuthError && error.problem === 'not-connected') return { problems: [], connected: false }
+      return { problems: [explain(error, 'connecting to HubSpot', connectUrl).message], connected: false }
+    }
+    const found: string[] = []
+    const [info, inboxes] = await Promise.all([
+      getAccessTokenInfo(deps.hubspot, token.accessToken),
+      listInboxes(deps.hubspot).catch((error: unknown) => {
+        found.push(explain(error, 'listing the inboxes', connectUrl).message)
+        return undefined
+      }),
+    ])
+    const granted = new Set(info.scopes)
+    const missing = REQUIRED_SCOPES.filter((scope) => !granted.has(scope))
+    if (missing.length) found.push(describeProblem('missingScopes', { missing, connectUrl }))
+    if (deps.config.contactPolicy === 'create' && !granted.has(CONTACT_WRITE_SCOPE)) found.push(describeProblem('contactPolicyNeedsScope', { connectUrl }))
+    if (String(info.app_id) !== deps.config.appId) {
+      found.push(describeProblem('tokenForOtherApp', { tokenAppId: String(info.app_id), appId: deps.config.appId, connectUrl }))
+    }
+    if (inboxes) {
+      const known = new Set(inboxes.map((inbox) => inbox.id))
+      const unknown = configuredInboxIds(deps).filter((id) => !known.has(id))
+      if (unknown.length) found.push(describeProblem('unknownInbox', { inboxIds: unknown, portalId: String(info.hub_id), available: describeInboxes(inboxes) }))
+    }
+    return { problems: found, connected: true, portalId: String(info.hub_id) }
+  })()
+
+  const channelList = channels.listChannels(deps.hubspot).catch((error: unknown) => {
+    const rejected = error instanceof HubSpotApiError && (error.status === 401 || error.status === 403 || error.status === 404)
+    problems.push(rejected ? describeProblem('developerKeyRejected') : explain(error, 'listing the custom channels', connectUrl).message)
+    return undefined
+  })
+
+  const [checked, list] = await Promise.all([connection, channelList])
+  return { problems: [...checked.problems, ...problems], connected: checked.connected, portalId: checked.portalId, channelList: list }
+}
+
+// Channel accounts of a channel HubSpot has just created may not be reachable yet: what cannot be
+// created now is created on first use (ensureInboxAccount) instead of blocking the save.
+const connectInboxes = async (deps: Deps, channelId: string, inboxIds: string[], known: Record<string, string>) => {
+  const accounts = { ...known }
+  const missing = inboxIds.filter((id) => !accounts[id])
+  if (missing.length === 0) return accounts
+  let existing: Awaited<ReturnType<typeof channels.listChannelAccounts>> = []
+  try {
+    existing = await channels.listChannelAccounts(deps.hubspot, channelId)
+  } catch (error) {
+    if (!(error instanceof HubSpotApiError && (error.status === 404 || error.transient))) throw error
+  }
+  for (const inboxId of missing) {
+    const reusable = existing.find((account) => account.inboxId === inboxId && account.authorized && !account.archived)
+    if (reusable) {
+      accounts[inboxId] = reusable.id
+      continue
+    }
+    try {
+      const created = await channels.createChannelAccount(deps.hubspot, channelId, {
+        inboxId,
+        name: 'Botpress chatbot',
+        authorized: true,
+        deliveryIdentifier: inboxIdentifier(inboxId),
+      })
+      accounts[inboxId] = created.id
+    } catch (error) {
+      if (!(error instanceof HubSpotApiError && (error.status === 404 || error.transient))) throw error
+      deps.logger.warn(`Inbox ${inboxId} could not be connected yet (HubSpot ${error.status ?? 'no answer'}); it will be connected on first escalation`)
+    }
+  }
+  return accounts
+}
+
+// The app's webhooks carry assignments and closes. Configured here when HubSpot lets us; otherwise
+// the log says what to set by hand.
+const ensureAppWebhooks = async (deps: Deps) => {
+  const { appId } = deps.config
+  try {
+    const target = await webhookSettings.getWebhookTarget(deps.hubspot, appId)
+    if (target !== deps.webhookUrl) {
+      if (target) deps.logger.warn(`The HubSpot app's webhook target pointed elsewhere; it now points to this integration`)
+      await webhookSettings.setWebhookTarget(deps.hubspot, appId, deps.webhookUrl)
+    }
+    const subscriptions = await webhookSettings.listSubscriptions(deps.hubspot, appId)
+    const covered = subscriptions.some((s) => s.eventType === 'conversation.propertyChange' && s.active && !s.propertyName)
+    if (!covered) await webhookSettings.createSubscription(deps.hubspot, appId, 'conversation.propertyChange')
+  } catch (error) {
+    const status = error instanceof HubSpotApiError ? ` (HubSpot ${error.status ?? 'no answer'})` : ''
+    deps.logger.warn(
+      `Could not configure the HubSpot app's webhooks${status}. In the app's Webhooks settings, set the target URL to this integration's webhook URL and subscribe to conversation.propertyChange.`
+    )
+  }
+}
+
+const sameSetup = (a: SetupState | undefined, b: SetupState): boolean =>
+  !!a && a.channelId === b.channelId && a.webhookUrl === b.webhookUrl && a.portalId === b.portalId &&
+  JSON.stringify(Object.entries(a.channelAccounts).sort()) === JSON.stringify(Object.entries(b.channelAccounts).sort())
+
+export type SetupOutcome = { status: 'ready'; setup: SetupState } | { status: 'awaiting-connection' }
+
+export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
+  const diagnosis = await diagnose(deps)
+  if (diagnosis.problems.length) throw new RuntimeError(diagnosis.problems.join('\n'))
+  if (!diagnosis.connected) {
+    deps.logger.warn(`${describeProblem('notConnected', { connectUrl: deps.connectUrl })} Setup finishes as soon as HubSpot is connected.`)
+    return { status: 'awaiting-connection' }
+  }
+
+  const previous = await readSetup(deps)
+  const list = diagnosis.channelList ?? []
+  const ours =
+    list.find((channel) => channel.id === previous?.channelId && channel.webhookUrl === deps.webhookUrl) ??
+    list.find((channel) => channel.webhookUrl === deps.webhookUrl)
+  const channelId = ours?.id ?? (await channels.createChannel(deps.hubspot, channelToCreate(deps.webhookUrl))).id
+  if (!ours) deps.logger.info(`Created HubSpot custom channel ${channelId}`)
+
+  const known = previous?.channelId === channelId ? previous.channelAccounts : {}
+  const wanted = configuredInboxIds(deps)
+  const stillWanted = Object.fromEntries(Object.entries(known).filter(([inboxId]) => wanted.includes(inboxId)))
+  const channelAccounts = await connectInboxes(deps, channelId, wanted, stillWanted)
+  await ensureAppWebhooks(deps)
+
+  const setup: SetupState = { webhookUrl: deps.webhookUrl, channelId, channelAccounts, portalId: diagnosis.portalId }
+  if (!sameSetup(previous, setup)) await writeSetup(deps, setup)
+  return { status: 'ready', setup }
+}
+
+// The channel account of an inbox, connecting it now if register could not.
+export const ensureInboxAccount = async (deps: Deps, inboxId: string): Promise<{ setup: SetupState; channelAccountId: string }> => {
+  const setup = await readSetup(deps)
+  if (!setup) throw describeSetupMissing()
+  const existing = setup.channelAccounts[inboxId]
+  if (existing) return { setup, channelAccountId: existing }
+  const channelAccounts = await connectInboxes(deps, setup.channelId, [inboxId], setup.channelAccounts)
+  const channelAccountId = channelAccounts[inboxId]
+  if (!channelAccountId) throw new RuntimeError(describeProblem('hubspotUnavailable', { during: `connecting inbox ${inboxId} to the custom channel` }))
+  const updated = { ...setup, channelAccounts }
+  await writeSetup(deps, updated)
+  return { setup: updated, channelAccountId }
+}
+
+const describeSetupMissing = () => new RuntimeError(describeProblem('notSetUp'))
+
+export const tearDown = async (deps: Deps): Promise<void> => {
+  const setup = await readSetup(deps)
+  if (setup?.channelId) {
+    try {
+      await channels.deleteChannel(deps.hubspot, setup.channelId)
+      deps.logger.info(`Archived HubSpot custom channel ${setup.channelId}`)
+    } catch (error) {
+      if (!(error instanceof HubSpotApiError && error.status === 404)) throw explain(error, 'archiving the custom channel', deps.connectUrl)
+    }
+  }
+  await writeSetup(deps, null)
+  await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'oauth', payload: null })
+  TokenManager.forget(`${deps.ctx.integrationId}:`)
+  forgetSetup(deps.ctx.integrationId)
+}

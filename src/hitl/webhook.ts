@@ -1,0 +1,127 @@
+// Everything that reaches the integration's webhook URL: the connect pages (GET) and HubSpot's
+// webhooks (POST). Responses mean something: 401 bad signature, 400 malformed body, 200 handled or
+// not ours, 503 when a transient failure should make HubSpot deliver again.
+import { isApiError, RuntimeError, type Response } from '@botpress/sdk'
+import { DownloadError } from '../download'
+import { HubSpotApiError } from '../hubspot/http'
+import { HubSpotAuthError } from '../hubspot/oauth'
+import { appWebhookEventSchema, outgoingMessageEventSchema, type AppWebhookEvent } from '../hubspot/schemas'
+import { verifyHubSpotRequest } from '../hubspot/signature'
+import type { IntegrationProps } from '../types'
+import { finishConnection, startConnection } from './connect'
+import { createDeps, readSetup, type Deps } from './context'
+import { handleAgentMessage } from './events/agent-message'
+import { oneAtATime } from './events/sessions'
+import { handleAssignment, handleStatusChange } from './events/thread-events'
+import { json, page } from './pages'
+
+const MAX_BODY_BYTES = 1024 * 1024
+
+type HandlerProps = Parameters<IntegrationProps['handler']>[0]
+
+const isTransient = (error: unknown): boolean => {
+  if (error instanceof HubSpotApiError) return error.transient
+  if (error instanceof DownloadError) return !error.permanent
+  if (error instanceof HubSpotAuthError || error instanceof RuntimeError) return false
+  if (isApiError(error)) return error.code >= 500 || error.code === 429
+  return true
+}
+
+const normalisePath = (path: string | undefined): string => {
+  const trimmed = (path ?? '/').replace(/\/+$/, '')
+  return trimmed === '' ? '/' : trimmed
+}
+
+const handleAppEvents = async (deps: Deps, events: AppWebhookEvent[]): Promise<string[]> => {
+  const setup = await readSetup(deps)
+  const outcomes: string[] = []
+  for (const event of events) {
+    if (setup?.portalId && String(event.portalId) !== setup.portalId) {
+      outcomes.push('ignored: another portal')
+      continue
+    }
+    const property = event.propertyName
+    const work =
+      event.subscriptionType === 'conversation.propertyChange' && property === 'assignedTo'
+        ? () => handleAssignment(deps, event)
+        : event.subscriptionType === 'conversation.propertyChange' && property === 'status'
+          ? () => handleStatusChange(deps, event)
+          : undefined
+    outcomes.push(work ? await oneAtATime(`thread:${event.objectId}`, work) : `ignored: ${event.subscriptionType}${property ? ` ${property}` : ''}`)
+  }
+  return outcomes
+}
+
+const handleChannelEvent = async (deps: Deps, raw: Record<string, unknown>): Promise<Response> => {
+  if (raw.type !== 'OUTGOING_CHANNEL_MESSAGE_CREATED') return json(200, { handled: [`ignored: ${String(raw.type)}`] })
+  const parsed = outgoingMessageEventSchema.safeParse(raw)
+  if (!parsed.success) return json(400, { error: 'malformed OUTGOING_CHANNEL_MESSAGE_CREATED event' })
+  const setup = await readSetup(deps)
+  const event = parsed.data
+  if (setup?.portalId && event.portalId && event.portalId !== setup.portalId) return json(200, { handled: ['ignored: another portal'] })
+  const outcome = await oneAtATime(`thread:${event.message.conversationsThreadId}`, () => handleAgentMessage(deps, event, setup?.channelId))
+  return json(200, { handled: [outcome] })
+}
+
+const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<Response> => {
+  const { req } = props
+  const body = req.body ?? ''
+  if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) return json(413, { error: 'body too large' })
+
+  const path = normalisePath(req.path)
+  const uri = `${deps.webhookUrl}${path === '/' ? '' : path}${req.query ? `?${req.query}` : ''}`
+  const isBatch = body.trimStart().startsWith('[')
+  const verdict = verifyHubSpotRequest({ secret: deps.config.clientSecret, method: req.method, uri, body, headers: req.headers, allowV1: isBatch })
+  if (!verdict.ok) {
+    deps.logger.warn(`Refused a webhook: ${verdict.reason}`)
+    return json(401, { error: 'invalid signature' })
+  }
+
+  let raw: unknown
+  try {
+    raw = JSON.parse(body)
+  } catch {
+    return json(400, { error: 'body is not JSON' })
+  }
+
+  try {
+    if (Array.isArray(raw)) {
+      if (raw.length > 1000) return json(413, { error: 'too many events' })
+      const events = raw.map((item) => appWebhookEventSchema.safeParse(item))
+      const invalid = events.findIndex((event) => !event.success)
+      // Nothing is applied from a batch with a malformed event, so a corrected redelivery applies it whole.
+      if (invalid >= 0) return json(400, { error: `event ${invalid} is malformed` })
+      return json(200, { handled: await handleAppEvents(deps, events.map((event) => event.data as AppWebhookEvent)) })
+    }
+    if (typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string') {
+      return await handleChannelEvent(deps, raw as Record<string, unknown>)
+    }
+    return json(400, { error: 'expected an event object or an array of events' })
+  } catch (error) {
+    if (isTransient(error)) {
+      deps.logger.warn(`Webhook handling failed transiently (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`)
+      return json(503, { error: 'temporary failure, retry later' })
+    }
+    deps.logger.error(`Webhook handling failed: ${error instanceof Error ? error.message : String(error)}`)
+    return json(200, { error: 'not processed: permanent failure, see the integration logs' })
+  }
+}
+
+export const handleWebhook: IntegrationProps['handler'] = async (props) => {
+  let deps: Deps
+  try {
+    deps = createDeps(props, 'webhook')
+  } catch (error) {
+    props.logger.error(error instanceof Error ? error.message : 'invalid configuration')
+    return page(500, { title: 'The integration is not configured', tone: 'error', lines: ['Fill in the configuration in Botpress and save it.'] })
+  }
+  const path = normalisePath(props.req.path)
+  const method = props.req.method.toUpperCase()
+  if (method === 'GET' && path === '/oauth/start') return startConnection(deps)
+  if (method === 'GET' && path === '/oauth/callback') return finishConnection(deps, props.req.query)
+  if (method === 'GET' && path === '/') {
+    return page(200, { title: 'HubSpot Inbox HITL', tone: 'info', lines: [`This is the integration's webhook URL. To connect HubSpot, open ${deps.connectUrl}.`] })
+  }
+  if (method !== 'POST') return json(405, { error: 'method not allowed' })
+  return receiveHubSpotWebhook(props, deps)
+}

@@ -1,0 +1,34 @@
+// Files API: customer attachments are uploaded to the portal's file manager and attached by ID.
+import type { HubSpotHttp } from './http'
+import { fileSchema, signedUrlSchema, type HubSpotFile } from './schemas'
+
+export const FOLDER_PATH = '/botpress-hitl'
+
+export const uploadFile = (
+  http: HubSpotHttp,
+  file: { name: string; contentType: string; data: Buffer }
+): Promise<HubSpotFile> => {
+  const form = new FormData()
+  form.append('file', new Blob([new Uint8Array(file.data)], { type: file.contentType }), file.name)
+  form.append('fileName', file.name)
+  form.append('folderPath', FOLDER_PATH)
+  form.append('options', JSON.stringify({ access: 'PRIVATE', ttl: 'P1Y', overwrite: false, duplicateValidationStrategy: 'NONE' }))
+  // A repeated upload only leaves a second copy in a private folder.
+  return http.send({ method: 'POST', path: '/files/v3/files', auth: 'bearer', multipart: form, retrySafe: true, schema: fileSchema })
+}
+
+export const getSignedUrl = (http: HubSpotHttp, fileId: string): Promise<{ url: string }> =>
+  http.send({
+    method: 'GET',
+    path: `/files/v3/files/${encodeURIComponent(fileId)}/signed-url`,
+    auth: 'bearer',
+    query: { expirationSeconds: 3600 },
+    schema: signedUrlSchema,
+  })
+
+// HubSpot's own hosts, the only ones our bearer token may be sent to.
+export const isHubSpotHost = (url: URL, apiBaseUrl: string): boolean => {
+  const host = url.hostname.toLowerCase()
+  if (host === new URL(apiBaseUrl).hostname.toLowerCase()) return true
+  return [/\.hubapi\.com$/, /\.hubspot\.com$/, /\.hubspotusercontent[\w-]*\.net$/, /\.hubspot\.net$/].some((pattern) => pattern.test(`.${host}`))
+}

@@ -1,0 +1,204 @@
+// The one HTTP client for HubSpot: base URL, bearer or developer-key auth, bounded retries through
+// axios-retry, a single token refresh on 401, and errors that keep HubSpot's category and message.
+import axios, { type AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios'
+import axiosRetry from 'axios-retry'
+import type { z } from 'zod'
+import type { Logger } from '../log'
+import { decideRetry } from './retry-policy'
+import { errorEnvelopeSchema, type ErrorEnvelope } from './schemas'
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+export type AuthMode = 'bearer' | 'developer' | 'none'
+
+export type HubSpotRequest<S extends z.ZodTypeAny | undefined> = {
+  method: HttpMethod
+  path: string
+  query?: Record<string, string | number | boolean | undefined>
+  json?: unknown
+  form?: Record<string, string>
+  multipart?: FormData
+  auth: AuthMode
+  // Whether repeating the request after a 5xx or network error is harmless. Defaults to true for
+  // everything but POST; a POST is safe when it carries an idempotency key.
+  retrySafe?: boolean
+  schema: S
+  // What logs and errors call the path, when the path itself holds a secret.
+  label?: string
+}
+
+export type TokenSource = {
+  get: () => Promise<string>
+  invalidate: (token: string) => void
+}
+
+export type DeveloperCredentials = { apiKey: string; appId: string }
+
+export class HubSpotApiError extends Error {
+  readonly name = 'HubSpotApiError'
+  constructor(
+    readonly status: number | undefined,
+    readonly method: string,
+    readonly path: string,
+    readonly envelope: ErrorEnvelope,
+    summary: string
+  ) {
+    super(summary)
+  }
+  get category(): string | undefined {
+    return this.envelope.category ?? this.envelope.errorType
+  }
+  get hubspotMessage(): string | undefined {
+    return this.envelope.message
+  }
+  // A failure worth retrying later (a new webhook delivery, a new action call).
+  get transient(): boolean {
+    return this.status === undefined || this.status === 429 || this.status >= 500
+  }
+}
+
+type Options = {
+  baseUrl: string
+  tokens?: TokenSource
+  developer?: DeveloperCredentials
+  budgetMs: number
+  baseDelayMs: number
+  timeoutMs: number
+  logger: Logger
+}
+
+type RetryContext = { startedAt: number; retrySafe: boolean; budgetMs: number; baseDelayMs: number; nextDelayMs: number }
+const RETRY_CONTEXT = Symbol('retryContext')
+type ConfigWithContext = AxiosRequestConfig & { [RETRY_CONTEXT]?: RetryContext }
+
+const http = axios.create({ validateStatus: () => false })
+
+const errorEnvelopeOf = (data: unknown): ErrorEnvelope => {
+  const parsed = errorEnvelopeSchema.safeParse(data)
+  return parsed.success ? parsed.data : {}
+}
+
+// axios-retry only sees rejected requests: statuses are turned into rejections below, so retry
+// decisions use the status, Retry-After and the 429 body's policyName.
+axiosRetry(http, {
+  retries: 10,
+  shouldResetTimeout: true,
+  retryCondition: (error: AxiosError) => {
+    const config = error.config as ConfigWithContext | undefined
+    const context = config?.[RETRY_CONTEXT]
+    if (!context) return false
+    const attempt = (config?.['axios-retry']?.retryCount ?? 0) + 1
+    const decision = decideRetry({
+      status: error.response?.status,
+      retryAfterHeader: error.response?.headers?.['retry-after'] as string | undefined,
+      policyName: errorEnvelopeOf(error.response?.data).policyName,
+      retrySafe: context.retrySafe,
+      attempt,
+      elapsedMs: Date.now() - context.startedAt,
+      budgetMs: context.budgetMs,
+      baseDelayMs: context.baseDelayMs,
+    })
+    if (!decision.retry) return false
+    context.nextDelayMs = decision.delayMs
+    return true
+  },
+  retryDelay: (_count, error) => (error.config as ConfigWithContext | undefined)?.[RETRY_CONTEXT]?.nextDelayMs ?? 0,
+})
+http.interceptors.response.use((response: AxiosResponse) => {
+  if (response.status >= 200 && response.status < 300) return response
+  const error = new axios.AxiosError(`HTTP ${response.status}`, undefined, response.config, response.request, response)
+  return Promise.reject(error)
+})
+
+// HubSpot's own message is left out: it can quote property values such as an email address.
+const describe = (method: string, path: string, status: number | undefined, envelope: ErrorEnvelope): string => {
+  const what = status === undefined ? 'no response' : `${status}${envelope.category ? ` ${envelope.category}` : ''}`
+  const correlation = envelope.correlationId ? `, correlation ID ${envelope.correlationId}` : ''
+  return `HubSpot ${method} ${path} failed (${what}${correlation})`
+}
+
+export class HubSpotHttp {
+  constructor(private readonly options: Options) {}
+
+  async send<S extends z.ZodTypeAny | undefined>(
+    request: HubSpotRequest<S>
+  ): Promise<S extends z.ZodTypeAny ? z.output<S> : void> {
+    const response = await this.sendWithAuth(request, false)
+    if (!request.schema) return undefined as S extends z.ZodTypeAny ? z.output<S> : void
+    const parsed = request.schema.safeParse(response.data)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new HubSpotApiError(
+        response.status,
+        request.method,
+        request.label ?? request.path,
+        {},
+        `HubSpot ${request.method} ${request.label ?? request.path} answered an unexpected body (${issue?.path.join('.') || 'root'}: ${issue?.message})`
+      )
+    }
+    return parsed.data
+  }
+
+  private async sendWithAuth(request: HubSpotRequest<z.ZodTypeAny | undefined>, isRetryAfterRefresh: boolean): Promise<AxiosResponse> {
+    const headers: Record<string, string> = { Accept: 'application/json' }
+    const params: Record<string, string | number | boolean> = {}
+    for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) params[key] = value
+
+    let token: string | undefined
+    if (request.auth === 'bearer') {
+      if (!this.options.tokens) throw new Error('HubSpot bearer call without a token source')
+      token = await this.options.tokens.get()
+      headers.Authorization = `Bearer ${token}`
+    } else if (request.auth === 'developer') {
+      if (!this.options.developer) throw new Error('HubSpot developer call without developer credentials')
+      params.hapikey = this.options.developer.apiKey
+      params.appId = this.options.developer.appId
+    }
+
+    let data: unknown
+    if (request.form) {
+      data = new URLSearchParams(request.form).toString()
+      headers['Content-Type'] = 'application/x-www-form-urlencoded'
+    } else if (request.multipart) {
+      data = request.multipart
+    } else if (request.json !== undefined) {
+      data = request.json
+      headers['Content-Type'] = 'application/json'
+    }
+
+    const config: ConfigWithContext = {
+      method: request.method,
+      baseURL: this.options.baseUrl,
+      url: request.path,
+      params,
+      headers,
+      data,
+      timeout: this.options.timeoutMs,
+      maxBodyLength: Infinity,
+      [RETRY_CONTEXT]: {
+        startedAt: Date.now(),
+        retrySafe: request.retrySafe ?? request.method !== 'POST',
+        budgetMs: this.options.budgetMs,
+        baseDelayMs: this.options.baseDelayMs,
+        nextDelayMs: 0,
+      },
+    }
+
+    try {
+      return await http.request(config)
+    } catch (thrown) {
+      const error = thrown as AxiosError
+      const status = error.response?.status
+      const envelope = errorEnvelopeOf(error.response?.data)
+      if (status === 401 && token && this.options.tokens && !isRetryAfterRefresh) {
+        // One refresh and one retry: an access token may expire between our check and HubSpot's.
+        this.options.tokens.invalidate(token)
+        this.options.logger.info(`HubSpot ${request.method} ${request.label ?? request.path} answered 401; refreshing the access token once`)
+        return this.sendWithAuth(request, true)
+      }
+      const path = request.label ?? request.path
+      const summary = describe(request.method, path, status, envelope)
+      this.options.logger.warn(summary)
+      throw new HubSpotApiError(status, request.method, path, envelope, summary)
+    }
+  }
+}
