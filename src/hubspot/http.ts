@@ -70,15 +70,15 @@ type RetryContext = { startedAt: number; retrySafe: boolean; budgetMs: number; b
 const RETRY_CONTEXT = Symbol('retryContext')
 type ConfigWithContext = AxiosRequestConfig & { [RETRY_CONTEXT]?: RetryContext }
 
-const http = axios.create({ validateStatus: () => false })
+const http = axios.create()
 
 const errorEnvelopeOf = (data: unknown): ErrorEnvelope => {
   const parsed = errorEnvelopeSchema.safeParse(data)
   return parsed.success ? parsed.data : {}
 }
 
-// axios-retry only sees rejected requests: statuses are turned into rejections below, so retry
-// decisions use the status, Retry-After and the 429 body's policyName.
+// axios rejects every non-2xx answer; axios-retry decides from the status, Retry-After and the 429
+// body's policyName whether and when to try again.
 axiosRetry(http, {
   retries: 10,
   shouldResetTimeout: true,
@@ -102,11 +102,6 @@ axiosRetry(http, {
     return true
   },
   retryDelay: (_count, error) => (error.config as ConfigWithContext | undefined)?.[RETRY_CONTEXT]?.nextDelayMs ?? 0,
-})
-http.interceptors.response.use((response: AxiosResponse) => {
-  if (response.status >= 200 && response.status < 300) return response
-  const error = new axios.AxiosError(`HTTP ${response.status}`, undefined, response.config, response.request, response)
-  return Promise.reject(error)
 })
 
 // HubSpot's own message is left out: it can quote property values such as an email address.
