@@ -18,6 +18,11 @@ export const oauthStateSchema = z.object({
     .describe('Refresh token obtained through the Connect HubSpot page'),
   accessToken: z.string().optional().title('Access token').describe('Latest access token'),
   expiresAt: z.number().optional().title('Expires at').describe('Expiry of the access token, epoch milliseconds'),
+  refreshAt: z
+    .number()
+    .optional()
+    .title('Refresh at')
+    .describe('When to refresh the access token ahead of its expiry, epoch milliseconds'),
   tokenOf: z
     .string()
     .optional()

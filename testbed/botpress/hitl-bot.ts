@@ -1,0 +1,311 @@
+import { z } from 'zod'
+import type { IntegrationDriver } from './driver'
+import type { BotpressStandIn } from './index'
+import type { JsonObject, StoredEvent, StoredMessage, StoreEvents } from './store'
+import { TypedEmitter } from './typed-emitter'
+
+/** The plugin's default texts (its configuration can override them; these are what a bot gets out of the box). */
+export const PLUGIN_MESSAGES = {
+  handoff: 'I have escalated this conversation to a human agent. They should be with you shortly.',
+  agentAssigned: 'A human agent has joined the conversation.',
+  hitlStopped: 'The human agent closed the conversation. I will continue assisting you.',
+  userCancelled: '( The user has ended the session. )',
+  userClosed: 'You have ended the session with the human agent.',
+} as const
+
+/** Upstream channel the customer chats on (a webchat-like integration that only exists in the store). */
+const UPSTREAM_CHANNEL = 'channel'
+const UPSTREAM_INTEGRATION = 'webchat'
+const HITL_EVENT_TYPES = ['hitlAssigned', 'hitlStopped'] as const
+
+export interface EscalationCustomer {
+  name: string
+  /** Email or phone number; the plugin's fake `<userId>@no-reply.<botId>.botpress.com` when absent. */
+  email?: string
+  pictureUrl?: string
+}
+
+export interface HistoryItem {
+  from: 'customer' | 'bot'
+  type: string
+  payload: JsonObject
+}
+
+export interface EscalateInput {
+  customer: EscalationCustomer
+  history?: HistoryItem[]
+  title?: string
+  description?: string
+  hitlSession?: object
+}
+
+export interface HitlSession {
+  /** The customer's conversation on the upstream channel. */
+  upstreamConversationId: string
+  /** The `hitl` conversation the integration created in `startHitl`. */
+  conversationId: string
+  /** The customer's user on the upstream channel. */
+  upstreamUserId: string
+  /** The integration user of the customer, returned by its `createUser`. */
+  userId: string
+}
+
+export interface SessionStatus {
+  active: boolean
+  /** Agent user from `hitlAssigned`, or the first agent who wrote (the plugin's fallback assignment). */
+  agentUserId?: string
+  agentName?: string
+  endReason?: 'agent-closed-ticket' | 'user-closed'
+}
+
+export type HitlBotEvents = {
+  /** An agent message reached the customer (forwarded upstream). */
+  agentMessage: [session: HitlSession, message: StoredMessage]
+  /** A hitlAssigned / hitlStopped event of a session. */
+  hitlEvent: [session: HitlSession, event: StoredEvent]
+  /** Anything the customer sees on the upstream conversation, including the plugin's notices. */
+  upstreamMessage: [session: HitlSession, message: StoredMessage]
+  /** Activation, assignment or end of a session. */
+  sessionChanged: [session: HitlSession, status: SessionStatus]
+}
+
+interface SessionRecord {
+  session: HitlSession
+  status: SessionStatus
+}
+
+const createUserOutput = z.object({ userId: z.string().min(1) })
+const startHitlOutput = z.object({ conversationId: z.string().min(1) })
+
+const conversationIdOf = (event: StoredEvent): string | undefined =>
+  typeof event.payload.conversationId === 'string' ? event.payload.conversationId : event.conversationId
+
+/**
+ * A bot running the hitl plugin, reduced to what the integration can observe: it escalates with
+ * createUser + startHitl, forwards the customer's messages downstream as the bot with
+ * `payload.userId`, reacts to hitlAssigned / hitlStopped, and closes with stopHitl.
+ */
+export class HitlBot extends TypedEmitter<HitlBotEvents> {
+  private readonly sessions = new Map<string, SessionRecord>()
+  /** Upstream user id → integration user id (the plugin's user link). */
+  private readonly linkedUsers = new Map<string, string>()
+  private readonly onMessage = (change: StoreEvents['message'][0]): void => this.handleMessage(change)
+  private readonly onEvent = (change: StoreEvents['event'][0]): void => this.handleEvent(change)
+
+  constructor(
+    private readonly bp: BotpressStandIn,
+    private readonly driver: IntegrationDriver,
+  ) {
+    super()
+    bp.on('message', this.onMessage)
+    bp.on('event', this.onEvent)
+  }
+
+  /** Stops listening to the stand-in. */
+  dispose(): void {
+    this.bp.off('message', this.onMessage)
+    this.bp.off('event', this.onEvent)
+  }
+
+  async escalate(input: EscalateInput): Promise<HitlSession> {
+    const store = this.bp.store
+    const customer = store.createUser({
+      name: input.customer.name,
+      tags: {},
+      ...(input.customer.pictureUrl !== undefined && { pictureUrl: input.customer.pictureUrl }),
+    })
+    const upstream = store.createConversation({ channel: UPSTREAM_CHANNEL, integration: UPSTREAM_INTEGRATION, tags: {} })
+    for (const item of input.history ?? []) {
+      store.createMessage({
+        conversationId: upstream.id,
+        userId: item.from === 'customer' ? customer.id : this.driver.botUserId,
+        type: item.type,
+        payload: item.payload,
+        direction: item.from === 'customer' ? 'incoming' : 'outgoing',
+      })
+    }
+
+    this.sayUpstream(undefined, upstream.id, PLUGIN_MESSAGES.handoff)
+    const userId = await this.linkUser(customer.id, input.customer)
+    const messageHistory = (input.history ?? []).map((item) => ({
+      source: item.from === 'customer' ? { type: 'user', userId } : { type: 'bot' },
+      type: item.type,
+      payload: item.payload,
+    }))
+
+    const started = startHitlOutput.safeParse(
+      await this.driver.callAction('startHitl', {
+        userId,
+        title: input.title,
+        description: input.description,
+        hitlSession: input.hitlSession,
+        messageHistory,
+      }),
+    )
+    if (!started.success) throw new Error(`startHitl returned no conversationId: ${started.error.message}`)
+    const conversation = store.conversations.get(started.data.conversationId)
+    if (!conversation) throw new Error(`startHitl returned ${started.data.conversationId}, which is no Botpress conversation`)
+    if (conversation.channel !== 'hitl') {
+      throw new Error(`startHitl returned conversation ${conversation.id} on channel '${conversation.channel}', not 'hitl'`)
+    }
+
+    const session: HitlSession = {
+      upstreamConversationId: upstream.id,
+      conversationId: conversation.id,
+      upstreamUserId: customer.id,
+      userId,
+    }
+    const record: SessionRecord = { session, status: { active: true } }
+    this.sessions.set(conversation.id, record)
+    this.emit('sessionChanged', session, { ...record.status })
+    return session
+  }
+
+  /** The customer writes while the session is active: the plugin re-creates the message downstream. */
+  async customerSays(session: HitlSession, message: { type: string; payload: JsonObject }): Promise<StoredMessage> {
+    const record = this.activeRecord(session)
+    this.bp.store.createMessage({
+      conversationId: session.upstreamConversationId,
+      userId: session.upstreamUserId,
+      type: message.type,
+      payload: message.payload,
+      direction: 'incoming',
+    })
+    return this.driver.sendMessage({
+      conversationId: record.session.conversationId,
+      type: message.type,
+      payload: { ...message.payload, userId: record.session.userId },
+    })
+  }
+
+  /** A plugin notice downstream: a text message without `payload.userId`. */
+  async notice(session: HitlSession, text: string): Promise<StoredMessage> {
+    return this.driver.sendMessage({ conversationId: session.conversationId, type: 'text', payload: { text } })
+  }
+
+  /** The customer's close command: notice downstream, deactivate, then the integration's stopHitl. */
+  async end(session: HitlSession): Promise<void> {
+    const record = this.activeRecord(session)
+    await this.notice(session, PLUGIN_MESSAGES.userCancelled)
+    this.deactivate(record, 'user-closed')
+    await this.driver.callAction('stopHitl', { conversationId: session.conversationId })
+    this.sayUpstream(record.session, session.upstreamConversationId, PLUGIN_MESSAGES.userClosed)
+  }
+
+  /** Messages the integration created on the session's hitl conversation by a user other than the bot, oldest first. */
+  agentMessages(session: HitlSession): StoredMessage[] {
+    return this.bp.store
+      .messagesOf(session.conversationId)
+      .filter((message) => message.userId !== this.driver.botUserId && message.direction === 'incoming')
+  }
+
+  /** hitlAssigned / hitlStopped events the integration created for the session, oldest first. */
+  events(session: HitlSession): StoredEvent[] {
+    return [...this.bp.store.events.values()].filter(
+      (event) => this.isHitlEvent(event) && conversationIdOf(event) === session.conversationId,
+    )
+  }
+
+  /** Everything on the customer's upstream conversation, oldest first. */
+  upstreamMessages(session: HitlSession): StoredMessage[] {
+    return this.bp.store.messagesOf(session.upstreamConversationId)
+  }
+
+  isActive(session: HitlSession): boolean {
+    return this.sessions.get(session.conversationId)?.status.active ?? false
+  }
+
+  status(session: HitlSession): SessionStatus | undefined {
+    const record = this.sessions.get(session.conversationId)
+    return record && { ...record.status }
+  }
+
+  /** The plugin's UserLinker: one integration createUser per upstream user, reused afterwards. */
+  private async linkUser(upstreamUserId: string, customer: EscalationCustomer): Promise<string> {
+    const linked = this.linkedUsers.get(upstreamUserId)
+    if (linked) return linked
+    const email = customer.email ?? `${upstreamUserId}@no-reply.${this.driver.botId}.botpress.com`
+    const output = createUserOutput.safeParse(
+      await this.driver.callAction('createUser', {
+        name: customer.name,
+        email,
+        ...(customer.pictureUrl !== undefined && { pictureUrl: customer.pictureUrl }),
+      }),
+    )
+    if (!output.success) throw new Error(`createUser returned no userId: ${output.error.message}`)
+    this.linkedUsers.set(upstreamUserId, output.data.userId)
+    return output.data.userId
+  }
+
+  private handleMessage({ kind, message }: StoreEvents['message'][0]): void {
+    if (kind !== 'created' || message.userId === this.driver.botUserId || message.direction !== 'incoming') return
+    const record = this.sessions.get(message.conversationId)
+    if (!record?.status.active) return
+    if (record.status.agentUserId === undefined) {
+      record.status.agentUserId = message.userId
+      record.status.agentName = this.bp.store.users.get(message.userId)?.name
+      this.emit('sessionChanged', record.session, { ...record.status })
+    }
+    const forwarded = this.bp.store.createMessage({
+      conversationId: record.session.upstreamConversationId,
+      userId: this.driver.botUserId,
+      type: message.type,
+      payload: message.payload,
+      tags: { downstream: message.id },
+      direction: 'outgoing',
+    })
+    this.emit('agentMessage', record.session, message)
+    this.emit('upstreamMessage', record.session, forwarded)
+  }
+
+  private handleEvent({ kind, event }: StoreEvents['event'][0]): void {
+    if (kind !== 'created' || !this.isHitlEvent(event)) return
+    const conversationId = conversationIdOf(event)
+    const record = conversationId === undefined ? undefined : this.sessions.get(conversationId)
+    if (!record) return
+    this.emit('hitlEvent', record.session, event)
+    if (!record.status.active) {
+      this.bp.store.setEventStatus(event.id, 'ignored')
+      return
+    }
+    if (event.type === 'hitlAssigned') {
+      const agentUserId = typeof event.payload.userId === 'string' ? event.payload.userId : undefined
+      record.status.agentUserId = agentUserId
+      record.status.agentName = agentUserId === undefined ? undefined : this.bp.store.users.get(agentUserId)?.name
+      this.emit('sessionChanged', record.session, { ...record.status })
+      this.sayUpstream(record.session, record.session.upstreamConversationId, PLUGIN_MESSAGES.agentAssigned)
+    } else {
+      this.sayUpstream(record.session, record.session.upstreamConversationId, PLUGIN_MESSAGES.hitlStopped)
+      this.deactivate(record, 'agent-closed-ticket')
+    }
+    this.bp.store.setEventStatus(event.id, 'processed')
+  }
+
+  private isHitlEvent(event: StoredEvent): boolean {
+    return (HITL_EVENT_TYPES as readonly string[]).includes(event.type)
+  }
+
+  private activeRecord(session: HitlSession): SessionRecord {
+    const record = this.sessions.get(session.conversationId)
+    if (!record) throw new Error(`No HITL session on conversation ${session.conversationId}`)
+    if (!record.status.active) throw new Error(`The HITL session on conversation ${session.conversationId} has ended`)
+    return record
+  }
+
+  private deactivate(record: SessionRecord, reason: NonNullable<SessionStatus['endReason']>): void {
+    record.status.active = false
+    record.status.endReason = reason
+    this.emit('sessionChanged', record.session, { ...record.status })
+  }
+
+  private sayUpstream(session: HitlSession | undefined, upstreamConversationId: string, text: string): void {
+    const message = this.bp.store.createMessage({
+      conversationId: upstreamConversationId,
+      userId: this.driver.botUserId,
+      type: 'text',
+      payload: { text },
+      direction: 'outgoing',
+    })
+    if (session) this.emit('upstreamMessage', session, message)
+  }
+}

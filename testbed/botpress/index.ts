@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import qs from 'qs'
+import { IntegrationDriver, type ConnectOptions, type IntegrationResponse } from './driver'
+import { BotpressApiError } from './errors'
+import { FaultInjector } from './faults'
+import { lowerCaseHeaders, readBody, sendJson, splitUrl } from './http-utils'
+import { createRuntimeApi, type ApiHandler } from './runtime-api'
+import type { RouteTable } from './route-table'
+import { BotpressStore, type StoreEvents } from './store'
+
+export * from './store'
+export { BotpressApiError, type BotpressErrorBody, type BotpressErrorType } from './errors'
+export type { FaultSpec, InjectedFault } from './faults'
+export {
+  DEFAULT_INTEGRATION_ALIAS,
+  DriverError,
+  IntegrationDriver,
+  type ConnectOptions,
+  type IntegrationOperation,
+  type IntegrationResponse,
+  type SendMessageInput,
+  type WebhookRequest,
+} from './driver'
+
+export interface BotpressStandInOptions {
+  /** 0 (default) picks a free port. */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+  /** The bearer token the integration must send (BP_TOKEN); random when absent. */
+  token?: string
+  /** Items per page of the list routes (default 20); `meta.nextToken` leads to the next page. */
+  pageSize?: number
+}
+
+/** One runtime API call received (webhook relays and file upload/download URLs are not counted). */
+export interface ApiCall {
+  method: string
+  path: string
+  /** Query string without the `?`. */
+  query: string
+  at: number
+}
+
+/** Hop-by-hop and framing headers that must not be copied from the integration's answer. */
+const NOT_RELAYED_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date'])
+
+const isBotpressErrorBody = (text: string): boolean => {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'type' in parsed &&
+      'code' in parsed &&
+      'message' in parsed &&
+      typeof parsed.type === 'string'
+    )
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A local Botpress Cloud: the runtime API an integration calls back (`BP_API_URL`), the public
+ * webhook URLs relayed to the integration (`BP_WEBHOOK_URL`), and drivers that call the integration.
+ */
+export class BotpressStandIn {
+  readonly store = new BotpressStore()
+  readonly calls: ApiCall[] = []
+  readonly faults = new FaultInjector()
+  readonly token: string
+  private readonly drivers = new Map<string, IntegrationDriver>()
+  private readonly api: RouteTable<ApiHandler>
+  private readonly server: Server
+  private baseUrl = ''
+
+  private constructor(options: BotpressStandInOptions) {
+    this.token = options.token ?? `bp_pat_${randomBytes(16).toString('hex')}`
+    this.api = createRuntimeApi({ store: this.store, baseUrl: () => this.baseUrl, pageSize: options.pageSize ?? 20 })
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((error: unknown) => {
+        console.error('[botpress stand-in] request failed', error)
+        if (!res.headersSent) sendJson(res, 500, new BotpressApiError(500, 'Internal', 'Stand-in failure').toBody())
+        else res.end()
+      })
+    })
+  }
+
+  static async start(options: BotpressStandInOptions = {}): Promise<BotpressStandIn> {
+    const standIn = new BotpressStandIn(options)
+    const host = options.host ?? '127.0.0.1'
+    await new Promise<void>((resolve, reject) => {
+      standIn.server.once('error', reject)
+      standIn.server.listen(options.port ?? 0, host, () => resolve())
+    })
+    const { port } = standIn.server.address() as AddressInfo
+    standIn.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+    return standIn
+  }
+
+  /** BP_API_URL for the integration. */
+  get url(): string {
+    return this.baseUrl
+  }
+
+  /** BP_WEBHOOK_URL: an integration's public URL is `${webhookBaseUrl}/${webhookId}`. */
+  get webhookBaseUrl(): string {
+    return `${this.baseUrl}/webhooks`
+  }
+
+  resetCalls(): void {
+    this.calls.length = 0
+  }
+
+  /** Subscribes to store changes (users, conversations, messages, events, states, files). */
+  on<K extends keyof StoreEvents & string>(event: K, listener: (...args: StoreEvents[K]) => void): this {
+    this.store.on(event, listener)
+    return this
+  }
+
+  off<K extends keyof StoreEvents & string>(event: K, listener: (...args: StoreEvents[K]) => void): this {
+    this.store.off(event, listener)
+    return this
+  }
+
+  /** A driver for one installed integration; its webhook URL is routed until `disconnect()` or `close()`. */
+  connect(options: ConnectOptions): IntegrationDriver {
+    const driver = new IntegrationDriver(options, this.webhookBaseUrl, this.store, (gone) => {
+      if (this.drivers.get(gone.webhookId) === gone) this.drivers.delete(gone.webhookId)
+    })
+    this.drivers.set(driver.webhookId, driver)
+    return driver
+  }
+
+  async close(): Promise<void> {
+    this.drivers.clear()
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve())
+      this.server.closeAllConnections()
+    })
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { pathname, search } = splitUrl(req.url ?? '/')
+    const method = (req.method ?? 'GET').toUpperCase()
+    const body = await readBody(req)
+
+    const webhook = /^\/webhooks\/([^/]+)(\/.*)?$/.exec(pathname)
+    if (webhook) return this.relayWebhook(req, res, { webhookId: webhook[1], path: webhook[2] ?? '/', search, body })
+
+    const upload = /^\/files\/upload\/([^/]+)$/.exec(pathname)
+    if (upload && method === 'PUT') return this.receiveUpload(req, res, decodeURIComponent(upload[1]), search, body)
+
+    const download = /^\/files\/content\/([^/]+)(\/.*)?$/.exec(pathname)
+    if (download && (method === 'GET' || method === 'HEAD')) return this.serveDownload(res, decodeURIComponent(download[1]), method)
+
+    if (pathname.startsWith('/v1/')) return this.handleApiCall(req, res, { method, pathname, search, body })
+
+    sendJson(res, 404, new BotpressApiError(404, 'ResourceNotFound', `No route ${method} ${pathname}`).toBody())
+  }
+
+  private handleApiCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    call: { method: string; pathname: string; search: string; body: Buffer },
+  ): void {
+    this.calls.push({ method: call.method, path: call.pathname, query: call.search, at: Date.now() })
+    try {
+      const headers = lowerCaseHeaders(req)
+      if (headers.authorization !== `Bearer ${this.token}`) {
+        throw new BotpressApiError(401, 'Unauthorized', 'Invalid or missing bearer token')
+      }
+      const botId = headers['x-bot-id']
+      if (!botId) throw new BotpressApiError(400, 'InvalidPayload', 'Missing x-bot-id header')
+
+      const fault = this.faults.take(call.method, call.pathname)
+      if (fault) throw fault
+
+      const route = this.api.find(call.method, call.pathname)
+      if (!route) throw new BotpressApiError(404, 'ResourceNotFound', `No route ${call.method} ${call.pathname}`)
+
+      const integrationId = headers['x-integration-id']
+      const result = route.handler({
+        method: call.method,
+        params: route.params,
+        query: qs.parse(call.search, { allowDots: true, depth: 5 }),
+        body: this.parseJsonBody(call.body),
+        botId,
+        ...(integrationId && { integrationId, integrationName: this.integrationNameOf(integrationId) }),
+      })
+      sendJson(res, result.status ?? 200, result.body)
+    } catch (error) {
+      if (!(error instanceof BotpressApiError)) throw error
+      sendJson(res, error.status, error.toBody(), error.headers)
+    }
+  }
+
+  private parseJsonBody(body: Buffer): unknown {
+    if (body.length === 0) return {}
+    try {
+      return JSON.parse(body.toString('utf8'))
+    } catch {
+      throw new BotpressApiError(400, 'InvalidPayload', 'The request body is not valid JSON')
+    }
+  }
+
+  private integrationNameOf(integrationId: string): string {
+    for (const driver of this.drivers.values()) {
+      if (driver.integrationId === integrationId) return driver.integrationAlias
+    }
+    return integrationId
+  }
+
+  /**
+   * Like webhook.botpress.cloud: wrap the request into `webhook_received` and answer with what the
+   * integration answered. An integration failure (5xx, or the SDK's error body for a thrown error)
+   * becomes a 500 so that the sender retries.
+   */
+  private async relayWebhook(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: { webhookId: string; path: string; search: string; body: Buffer },
+  ): Promise<void> {
+    const driver = this.drivers.get(decodeURIComponent(request.webhookId))
+    if (!driver) {
+      sendJson(res, 404, new BotpressApiError(404, 'ResourceNotFound', `Webhook ${request.webhookId} doesn't exist`).toBody())
+      return
+    }
+    const method = (req.method ?? 'GET').toUpperCase()
+    let answer: IntegrationResponse
+    try {
+      answer = await driver.relayWebhook({
+        method,
+        path: request.path,
+        query: request.search,
+        headers: lowerCaseHeaders(req),
+        ...(method !== 'GET' && method !== 'HEAD' && { body: request.body.toString('utf8') }),
+      })
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      sendJson(res, 500, new BotpressApiError(500, 'Internal', `The integration could not be reached: ${reason}`).toBody())
+      return
+    }
+    const failed = answer.status >= 500 || (answer.status >= 400 && isBotpressErrorBody(answer.body))
+    if (failed) {
+      sendJson(res, 500, new BotpressApiError(500, 'Internal', `The integration failed to handle the webhook: ${answer.body}`).toBody())
+      return
+    }
+    const headers: Record<string, string> = {}
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (!NOT_RELAYED_HEADERS.has(name)) headers[name] = value
+    }
+    const body = Buffer.from(answer.body, 'utf8')
+    res.writeHead(answer.status, { ...headers, 'content-length': String(body.byteLength) })
+    res.end(method === 'HEAD' ? undefined : body)
+  }
+
+  private receiveUpload(req: IncomingMessage, res: ServerResponse, fileId: string, search: string, body: Buffer): void {
+    const file = this.store.findFile(fileId)
+    const token = new URLSearchParams(search).get('token')
+    if (!file || file.uploadToken !== token) {
+      sendJson(res, 403, new BotpressApiError(403, 'Forbidden', 'Invalid or expired upload URL').toBody())
+      return
+    }
+    this.store.completeUpload(file.id, body, req.headers['content-type'])
+    res.writeHead(200, { 'content-length': '0' }).end()
+  }
+
+  private serveDownload(res: ServerResponse, fileId: string, method: string): void {
+    const file = this.store.findFile(fileId)
+    if (!file || file.content === undefined) {
+      sendJson(res, 404, new BotpressApiError(404, 'ResourceNotFound', `File ${fileId} has no content`).toBody())
+      return
+    }
+    res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.content.byteLength) })
+    res.end(method === 'HEAD' ? undefined : file.content)
+  }
+}
+
+export function startBotpressStandIn(options: BotpressStandInOptions = {}): Promise<BotpressStandIn> {
+  return BotpressStandIn.start(options)
+}
