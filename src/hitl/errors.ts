@@ -95,6 +95,9 @@ export const describeProblem = <C extends ProblemCode>(code: C, ...args: Paramet
 export const fail = <C extends ProblemCode>(code: C, ...args: Parameters<(typeof problems)[C]['fix']>): RuntimeError =>
   new RuntimeError(describeProblem(code, ...args))
 
+// Several problems found at once (register checks everything before reporting), one per line.
+export const failAll = (descriptions: string[]): RuntimeError => new RuntimeError(descriptions.join('\n'))
+
 // Turns a HubSpot-side failure into the RuntimeError a bot builder reads; Botpress API errors and
 // programming errors pass through unchanged for the SDK to report.
 export const explain = (error: unknown, during: string, connectUrl: string): Error => {

@@ -1,7 +1,6 @@
 // register / unregister: check everything that can be checked and report every problem at once,
 // then find or create our custom channel and one channel account per configured inbox. Saving the
 // configuration again finds what the first save created and writes nothing to HubSpot.
-import { RuntimeError } from '@botpress/sdk'
 import type { SetupState } from '../../definitions'
 import * as channels from '../hubspot/custom-channels'
 import { listInboxes } from '../hubspot/conversations'
@@ -9,7 +8,7 @@ import { HubSpotApiError } from '../hubspot/http'
 import { getAccessTokenInfo, HubSpotAuthError, TokenManager } from '../hubspot/oauth'
 import type { ChannelCapabilities, ChannelCreate, DeliveryIdentifier, Inbox } from '../hubspot/schemas'
 import * as webhookSettings from '../hubspot/webhook-settings'
-import { describeProblem, explain } from './errors'
+import { describeProblem, explain, fail, failAll } from './errors'
 import { forgetSetup, readSetup, writeSetup, type Deps } from './context'
 
 export const REQUIRED_SCOPES = [
@@ -166,7 +165,7 @@ export type SetupOutcome = { status: 'ready'; setup: SetupState } | { status: 'a
 
 export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
   const diagnosis = await diagnose(deps)
-  if (diagnosis.problems.length) throw new RuntimeError(diagnosis.problems.join('\n'))
+  if (diagnosis.problems.length) throw failAll(diagnosis.problems)
   if (!diagnosis.connected) {
     deps.logger.warn(`${describeProblem('notConnected', { connectUrl: deps.connectUrl })} Setup finishes as soon as HubSpot is connected.`)
     return { status: 'awaiting-connection' }
@@ -194,18 +193,16 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
 // The channel account of an inbox, connecting it now if register could not.
 export const ensureInboxAccount = async (deps: Deps, inboxId: string): Promise<{ setup: SetupState; channelAccountId: string }> => {
   const setup = await readSetup(deps)
-  if (!setup) throw describeSetupMissing()
+  if (!setup) throw fail('notSetUp')
   const existing = setup.channelAccounts[inboxId]
   if (existing) return { setup, channelAccountId: existing }
   const channelAccounts = await connectInboxes(deps, setup.channelId, [inboxId], setup.channelAccounts)
   const channelAccountId = channelAccounts[inboxId]
-  if (!channelAccountId) throw new RuntimeError(describeProblem('hubspotUnavailable', { during: `connecting inbox ${inboxId} to the custom channel` }))
+  if (!channelAccountId) throw fail('hubspotUnavailable', { during: `connecting inbox ${inboxId} to the custom channel` })
   const updated = { ...setup, channelAccounts }
   await writeSetup(deps, updated)
   return { setup: updated, channelAccountId }
 }
-
-const describeSetupMissing = () => new RuntimeError(describeProblem('notSetUp'))
 
 export const tearDown = async (deps: Deps): Promise<void> => {
   const setup = await readSetup(deps)
