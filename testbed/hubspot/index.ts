@@ -1,0 +1,230 @@
+// A local stand-in for HubSpot: an HTTP server with an in-memory portal that serves the endpoints
+// of spec/hubspot-api.md, delivers signed webhooks, plays the agent and injects faults.
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAgentControls, type AgentControls } from './agent'
+import { issueRefreshToken } from './auth'
+import { createControlRoutes } from './control'
+import { createContact } from './crm'
+import { FaultController, SlidingWindowLimiter, type FaultSpec, type RequestMatch, type WebhookFaultSpec } from './faults'
+import { nowIso } from './http'
+import { Portal } from './portal'
+import { addSubscription, registerAppWebhookRoutes } from './routes/app-webhooks'
+import { registerAvatarRoutes } from './routes/avatars'
+import { registerChannelRoutes } from './routes/channels'
+import { registerContactRoutes } from './routes/contacts'
+import { registerConversationRoutes } from './routes/conversations'
+import { registerFileRoutes } from './routes/files'
+import { registerOAuthRoutes } from './routes/oauth'
+import { RouteTable } from './router'
+import { DEFAULT_APP_SUBSCRIPTIONS, defaultSeed, type AppCredentials, type Seed, type SeedInbox, type SeedSubscription } from './seed'
+import { createRequestListener } from './server'
+import type { CallRecord, StandInSettings, StandInState } from './state'
+import { WebhookDispatcher, type DeliveryRecord } from './webhooks'
+
+export type { AgentControls, ThreadView } from './agent'
+export type { RateLimitPolicy } from './errors'
+export type { FaultSpec, RequestMatch, WebhookFaultSpec } from './faults'
+export type { AgentFile, AgentReply } from './inbox'
+export type * from './portal'
+export type { AppCredentials, Seed, SeedAgent, SeedContact, SeedInbox, SeedSubscription } from './seed'
+export type { CallRecord, StandInSettings } from './state'
+export type { AppWebhookEvent, DeliveryRecord } from './webhooks'
+export { DEFAULT_SCOPES } from './seed'
+
+export type StandInOptions = {
+  // 0 picks a free port (default).
+  port?: number
+  host?: string
+  tokenTtlSeconds?: number
+  webhookRetryDelaysMs?: number[]
+  webhookTimeoutMs?: number
+  seed?: Partial<Seed>
+}
+
+export type StandInFaults = {
+  // The next `count` API requests matching method and path fail with `status` and HubSpot's body for it.
+  inject(spec: FaultSpec): void
+  // Adds latency to matching API requests; latency(0) removes all latency.
+  latency(ms: number, match?: RequestMatch): void
+  // Every access token issued so far is now expired: 401 EXPIRED_AUTHENTICATION.
+  expireAccessTokens(): void
+  // Refreshing with this token now fails with 400 BAD_REFRESH_TOKEN / invalid_grant.
+  revokeRefreshToken(token: string): void
+  webhooks(spec: WebhookFaultSpec): void
+  // Drops pending API faults, latency and webhook faults.
+  clear(): void
+  // Faults that happened so far (failed API calls, duplicated and held webhook deliveries).
+  readonly count: number
+}
+
+export type AgentProfile = { actorId: string; name: string; email: string; avatar: string }
+
+export type HubSpotStandIn = {
+  url: string
+  app: AppCredentials
+  portalId: string
+  refreshToken: string
+  inboxes: SeedInbox[]
+  agents: AgentProfile[]
+  portal: Portal
+  settings: StandInSettings
+  calls: CallRecord[]
+  resetCalls(): void
+  deliveries: DeliveryRecord[]
+  resetDeliveries(): void
+  issueRefreshToken(options?: { scopes?: string[] }): string
+  agent: AgentControls
+  faults: StandInFaults
+  settle(): Promise<void>
+  hideNewChannelsFromListFor(listCalls: number): void
+  // Configures the app's webhook target URL and subscriptions, as a developer would in HubSpot.
+  setAppWebhookTarget(targetUrl: string, subscriptions?: SeedSubscription[]): void
+  close(): Promise<void>
+}
+
+const DEFAULT_RETRY_DELAYS_MS = [200, 500, 1000, 2000, 4000]
+
+const publicHost = (host: string): string => {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+const seedPortal = (state: StandInState, seed: Seed): void => {
+  const now = nowIso()
+  for (const inbox of seed.inboxes) state.portal.inboxes.set(inbox.id, { ...inbox, archived: false, createdAt: now, updatedAt: now })
+  for (const agent of seed.agents) {
+    const avatar = new URL(agent.avatar ?? `/avatars/${agent.actorId}.svg`, state.baseUrl).toString()
+    state.portal.agents.set(agent.actorId, { ...agent, userId: agent.actorId.replace(/^A-/, ''), avatar })
+  }
+  for (const contact of seed.contacts) createContact(state, contact.properties, contact.id)
+  issueRefreshToken(state, { scopes: seed.scopes, token: seed.refreshToken })
+  if (seed.appWebhooks) setAppWebhookTarget(state, seed.appWebhooks.targetUrl, seed.appWebhooks.subscriptions)
+}
+
+const setAppWebhookTarget = (state: StandInState, targetUrl: string, subscriptions: SeedSubscription[] = DEFAULT_APP_SUBSCRIPTIONS): void => {
+  const now = nowIso()
+  state.portal.appWebhookSettings = { targetUrl, throttling: { maxConcurrentRequests: 10 }, createdAt: state.portal.appWebhookSettings?.createdAt ?? now, updatedAt: now }
+  state.portal.subscriptions.clear()
+  for (const subscription of subscriptions) addSubscription(state, { ...subscription, active: true })
+}
+
+export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise<HubSpotStandIn> => {
+  const seed: Seed = { ...defaultSeed(), ...options.seed }
+  const host = options.host ?? '127.0.0.1'
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const baseUrl = `http://${publicHost(host)}:${(server.address() as AddressInfo).port}`
+
+  const settings: StandInSettings = {
+    assignedToFormat: 'bare',
+    denyAuthorize: false,
+    rateLimitPer10s: 110,
+    searchRateLimitPerSecond: 5,
+    phoneMatch: 'digits',
+    searchIndexDelayMs: 0,
+    reopenOnIncoming: false,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 1800,
+    webhookRetryDelaysMs: options.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+    webhookTimeoutMs: options.webhookTimeoutMs ?? 5000,
+    hideNewChannelsForListCalls: 0,
+  }
+  const faults = new FaultController()
+  const state: StandInState = {
+    baseUrl,
+    app: { ...seed.app },
+    portalId: seed.portalId,
+    hubDomain: seed.hubDomain,
+    user: { id: 7001001, email: 'admin@stand-in.example' },
+    defaultScopes: [...seed.scopes],
+    settings,
+    portal: new Portal(),
+    faults,
+    dispatcher: new WebhookDispatcher({
+      secret: () => seed.app.clientSecret,
+      retryDelaysMs: () => settings.webhookRetryDelaysMs,
+      timeoutMs: () => settings.webhookTimeoutMs,
+      faults,
+    }),
+    limiters: {
+      tenSecondly: new SlidingWindowLimiter(() => settings.rateLimitPer10s, 10_000),
+      search: new SlidingWindowLimiter(() => settings.searchRateLimitPerSecond, 1_000),
+    },
+    calls: [],
+    urlSigningKey: randomBytes(32).toString('hex'),
+  }
+  seedPortal(state, seed)
+
+  const agent = createAgentControls(state)
+  const expireAccessTokens = () => {
+    const expiredAt = Date.now() - 1000
+    for (const token of state.portal.tokens.access.values()) token.expiresAt = Math.min(token.expiresAt, expiredAt)
+  }
+  const revokeRefreshToken = (token: string) => {
+    const refresh = state.portal.tokens.refresh.get(token)
+    if (!refresh) throw new Error(`unknown refresh token ${token.slice(0, 8)}…`)
+    refresh.revoked = true
+  }
+  const apiRoutes = new RouteTable()
+  for (const register of [registerOAuthRoutes, registerChannelRoutes, registerConversationRoutes, registerContactRoutes, registerFileRoutes, registerAppWebhookRoutes, registerAvatarRoutes]) {
+    register(apiRoutes, state)
+  }
+  const controlRoutes = createControlRoutes(state, {
+    agent,
+    expireAccessTokens,
+    revokeRefreshToken,
+    setAppWebhookTarget: (targetUrl, subscriptions) => setAppWebhookTarget(state, targetUrl, subscriptions),
+  })
+  server.on('request', createRequestListener(state, apiRoutes, controlRoutes))
+
+  return {
+    url: baseUrl,
+    app: state.app,
+    portalId: state.portalId,
+    refreshToken: seed.refreshToken,
+    inboxes: seed.inboxes.map((inbox) => ({ ...inbox })),
+    agents: [...state.portal.agents.values()].map(({ actorId, name, email, avatar }) => ({ actorId, name, email, avatar })),
+    portal: state.portal,
+    settings,
+    calls: state.calls,
+    resetCalls: () => {
+      state.calls.length = 0
+    },
+    deliveries: state.dispatcher.deliveries,
+    resetDeliveries: () => {
+      state.dispatcher.deliveries.length = 0
+    },
+    issueRefreshToken: (tokenOptions = {}) => issueRefreshToken(state, tokenOptions).token,
+    agent,
+    faults: {
+      inject: (spec) => faults.inject(spec),
+      latency: (ms, match) => faults.latency(ms, match),
+      expireAccessTokens,
+      revokeRefreshToken,
+      webhooks: (spec) => faults.webhooks(spec),
+      clear: () => faults.clear(),
+      get count() {
+        return faults.count
+      },
+    },
+    settle: () => state.dispatcher.settle(),
+    hideNewChannelsFromListFor: (listCalls) => {
+      settings.hideNewChannelsForListCalls = listCalls
+    },
+    setAppWebhookTarget: (targetUrl, subscriptions) => setAppWebhookTarget(state, targetUrl, subscriptions),
+    close: async () => {
+      state.dispatcher.stop()
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+    },
+  }
+}

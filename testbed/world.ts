@@ -1,0 +1,99 @@
+// One local world: the HubSpot stand-in, the Botpress stand-in, and the integration served over
+// HTTP by the SDK's own server (or any integration URL given), wired together as in production.
+// Used by the end-to-end tests, `npm run testbed`, the sandbox, the benchmark and the load run.
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { startBotpressStandIn, type BotpressStandIn, type IntegrationDriver } from './botpress'
+import { HitlBot } from './botpress/hitl-bot'
+import { startHubSpotStandIn } from './hubspot'
+
+export type HubSpotStandIn = Awaited<ReturnType<typeof startHubSpotStandIn>>
+export type HubSpotStandInOptions = NonNullable<Parameters<typeof startHubSpotStandIn>[0]>
+
+export type WorldOptions = {
+  configuration?: Record<string, unknown>
+  hubspot?: HubSpotStandInOptions
+  // Drive an integration that is already running elsewhere instead of serving src/ in-process.
+  integrationUrl?: string
+  register?: boolean
+  // Leave the refresh token out of the configuration (the connect flow provides it).
+  withoutRefreshToken?: boolean
+  env?: Record<string, string>
+}
+
+export type World = {
+  hs: HubSpotStandIn
+  bp: BotpressStandIn
+  driver: IntegrationDriver
+  bot: HitlBot
+  configuration: Record<string, unknown>
+  integrationUrl: string
+  connect: (configuration?: Record<string, unknown>) => IntegrationDriver
+  close: () => Promise<void>
+}
+
+// Short retry delays keep fault tests quick; budgets stay as in production.
+const TESTBED_ENV = { HUBSPOT_RETRY_BASE_MS: '20' }
+
+let servedIntegration: Promise<{ server: Server; url: string }> | undefined
+
+const serveIntegration = async (): Promise<{ server: Server; url: string }> => {
+  servedIntegration ??= (async () => {
+    const { default: integration } = await import('../src/index')
+    const server = await integration.start(0)
+    if (!server.listening) await new Promise((resolve) => server.once('listening', resolve))
+    const { port } = server.address() as AddressInfo
+    return { server, url: `http://127.0.0.1:${port}` }
+  })()
+  return servedIntegration
+}
+
+export const startWorld = async (options: WorldOptions = {}): Promise<World> => {
+  const hs = await startHubSpotStandIn(options.hubspot)
+  const bp = await startBotpressStandIn()
+  Object.assign(process.env, TESTBED_ENV, options.env, {
+    HUBSPOT_API_URL: hs.url,
+    HUBSPOT_AUTHORIZE_URL: `${hs.url}/oauth/authorize`,
+    BP_API_URL: bp.url,
+    BP_TOKEN: bp.token,
+    BP_WEBHOOK_URL: bp.webhookBaseUrl,
+  })
+  const integrationUrl = options.integrationUrl ?? process.env.TESTBED_INTEGRATION_URL ?? (await serveIntegration()).url
+
+  const configuration: Record<string, unknown> = {
+    clientId: hs.app.clientId,
+    clientSecret: hs.app.clientSecret,
+    appId: hs.app.appId,
+    developerApiKey: hs.app.developerApiKey,
+    ...(options.withoutRefreshToken ? {} : { refreshToken: hs.refreshToken }),
+    defaultInboxId: hs.inboxes[0]!.id,
+    additionalInboxIds: [hs.inboxes[1]!.id],
+    ...options.configuration,
+  }
+  const connect = (overrides: Record<string, unknown> = configuration) => bp.connect({ integrationUrl, configuration: overrides })
+  const driver = connect(configuration)
+  if (options.register ?? true) await driver.register()
+  const bot = new HitlBot(bp, driver)
+
+  return {
+    hs,
+    bp,
+    driver,
+    bot,
+    configuration,
+    integrationUrl,
+    connect,
+    close: async () => {
+      bot.dispose()
+      await hs.settle().catch(() => undefined)
+      await Promise.all([hs.close(), bp.close()])
+    },
+  }
+}
+
+export const closeServedIntegration = async (): Promise<void> => {
+  if (!servedIntegration) return
+  const { server } = await servedIntegration
+  servedIntegration = undefined
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+}
