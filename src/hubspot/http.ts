@@ -192,7 +192,10 @@ export class HubSpotHttp {
       }
       const path = request.label ?? request.path
       const summary = describe(request.method, path, status, envelope)
-      this.options.logger.warn(summary)
+      // Callers expect some 4xx answers (a 404 while looking something up); failures that retries
+      // could not overcome are worth a warning.
+      if (status === undefined || status === 429 || status >= 500) this.options.logger.warn(summary)
+      else this.options.logger.debug(summary)
       throw new HubSpotApiError(status, request.method, path, envelope, summary)
     }
   }
