@@ -70,7 +70,7 @@ describe('escalation', () => {
 
 describe('customer messages reach the thread', () => {
   it.each([
-    ['text', { text: 'Where is my parcel?' }, { text: 'Where is my parcel?', files: 0 }],
+    ['text', { text: 'Where is my parcel?' }, { text: 'Where is my parcel?', files: 0, usage: undefined }],
     ['image', { imageUrl: 'FILE/photo.png' }, { text: '', files: 1, usage: 'IMAGE' }],
     ['audio', { audioUrl: 'FILE/voice.ogg' }, { text: '', files: 1, usage: 'AUDIO' }],
     ['video', { videoUrl: 'FILE/clip.mp4' }, { text: '', files: 1, usage: 'OTHER' }],
