@@ -6,7 +6,7 @@ import { createDeps, type Deps } from './context'
 import { createCustomer, getCustomer, type Customer } from './customers'
 import { explain, fail } from './errors'
 import { toHubSpotContent } from './messages'
-import { publishContent, type Party, type ThreadAddress } from './publish'
+import { monotonicClock, publishContent, type Party, type ThreadAddress } from './publish'
 import { configuredInboxIds, ensureInboxAccount } from './setup'
 
 type Actions = IntegrationProps['actions']
@@ -37,13 +37,12 @@ const historySender = async (deps: Deps, message: HistoryMessage, customer: Cust
 
 const publishTranscript = async (deps: Deps, input: StartHitlInput, thread: ThreadAddress, conversationId: string) => {
   const history = input.messageHistory ?? []
-  // Timestamps one millisecond apart keep HubSpot's order equal to the history's order.
-  const start = Date.now() - history.length - 2
+  const clock = monotonicClock()
   const published = await publishContent(deps, thread, {
     from: 'bot',
     content: { text: deps.texts.handoverHeader({ title: input.title, description: input.description, messageCount: history.length }), files: [] },
     idempotencyKey: `${conversationId}:header`,
-    timestamp: new Date(start),
+    clock,
   })
   const threadId = published[0]?.conversationsThreadId
   const customer = await getCustomer(deps, input.userId)
@@ -53,7 +52,7 @@ const publishTranscript = async (deps: Deps, input: StartHitlInput, thread: Thre
       sender: await historySender(deps, message, customer),
       content: toHubSpotContent(message, deps.texts),
       idempotencyKey: `${conversationId}:history:${index}`,
-      timestamp: new Date(start + index + 1),
+      clock,
     })
   }
   if (history.length > 0) {
@@ -61,7 +60,7 @@ const publishTranscript = async (deps: Deps, input: StartHitlInput, thread: Thre
       from: 'bot',
       content: { text: deps.texts.transcriptEnd, files: [] },
       idempotencyKey: `${conversationId}:transcript-end`,
-      timestamp: new Date(start + history.length + 1),
+      clock,
     })
   }
   return threadId

@@ -90,10 +90,16 @@ const attachFiles = async (deps: Deps, files: FileToAttach[]): Promise<{ attachm
   return { attachments, notes }
 }
 
+// Strictly increasing timestamps, so messages published in a burst keep their order in HubSpot.
+export const monotonicClock = (): (() => number) => {
+  let last = 0
+  return () => (last = Math.max(Date.now(), last + 1))
+}
+
 export const publishContent = async (
   deps: Deps,
   thread: ThreadAddress,
-  message: { from: 'customer' | 'bot'; content: HubSpotContent; idempotencyKey: string; timestamp?: Date; sender?: Party }
+  message: { from: 'customer' | 'bot'; content: HubSpotContent; idempotencyKey: string; clock?: () => number; sender?: Party }
 ): Promise<Message[]> => {
   const { attachments, notes } = await attachFiles(deps, message.content.files)
   const text = [message.content.text, ...notes].filter((part) => part.length > 0).join('\n\n')
@@ -115,7 +121,7 @@ export const publishContent = async (
         channelAccountId: thread.channelAccountId,
         integrationThreadId: thread.integrationThreadId,
         integrationIdempotencyId: index === 0 ? message.idempotencyKey : `${message.idempotencyKey}:${index}`,
-        timestamp: new Date((message.timestamp ?? new Date()).getTime() + index).toISOString(),
+        timestamp: new Date((message.clock ?? Date.now)()).toISOString(),
         senders: senders.map((p) => ({ deliveryIdentifier: p.deliveryIdentifier, name: p.name })),
         recipients: recipients.map((p) => ({ deliveryIdentifier: p.deliveryIdentifier, name: p.name })),
         attachments: last ? attachments : [],

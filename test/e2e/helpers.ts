@@ -44,3 +44,40 @@ export const hostFile = async (w: World, name: string, content: string | Buffer,
   if (!file.url) throw new Error('the Botpress stand-in returned no file URL')
   return file.url
 }
+
+// The message a bot builder reads when an integration call fails.
+export const failureOf = async (call: Promise<unknown>): Promise<string> => {
+  try {
+    await call
+  } catch (error) {
+    const body = (error as { body?: { message?: unknown } }).body
+    return typeof body?.message === 'string' ? body.message : String(error)
+  }
+  throw new Error('the call succeeded, a failure was expected')
+}
+
+// Delivers app webhook events (an array, as HubSpot batches them) signed like HubSpot does.
+export const sendAppWebhook = async (w: World, events: Record<string, unknown>[]): Promise<Response> => {
+  const { signV3 } = await import('../../src/hubspot/signature')
+  const body = JSON.stringify(
+    events.map((event, index) => ({
+      eventId: 500000 + index,
+      subscriptionId: 1,
+      portalId: Number(w.hs.portalId),
+      appId: Number(w.hs.app.appId),
+      occurredAt: Date.now(),
+      attemptNumber: 0,
+      ...event,
+    }))
+  )
+  const timestamp = Date.now()
+  return fetch(w.driver.webhookUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: w.driver.webhookUrl, body, timestamp }),
+      'x-hubspot-request-timestamp': String(timestamp),
+    },
+    body,
+  })
+}

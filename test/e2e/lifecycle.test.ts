@@ -1,7 +1,6 @@
 // The whole life of an escalation over real HTTP: install, escalate, talk both ways, hand back.
 import { describe, expect, it } from 'vitest'
-import { signV3 } from '../../src/hubspot/signature'
-import { customerView, eventsOf, hostFile, settle, threadMessages, threadOf, world } from './helpers'
+import { customerView, eventsOf, failureOf, hostFile, sendAppWebhook, settle, threadMessages, threadOf, world } from './helpers'
 
 const jane = { name: 'Jane Doe', email: 'jane@example.com' }
 
@@ -63,7 +62,7 @@ describe('escalation', () => {
   it('fails loudly, with no placeholder conversation, when HubSpot refuses the thread', async () => {
     const w = await world()
     w.hs.faults.inject({ method: 'POST', path: /\/messages$/, status: 400, count: 1 })
-    await expect(w.bot.escalate({ customer: jane })).rejects.toThrow(/HubSpot refused a request/)
+    expect(await failureOf(w.bot.escalate({ customer: jane }))).toMatch(/^HubSpot refused a request\. While publishing the conversation to HubSpot, HubSpot answered 400/)
     expect([...w.bp.store.conversations.values()].filter((c) => c.channel === 'hitl')).toEqual([])
   })
 })
@@ -193,24 +192,15 @@ describe('isolation', () => {
     expect(customerView(w, b).map((m) => m.payload.text)).toEqual(['to Bob'])
   })
 
-  it('webhooks about other threads of the portal change nothing', async () => {
+  it('webhooks about other threads of the portal, or from another portal, change nothing', async () => {
     const w = await world()
     const session = await w.bot.escalate({ customer: jane })
     const before = { events: w.bp.store.events.size, conversations: w.bp.store.conversations.size, users: w.bp.store.users.size }
-    const body = JSON.stringify([
-      { eventId: 1, subscriptionId: 1, portalId: Number(w.hs.portalId), appId: Number(w.hs.app.appId), occurredAt: Date.now(), subscriptionType: 'conversation.propertyChange', attemptNumber: 0, objectId: 999999, propertyName: 'status', propertyValue: 'CLOSED' },
-      { eventId: 2, subscriptionId: 1, portalId: Number(w.hs.portalId), appId: Number(w.hs.app.appId), occurredAt: Date.now(), subscriptionType: 'conversation.propertyChange', attemptNumber: 0, objectId: 999999, propertyName: 'assignedTo', propertyValue: '111' },
+    const response = await sendAppWebhook(w, [
+      { subscriptionType: 'conversation.propertyChange', objectId: 999999, propertyName: 'status', propertyValue: 'CLOSED' },
+      { subscriptionType: 'conversation.propertyChange', objectId: 999999, propertyName: 'assignedTo', propertyValue: '111' },
+      { subscriptionType: 'conversation.propertyChange', objectId: Number(threadOf(w, session)), portalId: 1234, propertyName: 'status', propertyValue: 'CLOSED' },
     ])
-    const timestamp = Date.now()
-    const response = await fetch(w.driver.webhookUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: w.driver.webhookUrl, body, timestamp }),
-        'x-hubspot-request-timestamp': String(timestamp),
-      },
-      body,
-    })
     expect(response.status).toBe(200)
     expect({ events: w.bp.store.events.size, conversations: w.bp.store.conversations.size, users: w.bp.store.users.size }).toEqual(before)
     expect(w.bot.isActive(session)).toBe(true)
