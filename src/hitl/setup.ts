@@ -6,7 +6,7 @@ import * as channels from '../hubspot/custom-channels'
 import { listInboxes } from '../hubspot/conversations'
 import { HubSpotApiError } from '../hubspot/http'
 import { getAccessTokenInfo, HubSpotAuthError, TokenManager } from '../hubspot/oauth'
-import type { ChannelCapabilities, ChannelCreate, DeliveryIdentifier, Inbox } from '../hubspot/schemas'
+import type { Channel, ChannelCapabilities, ChannelCreate, DeliveryIdentifier, Inbox } from '../hubspot/schemas'
 import * as webhookSettings from '../hubspot/webhook-settings'
 import { describeProblem, explain, fail, failAll } from './errors'
 import { forgetSetup, readSetup, writeSetup, type Deps } from './context'
@@ -161,6 +161,27 @@ const sameSetup = (a: SetupState | undefined, b: SetupState): boolean =>
   !!a && a.channelId === b.channelId && a.webhookUrl === b.webhookUrl && a.portalId === b.portalId &&
   JSON.stringify(Object.entries(a.channelAccounts).sort()) === JSON.stringify(Object.entries(b.channelAccounts).sort())
 
+// Ours is the channel registered with our webhook URL. HubSpot may leave a new channel out of its
+// list for a while, so the one we recorded is also asked for directly before creating another.
+const findOurChannel = async (deps: Deps, list: Channel[], recordedId: string | undefined): Promise<string | undefined> => {
+  const listed = list.find((channel) => channel.id === recordedId && channel.webhookUrl === deps.webhookUrl) ?? list.find((channel) => channel.webhookUrl === deps.webhookUrl)
+  if (listed) return listed.id
+  if (!recordedId) return undefined
+  try {
+    const recorded = await channels.getChannel(deps.hubspot, recordedId)
+    return recorded.webhookUrl === deps.webhookUrl ? recorded.id : undefined
+  } catch (error) {
+    if (error instanceof HubSpotApiError && error.status === 404) return undefined
+    throw error
+  }
+}
+
+const createOurChannel = async (deps: Deps): Promise<string> => {
+  const created = await channels.createChannel(deps.hubspot, channelToCreate(deps.webhookUrl))
+  deps.logger.info(`Created HubSpot custom channel ${created.id}`)
+  return created.id
+}
+
 export type SetupOutcome = { status: 'ready'; setup: SetupState } | { status: 'awaiting-connection' }
 
 export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
@@ -172,12 +193,7 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
   }
 
   const previous = await readSetup(deps)
-  const list = diagnosis.channelList ?? []
-  const ours =
-    list.find((channel) => channel.id === previous?.channelId && channel.webhookUrl === deps.webhookUrl) ??
-    list.find((channel) => channel.webhookUrl === deps.webhookUrl)
-  const channelId = ours?.id ?? (await channels.createChannel(deps.hubspot, channelToCreate(deps.webhookUrl))).id
-  if (!ours) deps.logger.info(`Created HubSpot custom channel ${channelId}`)
+  const channelId = (await findOurChannel(deps, diagnosis.channelList ?? [], previous?.channelId)) ?? (await createOurChannel(deps))
 
   const known = previous?.channelId === channelId ? previous.channelAccounts : {}
   const wanted = configuredInboxIds(deps)

@@ -1,0 +1,130 @@
+// Setup in minutes: connect without curl, exact diagnostics, fast register.
+import { describe, expect, it } from 'vitest'
+import { failureOf, threadOf, world } from './helpers'
+
+const follow = async (url: string): Promise<{ status: number; location: string | null; body: string }> => {
+  const response = await fetch(url, { redirect: 'manual' })
+  return { status: response.status, location: response.headers.get('location'), body: await response.text() }
+}
+
+describe('[oauth] connect HubSpot from the webhook URL', () => {
+  it('start → HubSpot consent → callback stores the refresh token and finishes the setup', async () => {
+    const w = await world({ withoutRefreshToken: true })
+    expect([...w.hs.portal.channels.values()]).toHaveLength(0)
+
+    const start = await follow(`${w.driver.webhookUrl}/oauth/start`)
+    expect(start.status).toBe(302)
+    const authorize = new URL(start.location!)
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${w.hs.url}/oauth/authorize`)
+    expect(authorize.searchParams.get('client_id')).toBe(w.hs.app.clientId)
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${w.driver.webhookUrl}/oauth/callback`)
+    expect(authorize.searchParams.get('scope')?.split(' ')).toEqual(
+      expect.arrayContaining(['conversations.custom_channels.read', 'conversations.custom_channels.write', 'conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'files'])
+    )
+
+    const consent = await follow(start.location!)
+    expect(consent.status).toBe(302)
+    const callback = await follow(consent.location!)
+    expect(callback.status).toBe(200)
+    expect(callback.body).toContain('HubSpot is connected')
+    expect(callback.body).toContain('connected to inboxes 1001, 1002')
+
+    expect([...w.hs.portal.channels.values()].filter((c) => !c.archived)).toHaveLength(1)
+    const oauth = w.bp.store.findState('integration', w.driver.integrationId, 'oauth')
+    expect(oauth?.payload).toMatchObject({ refreshToken: expect.any(String), portalId: w.hs.portalId })
+
+    const session = await w.bot.escalate({ customer: { name: 'Jane', email: 'jane.doe@example.com' } })
+    expect(threadOf(w, session)).toBeTruthy()
+  })
+
+  it('a callback with a forged or expired state is refused', async () => {
+    const w = await world({ withoutRefreshToken: true })
+    const forged = await follow(`${w.driver.webhookUrl}/oauth/callback?code=abc&state=${Date.now()}.forged`)
+    expect(forged.status).toBe(400)
+    expect(forged.body).toContain('This connection link has expired')
+    const expired = await follow(`${w.driver.webhookUrl}/oauth/callback?code=abc&state=1.x`)
+    expect(expired.status).toBe(400)
+  })
+
+  it('a denied consent says HubSpot was not connected and how to retry', async () => {
+    const w = await world({ withoutRefreshToken: true })
+    w.hs.settings.denyAuthorize = true
+    const start = await follow(`${w.driver.webhookUrl}/oauth/start`)
+    const consent = await follow(start.location!)
+    const callback = await follow(consent.location!)
+    expect(callback.status).toBe(400)
+    expect(callback.body).toContain('HubSpot was not connected')
+    expect(callback.body).toContain('/oauth/start')
+  })
+
+  it('register before connecting succeeds and says where to connect', async () => {
+    const w = await world({ withoutRefreshToken: true, register: false })
+    await expect(w.driver.register()).resolves.toBeUndefined()
+    expect(await failureOf(w.bot.escalate({ customer: { name: 'Jane' } }))).toMatch(/^The integration is not set up in HubSpot yet\./)
+  })
+})
+
+describe('[diagnostics] register reports every problem at once, each with its fix', () => {
+  it('a rejected developer key, an unknown inbox and missing scopes together', async () => {
+    const w = await world({ register: false })
+    const limited = w.hs.issueRefreshToken({ scopes: ['conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write'] })
+    const driver = w.connect({ ...w.configuration, developerApiKey: 'wrong-key', refreshToken: limited, defaultInboxId: '4242' })
+    const message = await failureOf(driver.register())
+    const lines = message.split('\n')
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'The HubSpot connection lacks required scopes. Missing: conversations.custom_channels.read, conversations.custom_channels.write, files. Add them to the app\'s scopes, then reconnect HubSpot at ' +
+          `${driver.webhookUrl}/oauth/start.`,
+        'An inbox ID does not exist in the HubSpot portal. Not found in portal 243842089: 4242. Pick one of: Support (1001), Sales (1002), Help desk (1003).',
+        expect.stringMatching(/^HubSpot rejected the developer API key or the app ID\. Copy the developer API key/),
+      ])
+    )
+    expect(lines).toHaveLength(3)
+    expect([...w.hs.portal.channels.values()]).toHaveLength(0)
+  })
+
+  it('a revoked refresh token asks to reconnect HubSpot', async () => {
+    const w = await world({ register: false })
+    w.hs.faults.revokeRefreshToken(w.hs.refreshToken)
+    expect(await failureOf(w.driver.register())).toBe(
+      `HubSpot rejected the refresh token. Reconnect HubSpot at ${w.driver.webhookUrl}/oauth/start: the token was revoked, the app was uninstalled, or it belongs to another app.`
+    )
+  })
+
+  it('a wrong client secret is named', async () => {
+    const w = await world({ register: false })
+    const driver = w.connect({ ...w.configuration, clientSecret: 'not-the-secret' })
+    expect(await failureOf(driver.register())).toMatch(/^HubSpot rejected the client ID or client secret\./)
+  })
+
+  it('the contact policy "create" without the contacts write scope is named', async () => {
+    const w = await world({ register: false })
+    const scopes = ['conversations.custom_channels.read', 'conversations.custom_channels.write', 'conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'files']
+    const driver = w.connect({ ...w.configuration, refreshToken: w.hs.issueRefreshToken({ scopes }) })
+    expect(await failureOf(driver.register())).toMatch(/^The contact policy "create" needs the crm\.objects\.contacts\.write scope\./)
+    const anonymous = w.connect({ ...w.configuration, contactPolicy: 'anonymous', refreshToken: w.hs.issueRefreshToken({ scopes }) })
+    await expect(anonymous.register()).resolves.toBeUndefined()
+  })
+
+  it('an invalid configuration names each field', async () => {
+    const w = await world({ register: false })
+    const driver = w.connect({ ...w.configuration, appId: 'my app', defaultCountry: 'Canada' })
+    const message = await failureOf(driver.register())
+    expect(message).toMatch(/^The configuration is invalid\./)
+    expect(message).toContain('appId')
+    expect(message).toContain('defaultCountry')
+  })
+})
+
+describe('[register-speed] register is fast even when HubSpot is slow to list a new channel', () => {
+  it('finishes in under 5 seconds and does not wait for the listing', async () => {
+    const w = await world({ register: false })
+    w.hs.hideNewChannelsFromListFor(100)
+    w.hs.faults.latency(150)
+    const started = Date.now()
+    await w.driver.register()
+    expect(Date.now() - started).toBeLessThan(5000)
+    await w.driver.register()
+    expect([...w.hs.portal.channels.values()].filter((c) => !c.archived)).toHaveLength(1)
+  })
+})
