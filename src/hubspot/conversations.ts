@@ -4,9 +4,6 @@ import { actorSchema, inboxListSchema, threadMessagesSchema, threadSchema, type 
 
 const BASE = '/conversations/v3/conversations'
 
-export const getThread = (http: HubSpotHttp, threadId: string): Promise<Thread> =>
-  http.send({ method: 'GET', path: `${BASE}/threads/${threadId}`, auth: 'bearer', schema: threadSchema })
-
 export const setThreadStatus = (http: HubSpotHttp, threadId: string, status: 'OPEN' | 'CLOSED'): Promise<Thread> =>
   http.send({ method: 'PATCH', path: `${BASE}/threads/${threadId}`, auth: 'bearer', json: { status }, schema: threadSchema })
 

@@ -42,9 +42,6 @@ export const getChannel = (http: HubSpotHttp, channelId: string): Promise<Channe
 export const createChannel = (http: HubSpotHttp, channel: ChannelCreate): Promise<Channel> =>
   http.send({ method: 'POST', path: BASE, auth: 'developer', json: channel, retrySafe: false, schema: channelSchema })
 
-export const updateChannel = (http: HubSpotHttp, channelId: string, patch: Partial<ChannelCreate>): Promise<Channel> =>
-  http.send({ method: 'PATCH', path: `${BASE}/${channelId}`, auth: 'developer', json: patch, schema: channelSchema })
-
 export const deleteChannel = (http: HubSpotHttp, channelId: string): Promise<void> =>
   http.send({ method: 'DELETE', path: `${BASE}/${channelId}`, auth: 'developer', schema: undefined })
 

@@ -1,6 +1,6 @@
 // Files API: customer attachments are uploaded to the portal's file manager and attached by ID.
 import type { HubSpotHttp } from './http'
-import { fileSchema, signedUrlSchema, type HubSpotFile } from './schemas'
+import { fileSchema, type HubSpotFile } from './schemas'
 
 export const FOLDER_PATH = '/botpress-hitl'
 
@@ -16,15 +16,6 @@ export const uploadFile = (
   // A repeated upload only leaves a second copy in a private folder.
   return http.send({ method: 'POST', path: '/files/v3/files', auth: 'bearer', multipart: form, retrySafe: true, schema: fileSchema })
 }
-
-export const getSignedUrl = (http: HubSpotHttp, fileId: string): Promise<{ url: string }> =>
-  http.send({
-    method: 'GET',
-    path: `/files/v3/files/${encodeURIComponent(fileId)}/signed-url`,
-    auth: 'bearer',
-    query: { expirationSeconds: 3600 },
-    schema: signedUrlSchema,
-  })
 
 // HubSpot's own hosts, the only ones our bearer token may be sent to.
 export const isHubSpotHost = (url: URL, apiBaseUrl: string): boolean => {
