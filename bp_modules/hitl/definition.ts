@@ -7,7 +7,7 @@ const { z } = sdk
 
 const withUserId = <S extends sdk.z.AnyZodObject>(schema: S) =>
   schema.extend({
-    userId: z.string().optional().describe('Allows sending a message pretending to be a certain user'),
+    userId: z.string().optional().title('User ID').describe('Allows sending a message pretending to be a certain user'),
   })
 
 const messageSourceSchema = z.union([
@@ -41,38 +41,39 @@ export const hitlMessageSchemas = {
 }
 
 export const createUserInputSchema = z.object({
-  name: z.string().describe('Display name of the user'),
-  pictureUrl: z.string().optional().describe('URL of the user picture'),
-  email: z.string().optional().describe('Email address (or phone number) of the user'),
+  name: z.string().title('Name').describe('Display name of the user'),
+  pictureUrl: z.string().optional().title('Picture URL').describe('URL of the user picture'),
+  email: z.string().optional().title('Email').describe('Email address (or phone number) of the user'),
 })
 export const createUserOutputSchema = z.object({
-  userId: z.string().describe('ID of the Botpress user representing the external user'),
+  userId: z.string().title('User ID').describe('ID of the Botpress user representing the external user'),
 })
 
 export const makeStartHitlInputSchema = <E extends sdk.z.ZodTypeAny>(hitlSession: E) =>
   z.object({
-    userId: z.string().describe('ID of the Botpress user representing the end user'),
-    title: z.string().optional().describe('Title of the HITL session'),
-    description: z.string().optional().describe('Description of the HITL session'),
-    hitlSession: hitlSession.optional().describe('Additional data about the HITL session'),
+    userId: z.string().title('User ID').describe('ID of the Botpress user representing the end user'),
+    title: z.string().optional().title('Title').describe('Title of the HITL session'),
+    description: z.string().optional().title('Description').describe('Description of the HITL session'),
+    hitlSession: hitlSession.optional().title('HITL session').describe('Additional data about the HITL session'),
     messageHistory: z
       .array(historyMessageSchema)
+      .title('Message history')
       .describe('Message history to display in the HITL session'),
   })
 export const startHitlOutputSchema = z.object({
-  conversationId: z.string().describe('ID of the Botpress conversation representing the HITL session'),
+  conversationId: z.string().title('Conversation ID').describe('ID of the Botpress conversation representing the HITL session'),
 })
 export const stopHitlInputSchema = z.object({
-  conversationId: z.string().describe('ID of the Botpress conversation representing the HITL session'),
+  conversationId: z.string().title('Conversation ID').describe('ID of the Botpress conversation representing the HITL session'),
 })
 export const stopHitlOutputSchema = z.object({})
 
 export const hitlAssignedSchema = z.object({
-  conversationId: z.string().describe('ID of the Botpress conversation representing the HITL session'),
-  userId: z.string().describe('ID of the Botpress user representing the human agent assigned to the HITL session'),
+  conversationId: z.string().title('Conversation ID').describe('ID of the Botpress conversation representing the HITL session'),
+  userId: z.string().title('Agent user ID').describe('ID of the Botpress user representing the human agent assigned to the HITL session'),
 })
 export const hitlStoppedSchema = z.object({
-  conversationId: z.string().describe('ID of the Botpress conversation representing the HITL session'),
+  conversationId: z.string().title('Conversation ID').describe('ID of the Botpress conversation representing the HITL session'),
 })
 
 const hidden = sdk.WELL_KNOWN_ATTRIBUTES.HIDDEN_IN_STUDIO
