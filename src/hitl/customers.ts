@@ -37,8 +37,32 @@ const resolveContact = async (deps: Deps, identifier: Exclude<CustomerIdentifier
   }
 }
 
+// createUser runs for every distinct user of the history at each escalation: a customer resolved a
+// moment ago is not looked up in HubSpot again.
+const RESOLVED_TTL_MS = 10 * 60 * 1000
+const recentlyResolved = new Map<string, { customer: Customer; until: number }>()
+
+const resolutionKey = (deps: Deps, identifier: CustomerIdentifier, name: string, pictureUrl?: string) =>
+  identifier.kind === 'none' ? undefined : JSON.stringify([deps.ctx.integrationId, deps.config.contactPolicy, identifier, name, pictureUrl ?? ''])
+
 export const createCustomer = async (deps: Deps, input: { name?: string; email?: string; pictureUrl?: string }): Promise<Customer> => {
   const identifier = parseCustomerIdentifier(input.email, deps.config.defaultCountry)
+  const key = resolutionKey(deps, identifier, input.name?.trim() || deps.texts.customerFallbackName, input.pictureUrl)
+  const recent = key ? recentlyResolved.get(key) : undefined
+  if (recent && recent.until > Date.now()) return recent.customer
+  const customer = await resolveCustomer(deps, input, identifier)
+  if (key) {
+    if (recentlyResolved.size >= CACHE_LIMIT) recentlyResolved.delete(recentlyResolved.keys().next().value as string)
+    recentlyResolved.set(key, { customer, until: Date.now() + RESOLVED_TTL_MS })
+  }
+  return customer
+}
+
+const resolveCustomer = async (
+  deps: Deps,
+  input: { name?: string; email?: string; pictureUrl?: string },
+  identifier: CustomerIdentifier
+): Promise<Customer> => {
   const name = input.name?.trim() || deps.texts.customerFallbackName
   let delivery: DeliveryIdentifier
   let contactId: string | undefined

@@ -10,6 +10,7 @@ import * as env from '../../env'
 import { listThreadMessages } from '../../hubspot/conversations'
 import { updateMessageStatus } from '../../hubspot/custom-channels'
 import { isHubSpotHost } from '../../hubspot/files'
+import { HubSpotApiError } from '../../hubspot/http'
 import type { Message, OutgoingMessageEvent, ThreadEntry } from '../../hubspot/schemas'
 import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import { isNotFound, type Deps } from '../context'
@@ -29,11 +30,27 @@ const time = (iso: string | undefined) => (iso ? Date.parse(iso) : 0)
 
 // The timeline up to the message: whether the thread was closed before it, and the agent replies
 // before it that were never delivered.
+// Newest first finds the message on the first page of a long thread; a HubSpot that refuses the
+// sort parameter is asked again without it (oldest first, paging on).
+let sortRefused = false
+
+const readTimelinePage = async (deps: Deps, threadId: string, after: string | undefined) => {
+  if (!sortRefused) {
+    try {
+      return await listThreadMessages(deps.hubspot, threadId, { after, limit: 100, newestFirst: true })
+    } catch (error) {
+      if (!(error instanceof HubSpotApiError && error.status === 400)) throw error
+      sortRefused = true
+    }
+  }
+  return listThreadMessages(deps.hubspot, threadId, { after, limit: 100 })
+}
+
 const readTimeline = async (deps: Deps, message: Message) => {
   const entries: ThreadEntry[] = []
   let after: string | undefined
   for (let page = 0; page < TIMELINE_PAGES; page++) {
-    const result = await listThreadMessages(deps.hubspot, message.conversationsThreadId, { after, limit: 100, newestFirst: true })
+    const result = await readTimelinePage(deps, message.conversationsThreadId, after)
     entries.push(...result.results)
     if (entries.some((entry) => entry.id === message.id) || !result.nextAfter) break
     after = result.nextAfter
