@@ -5,8 +5,9 @@ import type { ConversationTagValues, HistoryMessage, IntegrationProps, StartHitl
 import { createDeps, type Deps } from './context'
 import { createCustomer, getCustomer, type Customer } from './customers'
 import { explain, fail } from './errors'
-import { toHubSpotContent } from './messages'
+import { groupTranscript, joinContents, toHubSpotContent } from './messages'
 import { monotonicClock, publishContent, type Party, type ThreadAddress } from './publish'
+import { rememberClosedHere } from './events/sessions'
 import { configuredInboxIds, ensureInboxAccount } from './setup'
 
 type Actions = IntegrationProps['actions']
@@ -46,12 +47,22 @@ const publishTranscript = async (deps: Deps, input: StartHitlInput, thread: Thre
   })
   const threadId = published[0]?.conversationsThreadId
   const customer = await getCustomer(deps, input.userId)
-  for (const [index, message] of history.entries()) {
-    await publishContent(deps, thread, {
-      from: message.source.type === 'user' ? 'customer' : 'bot',
+  const lines = await Promise.all(
+    history.map(async (message, index) => ({
+      index,
+      speaker: message.source.type === 'user' ? `user:${message.source.userId}` : 'bot',
+      from: message.source.type === 'user' ? ('customer' as const) : ('bot' as const),
       sender: await historySender(deps, message, customer),
       content: toHubSpotContent(message, deps.texts),
-      idempotencyKey: `${conversationId}:history:${index}`,
+    }))
+  )
+  for (const group of groupTranscript(lines)) {
+    const first = group[0]!
+    await publishContent(deps, thread, {
+      from: first.from,
+      sender: first.sender,
+      content: joinContents(group.map((line) => line.content)),
+      idempotencyKey: `${conversationId}:history:${first.index}`,
       clock,
     })
   }
@@ -118,6 +129,7 @@ export const stopHitl: Actions['stopHitl'] = async (props) => {
   // Marked closed first, so the status webhook our own close causes is recognised and ignored.
   // Closing is repeated even when already marked: a failed earlier attempt may have left it open.
   if (tags.closed !== 'true') await deps.client.updateConversation({ id: conversation.id, tags: { closed: 'true' } })
+  rememberClosedHere(deps.ctx.integrationId, tags.hubspotThreadId)
   try {
     await setThreadStatus(deps.hubspot, tags.hubspotThreadId, 'CLOSED')
   } catch (error) {

@@ -98,6 +98,25 @@ export const splitText = (text: string, max = MAX_TEXT_LENGTH): string[] => {
   return chunks
 }
 
+// Consecutive text-only lines of one speaker travel as one HubSpot message: the transcript keeps
+// who said what and the order, for fewer calls against HubSpot's rate limit.
+export const groupTranscript = <T extends { speaker: string; content: HubSpotContent }>(lines: T[], max = MAX_TEXT_LENGTH): T[][] => {
+  const groups: T[][] = []
+  for (const line of lines) {
+    const current = groups.at(-1)
+    const mergeable = (group: T[]) =>
+      group[0]!.speaker === line.speaker &&
+      group.every((member) => member.content.files.length === 0) &&
+      line.content.files.length === 0 &&
+      group.reduce((length, member) => length + member.content.text.length + 2, 0) + line.content.text.length <= max
+    if (current && mergeable(current)) current.push(line)
+    else groups.push([line])
+  }
+  return groups
+}
+
+export const joinContents = (contents: HubSpotContent[]): HubSpotContent => mergeContents(contents)
+
 // Agent messages: HubSpot → Botpress
 
 export type AgentPart =

@@ -38,7 +38,8 @@ describe('escalation', () => {
       description: 'Parcel arrived damaged',
       history: [
         { from: 'customer', type: 'text', payload: { text: 'Hello' } },
-        { from: 'bot', type: 'text', payload: { text: 'Hi! How can I help?' } },
+        { from: 'bot', type: 'text', payload: { text: 'Hi!' } },
+        { from: 'bot', type: 'text', payload: { text: 'How can I help?' } },
         { from: 'customer', type: 'text', payload: { text: 'I want a refund' } },
       ],
     })
@@ -46,9 +47,9 @@ describe('escalation', () => {
     expect(conversation?.channel).toBe('hitl')
     const messages = threadMessages(w, threadOf(w, session))
     expect(messages.map((m) => [m.direction, m.text])).toEqual([
-      ['OUTGOING', 'A customer was handed over by the chatbot.\nTopic: Refund for order 42\nDetails: Parcel arrived damaged\nThe 3 messages of the conversation with the bot follow.'],
+      ['OUTGOING', 'A customer was handed over by the chatbot.\nTopic: Refund for order 42\nDetails: Parcel arrived damaged\nThe 4 messages of the conversation with the bot follow.'],
       ['INCOMING', 'Hello'],
-      ['OUTGOING', 'Hi! How can I help?'],
+      ['OUTGOING', 'Hi!\n\nHow can I help?'],
       ['INCOMING', 'I want a refund'],
       ['OUTGOING', 'End of the conversation with the bot. Your replies now reach the customer.'],
     ])

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { messageSchema } from '../../src/hubspot/schemas'
-import { agentMessageParts, classifyAttachment, htmlToText, partToBotpress, splitText, toHubSpotContent } from '../../src/hitl/messages'
+import { agentMessageParts, classifyAttachment, groupTranscript, htmlToText, partToBotpress, splitText, toHubSpotContent } from '../../src/hitl/messages'
 import { catalogue } from '../../src/i18n'
 
 const texts = catalogue.en
@@ -119,4 +119,19 @@ describe('HubSpot → Botpress', () => {
   })
 
   it('strips tags and decodes entities', () => expect(htmlToText('<div>a&lt;b</div>')).toBe('a<b'))
+})
+
+describe('groupTranscript', () => {
+  const line = (speaker: string, text: string, files = 0) => ({ speaker, content: { text, files: Array.from({ length: files }, () => ({ url: 'https://x/f', name: 'f', usage: 'OTHER' as const })) } })
+  const shape = (groups: ReturnType<typeof line>[][]) => groups.map((g) => g.map((l) => l.content.text).join('+'))
+
+  it.each<[string, ReturnType<typeof line>[], string[]]>([
+    ['merges consecutive lines of one speaker', [line('bot', 'Hi'), line('bot', 'How can I help?'), line('user:1', 'Refund')], ['Hi+How can I help?', 'Refund']],
+    ['keeps alternating speakers apart', [line('bot', 'a'), line('user:1', 'b'), line('bot', 'c')], ['a', 'b', 'c']],
+    ['keeps two customers apart', [line('user:1', 'a'), line('user:2', 'b')], ['a', 'b']],
+    ['never merges a line with files', [line('user:1', 'look'), line('user:1', '', 1), line('user:1', 'see?')], ['look', '', 'see?']],
+    ['stops merging at the text limit', [line('bot', 'x'.repeat(3000)), line('bot', 'y'.repeat(1500))], ['x'.repeat(3000), 'y'.repeat(1500)]],
+  ])('%s', (_name, lines, expected) => {
+    expect(shape(groupTranscript(lines))).toEqual(expected)
+  })
 })

@@ -18,6 +18,8 @@ import { agentMessageParts, partToBotpress, type AgentPart } from '../messages'
 import { findSessionByThread } from './sessions'
 
 const TIMELINE_PAGES = 5
+// Newest first, the message and the few before it are on the first small page.
+const TIMELINE_PAGE_SIZE = 25
 
 const isAgentReply = (message: Message): boolean =>
   message.direction === 'OUTGOING' &&
@@ -37,7 +39,7 @@ let sortRefused = false
 const readTimelinePage = async (deps: Deps, threadId: string, after: string | undefined) => {
   if (!sortRefused) {
     try {
-      return await listThreadMessages(deps.hubspot, threadId, { after, limit: 100, newestFirst: true })
+      return await listThreadMessages(deps.hubspot, threadId, { after, limit: TIMELINE_PAGE_SIZE, newestFirst: true })
     } catch (error) {
       if (!(error instanceof HubSpotApiError && error.status === 400)) throw error
       sortRefused = true

@@ -23,3 +23,15 @@ export const oneAtATime = <T>(key: string, work: () => Promise<T>): Promise<T> =
   })
   return next
 }
+
+// Threads this process closed on the bot's behalf, so the status webhook that echoes our own close
+// is recognised without a lookup. Only a shortcut: the conversation's `closed` tag decides otherwise.
+const closedHere = new Set<string>()
+const CLOSED_HERE_LIMIT = 5000
+
+export const rememberClosedHere = (integrationId: string, threadId: string): void => {
+  if (closedHere.size >= CLOSED_HERE_LIMIT) closedHere.delete(closedHere.values().next().value as string)
+  closedHere.add(`${integrationId}:${threadId}`)
+}
+
+export const wasClosedHere = (integrationId: string, threadId: string): boolean => closedHere.has(`${integrationId}:${threadId}`)

@@ -4,7 +4,7 @@ import type { AppWebhookEvent } from '../../hubspot/schemas'
 import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import type { Deps } from '../context'
 import { publishContent, threadAddressFromTags } from '../publish'
-import { findSessionByThread, type Session } from './sessions'
+import { findSessionByThread, wasClosedHere, type Session } from './sessions'
 
 export type Outcome = string
 
@@ -34,6 +34,7 @@ export const handleAssignment = async (deps: Deps, event: AppWebhookEvent): Prom
 export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
   const status = event.propertyValue?.toUpperCase()
   if (status !== 'CLOSED' && status !== 'OPEN') return `ignored: status ${status ?? 'empty'}`
+  if (status === 'CLOSED' && wasClosedHere(deps.ctx.integrationId, event.objectId)) return 'ignored: closed by the bot'
   const session = await findSessionByThread(deps, event.objectId)
   if (!session) return 'ignored: not a HITL thread'
 
