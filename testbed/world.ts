@@ -3,7 +3,7 @@
 // Used by the end-to-end tests, `npm run testbed`, the sandbox, the benchmark and the load run.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { startBotpressStandIn, type BotpressStandIn, type IntegrationDriver } from './botpress'
+import { startBotpressStandIn, type BotpressStandIn, type BotpressStandInOptions, type IntegrationDriver } from './botpress'
 import { HitlBot } from './botpress/hitl-bot'
 import { startHubSpotStandIn } from './hubspot'
 
@@ -13,6 +13,8 @@ export type HubSpotStandInOptions = NonNullable<Parameters<typeof startHubSpotSt
 export type WorldOptions = {
   configuration?: Record<string, unknown>
   hubspot?: HubSpotStandInOptions
+  // Fixed port or token, for an integration started elsewhere that must know BP_API_URL and BP_TOKEN.
+  botpress?: BotpressStandInOptions
   // Drive an integration that is already running elsewhere instead of serving src/ in-process.
   integrationUrl?: string
   register?: boolean
@@ -50,7 +52,7 @@ const serveIntegration = async (): Promise<{ server: Server; url: string }> => {
 
 export const startWorld = async (options: WorldOptions = {}): Promise<World> => {
   const hs = await startHubSpotStandIn(options.hubspot)
-  const bp = await startBotpressStandIn()
+  const bp = await startBotpressStandIn(options.botpress)
   Object.assign(process.env, TESTBED_ENV, options.env, {
     HUBSPOT_API_URL: hs.url,
     HUBSPOT_AUTHORIZE_URL: `${hs.url}/oauth/authorize`,

@@ -1,0 +1,147 @@
+// The sandbox page in a real browser: a customer escalates, an agent answers in the inbox view,
+// both see each other's messages live, and closing the thread hands the customer back to the bot.
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startSandbox, type Sandbox } from '../../testbed/sandbox/server'
+import { closeServedIntegration } from '../../testbed/world'
+
+const CHROMIUM = '/usr/bin/chromium'
+const SCREENSHOT = 'test-results/sandbox.png'
+const WAIT_MS = 5_000
+
+const RECEIPT_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="90" viewBox="0 0 160 90">
+<rect width="160" height="90" rx="8" fill="#fff4d6"/><text x="16" y="38" font-family="sans-serif" font-size="16" fill="#8a6100">Receipt #42</text>
+<text x="16" y="64" font-family="sans-serif" font-size="13" fill="#8a6100">Total 59.90 $</text></svg>`
+
+let sandbox: Sandbox | undefined
+let browser: Browser | undefined
+
+// A missing browser fails the test itself (CI installs it), rather than skipping it.
+const requireChromium = (): Browser => {
+  if (!browser) throw new Error(`Chromium is missing at ${CHROMIUM}: install it (apt-get install -y chromium) to run the [sandbox-browser] test.`)
+  return browser
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0 })
+  if (!existsSync(CHROMIUM)) return
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await sandbox?.close()
+  await closeServedIntegration()
+})
+
+const byTestId = (scope: Page | Locator, testId: string): Locator => scope.locator(`[data-testid="${testId}"]`)
+
+const waitForText = async (locator: Locator, text: string | RegExp): Promise<Locator> => {
+  const match = locator.filter({ hasText: text }).first()
+  await match.waitFor({ timeout: WAIT_MS })
+  return match
+}
+
+const customerSays = async (page: Page, text: string): Promise<void> => {
+  await byTestId(page, 'chat-input').fill(text)
+  await byTestId(page, 'chat-input').press('Enter')
+  await waitForText(page.locator('[data-testid="chat-line"][data-from="customer"]'), text)
+}
+
+const chatLines = (page: Page, from: string) => page.locator(`[data-testid="chat-line"][data-from="${from}"]`)
+const threadMessages = (page: Page, author: string) => page.locator(`[data-testid="thread-message"][data-author="${author}"]`)
+const textsOf = async (locator: Locator): Promise<string[]> => (await locator.allInnerTexts()).map((text) => text.trim())
+
+describe('sandbox page', () => {
+  it('[sandbox-browser] the customer escalates, the agent assigns and replies, both see each other live, and closing hands back to the bot', async () => {
+    const page = await requireChromium().newPage({ viewport: { width: 1440, height: 900 } })
+    const pageErrors: string[] = []
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+    await page.goto(sandbox!.url)
+    await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
+
+    // The canned bot answers before any escalation.
+    await customerSays(page, 'Hello')
+    await waitForText(chatLines(page, 'bot'), 'opening hours or shipping')
+    await customerSays(page, 'What are your opening hours?')
+    await waitForText(chatLines(page, 'bot'), 'Monday to Friday')
+    await expect(byTestId(page, 'thread-item').count()).resolves.toBe(0)
+
+    await byTestId(page, 'chat-escalate').click()
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+    await waitForText(chatLines(page, 'bot'), 'escalated this conversation to a human agent')
+    await expect(byTestId(page, 'chat-status').getAttribute('data-mode')).resolves.toBe('waiting')
+
+    // The agent sees one open, unassigned thread with the chat so far.
+    const thread = await waitForText(byTestId(page, 'thread-item'), 'Jane Doe')
+    await expect(thread.getAttribute('data-status')).resolves.toBe('OPEN')
+    await expect(byTestId(thread, 'thread-assignee').innerText()).resolves.toBe('Unassigned')
+    await waitForText(threadMessages(page, 'integration'), 'A customer was handed over by the chatbot')
+    await expect(textsOf(byTestId(threadMessages(page, 'customer'), 'message-text'))).resolves.toEqual(['Hello', 'What are your opening hours?'])
+    const botTranscript = await textsOf(byTestId(threadMessages(page, 'integration'), 'message-text'))
+    expect(botTranscript.some((text) => text.includes('We are open Monday to Friday'))).toBe(true)
+    await expect(byTestId(threadMessages(page, 'customer').first(), 'message-sender').innerText()).resolves.toBe('Jane Doe')
+
+    // Assignment reaches the customer with the agent's name.
+    await byTestId(page, 'agent-select').selectOption('A-111')
+    await byTestId(page, 'assign-button').click()
+    await waitForText(chatLines(page, 'status'), 'Agent assigned: Ann Agent')
+    await waitForText(byTestId(page, 'chat-status'), 'With Ann Agent')
+    await waitForText(byTestId(page, 'thread-activity'), 'Assigned to Ann Agent')
+    await waitForText(byTestId(page, 'thread-assignee'), 'Ann Agent')
+
+    // Customer → agent: text and an image hosted on the Botpress stand-in.
+    await customerSays(page, 'My parcel is late, order 42')
+    await waitForText(byTestId(threadMessages(page, 'customer'), 'message-text'), 'My parcel is late, order 42')
+    await byTestId(page, 'chat-file').setInputFiles({ name: 'receipt.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(RECEIPT_SVG) })
+    const imageMessage = await waitForText(threadMessages(page, 'customer'), 'receipt.svg')
+    await expect(imageMessage.locator('img').count()).resolves.toBe(1)
+
+    // Agent → customer: the reply arrives under the agent's name and avatar, and HubSpot marks it SENT.
+    await byTestId(page, 'reply-input').fill('Hi Jane, I am Ann. Your parcel leaves the warehouse today.')
+    await byTestId(page, 'reply-send').click()
+    const agentLine = await waitForText(chatLines(page, 'agent'), 'Your parcel leaves the warehouse today.')
+    await expect(byTestId(agentLine, 'line-sender').innerText()).resolves.toBe('Ann Agent')
+    await expect(byTestId(agentLine, 'agent-avatar').getAttribute('src')).resolves.toMatch(/\/avatars\/A-111\.svg$/)
+    const agentMessage = await waitForText(threadMessages(page, 'agent'), 'Your parcel leaves the warehouse today.')
+    await agentMessage.locator('[data-testid="message-status"][data-status="SENT"]').waitFor({ timeout: WAIT_MS })
+    await expect(byTestId(agentMessage, 'message-sender').innerText()).resolves.toBe('Ann Agent')
+
+    await byTestId(page, 'reply-file').setInputFiles({ name: 'label.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 shipping label') })
+    await byTestId(page, 'reply-send').click()
+    const fileLine = await waitForText(chatLines(page, 'agent'), 'label.pdf')
+    const fileUrl = await byTestId(fileLine, 'attachment-link').getAttribute('href')
+    await expect(fetch(fileUrl!).then((response) => response.text())).resolves.toBe('%PDF-1.4 shipping label')
+
+    // Closing in HubSpot hands the customer back to the bot.
+    await byTestId(page, 'close-button').click()
+    await waitForText(chatLines(page, 'bot'), 'The human agent closed the conversation')
+    await waitForText(chatLines(page, 'status'), 'Ann Agent closed the conversation in HubSpot: you are back with the bot')
+    await page.locator('[data-testid="chat-status"][data-mode="bot"]').waitFor({ timeout: WAIT_MS })
+    await page.locator('[data-testid="thread-item"][data-status="CLOSED"]').waitFor({ timeout: WAIT_MS })
+    await waitForText(byTestId(page, 'thread-activity'), 'Conversation closed')
+    await customerSays(page, 'Thanks! And how long does shipping take?')
+    await waitForText(chatLines(page, 'bot'), 'Orders ship within 2 business days')
+    await expect(threadMessages(page, 'customer').filter({ hasText: 'how long does shipping take' }).count()).resolves.toBe(0)
+
+    // The event log shows the hitl events and the webhooks with the integration's answers.
+    const log = byTestId(page, 'event-log')
+    await waitForText(log.locator('[data-testid="log-entry"][data-kind="hitlAssigned"]'), 'Ann Agent')
+    await log.locator('[data-testid="log-entry"][data-kind="hitlStopped"]').first().waitFor({ timeout: WAIT_MS })
+    await waitForText(log.locator('[data-testid="log-entry"][data-kind="webhook"][data-status="200"]'), 'OUTGOING_CHANNEL_MESSAGE_CREATED')
+    await waitForText(log.locator('[data-testid="log-entry"][data-kind="webhook"][data-status="200"]'), 'status="CLOSED"')
+    await expect(log.locator('[data-testid="log-entry"][data-kind="error"]').count()).resolves.toBe(0)
+
+    await byTestId(page, 'thread-timeline').evaluate((element) => element.scrollTo(0, element.scrollHeight))
+    await mkdir('test-results', { recursive: true })
+    await page.screenshot({ path: SCREENSHOT })
+    expect(pageErrors).toEqual([])
+    await page.close()
+  })
+})

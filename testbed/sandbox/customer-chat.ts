@@ -1,0 +1,284 @@
+// The customer's side of the sandbox: a small canned bot that escalates to HubSpot through the
+// plugin-like HitlBot, then relays the customer's messages until the agent or the customer ends it.
+import { Client } from '@botpress/client'
+import type { JsonObject, StoredMessage } from '../botpress'
+import { PLUGIN_MESSAGES, type HistoryItem, type HitlSession, type SessionStatus } from '../botpress/hitl-bot'
+import type { World } from '../world'
+import type { EventLog } from './event-log'
+
+export type ChatAttachment = { name: string; url: string; isImage: boolean }
+
+export type ChatLine = {
+  id: number
+  at: string
+  from: 'customer' | 'bot' | 'agent' | 'status'
+  text: string
+  attachment?: ChatAttachment
+  agent?: { name: string; pictureUrl?: string }
+}
+
+export type ChatMode = 'bot' | 'escalating' | 'waiting' | 'with-agent'
+
+export type CustomerSnapshot = {
+  name: string
+  email: string
+  mode: ChatMode
+  agentName?: string
+  threadId?: string
+  lines: ChatLine[]
+}
+
+export type CustomerFile = { name: string; contentType: string; data: Buffer }
+
+const CUSTOMER = { name: 'Jane Doe', email: 'jane.doe@example.com' }
+
+const ESCALATION_WORDS = /\b(agent|human|person|someone|representative|operator)\b/i
+
+const CANNED_REPLIES: { match: RegExp; reply: string }[] = [
+  { match: /\b(hi|hello|hey|bonjour)\b/i, reply: 'Hi! I am the demo bot. Ask me about opening hours or shipping, or type "agent" to talk to a human.' },
+  { match: /\b(hours?|open|opening|close)\b/i, reply: 'We are open Monday to Friday, 9:00 to 17:00 (Eastern time).' },
+  { match: /\b(ship|shipping|delivery|parcel|order|package)\b/i, reply: 'Orders ship within 2 business days, and you get a tracking link by email.' },
+]
+const FALLBACK_REPLY = 'I am only a small demo bot. Type "agent" or click "Talk to a human" to reach a person.'
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+export class CustomerChat {
+  private readonly lines: ChatLine[] = []
+  private nextLineId = 1
+  // Lines before this index belong to an earlier escalation and are not sent as history again.
+  private historyStart = 0
+  private session: HitlSession | undefined
+  // Every hitl conversation this chat escalated to: the plugin's closing notices arrive after a session ends.
+  private readonly escalations = new Set<string>()
+  private mode: ChatMode = 'bot'
+  private agentUserId: string | undefined
+  private agentName: string | undefined
+  private queue: Promise<unknown> = Promise.resolve()
+  private readonly uploadedNames = new Map<string, number>()
+  private readonly unsubscribe: () => void
+
+  constructor(
+    private readonly world: World,
+    private readonly log: EventLog,
+    private readonly onChange: () => void,
+  ) {
+    const onUpstream = (session: HitlSession, message: StoredMessage) => this.handleUpstream(session, message)
+    const onSessionChanged = (session: HitlSession, status: SessionStatus) => this.handleSessionChanged(session, status)
+    world.bot.on('upstreamMessage', onUpstream)
+    world.bot.on('sessionChanged', onSessionChanged)
+    this.unsubscribe = () => {
+      world.bot.off('upstreamMessage', onUpstream)
+      world.bot.off('sessionChanged', onSessionChanged)
+    }
+    this.add({ from: 'bot', text: 'Hello! I am the demo bot. Ask me something, or type "agent" to talk to a human.' })
+  }
+
+  dispose(): void {
+    this.unsubscribe()
+  }
+
+  snapshot(): CustomerSnapshot {
+    return {
+      ...CUSTOMER,
+      mode: this.mode,
+      ...(this.agentName !== undefined && { agentName: this.agentName }),
+      ...(this.session && { threadId: this.threadIdOf(this.session) }),
+      lines: [...this.lines],
+    }
+  }
+
+  say(text: string): Promise<void> {
+    return this.serially(async () => {
+      this.add({ from: 'customer', text })
+      if (text.trim() === '/end') return this.endSession()
+      if (this.session) return this.forward(this.session, { type: 'text', payload: { text } })
+      if (ESCALATION_WORDS.test(text)) return this.escalate()
+      this.add({ from: 'bot', text: CANNED_REPLIES.find((canned) => canned.match.test(text))?.reply ?? FALLBACK_REPLY })
+    })
+  }
+
+  sendFile(file: CustomerFile): Promise<void> {
+    return this.serially(async () => {
+      const url = await this.hostOnBotpress(file)
+      const isImage = file.contentType.startsWith('image/')
+      this.add({ from: 'customer', text: '', attachment: { name: file.name, url, isImage } })
+      if (this.session) {
+        const message = isImage ? { type: 'image', payload: { imageUrl: url } } : { type: 'file', payload: { fileUrl: url, title: file.name } }
+        return this.forward(this.session, message)
+      }
+      this.add({ from: 'bot', text: `Thanks, I received ${file.name}. A human agent can look at it: click "Talk to a human".` })
+    })
+  }
+
+  requestHuman(): Promise<void> {
+    return this.serially(async () => {
+      if (this.session) return this.add({ from: 'bot', text: 'You are already connected to the HubSpot inbox.' })
+      return this.escalate()
+    })
+  }
+
+  end(): Promise<void> {
+    return this.serially(() => this.endSession())
+  }
+
+  // A fresh conversation: ends any live session and clears the chat.
+  restart(): Promise<void> {
+    return this.serially(async () => {
+      if (this.session) await this.endSession()
+      this.leaveSession()
+      this.lines.length = 0
+      this.historyStart = 0
+      this.escalations.clear()
+      this.add({ from: 'bot', text: 'New conversation. Ask me something, or type "agent" to talk to a human.' })
+    })
+  }
+
+  private async escalate(): Promise<void> {
+    const history = this.history()
+    this.mode = 'escalating'
+    this.add({ from: 'status', text: 'Escalating to a human agent…' })
+    const lastCustomerText = [...history].reverse().find((item) => item.from === 'customer' && typeof item.payload.text === 'string')
+    try {
+      this.log.add({ source: 'bot', kind: 'action', text: `Bot called createUser and startHitl with ${history.length} message(s) of history` })
+      const session = await this.world.bot.escalate({
+        customer: CUSTOMER,
+        title: `Website chat with ${CUSTOMER.name}`,
+        ...(lastCustomerText && { description: String(lastCustomerText.payload.text) }),
+        history,
+      })
+      this.session = session
+      this.escalations.add(session.conversationId)
+      this.mode = 'waiting'
+      this.historyStart = this.lines.length
+      this.add({ from: 'bot', text: PLUGIN_MESSAGES.handoff })
+      this.add({ from: 'status', text: `Escalated: HubSpot thread ${this.threadIdOf(session) ?? '?'} is waiting for an agent` })
+    } catch (error) {
+      this.mode = 'bot'
+      this.add({ from: 'status', text: `Escalation failed: ${errorMessage(error)}` })
+      this.log.add({ source: 'bot', kind: 'error', text: `startHitl failed: ${errorMessage(error)}` })
+    }
+  }
+
+  private async endSession(): Promise<void> {
+    const session = this.session
+    if (!session) return this.add({ from: 'bot', text: 'There is no session with an agent to end.' })
+    this.log.add({ source: 'bot', kind: 'action', text: 'Bot called stopHitl: the customer ended the session' })
+    try {
+      await this.world.bot.end(session)
+    } catch (error) {
+      this.add({ from: 'status', text: `Could not end the session: ${errorMessage(error)}` })
+      this.log.add({ source: 'bot', kind: 'error', text: `stopHitl failed: ${errorMessage(error)}` })
+    }
+  }
+
+  private async forward(session: HitlSession, message: { type: string; payload: JsonObject }): Promise<void> {
+    try {
+      await this.world.bot.customerSays(session, message)
+    } catch (error) {
+      this.add({ from: 'status', text: `Not delivered to the agent: ${errorMessage(error)}` })
+      this.log.add({ source: 'bot', kind: 'error', text: `message_created failed: ${errorMessage(error)}` })
+    }
+  }
+
+  // The chat since the last escalation, as the plugin passes it to startHitl.
+  private history(): HistoryItem[] {
+    return this.lines.slice(this.historyStart).flatMap((line): HistoryItem[] => {
+      if (line.from !== 'customer' && line.from !== 'bot') return []
+      if (line.attachment) {
+        const item = line.attachment.isImage
+          ? { type: 'image', payload: { imageUrl: line.attachment.url } }
+          : { type: 'file', payload: { fileUrl: line.attachment.url, title: line.attachment.name } }
+        return [{ from: line.from, ...item }]
+      }
+      return [{ from: line.from, type: 'text', payload: { text: line.text } }]
+    })
+  }
+
+  private handleUpstream(session: HitlSession, message: StoredMessage): void {
+    if (!this.escalations.has(session.conversationId)) return
+    const downstreamId = message.tags.downstream
+    if (downstreamId === undefined) {
+      this.add({ from: 'bot', text: typeof message.payload.text === 'string' ? message.payload.text : `(${message.type})` })
+      return
+    }
+    const authorId = this.world.bp.store.messages.get(downstreamId)?.userId
+    const author = authorId === undefined ? undefined : this.world.bp.store.users.get(authorId)
+    const agent = { name: author?.name ?? 'Agent', ...(author?.pictureUrl !== undefined && { pictureUrl: author.pictureUrl }) }
+    this.add({ from: 'agent', agent, ...this.renderPayload(message) })
+  }
+
+  private handleSessionChanged(session: HitlSession, status: SessionStatus): void {
+    if (session.conversationId !== this.session?.conversationId) return
+    if (!status.active) {
+      const text =
+        status.endReason === 'agent-closed-ticket'
+          ? `${this.agentName ?? 'The agent'} closed the conversation in HubSpot: you are back with the bot`
+          : 'You ended the session with the agent: you are back with the bot'
+      this.leaveSession()
+      this.add({ from: 'status', text })
+      return
+    }
+    if (status.agentUserId !== undefined && status.agentUserId !== this.agentUserId) {
+      this.agentUserId = status.agentUserId
+      this.agentName = status.agentName ?? 'An agent'
+      this.mode = 'with-agent'
+      this.add({ from: 'status', text: `Agent assigned: ${this.agentName}` })
+    }
+  }
+
+  private leaveSession(): void {
+    this.session = undefined
+    this.mode = 'bot'
+    this.agentUserId = undefined
+    this.agentName = undefined
+    this.historyStart = this.lines.length
+  }
+
+  private renderPayload(message: StoredMessage): { text: string; attachment?: ChatAttachment } {
+    const payload = message.payload
+    const text = (key: string): string => (typeof payload[key] === 'string' ? (payload[key] as string) : '')
+    switch (message.type) {
+      case 'text':
+        return { text: text('text') }
+      case 'image':
+        return { text: '', attachment: { name: 'image', url: text('imageUrl'), isImage: true } }
+      case 'file':
+        return { text: '', attachment: { name: text('title') || 'file', url: text('fileUrl'), isImage: false } }
+      case 'audio':
+        return { text: '', attachment: { name: 'audio', url: text('audioUrl'), isImage: false } }
+      case 'video':
+        return { text: '', attachment: { name: 'video', url: text('videoUrl'), isImage: false } }
+      default:
+        return { text: `(${message.type} message)` }
+    }
+  }
+
+  private async hostOnBotpress(file: CustomerFile): Promise<string> {
+    const client = new Client({ apiUrl: this.world.bp.url, token: this.world.bp.token, botId: this.world.driver.botId })
+    // The key ends the file's URL, which HubSpot shows as the attachment's name: keep it readable, and unique.
+    const name = file.name.replace(/[^\w.-]+/g, '_')
+    const uses = (this.uploadedNames.get(name) ?? 0) + 1
+    this.uploadedNames.set(name, uses)
+    const key = uses === 1 ? name : `${uses}-${name}`
+    const { file: hosted } = await client.uploadFile({ key, content: file.data, contentType: file.contentType, accessPolicies: ['public_content'] })
+    if (!hosted.url) throw new Error('The Botpress stand-in returned no URL for the uploaded file')
+    return hosted.url
+  }
+
+  private threadIdOf(session: HitlSession): string | undefined {
+    return this.world.bp.store.conversations.get(session.conversationId)?.tags.hubspotThreadId
+  }
+
+  private add(line: Omit<ChatLine, 'id' | 'at'>): void {
+    this.lines.push({ ...line, id: this.nextLineId++, at: new Date().toISOString() })
+    this.onChange()
+  }
+
+  // Customer actions run one at a time, in the order they were made.
+  private serially(task: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(task)
+    this.queue = run.catch(() => undefined)
+    return run
+  }
+}

@@ -1,0 +1,97 @@
+// What an agent sees in the HubSpot stand-in's inbox, shaped for the sandbox page.
+import type { HubSpotStandIn, StoredAttachment, TimelineEntry } from '../hubspot'
+
+export type InboxAttachment = { name: string; url: string; isImage: boolean }
+
+export type InboxMessage = {
+  kind: 'message'
+  id: string
+  at: string
+  direction: 'INCOMING' | 'OUTGOING'
+  // customer (INCOMING), agent (OUTGOING from HubSpot's composer) or integration (OUTGOING published by the integration)
+  author: 'customer' | 'agent' | 'integration'
+  senderName: string
+  text: string
+  attachments: InboxAttachment[]
+  status?: string
+  failure?: string
+}
+
+export type InboxActivity = { kind: 'activity'; id: string; at: string; text: string }
+
+export type InboxThread = {
+  id: string
+  status: 'OPEN' | 'CLOSED'
+  archived: boolean
+  inboxName: string
+  customerName: string
+  assignee: { actorId: string; name: string } | null
+  createdAt: string
+  preview: string
+  timeline: (InboxMessage | InboxActivity)[]
+}
+
+export type InboxSnapshot = {
+  agents: { actorId: string; name: string; avatar: string }[]
+  threads: InboxThread[]
+}
+
+// Files in HubSpot are private; the sandbox serves their bytes itself at this path.
+export const hubSpotFilePath = (fileId: string): string => `/files/hubspot/${encodeURIComponent(fileId)}`
+
+const agentName = (hs: HubSpotStandIn, actorId: string | null | undefined): string | undefined => {
+  if (!actorId) return undefined
+  const normalized = actorId.startsWith('A-') ? actorId : `A-${actorId}`
+  return hs.portal.agents.get(normalized)?.name ?? actorId
+}
+
+const attachmentView = (attachment: StoredAttachment): InboxAttachment | undefined => {
+  if (attachment.type !== 'FILE') return undefined
+  return { name: attachment.name, url: hubSpotFilePath(attachment.fileId), isImage: attachment.fileUsageType === 'IMAGE' }
+}
+
+const entryView = (hs: HubSpotStandIn, entry: TimelineEntry): InboxMessage | InboxActivity => {
+  if (entry.type === 'THREAD_STATUS_CHANGE') {
+    return { kind: 'activity', id: entry.id, at: entry.createdAt, text: entry.newStatus === 'CLOSED' ? 'Conversation closed' : 'Conversation reopened' }
+  }
+  if (entry.type === 'ASSIGNMENT') {
+    const text = entry.assignedTo ? `Assigned to ${agentName(hs, entry.assignedTo)}` : `Unassigned from ${agentName(hs, entry.assignedFrom) ?? 'nobody'}`
+    return { kind: 'activity', id: entry.id, at: entry.createdAt, text }
+  }
+  const author = entry.direction === 'INCOMING' ? 'customer' : entry.client.clientType === 'HUBSPOT' ? 'agent' : 'integration'
+  return {
+    kind: 'message',
+    id: entry.id,
+    at: entry.createdAt,
+    direction: entry.direction,
+    author,
+    senderName: entry.senders[0]?.name ?? (author === 'customer' ? 'Customer' : 'Bot'),
+    text: entry.text,
+    attachments: entry.attachments.map(attachmentView).filter((view): view is InboxAttachment => view !== undefined),
+    ...(entry.status && { status: entry.status.statusType }),
+    ...(entry.status?.failureDetails?.errorMessage && { failure: entry.status.failureDetails.errorMessage }),
+  }
+}
+
+export const inboxSnapshot = (hs: HubSpotStandIn): InboxSnapshot => {
+  const threads = [...hs.portal.threads.values()].map((thread): InboxThread => {
+    const timeline = hs.portal.timeline(thread.id).map((entry) => entryView(hs, entry))
+    const lastMessage = [...timeline].reverse().find((entry): entry is InboxMessage => entry.kind === 'message')
+    const assigneeName = agentName(hs, thread.assignedTo)
+    return {
+      id: thread.id,
+      status: thread.status,
+      archived: thread.archived,
+      inboxName: hs.portal.inboxes.get(thread.inboxId)?.name ?? thread.inboxId,
+      customerName: thread.customer.name ?? thread.customer.actorId,
+      assignee: thread.assignedTo && assigneeName ? { actorId: thread.assignedTo, name: assigneeName } : null,
+      createdAt: thread.createdAt,
+      preview: lastMessage ? lastMessage.text || lastMessage.attachments.map((file) => file.name).join(', ') : '',
+      timeline,
+    }
+  })
+  return {
+    agents: hs.agents.map(({ actorId, name, avatar }) => ({ actorId, name, avatar })),
+    threads: threads.reverse(),
+  }
+}

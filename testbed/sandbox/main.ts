@@ -1,0 +1,42 @@
+// `npm start`: the sandbox on http://127.0.0.1:${SANDBOX_PORT:-3000} until Ctrl-C.
+import { closeServedIntegration } from '../world'
+import { startSandbox } from './server'
+
+const portFromEnv = (): number => {
+  const raw = process.env.SANDBOX_PORT ?? '3000'
+  const port = Number(raw)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`SANDBOX_PORT must be a port number (0 picks a free one), got "${raw}"`)
+  return port
+}
+
+const main = async (): Promise<void> => {
+  const sandbox = await startSandbox({ port: portFromEnv(), host: process.env.SANDBOX_HOST ?? '127.0.0.1' })
+  const { hs, bp, integrationUrl } = sandbox.world
+  console.log(`\nHubSpot Inbox HITL sandbox: ${sandbox.url}\n`)
+  console.log(`  HubSpot stand-in   ${hs.url}  (control API ${hs.url}/_testbed)`)
+  console.log(`  Botpress stand-in  ${bp.url}`)
+  console.log(`  Integration        ${integrationUrl}`)
+  console.log('\nChat as the customer on the left, answer as the agent on the right. Ctrl-C to stop.\n')
+
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    console.log(`\n${signal}: stopping the sandbox…`)
+    sandbox
+      .close()
+      .then(closeServedIntegration)
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        console.error('The sandbox did not stop cleanly:', error)
+        process.exit(1)
+      })
+  }
+  process.once('SIGINT', () => stop('SIGINT'))
+  process.once('SIGTERM', () => stop('SIGTERM'))
+}
+
+main().catch((error: unknown) => {
+  console.error('The sandbox could not start:', error)
+  process.exit(1)
+})

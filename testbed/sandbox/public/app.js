@@ -1,0 +1,321 @@
+'use strict'
+;(() => {
+  const $ = (testId) => document.querySelector(`[data-testid="${testId}"]`)
+  const esc = (value) =>
+    String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
+  const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+  const ICONS = {
+    bot: '<svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"><rect x="4" y="8" width="16" height="11" rx="3"/><path d="M12 4v4"/><circle cx="9" cy="13.5" r="1.2" fill="currentColor"/><circle cx="15" cy="13.5" r="1.2" fill="currentColor"/></svg>',
+    file: '<svg viewBox="0 0 24 24" width="14" height="14" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"><path d="M6 3h8l4 4v14H6z"/><path d="M14 3v4h4"/></svg>',
+  }
+  const initials = (name) => String(name || '?').split(/\s+/).map((part) => part[0]).join('').slice(0, 2).toUpperCase()
+
+  const MODE_LABELS = {
+    bot: 'Chatting with the bot',
+    escalating: 'Escalating…',
+    waiting: 'Waiting for an agent',
+  }
+
+  const ui = {
+    snapshot: null,
+    selectedThreadId: null,
+    knownThreadIds: new Set(),
+    rendered: { links: '', customer: '', inbox: '', log: '' },
+    replyFile: null,
+    busy: false,
+  }
+
+  // Follows the end of a scrolled list when it was at its end, or when items were added; images
+  // that load later make it taller, so they scroll it again.
+  const keepAtEnd = (element, render) => {
+    const atEnd = element.scrollHeight - element.scrollTop - element.clientHeight < 40
+    const before = element.childElementCount
+    render()
+    if (!atEnd && element.childElementCount <= before) return
+    element.scrollTop = element.scrollHeight
+    for (const image of element.querySelectorAll('img')) {
+      if (!image.complete) image.addEventListener('load', () => (element.scrollTop = element.scrollHeight), { once: true })
+    }
+  }
+
+  const showError = (testId, message) => {
+    const element = $(testId)
+    element.textContent = message || ''
+    element.hidden = !message
+  }
+
+  const readAsBase64 = (file) =>
+    new Promise((resolve, reject) => {
+      const reader = new FileReader()
+      reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''))
+      reader.onerror = () => reject(reader.error)
+      reader.readAsDataURL(file)
+    })
+
+  const postJson = async (url, body) => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) })
+    const answer = await response.json().catch(() => ({}))
+    if (!response.ok) throw new Error(answer.message || `${response.status} ${response.statusText}`)
+    return answer
+  }
+
+  // Customer side: the sandbox server plays the bot.
+  const customerAction = async (action, body) => {
+    showError('chat-error', '')
+    try {
+      await postJson(`/api/customer/${action}`, body)
+    } catch (error) {
+      showError('chat-error', error.message)
+    }
+  }
+
+  // Agent side: straight to the HubSpot stand-in's control API, as a script or a test would.
+  const agentAction = async (path, body) => {
+    showError('inbox-error', '')
+    const base = ui.snapshot && ui.snapshot.links.controlApi
+    if (!base || !ui.selectedThreadId) return false
+    try {
+      await postJson(`${base}/threads/${encodeURIComponent(ui.selectedThreadId)}/${path}`, body)
+      return true
+    } catch (error) {
+      showError('inbox-error', error.message)
+      return false
+    }
+  }
+
+  const attachmentHtml = (attachment) => {
+    if (!attachment) return ''
+    const link = `<a href="${esc(attachment.url)}" target="_blank" rel="noopener" data-testid="attachment-link">${esc(attachment.name)}</a>`
+    return attachment.isImage
+      ? `<div class="attachment">${link}<img src="${esc(attachment.url)}" alt="${esc(attachment.name)}"></div>`
+      : `<div class="attachment file">${ICONS.file}${link}</div>`
+  }
+
+  const renderLinks = (links) => {
+    const link = (label, url) => `<span>${label} <a href="${esc(url)}" target="_blank" rel="noopener"><code>${esc(url)}</code></a></span>`
+    $('links').innerHTML = [
+      link('HubSpot stand-in', links.hubspot),
+      link('control API', `${links.controlApi}/state`),
+      link('Botpress stand-in', links.botpress),
+      `<span>integration <code>${esc(links.integration)}</code></span>`,
+      `<span>webhook <code>${esc(links.webhook)}</code></span>`,
+      link('sandbox state', '/api/state'),
+    ].join('')
+  }
+
+  const chatLineHtml = (line) => {
+    const body = `${line.text ? esc(line.text) : ''}${attachmentHtml(line.attachment)}`
+    if (line.from === 'agent') {
+      const avatar = line.agent.pictureUrl
+        ? `<img class="avatar" data-testid="agent-avatar" src="${esc(line.agent.pictureUrl)}" alt="">`
+        : `<span class="avatar initials" aria-hidden="true">${esc(initials(line.agent.name))}</span>`
+      return `<div class="line" data-testid="chat-line" data-from="agent">${avatar}<div><div class="sender" data-testid="line-sender">${esc(line.agent.name)}</div><div class="bubble">${body}</div></div></div>`
+    }
+    if (line.from === 'bot') {
+      return `<div class="line" data-testid="chat-line" data-from="bot"><span class="avatar bot" aria-hidden="true">${ICONS.bot}</span><div><div class="sender" data-testid="line-sender">Bot</div><div class="bubble">${body}</div></div></div>`
+    }
+    return `<div class="line" data-testid="chat-line" data-from="${esc(line.from)}"><div class="bubble">${body}</div></div>`
+  }
+
+  const renderCustomer = (customer) => {
+    $('customer-identity').textContent = `${customer.name} · ${customer.email}`
+    const badge = $('chat-status')
+    badge.dataset.mode = customer.mode
+    badge.textContent = customer.mode === 'with-agent' ? `With ${customer.agentName}` : MODE_LABELS[customer.mode]
+    if (customer.mode === 'waiting' && customer.threadId) badge.textContent += ` · thread ${customer.threadId}`
+    const escalated = customer.mode !== 'bot'
+    $('chat-escalate').disabled = escalated
+    $('chat-end').disabled = customer.mode !== 'waiting' && customer.mode !== 'with-agent'
+    const chat = $('chat-messages')
+    keepAtEnd(chat, () => {
+      chat.innerHTML = customer.lines.map(chatLineHtml).join('')
+    })
+  }
+
+  const threadItemHtml = (thread) => {
+    const assignee = thread.assignee ? thread.assignee.name : 'Unassigned'
+    return `<li class="thread-item" data-testid="thread-item" data-thread-id="${esc(thread.id)}" data-status="${esc(thread.status)}" aria-selected="${thread.id === ui.selectedThreadId}" tabindex="0">
+      <div class="row"><span class="name">${esc(thread.customerName)}</span><span class="pill" data-status="${esc(thread.status)}">${esc(thread.status)}</span></div>
+      <div class="meta">#${esc(thread.id)} · ${esc(thread.inboxName)} · <span data-testid="thread-assignee">${esc(assignee)}</span></div>
+      <div class="preview">${esc(thread.preview)}</div>
+    </li>`
+  }
+
+  const timelineEntryHtml = (entry) => {
+    if (entry.kind === 'activity') return `<div class="activity" data-testid="thread-activity">${esc(entry.text)}</div>`
+    const label = entry.author === 'integration' ? `${entry.senderName} · via the integration` : entry.senderName
+    const status =
+      entry.author === 'agent'
+        ? `<span class="msg-status" data-testid="message-status" data-status="${esc(entry.status || 'PENDING')}">${esc(entry.status || 'sending…')}</span>`
+        : ''
+    const failure = entry.failure ? `<div class="failure">${esc(entry.failure)}</div>` : ''
+    const attachments = entry.attachments.map(attachmentHtml).join('')
+    return `<div class="msg" data-testid="thread-message" data-direction="${esc(entry.direction)}" data-author="${esc(entry.author)}">
+      <div class="who"><span data-testid="message-sender">${esc(label)}</span><span>${time(entry.at)}</span>${status}</div>
+      <div class="bubble"><span data-testid="message-text">${esc(entry.text)}</span>${attachments}</div>${failure}
+    </div>`
+  }
+
+  const selectedThread = () => (ui.snapshot ? ui.snapshot.inbox.threads.find((thread) => thread.id === ui.selectedThreadId) : undefined)
+
+  const renderInbox = (inbox) => {
+    const select = $('agent-select')
+    if (select.options.length === 0) {
+      select.innerHTML = inbox.agents.map((agent) => `<option value="${esc(agent.actorId)}">${esc(agent.name)} (${esc(agent.actorId)})</option>`).join('')
+    }
+    for (const thread of inbox.threads) {
+      if (!ui.knownThreadIds.has(thread.id)) {
+        ui.knownThreadIds.add(thread.id)
+        ui.selectedThreadId = thread.id
+      }
+    }
+    if (!inbox.threads.some((thread) => thread.id === ui.selectedThreadId)) ui.selectedThreadId = inbox.threads[0] ? inbox.threads[0].id : null
+
+    $('thread-list').innerHTML = inbox.threads.length
+      ? inbox.threads.map(threadItemHtml).join('')
+      : '<li class="empty">Threads appear here when the bot escalates.</li>'
+
+    const thread = selectedThread()
+    const header = $('thread-header')
+    header.dataset.threadId = thread ? thread.id : ''
+    header.dataset.status = thread ? thread.status : ''
+    header.innerHTML = thread
+      ? `<span class="name">${esc(thread.customerName)}</span><span class="pill" data-testid="thread-status" data-status="${esc(thread.status)}">${esc(thread.status)}</span>
+         <span class="meta">Thread #${esc(thread.id)} in ${esc(thread.inboxName)} · assigned to <strong data-testid="thread-header-assignee">${esc(thread.assignee ? thread.assignee.name : 'nobody')}</strong></span>`
+      : '<p class="empty">No conversation yet. Escalate from the customer chat.</p>'
+    const timeline = $('thread-timeline')
+    keepAtEnd(timeline, () => {
+      timeline.innerHTML = thread ? thread.timeline.map(timelineEntryHtml).join('') : ''
+    })
+    renderAgentButtons()
+  }
+
+  const renderAgentButtons = () => {
+    const thread = selectedThread()
+    const actor = $('agent-select').value
+    $('assign-button').disabled = ui.busy || !thread || (thread.assignee && thread.assignee.actorId.replace(/^A-/, '') === actor.replace(/^A-/, ''))
+    $('close-button').disabled = ui.busy || !thread || thread.status === 'CLOSED'
+    $('reopen-button').disabled = ui.busy || !thread || thread.status === 'OPEN'
+    $('reply-send').disabled = ui.busy || !thread
+  }
+
+  const logEntryHtml = (entry) => {
+    const hasStatus = entry.status !== undefined
+    const ok = hasStatus && entry.status !== null && entry.status < 300
+    const code = hasStatus ? `<span class="code" data-ok="${ok}">${entry.status === null ? '—' : entry.status}</span>` : '<span></span>'
+    return `<li data-testid="log-entry" data-kind="${esc(entry.kind)}" data-source="${esc(entry.source)}"${hasStatus ? ` data-status="${entry.status}"` : ''}>
+      <span class="time">${time(entry.at)}</span><span class="source" data-source="${esc(entry.source)}">${esc(entry.source)}</span>${code}<span class="text">${esc(entry.text)}</span></li>`
+  }
+
+  const renderLog = (log) => {
+    const list = $('log-entries')
+    keepAtEnd(list, () => {
+      list.innerHTML = log.map(logEntryHtml).join('')
+    })
+  }
+
+  // Each part re-renders only when its data changed, so typing and scrolling are left alone.
+  const render = (snapshot) => {
+    ui.snapshot = snapshot
+    const parts = { links: [snapshot.links, renderLinks], customer: [snapshot.customer, renderCustomer], inbox: [snapshot.inbox, renderInbox], log: [snapshot.log, renderLog] }
+    for (const [name, [data, draw]] of Object.entries(parts)) {
+      const json = JSON.stringify(data)
+      if (json === ui.rendered[name]) continue
+      ui.rendered[name] = json
+      draw(data)
+    }
+  }
+
+  const rerenderInbox = () => {
+    if (ui.snapshot) renderInbox(ui.snapshot.inbox)
+  }
+
+  const connect = () => {
+    const connection = $('connection')
+    const stream = new EventSource('/api/stream')
+    stream.addEventListener('snapshot', (event) => {
+      connection.dataset.state = 'live'
+      connection.textContent = 'live'
+      render(JSON.parse(event.data))
+    })
+    stream.onerror = () => {
+      connection.dataset.state = 'lost'
+      connection.textContent = 'reconnecting…'
+    }
+  }
+
+  $('chat-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    const input = $('chat-input')
+    const text = input.value.trim()
+    if (!text) return
+    input.value = ''
+    void customerAction('say', { text })
+  })
+  $('chat-escalate').addEventListener('click', () => void customerAction('escalate'))
+  $('chat-end').addEventListener('click', () => void customerAction('end'))
+  $('chat-restart').addEventListener('click', () => void customerAction('restart'))
+  $('chat-file').addEventListener('change', async (event) => {
+    const file = event.target.files[0]
+    event.target.value = ''
+    if (!file) return
+    await customerAction('file', { name: file.name, contentType: file.type || 'application/octet-stream', base64: await readAsBase64(file) })
+  })
+
+  $('thread-list').addEventListener('click', (event) => {
+    const item = event.target.closest('[data-thread-id]')
+    if (!item) return
+    ui.selectedThreadId = item.dataset.threadId
+    showError('inbox-error', '')
+    rerenderInbox()
+  })
+  $('agent-select').addEventListener('change', renderAgentButtons)
+
+  const withBusyButtons = async (task) => {
+    ui.busy = true
+    renderAgentButtons()
+    try {
+      return await task()
+    } finally {
+      ui.busy = false
+      renderAgentButtons()
+    }
+  }
+
+  $('assign-button').addEventListener('click', () => withBusyButtons(() => agentAction('assign', { actorId: $('agent-select').value })))
+  $('close-button').addEventListener('click', () => withBusyButtons(() => agentAction('close')))
+  $('reopen-button').addEventListener('click', () => withBusyButtons(() => agentAction('reopen')))
+
+  const showReplyFile = () => {
+    const label = $('reply-file-name')
+    label.hidden = !ui.replyFile
+    label.textContent = ui.replyFile ? `Attached: ${ui.replyFile.name} (${Math.ceil(ui.replyFile.size / 1024)} KB)` : ''
+  }
+  $('reply-file').addEventListener('change', (event) => {
+    ui.replyFile = event.target.files[0] || null
+    event.target.value = ''
+    showReplyFile()
+  })
+  $('reply-form').addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const input = $('reply-input')
+    const text = input.value.trim()
+    if (!text && !ui.replyFile) return showError('inbox-error', 'Write a reply or attach a file.')
+    const files = ui.replyFile
+      ? [{ name: ui.replyFile.name, contentType: ui.replyFile.type || 'application/octet-stream', base64: await readAsBase64(ui.replyFile) }]
+      : []
+    const sent = await withBusyButtons(() => agentAction('reply', { actorId: $('agent-select').value, ...(text && { text }), files }))
+    if (!sent) return
+    input.value = ''
+    ui.replyFile = null
+    showReplyFile()
+  })
+  $('reply-input').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey) {
+      event.preventDefault()
+      $('reply-form').requestSubmit()
+    }
+  })
+
+  connect()
+})()

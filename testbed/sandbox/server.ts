@@ -1,0 +1,237 @@
+// The sandbox: a local world plus one web page where a person chats as the customer on the left
+// and answers as the agent in the HubSpot stand-in's inbox on the right, updated live over SSE.
+import { readFileSync } from 'node:fs'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { z } from 'zod'
+import type { StoreEvents } from '../botpress'
+import { startWorld, type World, type WorldOptions } from '../world'
+import { CustomerChat, type CustomerSnapshot } from './customer-chat'
+import { describeDelivery, describeHitlEvent, EventLog, type LogEntry } from './event-log'
+import { inboxSnapshot, type InboxSnapshot } from './inbox-view'
+
+export type SandboxOptions = {
+  // 0 picks a free port.
+  port?: number
+  host?: string
+  world?: WorldOptions
+}
+
+export type Sandbox = {
+  url: string
+  world: World
+  close: () => Promise<void>
+}
+
+export type SandboxLinks = {
+  hubspot: string
+  controlApi: string
+  botpress: string
+  integration: string
+  webhook: string
+}
+
+export type SandboxSnapshot = {
+  links: SandboxLinks
+  customer: CustomerSnapshot
+  inbox: InboxSnapshot
+  log: LogEntry[]
+}
+
+// HubSpot's stand-in has no change feed, so the page's inbox view is refreshed by polling it.
+const POLL_INTERVAL_MS = 150
+const BROADCAST_DELAY_MS = 15
+const KEEP_ALIVE_MS = 15_000
+const MAX_BODY_BYTES = 16 * 1024 * 1024
+
+const sayInput = z.object({ text: z.string().trim().min(1).max(5000) })
+const fileInput = z.object({ name: z.string().min(1).max(200), contentType: z.string().min(1), base64: z.string().min(1) })
+
+const readPage = (): string => {
+  const asset = (name: string) => readFileSync(join(__dirname, 'public', name), 'utf8')
+  return asset('index.html').replace('/* STYLE */', () => asset('style.css')).replace('/* SCRIPT */', () => asset('app.js'))
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const readJson = async (req: IncomingMessage): Promise<unknown> => {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer
+    size += buffer.length
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'The request body is too large (16 MB at most).')
+    chunks.push(buffer)
+  }
+  if (size === 0) return {}
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    throw new HttpError(400, 'The request body is not valid JSON.')
+  }
+}
+
+const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
+  const result = schema.safeParse(value)
+  if (!result.success) throw new HttpError(400, result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '))
+  return result.data
+}
+
+const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
+  const page = readPage()
+  const world = await startWorld(options.world)
+  const { hs, bp } = world
+  const streams = new Set<ServerResponse>()
+  let lastSent = ''
+  let broadcastTimer: NodeJS.Timeout | undefined
+
+  const scheduleBroadcast = (): void => {
+    broadcastTimer ??= setTimeout(() => {
+      broadcastTimer = undefined
+      const json = JSON.stringify(snapshot())
+      if (json === lastSent) return
+      lastSent = json
+      for (const stream of streams) stream.write(`event: snapshot\ndata: ${json}\n\n`)
+    }, BROADCAST_DELAY_MS)
+  }
+
+  const log = new EventLog(scheduleBroadcast)
+  const chat = new CustomerChat(world, log, scheduleBroadcast)
+  const links: SandboxLinks = {
+    hubspot: hs.url,
+    controlApi: `${hs.url}/_testbed`,
+    botpress: bp.url,
+    integration: world.integrationUrl,
+    webhook: world.driver.webhookUrl,
+  }
+  const snapshot = (): SandboxSnapshot => ({ links, customer: chat.snapshot(), inbox: inboxSnapshot(hs), log: log.list() })
+
+  const userName = (userId: string) => bp.store.users.get(userId)?.name
+  const onEvent = ({ kind, event }: StoreEvents['event'][0]) => {
+    if (kind === 'created' && (event.type === 'hitlAssigned' || event.type === 'hitlStopped')) {
+      log.add({ source: 'botpress', kind: event.type, text: describeHitlEvent(event, userName) })
+    }
+  }
+  bp.on('event', onEvent)
+
+  // Deliveries made while registering are part of the story: start from the first one.
+  let deliveriesSeen = 0
+  const poll = setInterval(() => {
+    if (deliveriesSeen > hs.deliveries.length) deliveriesSeen = 0
+    for (const delivery of hs.deliveries.slice(deliveriesSeen)) {
+      log.add({ source: 'hubspot', kind: 'webhook', text: describeDelivery(delivery), status: delivery.status, at: delivery.at })
+    }
+    deliveriesSeen = hs.deliveries.length
+    scheduleBroadcast()
+  }, POLL_INTERVAL_MS)
+
+  const keepAlive = setInterval(() => {
+    for (const stream of streams) stream.write(': keep-alive\n\n')
+  }, KEEP_ALIVE_MS)
+
+  const openStream = (req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' })
+    res.write(`retry: 1000\nevent: snapshot\ndata: ${JSON.stringify(snapshot())}\n\n`)
+    streams.add(res)
+    req.on('close', () => streams.delete(res))
+  }
+
+  const serveHubSpotFile = (res: ServerResponse, fileId: string): void => {
+    const file = hs.portal.files.get(fileId)
+    if (!file) throw new HttpError(404, `File ${fileId} does not exist in the HubSpot stand-in.`)
+    res.writeHead(200, {
+      'content-type': file.contentType,
+      'content-length': file.data.length,
+      'content-disposition': `inline; filename="${encodeURIComponent(file.name)}.${file.extension}"`,
+    })
+    res.end(file.data)
+  }
+
+  const customerActions = new Map<string, (body: unknown) => Promise<void>>([
+    ['say', (body) => chat.say(parse(sayInput, body).text)],
+    ['escalate', () => chat.requestHuman()],
+    ['end', () => chat.end()],
+    ['restart', () => chat.restart()],
+    [
+      'file',
+      (body) => {
+        const input = parse(fileInput, body)
+        return chat.sendFile({ name: input.name, contentType: input.contentType, data: Buffer.from(input.base64, 'base64') })
+      },
+    ],
+  ])
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const { pathname } = new URL(req.url ?? '/', 'http://sandbox.local')
+    const method = req.method ?? 'GET'
+    if (method === 'GET' && pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      res.end(page)
+      return
+    }
+    if (method === 'GET' && pathname === '/api/stream') return openStream(req, res)
+    if (method === 'GET' && pathname === '/api/state') return sendJson(res, 200, snapshot())
+    const file = /^\/files\/hubspot\/([^/]+)$/.exec(pathname)
+    if (method === 'GET' && file) return serveHubSpotFile(res, decodeURIComponent(file[1]))
+    const action = /^\/api\/customer\/(\w+)$/.exec(pathname)
+    const handler = action ? customerActions.get(action[1]) : undefined
+    if (method === 'POST' && handler) {
+      await handler(await readJson(req))
+      return sendJson(res, 200, chat.snapshot())
+    }
+    throw new HttpError(404, `No route ${method} ${pathname}`)
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500
+      if (status === 500) log.add({ source: 'bot', kind: 'error', text: errorMessage(error) })
+      if (!res.headersSent) sendJson(res, status, { message: errorMessage(error) })
+      else res.end()
+    })
+  })
+  const host = options.host ?? '127.0.0.1'
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    world,
+    close: async () => {
+      clearInterval(poll)
+      clearInterval(keepAlive)
+      if (broadcastTimer) clearTimeout(broadcastTimer)
+      for (const stream of streams) stream.end()
+      streams.clear()
+      bp.off('event', onEvent)
+      chat.dispose()
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await world.close()
+    },
+  }
+}
