@@ -1,5 +1,6 @@
 // Conversations API v3: threads, their timeline, actors and inboxes (bearer).
 import type { HubSpotHttp } from './http'
+import { collectPages } from './paging'
 import { actorSchema, inboxListSchema, threadMessagesSchema, threadSchema, type Actor, type Inbox, type Thread, type ThreadEntry } from './schemas'
 
 const BASE = '/conversations/v3/conversations'
@@ -27,20 +28,7 @@ export const listThreadMessages = async (
 export const getActor = (http: HubSpotHttp, actorId: string): Promise<Actor> =>
   http.send({ method: 'GET', path: `${BASE}/actors/${encodeURIComponent(actorId)}`, auth: 'bearer', schema: actorSchema })
 
-export const listInboxes = async (http: HubSpotHttp): Promise<Inbox[]> => {
-  const inboxes: Inbox[] = []
-  let after: string | undefined
-  for (let page = 0; page < 20; page++) {
-    const response = await http.send({
-      method: 'GET',
-      path: `${BASE}/inboxes`,
-      auth: 'bearer',
-      query: { limit: 100, after },
-      schema: inboxListSchema,
-    })
-    inboxes.push(...response.results)
-    after = response.paging?.next?.after
-    if (!after) break
-  }
-  return inboxes
-}
+export const listInboxes = (http: HubSpotHttp): Promise<Inbox[]> =>
+  collectPages((after) =>
+    http.send({ method: 'GET', path: `${BASE}/inboxes`, auth: 'bearer', query: { limit: 100, after }, schema: inboxListSchema })
+  )

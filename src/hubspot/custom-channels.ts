@@ -1,6 +1,7 @@
 // Custom Channels API: the channel (developer key), its channel accounts and messages (bearer).
 import { z } from 'zod'
 import type { HubSpotHttp } from './http'
+import { collectPages } from './paging'
 import {
   channelAccountListSchema,
   channelAccountSchema,
@@ -16,20 +17,6 @@ import {
 } from './schemas'
 
 const BASE = '/conversations/v3/custom-channels'
-const MAX_PAGES = 50
-
-const collectPages = async <T>(fetchPage: (after?: string) => Promise<{ results: T[]; paging?: { next?: { after: string } } }>) => {
-  const all: T[] = []
-  let after: string | undefined
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const response = await fetchPage(after)
-    all.push(...response.results)
-    after = response.paging?.next?.after
-    if (!after) break
-  }
-  return all
-}
-
 export const listChannels = (http: HubSpotHttp): Promise<Channel[]> =>
   collectPages((after) =>
     http.send({ method: 'GET', path: BASE, auth: 'developer', query: { limit: 100, after }, schema: channelListSchema })

@@ -45,18 +45,17 @@ const classifyTokenError = (error: unknown): HubSpotAuthError | undefined => {
   return undefined
 }
 
-export const requestTokenWithRefreshToken = async (
-  http: HubSpotHttp,
-  app: AppCredentials,
-  refreshToken: string
-): Promise<TokenResponse> => {
+type Grant = { grant_type: 'refresh_token'; refresh_token: string } | { grant_type: 'authorization_code'; code: string; redirect_uri: string }
+
+// The token endpoint, for both grants. A refresh may be repeated safely; a code is single-use.
+const requestToken = async (http: HubSpotHttp, app: AppCredentials, grant: Grant): Promise<TokenResponse> => {
   try {
     return await http.send({
       method: 'POST',
       path: '/oauth/v1/token',
       auth: 'none',
-      retrySafe: true,
-      form: { grant_type: 'refresh_token', client_id: app.clientId, client_secret: app.clientSecret, refresh_token: refreshToken },
+      retrySafe: grant.grant_type === 'refresh_token',
+      form: { client_id: app.clientId, client_secret: app.clientSecret, ...grant },
       schema: tokenResponseSchema,
     })
   } catch (error) {
@@ -64,25 +63,11 @@ export const requestTokenWithRefreshToken = async (
   }
 }
 
-export const requestTokenWithAuthorizationCode = async (
-  http: HubSpotHttp,
-  app: AppCredentials,
-  code: string,
-  redirectUri: string
-): Promise<TokenResponse> => {
-  try {
-    return await http.send({
-      method: 'POST',
-      path: '/oauth/v1/token',
-      auth: 'none',
-      retrySafe: false,
-      form: { grant_type: 'authorization_code', client_id: app.clientId, client_secret: app.clientSecret, redirect_uri: redirectUri, code },
-      schema: tokenResponseSchema,
-    })
-  } catch (error) {
-    throw classifyTokenError(error) ?? error
-  }
-}
+export const requestTokenWithRefreshToken = (http: HubSpotHttp, app: AppCredentials, refreshToken: string): Promise<TokenResponse> =>
+  requestToken(http, app, { grant_type: 'refresh_token', refresh_token: refreshToken })
+
+export const requestTokenWithAuthorizationCode = (http: HubSpotHttp, app: AppCredentials, code: string, redirectUri: string): Promise<TokenResponse> =>
+  requestToken(http, app, { grant_type: 'authorization_code', code, redirect_uri: redirectUri })
 
 export const getAccessTokenInfo = (http: HubSpotHttp, accessToken: string): Promise<AccessTokenInfo> =>
   http.send({

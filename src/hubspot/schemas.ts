@@ -86,6 +86,10 @@ const pagingSchema = z
   .object({ next: z.object({ after: z.string(), link: z.string().optional() }).optional() })
   .optional()
 
+// HubSpot's paged list envelope.
+const pageOf = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ results: z.array(item), total: z.number().int().optional(), paging: pagingSchema })
+
 // Custom channels
 
 export const deliveryIdentifierTypes = ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID', 'HS_SHORT_CODE'] as const
@@ -146,11 +150,7 @@ export const channelSchema = z.object({
 })
 export type Channel = z.infer<typeof channelSchema>
 
-export const channelListSchema = z.object({
-  results: z.array(channelSchema),
-  total: z.number().int().optional(),
-  paging: pagingSchema,
-})
+export const channelListSchema = pageOf(channelSchema)
 
 export const channelAccountCreateSchema = z.object({
   inboxId: id,
@@ -173,11 +173,7 @@ export const channelAccountSchema = z.object({
 })
 export type ChannelAccount = z.infer<typeof channelAccountSchema>
 
-export const channelAccountListSchema = z.object({
-  results: z.array(channelAccountSchema),
-  total: z.number().int().optional(),
-  paging: pagingSchema,
-})
+export const channelAccountListSchema = pageOf(channelAccountSchema)
 
 // Messages
 
@@ -361,11 +357,7 @@ export const inboxSchema = z.object({
 })
 export type Inbox = z.infer<typeof inboxSchema>
 
-export const inboxListSchema = z.object({
-  results: z.array(inboxSchema),
-  total: z.number().int().optional(),
-  paging: pagingSchema,
-})
+export const inboxListSchema = pageOf(inboxSchema)
 
 // CRM contacts
 
