@@ -48,6 +48,8 @@ export const download = async (rawUrl: string, options: DownloadOptions): Promis
   const url = parseDownloadUrl(rawUrl)
   const headers: Record<string, string> = {}
   if (options.bearerToken && options.mayReceiveToken?.(url)) headers.Authorization = `Bearer ${options.bearerToken}`
+  // axios wraps what beforeRedirect throws, so a refused redirect is remembered here.
+  let refusedRedirect: DownloadError | undefined
   try {
     const response = await axios.get<ArrayBuffer>(url.toString(), {
       responseType: 'arraybuffer',
@@ -59,7 +61,10 @@ export const download = async (rawUrl: string, options: DownloadOptions): Promis
       // Redirects may only stay on http(s); follow-redirects drops the Authorization header across hosts.
       beforeRedirect: (redirect: Record<string, unknown>) => {
         const protocol = String(redirect.protocol ?? '')
-        if (protocol !== 'https:' && protocol !== 'http:') throw new DownloadError('the file URL redirected to a non-http URL', true)
+        if (protocol !== 'https:' && protocol !== 'http:') {
+          refusedRedirect = new DownloadError('the file URL redirected to a non-http URL', true)
+          throw refusedRedirect
+        }
       },
     })
     if (response.status < 200 || response.status >= 300) {
@@ -73,6 +78,7 @@ export const download = async (rawUrl: string, options: DownloadOptions): Promis
       fileName: fileNameFromDisposition(response.headers['content-disposition'] as string | undefined),
     }
   } catch (error) {
+    if (refusedRedirect) throw refusedRedirect
     if (error instanceof DownloadError) throw error
     const message = error instanceof Error ? error.message : String(error)
     if (/maxContentLength/i.test(message)) throw new DownloadError(`the file is larger than ${options.maxBytes} bytes`, true)

@@ -70,6 +70,10 @@ export const problems = {
     'The HITL session has already ended.',
     ({ conversationId }) => `Conversation ${conversationId} is closed; the message was not sent to HubSpot. Start a new session to reach an agent.`
   ),
+  dailyLimitReached: problem(
+    "HubSpot's daily API limit was reached.",
+    () => 'Nothing was retried: the limit resets at midnight in the portal\'s time zone. Lower the traffic, or raise the portal\'s API limit with HubSpot.'
+  ),
   rateLimited: problem<{ policy: string }>(
     "HubSpot's rate limit was reached.",
     ({ policy }) => `Policy ${policy}; the integration retried within its time budget. Try again in a few seconds, or lower the traffic.`
@@ -109,6 +113,7 @@ export const explain = (error: unknown, during: string, connectUrl: string): Err
   }
   if (error instanceof DownloadError) return fail('attachmentFailed', { reason: error.message })
   if (error instanceof HubSpotApiError) {
+    if (error.status === 429 && error.envelope.policyName === 'DAILY') return fail('dailyLimitReached')
     if (error.status === 429) return fail('rateLimited', { policy: error.envelope.policyName ?? 'unknown' })
     if (error.transient) return fail('hubspotUnavailable', { during })
     if (error.status === 403 && error.category === 'MISSING_SCOPES') {

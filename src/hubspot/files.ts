@@ -17,9 +17,11 @@ export const uploadFile = (
   return http.send({ method: 'POST', path: '/files/v3/files', auth: 'bearer', multipart: form, retrySafe: true, schema: fileSchema })
 }
 
-// HubSpot's own hosts, the only ones our bearer token may be sent to.
+// HubSpot's own hosts, the only ones our bearer token may be sent to: the configured API origin
+// (scheme, host and port), and HubSpot's domains over https.
 export const isHubSpotHost = (url: URL, apiBaseUrl: string): boolean => {
-  const host = url.hostname.toLowerCase()
-  if (host === new URL(apiBaseUrl).hostname.toLowerCase()) return true
-  return [/\.hubapi\.com$/, /\.hubspot\.com$/, /\.hubspotusercontent[\w-]*\.net$/, /\.hubspot\.net$/].some((pattern) => pattern.test(`.${host}`))
+  if (url.origin === new URL(apiBaseUrl).origin) return true
+  if (url.protocol !== 'https:') return false
+  const host = `.${url.hostname.toLowerCase()}`
+  return [/\.hubapi\.com$/, /\.hubspot\.com$/, /\.hubspotusercontent[\w-]*\.net$/, /\.hubspot\.net$/].some((pattern) => pattern.test(host))
 }

@@ -1,7 +1,7 @@
 // The one HTTP client for HubSpot: base URL, bearer or developer-key auth, bounded retries through
 // axios-retry, a single token refresh on 401, and errors that keep HubSpot's category and message.
 import axios, { type AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios'
-import axiosRetry from 'axios-retry'
+import axiosRetry, { type IAxiosRetryConfig } from 'axios-retry'
 import type { z } from 'zod'
 import type { Logger } from '../log'
 import { decideRetry } from './retry-policy'
@@ -66,43 +66,41 @@ type Options = {
   logger: Logger
 }
 
-type RetryContext = { startedAt: number; retrySafe: boolean; budgetMs: number; baseDelayMs: number; nextDelayMs: number }
-const RETRY_CONTEXT = Symbol('retryContext')
-type ConfigWithContext = AxiosRequestConfig & { [RETRY_CONTEXT]?: RetryContext }
-
 const http = axios.create()
+axiosRetry(http, { retries: 0 })
 
 const errorEnvelopeOf = (data: unknown): ErrorEnvelope => {
   const parsed = errorEnvelopeSchema.safeParse(data)
   return parsed.success ? parsed.data : {}
 }
 
-// axios rejects every non-2xx answer; axios-retry decides from the status, Retry-After and the 429
-// body's policyName whether and when to try again.
-axiosRetry(http, {
-  retries: 10,
-  shouldResetTimeout: true,
-  retryCondition: (error: AxiosError) => {
-    const config = error.config as ConfigWithContext | undefined
-    const context = config?.[RETRY_CONTEXT]
-    if (!context) return false
-    const attempt = (config?.['axios-retry']?.retryCount ?? 0) + 1
-    const decision = decideRetry({
-      status: error.response?.status,
-      retryAfterHeader: error.response?.headers?.['retry-after'] as string | undefined,
-      policyName: errorEnvelopeOf(error.response?.data).policyName,
-      retrySafe: context.retrySafe,
-      attempt,
-      elapsedMs: Date.now() - context.startedAt,
-      budgetMs: context.budgetMs,
-      baseDelayMs: context.baseDelayMs,
-    })
-    if (!decision.retry) return false
-    context.nextDelayMs = decision.delayMs
-    return true
-  },
-  retryDelay: (_count, error) => (error.config as ConfigWithContext | undefined)?.[RETRY_CONTEXT]?.nextDelayMs ?? 0,
-})
+// axios rejects every non-2xx answer; axios-retry asks this request's policy whether and when to
+// try again, from the status, Retry-After and the 429 body's policyName, within the time budget.
+const retryPolicyFor = (p: { retrySafe: boolean; budgetMs: number; baseDelayMs: number; logger: Logger; label: string }): IAxiosRetryConfig => {
+  const startedAt = Date.now()
+  let nextDelayMs = 0
+  return {
+    retries: 10,
+    shouldResetTimeout: true,
+    retryCondition: (error: AxiosError) => {
+      const decision = decideRetry({
+        status: error.response?.status,
+        retryAfterHeader: error.response?.headers?.['retry-after'] as string | undefined,
+        policyName: errorEnvelopeOf(error.response?.data).policyName,
+        retrySafe: p.retrySafe,
+        attempt: (error.config?.['axios-retry']?.retryCount ?? 0) + 1,
+        elapsedMs: Date.now() - startedAt,
+        budgetMs: p.budgetMs,
+        baseDelayMs: p.baseDelayMs,
+      })
+      if (!decision.retry) return false
+      nextDelayMs = decision.delayMs
+      p.logger.info(`HubSpot ${p.label} answered ${error.response?.status ?? 'nothing'}; retrying in ${decision.delayMs} ms`)
+      return true
+    },
+    retryDelay: () => nextDelayMs,
+  }
+}
 
 // HubSpot's own message is left out: it can quote property values such as an email address.
 const describe = (method: string, path: string, status: number | undefined, envelope: ErrorEnvelope): string => {
@@ -160,7 +158,7 @@ export class HubSpotHttp {
       headers['Content-Type'] = 'application/json'
     }
 
-    const config: ConfigWithContext = {
+    const config: AxiosRequestConfig = {
       method: request.method,
       baseURL: this.options.baseUrl,
       url: request.path,
@@ -169,13 +167,13 @@ export class HubSpotHttp {
       data,
       timeout: this.options.timeoutMs,
       maxBodyLength: Infinity,
-      [RETRY_CONTEXT]: {
-        startedAt: Date.now(),
+      'axios-retry': retryPolicyFor({
         retrySafe: request.retrySafe ?? request.method !== 'POST',
         budgetMs: this.options.budgetMs,
         baseDelayMs: this.options.baseDelayMs,
-        nextDelayMs: 0,
-      },
+        logger: this.options.logger,
+        label: `${request.method} ${request.label ?? request.path}`,
+      }),
     }
 
     try {

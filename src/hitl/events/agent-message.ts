@@ -30,8 +30,6 @@ const isMessage = (entry: ThreadEntry): entry is Message => entry.type === 'MESS
 
 const time = (iso: string | undefined) => (iso ? Date.parse(iso) : 0)
 
-// The timeline up to the message: whether the thread was closed before it, and the agent replies
-// before it that were never delivered.
 // Newest first finds the message on the first page of a long thread; a HubSpot that refuses the
 // sort parameter is asked again without it (oldest first, paging on).
 let sortRefused = false
@@ -39,33 +37,50 @@ let sortRefused = false
 const readTimelinePage = async (deps: Deps, threadId: string, after: string | undefined) => {
   if (!sortRefused) {
     try {
-      return await listThreadMessages(deps.hubspot, threadId, { after, limit: TIMELINE_PAGE_SIZE, newestFirst: true })
+      return { newestFirst: true, ...(await listThreadMessages(deps.hubspot, threadId, { after, limit: TIMELINE_PAGE_SIZE, newestFirst: true })) }
     } catch (error) {
       if (!(error instanceof HubSpotApiError && error.status === 400)) throw error
       sortRefused = true
     }
   }
-  return listThreadMessages(deps.hubspot, threadId, { after, limit: 100 })
+  return { newestFirst: false, ...(await listThreadMessages(deps.hubspot, threadId, { after, limit: 100 })) }
 }
 
-const readTimeline = async (deps: Deps, message: Message) => {
+// Oldest first, in HubSpot's order: entries of the same millisecond keep the order HubSpot listed
+// them in. The listing's direction is read from the data when times differ.
+export const chronological = (entries: ThreadEntry[], listedNewestFirst: boolean): ThreadEntry[] => {
+  let newestFirst = listedNewestFirst
+  for (let i = 0; i + 1 < entries.length; i++) {
+    const [a, b] = [time(entries[i]!.createdAt), time(entries[i + 1]!.createdAt)]
+    if (a !== b) {
+      newestFirst = a > b
+      break
+    }
+  }
+  const listed = newestFirst ? [...entries].reverse() : entries
+  return listed
+    .map((entry, index) => ({ entry, index }))
+    .sort((x, y) => time(x.entry.createdAt) - time(y.entry.createdAt) || x.index - y.index)
+    .map(({ entry }) => entry)
+}
+
+// The thread's recent timeline, read until `untilId` is found (one page when none is named).
+const readTimeline = async (deps: Deps, threadId: string, untilId?: string): Promise<ThreadEntry[]> => {
   const entries: ThreadEntry[] = []
   let after: string | undefined
+  let newestFirst = true
   for (let page = 0; page < TIMELINE_PAGES; page++) {
-    const result = await readTimelinePage(deps, message.conversationsThreadId, after)
+    const result = await readTimelinePage(deps, threadId, after)
+    newestFirst = result.newestFirst
     entries.push(...result.results)
-    if (entries.some((entry) => entry.id === message.id) || !result.nextAfter) break
+    if (!untilId || entries.some((entry) => entry.id === untilId) || !result.nextAfter) break
     after = result.nextAfter
   }
-  const at = time(message.createdAt)
-  const before = entries.filter((entry) => entry.id !== message.id && time(entry.createdAt) <= at)
-  const closedBefore = before.some((entry) => entry.type === 'THREAD_STATUS_CHANGE' && (entry as { newStatus?: string }).newStatus === 'CLOSED')
-  const undelivered = before
-    .filter(isMessage)
-    .filter((entry) => isAgentReply(entry) && !entry.status)
-    .sort((a, b) => time(a.createdAt) - time(b.createdAt))
-  return { closedBefore, undelivered }
+  return chronological(entries, newestFirst)
 }
+
+const isClose = (entry: ThreadEntry) => entry.type === 'THREAD_STATUS_CHANGE' && (entry as { newStatus?: string }).newStatus === 'CLOSED'
+const isUndeliveredReply = (entry: ThreadEntry): entry is Message => isMessage(entry) && isAgentReply(entry) && !entry.status
 
 // Agent files are re-hosted in Botpress so the customer can open them; the HubSpot token goes only
 // to HubSpot's own hosts.
@@ -126,6 +141,29 @@ const report = async (deps: Deps, message: Message, channelId: string, outcome: 
   await updateMessageStatus(deps.hubspot, channelId, message.id, status)
 }
 
+const deliverInOrder = async (deps: Deps, conversationId: string, channelId: string, messages: Message[]) => {
+  for (const message of messages) {
+    let outcome: Delivery
+    try {
+      outcome = await deliver(deps, conversationId, message)
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+      outcome = { delivered: false, errorMessage: deps.texts.sessionEnded }
+    }
+    await report(deps, message, channelId, outcome)
+  }
+}
+
+// Before the session is handed back: replies the agent wrote before closing whose webhooks have not
+// arrived yet (the two webhook streams are not ordered) are delivered first, so none is lost.
+export const deliverRepliesBeforeClose = async (deps: Deps, conversationId: string, threadId: string, channelId: string): Promise<number> => {
+  const timeline = await readTimeline(deps, threadId)
+  const lastClose = timeline.map(isClose).lastIndexOf(true)
+  const pending = (lastClose >= 0 ? timeline.slice(0, lastClose) : timeline).filter(isUndeliveredReply)
+  await deliverInOrder(deps, conversationId, channelId, pending)
+  return pending.length
+}
+
 export const handleAgentMessage = async (deps: Deps, event: OutgoingMessageEvent, setupChannelId: string | undefined): Promise<string> => {
   const { message } = event
   if (!isAgentReply(message)) return 'ignored: not an agent reply'
@@ -138,20 +176,14 @@ export const handleAgentMessage = async (deps: Deps, event: OutgoingMessageEvent
     event.channelIntegrationThreadIds[0] ?? (await findSessionByThread(deps, message.conversationsThreadId))?.conversationId
   if (!conversationId) return 'ignored: not a HITL thread'
 
-  const { closedBefore, undelivered } = await readTimeline(deps, message)
-  if (closedBefore) {
+  const timeline = await readTimeline(deps, message.conversationsThreadId, message.id)
+  const position = timeline.findIndex((entry) => entry.id === message.id)
+  const before = position >= 0 ? timeline.slice(0, position) : timeline.filter((entry) => time(entry.createdAt) <= time(message.createdAt))
+  if (before.some(isClose)) {
     await report(deps, message, channelId, { delivered: false, errorMessage: deps.texts.sessionEnded })
     return 'refused: session ended'
   }
-  for (const earlier of [...undelivered, message]) {
-    let outcome: Delivery
-    try {
-      outcome = await deliver(deps, conversationId, earlier)
-    } catch (error) {
-      if (!isNotFound(error)) throw error
-      outcome = { delivered: false, errorMessage: deps.texts.sessionEnded }
-    }
-    await report(deps, earlier, channelId, outcome)
-  }
+  const undelivered = before.filter(isUndeliveredReply)
+  await deliverInOrder(deps, conversationId, channelId, [...undelivered, message])
   return undelivered.length ? `delivered with ${undelivered.length} earlier message(s)` : 'delivered'
 }

@@ -4,6 +4,7 @@ import type { AppWebhookEvent } from '../../hubspot/schemas'
 import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import type { Deps } from '../context'
 import { publishContent, threadAddressFromTags } from '../publish'
+import { deliverRepliesBeforeClose } from './agent-message'
 import { findSessionByThread, wasClosedHere, type Session } from './sessions'
 
 export type Outcome = string
@@ -41,6 +42,7 @@ export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Pr
   if (status === 'CLOSED') {
     // Our own stopHitl marks the session closed before closing the thread, so its echo stops here.
     if (isClosed(session)) return 'ignored: session already ended'
+    if (session.tags.channelId) await deliverRepliesBeforeClose(deps, session.conversationId, event.objectId, session.tags.channelId)
     await deps.client.createEvent({ type: 'hitlStopped', payload: { conversationId: session.conversationId } })
     await deps.client.updateConversation({ id: session.conversationId, tags: { closed: 'true' } })
     deps.logger.info(`Agent closed conversation ${session.conversationId}`)
