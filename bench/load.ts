@@ -124,6 +124,8 @@ const main = async () => {
   // The stand-in's own limiter would otherwise be the bottleneck; every 429 below is injected.
   w.hs.settings.rateLimitPer10s = 1_000_000
   w.hs.settings.searchRateLimitPerSecond = 1_000_000
+  // Like HubSpot, up to 10 deliveries in flight per target and no promised order.
+  w.hs.settings.webhookConcurrency = 10
 
   const runs: SessionRun[] = []
   const byConversation = new Map<string, SessionRun>()

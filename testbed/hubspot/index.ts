@@ -134,6 +134,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     tokenTtlSeconds: options.tokenTtlSeconds ?? 1800,
     webhookRetryDelaysMs: options.webhookRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5000,
+    webhookConcurrency: 1,
     hideNewChannelsForListCalls: 0,
   }
   const faults = new FaultController()
@@ -151,6 +152,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
       secret: () => seed.app.clientSecret,
       retryDelaysMs: () => settings.webhookRetryDelaysMs,
       timeoutMs: () => settings.webhookTimeoutMs,
+      concurrency: () => settings.webhookConcurrency,
       faults,
     }),
     limiters: {

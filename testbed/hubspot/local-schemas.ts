@@ -146,6 +146,7 @@ export const controlSettingsSchema = z
     tokenTtlSeconds: z.number().int().min(1),
     webhookRetryDelaysMs: z.array(z.number().int().min(0)),
     webhookTimeoutMs: z.number().int().min(1),
+    webhookConcurrency: z.number().int().min(1).max(100),
     hideNewChannelsForListCalls: z.number().int().min(0),
   })
   .partial()

@@ -23,6 +23,9 @@ export type StandInSettings = {
   webhookRetryDelaysMs: number[]
   // A webhook delivery without an answer within this time counts as failed.
   webhookTimeoutMs: number
+  // Deliveries in flight at once per target URL. 1 keeps tests deterministic; HubSpot itself sends
+  // app webhooks up to 10 at a time and promises no order.
+  webhookConcurrency: number
   // Newly created channels stay out of the GET list for this many list calls.
   hideNewChannelsForListCalls: number
 }

@@ -1,6 +1,7 @@
 // Delivers webhooks like HubSpot: signed (v3 and v1), channel events one object per request,
 // app events batched in arrays, redelivered on failure, every attempt recorded.
-// Deliveries to one URL go out one at a time in event order; faults can duplicate or reorder them.
+// Deliveries to one URL go out in event order, `concurrency` at a time (one by default); faults can
+// duplicate or reorder them.
 import { signV1, signV3 } from '../../src/hubspot/signature'
 import type { FaultController } from './faults'
 
@@ -42,12 +43,13 @@ type Job =
 
 type QueueItem = Job | { kind: 'app-flush' }
 
-type Lane = { queue: QueueItem[]; busy: boolean; pendingAppEvents: AppWebhookEvent[]; flushQueued: boolean }
+type Lane = { queue: QueueItem[]; active: number; pendingAppEvents: AppWebhookEvent[]; flushQueued: boolean }
 
 export type DispatcherOptions = {
   secret: () => string
   retryDelaysMs: () => number[]
   timeoutMs: () => number
+  concurrency: () => number
   faults: FaultController
 }
 
@@ -87,7 +89,7 @@ export class WebhookDispatcher {
 
   pendingCount(): number {
     let count = this.retryTimers.size + this.held.length
-    for (const lane of this.lanes.values()) count += lane.queue.length + lane.pendingAppEvents.length + (lane.busy ? 1 : 0)
+    for (const lane of this.lanes.values()) count += lane.queue.length + lane.pendingAppEvents.length + lane.active
     return count
   }
 
@@ -143,7 +145,7 @@ export class WebhookDispatcher {
   private lane(url: string): Lane {
     let lane = this.lanes.get(url)
     if (!lane) {
-      lane = { queue: [], busy: false, pendingAppEvents: [], flushQueued: false }
+      lane = { queue: [], active: 0, pendingAppEvents: [], flushQueued: false }
       this.lanes.set(url, lane)
     }
     return lane
@@ -151,22 +153,21 @@ export class WebhookDispatcher {
 
   private async pump(url: string): Promise<void> {
     const lane = this.lanes.get(url)
-    if (!lane || lane.busy || this.stopped) return
+    if (!lane || lane.active >= Math.max(1, this.options.concurrency()) || this.stopped) return
     const item = lane.queue.shift()
     if (!item) {
       this.notifyIfIdle()
       return
     }
-    lane.busy = true
+    lane.active++
     const job = item.kind === 'app-flush' ? this.takeAppBatch(url, lane) : item
-    if (job) {
-      if (!job.duplicationDecided) {
-        job.duplicationDecided = true
-        if (this.options.faults.takeDuplicate()) lane.queue.unshift(duplicateOf(job))
-      }
-      await this.attempt(job)
+    if (job && !job.duplicationDecided) {
+      job.duplicationDecided = true
+      if (this.options.faults.takeDuplicate()) lane.queue.unshift(duplicateOf(job))
     }
-    lane.busy = false
+    void this.pump(url)
+    if (job) await this.attempt(job)
+    lane.active--
     void this.pump(url)
   }
 
