@@ -4,9 +4,9 @@
 import { createHmac } from 'node:crypto'
 import type { Response } from '@botpress/sdk'
 import * as env from '../env'
-import { fingerprint, refreshMomentFor, requestTokenWithAuthorizationCode, TokenManager } from '../hubspot/oauth'
+import { fingerprint, getAccessTokenInfo, refreshMomentFor, requestTokenWithAuthorizationCode, TokenManager } from '../hubspot/oauth'
 import { constantTimeEqual } from '../hubspot/signature'
-import type { Deps } from './context'
+import { readSetup, type Deps } from './context'
 import { explain } from './errors'
 import { page } from './pages'
 import { scopesToRequest, setUp } from './setup'
@@ -59,6 +59,20 @@ export const finishConnection = async (deps: Deps, query: string): Promise<Respo
   try {
     const obtainedAt = Date.now()
     const token = await requestTokenWithAuthorizationCode(deps.hubspot, deps.config, code, redirectUri(deps))
+    const portalId = token.hub_id !== undefined ? String(token.hub_id) : String((await getAccessTokenInfo(deps.hubspot, token.access_token)).hub_id)
+    // Once set up for a portal, the connect page cannot move the integration to another portal:
+    // anyone who learns the webhook URL could otherwise route the customers' chats to theirs.
+    const servedPortal = (await readSetup(deps))?.portalId
+    if (servedPortal && servedPortal !== portalId) {
+      return page(409, {
+        title: 'HubSpot was not connected',
+        tone: 'error',
+        lines: [
+          `This integration already serves HubSpot portal ${servedPortal}; the approval was for portal ${portalId}.`,
+          'To move to another portal, uninstall the integration in Botpress and install it again, or paste that portal\'s refresh token in the configuration.',
+        ],
+      })
+    }
     await deps.client.setState({
       type: 'integration',
       id: deps.ctx.integrationId,
@@ -69,7 +83,7 @@ export const finishConnection = async (deps: Deps, query: string): Promise<Respo
         expiresAt: obtainedAt + token.expires_in * 1000,
         refreshAt: refreshMomentFor(obtainedAt, token.expires_in),
         tokenOf: fingerprint(token.refresh_token),
-        portalId: token.hub_id !== undefined ? String(token.hub_id) : undefined,
+        portalId,
       },
     })
     TokenManager.forget(`${deps.ctx.integrationId}:`)

@@ -57,6 +57,25 @@ describe('[oauth] connect HubSpot from the webhook URL', () => {
     expect(callback.body).toContain('/oauth/start')
   })
 
+  it('cannot move an integration already serving a portal to another portal', async () => {
+    const w = await world({ withoutRefreshToken: true, register: false })
+    const driver = w.connect({ ...w.configuration })
+    const { Client } = await import('@botpress/client')
+    const client = new Client({ apiUrl: w.bp.url, token: w.bp.token, botId: driver.botId, integrationId: driver.integrationId })
+    await client.setState({
+      type: 'integration',
+      id: driver.integrationId,
+      name: 'setup',
+      payload: { webhookUrl: driver.webhookUrl, channelId: '2001', channelAccounts: { '1001': '5501' }, portalId: '555' },
+    })
+    const start = await follow(`${driver.webhookUrl}/oauth/start`)
+    const consent = await follow(start.location!)
+    const callback = await follow(consent.location!)
+    expect(callback.status).toBe(409)
+    expect(callback.body).toContain(`This integration already serves HubSpot portal 555; the approval was for portal ${w.hs.portalId}.`)
+    expect(w.bp.store.findState('integration', driver.integrationId, 'oauth')).toBeUndefined()
+  })
+
   it('register before connecting succeeds and says where to connect', async () => {
     const w = await world({ withoutRefreshToken: true, register: false })
     await expect(w.driver.register()).resolves.toBeUndefined()
