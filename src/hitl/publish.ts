@@ -1,6 +1,7 @@
 // Publishing into a HubSpot thread: who speaks (customer, or the bot for transcript lines and
 // notices), text split to HubSpot's limits, files uploaded and attached, and an idempotency key so a
 // retried publish never makes a second HubSpot message.
+import { contentTypeOf } from '../content-types'
 import { download, DownloadError } from '../download'
 import * as env from '../env'
 import { publishMessage } from '../hubspot/custom-channels'
@@ -48,24 +49,8 @@ export const botParty = (deps: Pick<Deps, 'texts'>, inboxId: string): Party => (
   name: deps.texts.botSenderName,
 })
 
-const guessContentType = (name: string, usage: FileToAttach['usage']): string => {
-  const extension = name.split('.').pop()?.toLowerCase() ?? ''
-  const known: Record<string, string> = {
-    png: 'image/png',
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    gif: 'image/gif',
-    webp: 'image/webp',
-    mp3: 'audio/mpeg',
-    ogg: 'audio/ogg',
-    wav: 'audio/wav',
-    mp4: 'video/mp4',
-    webm: 'video/webm',
-    pdf: 'application/pdf',
-    txt: 'text/plain',
-  }
-  return known[extension] ?? (usage === 'IMAGE' ? 'image/png' : usage === 'AUDIO' ? 'audio/mpeg' : 'application/octet-stream')
-}
+const guessContentType = (name: string, usage: FileToAttach['usage']): string =>
+  contentTypeOf(name) ?? (usage === 'IMAGE' ? 'image/png' : usage === 'AUDIO' ? 'audio/mpeg' : 'application/octet-stream')
 
 // Files from Botpress are public URLs: fetched without any token, within the size limit.
 const attachFiles = async (deps: Deps, files: FileToAttach[]): Promise<{ attachments: OutgoingAttachment[]; notes: string[] }> => {

@@ -1,18 +1,35 @@
 // Shared steps of the end-to-end stories: a world per test, and what each side can observe.
+import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach } from 'vitest'
+import { signV3 } from '../../src/hubspot/signature'
 import type { HitlSession } from '../../testbed/botpress/hitl-bot'
 import { closeServedIntegration, startWorld, type World, type WorldOptions } from '../../testbed/world'
 
 const open: World[] = []
+// startWorld copies `env` into process.env: each test gets back the environment it started with.
+const savedEnv = new Map<string, string | undefined>()
 
 export const world = async (options?: WorldOptions): Promise<World> => {
+  for (const key of Object.keys(options?.env ?? {})) if (!savedEnv.has(key)) savedEnv.set(key, process.env[key])
   const created = await startWorld(options)
   open.push(created)
   return created
 }
 
+export const setEnv = (env: Record<string, string>): void => {
+  for (const [key, value] of Object.entries(env)) {
+    if (!savedEnv.has(key)) savedEnv.set(key, process.env[key])
+    process.env[key] = value
+  }
+}
+
 afterEach(async () => {
   await Promise.all(open.splice(0).map((w) => w.close()))
+  for (const [key, value] of savedEnv) {
+    if (value === undefined) delete process.env[key]
+    else process.env[key] = value
+  }
+  savedEnv.clear()
 })
 afterAll(async () => {
   await closeServedIntegration()
@@ -56,9 +73,24 @@ export const failureOf = async (call: Promise<unknown>): Promise<string> => {
   throw new Error('the call succeeded, a failure was expected')
 }
 
+export type Headers = Record<string, string>
+
+// The v3 signature HubSpot puts on a webhook to the integration's public URL.
+export const v3Headers = (w: World, body: string, o: { timestamp?: number; secret?: string; uri?: string } = {}): Headers => {
+  const timestamp = o.timestamp ?? Date.now()
+  return {
+    'x-hubspot-signature-v3': signV3({ secret: o.secret ?? w.hs.app.clientSecret, method: 'POST', uri: o.uri ?? w.driver.webhookUrl, body, timestamp }),
+    'x-hubspot-request-timestamp': String(timestamp),
+  }
+}
+
+export const postWebhook = async (w: World, body: string, headers: Headers): Promise<{ status: number; text: string }> => {
+  const response = await fetch(w.driver.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+  return { status: response.status, text: await response.text() }
+}
+
 // Delivers app webhook events (an array, as HubSpot batches them) signed like HubSpot does.
-export const sendAppWebhook = async (w: World, events: Record<string, unknown>[]): Promise<Response> => {
-  const { signV3 } = await import('../../src/hubspot/signature')
+export const sendAppWebhook = (w: World, events: Record<string, unknown>[]) => {
   const body = JSON.stringify(
     events.map((event, index) => ({
       eventId: 500000 + index,
@@ -70,14 +102,46 @@ export const sendAppWebhook = async (w: World, events: Record<string, unknown>[]
       ...event,
     }))
   )
-  const timestamp = Date.now()
-  return fetch(w.driver.webhookUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: w.driver.webhookUrl, body, timestamp }),
-      'x-hubspot-request-timestamp': String(timestamp),
-    },
-    body,
+  return postWebhook(w, body, v3Headers(w, body))
+}
+
+// An agent reply whose channel webhook HubSpot has not sent yet: the reply exists in the thread, and
+// the OUTGOING_CHANNEL_MESSAGE_CREATED body is built as HubSpot builds it (spec §4.1), for the test
+// to change (`adjust`) and deliver by hand.
+export const withheldAgentReply = (
+  w: World,
+  threadId: string,
+  reply: Parameters<World['hs']['agent']['reply']>[1],
+  adjust?: (message: ReturnType<World['hs']['agent']['reply']>) => void
+) => {
+  const thread = w.hs.portal.threads.get(threadId)!
+  const channel = w.hs.portal.channels.get(thread.originalChannelId)!
+  const webhookUrl = channel.webhookUrl
+  channel.webhookUrl = undefined
+  let message
+  try {
+    message = w.hs.agent.reply(threadId, reply)
+  } finally {
+    channel.webhookUrl = webhookUrl
+  }
+  adjust?.(message)
+  const body = JSON.stringify({
+    type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
+    eventId: randomUUID(),
+    eventTimestamp: new Date().toISOString(),
+    portalId: w.hs.portalId,
+    channelId: channel.id,
+    channelAccountId: message.channelAccountId,
+    channelIntegrationThreadIds: thread.integrationThreadId ? [thread.integrationThreadId] : [],
+    message,
   })
+  return { message, body }
+}
+
+// A world with Jane already escalated, her thread open.
+export const escalated = async (options: WorldOptions = {}) => {
+  const w = await world(options)
+  const session = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })
+  await settle(w)
+  return { w, session, threadId: threadOf(w, session) }
 }

@@ -1,29 +1,12 @@
 // Agent attachments are fetched safely: the HubSpot token goes only to HubSpot, files have a size
 // limit, and only http(s) URLs are fetched. End to end over HTTP, plus checks of src/download.ts.
-import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { download, DownloadError, parseDownloadUrl } from '../../src/download'
 import { isHubSpotHost } from '../../src/hubspot/files'
-import { signV3 } from '../../src/hubspot/signature'
-import type { World, WorldOptions } from '../../testbed/world'
-import { customerView, settle, threadOf, world } from './helpers'
-
-const jane = { name: 'Jane Doe', email: 'jane.doe@example.com' }
-
-const savedEnv = new Map<string, string | undefined>()
-afterEach(() => {
-  for (const [key, value] of savedEnv) {
-    if (value === undefined) delete process.env[key]
-    else process.env[key] = value
-  }
-  savedEnv.clear()
-})
-const worldWith = async (options: WorldOptions & { env?: Record<string, string> } = {}) => {
-  for (const key of Object.keys(options.env ?? {})) if (!savedEnv.has(key)) savedEnv.set(key, process.env[key])
-  return world(options)
-}
+import type { World } from '../../testbed/world'
+import { customerView, escalated, postWebhook, settle, v3Headers, withheldAgentReply, world } from './helpers'
 
 type Served = { url: string; port: number; requests: { path: string; headers: IncomingHttpHeaders }[]; close: () => Promise<void> }
 const servers: Served[] = []
@@ -66,54 +49,18 @@ const startFileServer = async (routes: Record<string, { body?: Buffer; contentTy
   return served
 }
 
-const escalated = async (options: WorldOptions & { env?: Record<string, string> } = {}) => {
-  const w = await worldWith(options)
-  const session = await w.bot.escalate({ customer: jane })
-  await settle(w)
-  return { w, session, threadId: threadOf(w, session) }
-}
-
 // An agent reply with files whose attachment URLs are then changed, delivered with a webhook built
 // and signed (v3) as HubSpot does: the URLs HubSpot would hand us are not under the test's control
 // otherwise.
 const replyWithAttachmentUrls = async (w: World, threadId: string, text: string, urls: string[]) => {
-  const thread = w.hs.portal.threads.get(threadId)!
-  const channel = w.hs.portal.channels.get(thread.originalChannelId)!
-  const webhookUrl = channel.webhookUrl
-  channel.webhookUrl = undefined // HubSpot has not sent this one yet
-  let reply
-  try {
-    reply = w.hs.agent.reply(threadId, {
-      actorId: 'A-111',
-      text,
-      files: urls.map((_, i) => ({ name: `file-${i}.pdf`, contentType: 'application/pdf', data: Buffer.from(`%PDF-1.4 placeholder ${i}`) })),
-    })
-  } finally {
-    channel.webhookUrl = webhookUrl
-  }
-  const stored = w.hs.portal.messageById.get(reply.id)!
-  stored.attachments = stored.attachments.map((attachment, i) => ({ ...attachment, url: urls[i]! }) as typeof attachment)
-  const body = JSON.stringify({
-    type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
-    eventId: randomUUID(),
-    eventTimestamp: new Date().toISOString(),
-    portalId: w.hs.portalId,
-    channelId: channel.id,
-    channelAccountId: stored.channelAccountId,
-    channelIntegrationThreadIds: [thread.integrationThreadId!],
-    message: stored,
+  const files = urls.map((_, i) => ({ name: `file-${i}.pdf`, contentType: 'application/pdf', data: Buffer.from(`%PDF-1.4 placeholder ${i}`) }))
+  const { message, body } = withheldAgentReply(w, threadId, { actorId: 'A-111', text, files }, (reply) => {
+    const stored = w.hs.portal.messageById.get(reply.id)!
+    stored.attachments = stored.attachments.map((attachment, i) => ({ ...attachment, url: urls[i]! }) as typeof attachment)
+    reply.attachments = stored.attachments
   })
-  const timestamp = Date.now()
-  const response = await fetch(w.driver.webhookUrl, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: w.driver.webhookUrl, body, timestamp }),
-      'x-hubspot-request-timestamp': String(timestamp),
-    },
-    body,
-  })
-  return { status: response.status, messageId: reply.id }
+  const { status } = await postWebhook(w, body, v3Headers(w, body))
+  return { status, messageId: message.id }
 }
 
 const statusOf = (w: World, messageId: string) => w.hs.portal.messageById.get(messageId)?.status

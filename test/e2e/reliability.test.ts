@@ -1,86 +1,19 @@
 // Reliability under faults over real HTTP: signatures, duplicate and out-of-order webhooks, retried
 // publishes, HubSpot's retryable answers and the retry budget, and expired or revoked tokens.
 import { randomUUID } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
-import { signV1, signV3 } from '../../src/hubspot/signature'
+import { describe, expect, it } from 'vitest'
+import { signV1 } from '../../src/hubspot/signature'
 import { DriverError } from '../../testbed/botpress'
 import type { HitlSession } from '../../testbed/botpress/hitl-bot'
-import type { World, WorldOptions } from '../../testbed/world'
-import { customerView, eventsOf, settle, threadMessages, threadOf, world } from './helpers'
+import type { World } from '../../testbed/world'
+import { customerView, escalated, eventsOf, postWebhook, setEnv, settle, threadMessages, v3Headers, withheldAgentReply, world, type Headers } from './helpers'
 
-const jane = { name: 'Jane Doe', email: 'jane.doe@example.com' }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-// startWorld copies its env into process.env for good: put back what each test changed.
-const savedEnv = new Map<string, string | undefined>()
-const setEnv = (env: Record<string, string>) => {
-  for (const [key, value] of Object.entries(env)) {
-    if (!savedEnv.has(key)) savedEnv.set(key, process.env[key])
-    process.env[key] = value
-  }
-}
-afterEach(() => {
-  for (const [key, value] of savedEnv) {
-    if (value === undefined) delete process.env[key]
-    else process.env[key] = value
-  }
-  savedEnv.clear()
-})
-const worldWith = async (options: WorldOptions & { env?: Record<string, string> }) => {
-  for (const key of Object.keys(options.env ?? {})) if (!savedEnv.has(key)) savedEnv.set(key, process.env[key])
-  return world(options)
-}
-
-const escalated = async (options: WorldOptions & { env?: Record<string, string> } = {}) => {
-  const w = await worldWith(options)
-  const session = await w.bot.escalate({ customer: jane })
-  await settle(w)
-  return { w, session, threadId: threadOf(w, session) }
-}
-
-type Headers = Record<string, string>
-const v3 = (w: World, body: string, o: { timestamp?: number; secret?: string; uri?: string } = {}): Headers => {
-  const timestamp = o.timestamp ?? Date.now()
-  return {
-    'x-hubspot-signature-v3': signV3({ secret: o.secret ?? w.hs.app.clientSecret, method: 'POST', uri: o.uri ?? w.driver.webhookUrl, body, timestamp }),
-    'x-hubspot-request-timestamp': String(timestamp),
-  }
-}
 const v1 = (w: World, body: string, secret = w.hs.app.clientSecret): Headers => ({
   'x-hubspot-signature': signV1({ secret, body }),
   'x-hubspot-signature-version': 'v1',
 })
-const postWebhook = async (w: World, body: string, headers: Headers) => {
-  const response = await fetch(w.driver.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
-  return { status: response.status, text: await response.text() }
-}
-
-// An agent reply whose channel webhook HubSpot has not sent yet: the reply exists in the thread,
-// and the OUTGOING_CHANNEL_MESSAGE_CREATED body is built as HubSpot builds it (spec §4.1), for the
-// test to deliver by hand.
-const withheldAgentReply = (w: World, threadId: string, reply: { actorId: string; text: string }) => {
-  const thread = w.hs.portal.threads.get(threadId)!
-  const channel = w.hs.portal.channels.get(thread.originalChannelId)!
-  const webhookUrl = channel.webhookUrl
-  channel.webhookUrl = undefined
-  let message
-  try {
-    message = w.hs.agent.reply(threadId, reply)
-  } finally {
-    channel.webhookUrl = webhookUrl
-  }
-  const body = JSON.stringify({
-    type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
-    eventId: randomUUID(),
-    eventTimestamp: new Date().toISOString(),
-    portalId: w.hs.portalId,
-    channelId: channel.id,
-    channelAccountId: message.channelAccountId,
-    channelIntegrationThreadIds: thread.integrationThreadId ? [thread.integrationThreadId] : [],
-    message,
-  })
-  return { message, body }
-}
 
 const appEvent = (w: World, threadId: string, fields: { propertyName: string; propertyValue: string }) => ({
   eventId: Math.floor(Math.random() * 1e9),
@@ -123,15 +56,15 @@ describe('[signature] webhook signatures', () => {
     const refused: [string, string, Headers][] = [
       ['no signature at all', body, {}],
       ['a timestamp but no signature', body, { 'x-hubspot-request-timestamp': String(Date.now()) }],
-      ['a signature but no timestamp', body, { 'x-hubspot-signature-v3': v3(w, body)['x-hubspot-signature-v3']! }],
-      ['a stale timestamp (6 min old), correctly signed', body, v3(w, body, { timestamp: Date.now() - sixMinutes })],
-      ['a future timestamp (6 min ahead), correctly signed', body, v3(w, body, { timestamp: Date.now() + sixMinutes })],
-      ['a non-numeric timestamp', body, { ...v3(w, body), 'x-hubspot-request-timestamp': 'yesterday' }],
-      ['signed with another secret', body, v3(w, body, { secret: 'not-the-client-secret' })],
-      ['signed over the internal integration URL', body, v3(w, body, { uri: w.integrationUrl })],
-      ['signed over another webhook id', body, v3(w, body, { uri: `${w.bp.webhookBaseUrl}/${randomUUID()}` })],
-      ['a body changed after signing', tampered, v3(w, body)],
-      ['a truncated signature', body, { ...v3(w, body), 'x-hubspot-signature-v3': v3(w, body)['x-hubspot-signature-v3']!.slice(0, 10) }],
+      ['a signature but no timestamp', body, { 'x-hubspot-signature-v3': v3Headers(w, body)['x-hubspot-signature-v3']! }],
+      ['a stale timestamp (6 min old), correctly signed', body, v3Headers(w, body, { timestamp: Date.now() - sixMinutes })],
+      ['a future timestamp (6 min ahead), correctly signed', body, v3Headers(w, body, { timestamp: Date.now() + sixMinutes })],
+      ['a non-numeric timestamp', body, { ...v3Headers(w, body), 'x-hubspot-request-timestamp': 'yesterday' }],
+      ['signed with another secret', body, v3Headers(w, body, { secret: 'not-the-client-secret' })],
+      ['signed over the internal integration URL', body, v3Headers(w, body, { uri: w.integrationUrl })],
+      ['signed over another webhook id', body, v3Headers(w, body, { uri: `${w.bp.webhookBaseUrl}/${randomUUID()}` })],
+      ['a body changed after signing', tampered, v3Headers(w, body)],
+      ['a truncated signature', body, { ...v3Headers(w, body), 'x-hubspot-signature-v3': v3Headers(w, body)['x-hubspot-signature-v3']!.slice(0, 10) }],
       ['only a valid v1 signature (channel webhooks carry v3)', body, v1(w, body)],
     ]
     w.hs.resetCalls()
@@ -145,7 +78,7 @@ describe('[signature] webhook signatures', () => {
     expect(w.hs.calls).toEqual([])
 
     // The same body, signed 4 minutes ago with the right secret and URL, is delivered.
-    expect((await postWebhook(w, body, v3(w, body, { timestamp: Date.now() - 4 * 60 * 1000 }))).status).toBe(200)
+    expect((await postWebhook(w, body, v3Headers(w, body, { timestamp: Date.now() - 4 * 60 * 1000 }))).status).toBe(200)
     expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['Hi Jane, Ann here'])
     expect(statusOf(w, message.id)).toBe('SENT')
   })
@@ -157,8 +90,8 @@ describe('[signature] webhook signatures', () => {
     expect((await postWebhook(w, body, v1(w, body, 'not-the-client-secret'))).status).toBe(401)
     expect((await postWebhook(w, body, { 'x-hubspot-signature': v1(w, body)['x-hubspot-signature']!.toUpperCase().slice(2) })).status).toBe(401)
     // When v3 is present it decides, even if v1 is right.
-    expect((await postWebhook(w, body, { ...v1(w, body), ...v3(w, body, { secret: 'not-the-client-secret' }) })).status).toBe(401)
-    expect((await postWebhook(w, body, { ...v1(w, body), ...v3(w, body, { timestamp: Date.now() - 10 * 60 * 1000 }) })).status).toBe(401)
+    expect((await postWebhook(w, body, { ...v1(w, body), ...v3Headers(w, body, { secret: 'not-the-client-secret' }) })).status).toBe(401)
+    expect((await postWebhook(w, body, { ...v1(w, body), ...v3Headers(w, body, { timestamp: Date.now() - 10 * 60 * 1000 }) })).status).toBe(401)
     expect(eventsOf(w, session)).toEqual([])
 
     expect((await postWebhook(w, body, v1(w, body))).status).toBe(200)
@@ -196,7 +129,7 @@ describe('[dedupe] duplicate and out-of-order webhooks', () => {
   it('[dedupe] the same agent message delivered five times concurrently creates one Botpress message', async () => {
     const { w, session, threadId } = await escalated()
     const { message, body } = withheldAgentReply(w, threadId, { actorId: 'A-111', text: 'Concurrent copies' })
-    const answers = await Promise.all(Array.from({ length: 5 }, () => postWebhook(w, body, v3(w, body))))
+    const answers = await Promise.all(Array.from({ length: 5 }, () => postWebhook(w, body, v3Headers(w, body))))
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200])
     const view = customerView(w, session)
     expect(view.map((m) => m.payload.text)).toEqual(['Concurrent copies'])
@@ -216,14 +149,14 @@ describe('[dedupe] duplicate and out-of-order webhooks', () => {
       [true, 200],
     ])
     // HubSpot may also deliver the same batch from several workers at once.
-    const again = await Promise.all(Array.from({ length: 4 }, () => postWebhook(w, assignment.body, { ...v3(w, assignment.body), ...v1(w, assignment.body) })))
+    const again = await Promise.all(Array.from({ length: 4 }, () => postWebhook(w, assignment.body, { ...v3Headers(w, assignment.body), ...v1(w, assignment.body) })))
     expect(again.map((a) => a.status)).toEqual([200, 200, 200, 200])
 
     w.hs.faults.webhooks({ duplicateNext: 1 })
     w.hs.agent.close(threadId)
     await settle(w)
     const close = w.hs.deliveries.find((d) => d.kind === 'app' && d.body.includes('"CLOSED"'))!
-    const closeAgain = await Promise.all(Array.from({ length: 4 }, () => postWebhook(w, close.body, v3(w, close.body))))
+    const closeAgain = await Promise.all(Array.from({ length: 4 }, () => postWebhook(w, close.body, v3Headers(w, close.body))))
     expect(closeAgain.map((a) => a.status)).toEqual([200, 200, 200, 200])
 
     expect(eventsOf(w, session).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
@@ -275,7 +208,7 @@ describe('[dedupe] duplicate and out-of-order webhooks', () => {
     w.hs.agent.close(threadId)
     await settle(w)
     expect(eventsOf(w, session).map((e) => e.type)).toEqual(['hitlStopped'])
-    expect((await postWebhook(w, body, v3(w, body))).status).toBe(200)
+    expect((await postWebhook(w, body, v3Headers(w, body))).status).toBe(200)
     const reachedCustomer = w.bot.upstreamMessages(session).some((m) => m.payload.text === 'Goodbye, and thanks for waiting')
     const status = statusOf(w, message.id)
     expect({ reachedCustomer, status }).toSatisfy(
@@ -435,7 +368,7 @@ describe('[retry] HubSpot rate limits and server errors', () => {
       method: 'POST',
       path: '/',
       query: '',
-      headers: { 'content-type': 'application/json', ...v3(w, withheld.body) },
+      headers: { 'content-type': 'application/json', ...v3Headers(w, withheld.body) },
       body: withheld.body,
     })
     expect(direct.status).toBe(503)

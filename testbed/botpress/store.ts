@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { notFound, invalidPayload } from './errors'
 import { newId } from './ids'
 import { TypedEmitter } from './typed-emitter'
+import { contentTypeOf } from '../../src/content-types'
 
 export type Tags = Record<string, string>
 export type JsonObject = Record<string, unknown>
@@ -200,30 +201,9 @@ export function stateKey(type: StateType, resourceId: string, name: string): str
   return `${type}/${resourceId}/${name}`
 }
 
-const CONTENT_TYPE_BY_EXTENSION: Record<string, string> = {
-  txt: 'text/plain',
-  html: 'text/html',
-  csv: 'text/csv',
-  json: 'application/json',
-  pdf: 'application/pdf',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  svg: 'image/svg+xml',
-  mp3: 'audio/mpeg',
-  ogg: 'audio/ogg',
-  wav: 'audio/wav',
-  mp4: 'video/mp4',
-  webm: 'video/webm',
-  zip: 'application/zip',
-}
-
 /** Like Botpress: content type from the key's extension when not given, else application/octet-stream. */
 export function inferContentType(key: string): string {
-  const extension = key.includes('.') ? key.slice(key.lastIndexOf('.') + 1).toLowerCase() : ''
-  return CONTENT_TYPE_BY_EXTENSION[extension] ?? 'application/octet-stream'
+  return contentTypeOf(key) ?? 'application/octet-stream'
 }
 
 /**

@@ -1,26 +1,11 @@
 // The portal's file manager: stored bytes, their URLs (served by the stand-in) and signed URLs.
 import { createHmac } from 'node:crypto'
+import { contentTypeOf } from '../../src/content-types'
 import type { FileUsageType } from '../../src/hubspot/schemas'
 import { constantTimeEqual } from '../../src/hubspot/signature'
 import { nowIso } from './http'
 import type { FileAccess, StoredFile } from './portal'
 import type { StandInState } from './state'
-
-const CONTENT_TYPES_BY_EXTENSION: Record<string, string> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  svg: 'image/svg+xml',
-  mp3: 'audio/mpeg',
-  ogg: 'audio/ogg',
-  wav: 'audio/wav',
-  mp4: 'video/mp4',
-  pdf: 'application/pdf',
-  txt: 'text/plain',
-  json: 'application/json',
-}
 
 export const splitFileName = (fileName: string): { name: string; extension: string } => {
   const dot = fileName.lastIndexOf('.')
@@ -30,7 +15,7 @@ export const splitFileName = (fileName: string): { name: string; extension: stri
 
 export const fullNameOf = (file: StoredFile): string => (file.extension ? `${file.name}.${file.extension}` : file.name)
 
-export const guessContentType = (extension: string): string => CONTENT_TYPES_BY_EXTENSION[extension] ?? 'application/octet-stream'
+export const guessContentType = (extension: string): string => contentTypeOf(`file.${extension}`) ?? 'application/octet-stream'
 
 // HubSpot's file `type` categories.
 const fileCategory = (contentType: string): string => {
