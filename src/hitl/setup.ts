@@ -71,25 +71,32 @@ const diagnose = async (deps: Deps): Promise<Diagnosis & { channelList?: Awaited
     }
     const found: string[] = []
     const [info, inboxes] = await Promise.all([
-      getAccessTokenInfo(deps.hubspot, token.accessToken),
+      // Token introspection only sharpens the diagnosis; without it the checks below are skipped.
+      getAccessTokenInfo(deps.hubspot, token.accessToken).catch(() => {
+        deps.logger.warn('HubSpot did not describe the access token; its scopes and app were not checked')
+        return undefined
+      }),
       listInboxes(deps.hubspot).catch((error: unknown) => {
         found.push(explain(error, 'listing the inboxes', connectUrl).message)
         return undefined
       }),
     ])
-    const granted = new Set(info.scopes)
-    const missing = REQUIRED_SCOPES.filter((scope) => !granted.has(scope))
-    if (missing.length) found.push(describeProblem('missingScopes', { missing, connectUrl }))
-    if (deps.config.contactPolicy === 'create' && !granted.has(CONTACT_WRITE_SCOPE)) found.push(describeProblem('contactPolicyNeedsScope', { connectUrl }))
-    if (String(info.app_id) !== deps.config.appId) {
-      found.push(describeProblem('tokenForOtherApp', { tokenAppId: String(info.app_id), appId: deps.config.appId, connectUrl }))
+    if (info) {
+      const granted = new Set(info.scopes)
+      const missing = REQUIRED_SCOPES.filter((scope) => !granted.has(scope))
+      if (missing.length) found.push(describeProblem('missingScopes', { missing, connectUrl }))
+      if (deps.config.contactPolicy === 'create' && !granted.has(CONTACT_WRITE_SCOPE)) found.push(describeProblem('contactPolicyNeedsScope', { connectUrl }))
+      if (String(info.app_id) !== deps.config.appId) {
+        found.push(describeProblem('tokenForOtherApp', { tokenAppId: String(info.app_id), appId: deps.config.appId, connectUrl }))
+      }
     }
+    const portalId = info ? String(info.hub_id) : token.portalId
     if (inboxes) {
       const known = new Set(inboxes.map((inbox) => inbox.id))
       const unknown = configuredInboxIds(deps).filter((id) => !known.has(id))
-      if (unknown.length) found.push(describeProblem('unknownInbox', { inboxIds: unknown, portalId: String(info.hub_id), available: describeInboxes(inboxes) }))
+      if (unknown.length) found.push(describeProblem('unknownInbox', { inboxIds: unknown, portalId: portalId ?? 'of this connection', available: describeInboxes(inboxes) }))
     }
-    return { problems: found, connected: true, portalId: String(info.hub_id) }
+    return { problems: found, connected: true, portalId }
   })()
 
   const channelList = channels.listChannels(deps.hubspot).catch((error: unknown) => {

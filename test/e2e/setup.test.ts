@@ -125,6 +125,13 @@ describe('[diagnostics] register reports every problem at once, each with its fi
     await expect(anonymous.register()).resolves.toBeUndefined()
   })
 
+  it('a HubSpot that cannot describe the token still gets set up, without the scope checks', async () => {
+    const w = await world({ register: false })
+    w.hs.faults.inject({ method: 'GET', path: /\/oauth\/v1\/access-tokens\//, status: 404, count: 10 })
+    await w.driver.register()
+    expect([...w.hs.portal.channels.values()].filter((c) => !c.archived)).toHaveLength(1)
+  })
+
   it('an invalid configuration names each field', async () => {
     const w = await world({ register: false })
     const driver = w.connect({ ...w.configuration, appId: 'my app', defaultCountry: 'Canada' })
