@@ -46,12 +46,14 @@ export const oauthStore = (client: Client, integrationId: string): TokenStore =>
   },
 })
 
+// `webhookUrl` is the integration's public URL as Botpress gave it to register; without it, the
+// one built from BP_WEBHOOK_URL and the webhook ID.
 export const createDeps = (
-  props: { ctx: Context; client: Client; logger: Logger },
+  props: { ctx: Context; client: Client; logger: Logger; webhookUrl?: string },
   purpose: 'action' | 'webhook'
 ): Deps => {
   const config = parseConfiguration(props.ctx.configuration)
-  const webhookUrl = env.publicWebhookUrl(props.ctx.webhookId)
+  const webhookUrl = props.webhookUrl || env.publicWebhookUrl(props.ctx.webhookId)
   const baseUrl = env.hubspotApiUrl()
   const options = {
     baseUrl,

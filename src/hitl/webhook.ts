@@ -110,7 +110,9 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
 export const handleWebhook: IntegrationProps['handler'] = async (props) => {
   let deps: Deps
   try {
-    deps = createDeps(props, 'webhook')
+    // HubSpot signs the URL it calls: the one register gave it, kept in the setup state.
+    const setup = await readSetup(props).catch(() => undefined)
+    deps = createDeps({ ...props, webhookUrl: setup?.webhookUrl }, 'webhook')
   } catch (error) {
     props.logger.error(error instanceof Error ? error.message : 'invalid configuration')
     return page(500, { title: 'The integration is not configured', tone: 'error', lines: ['Fill in the configuration in Botpress and save it.'] })

@@ -1,6 +1,6 @@
 // Setup in minutes: connect without curl, exact diagnostics, fast register.
 import { describe, expect, it } from 'vitest'
-import { failureOf, threadOf, world } from './helpers'
+import { failureOf, setEnv, threadOf, world } from './helpers'
 
 const follow = async (url: string): Promise<{ status: number; location: string | null; body: string }> => {
   const response = await fetch(url, { redirect: 'manual' })
@@ -139,6 +139,19 @@ describe('[diagnostics] register reports every problem at once, each with its fi
     expect(message).toMatch(/^The configuration is invalid\./)
     expect(message).toContain('appId')
     expect(message).toContain('defaultCountry')
+  })
+})
+
+describe('[signature] the public URL', () => {
+  it('register uses the webhook URL Botpress gives it, and webhooks are verified against it even when BP_WEBHOOK_URL differs', async () => {
+    const w = await world({ register: false })
+    setEnv({ BP_WEBHOOK_URL: 'https://webhook.elsewhere.test' })
+    await w.driver.register()
+    expect([...w.hs.portal.channels.values()][0]?.webhookUrl).toBe(w.driver.webhookUrl)
+    const session = await w.bot.escalate({ customer: { name: 'Jane', email: 'jane.doe@example.com' } })
+    w.hs.agent.reply(threadOf(w, session), { actorId: 'A-111', text: 'Signed for the right URL' })
+    await w.hs.settle()
+    expect(w.bot.agentMessages(session).map((m) => m.payload.text)).toEqual(['Signed for the right URL'])
   })
 })
 
