@@ -83,16 +83,20 @@ export const createDeps = (
   }
 }
 
-// Setup state: written by register (or the OAuth callback), read on every escalation.
-const setupCache = new Map<string, SetupState>()
+// Setup state: written by register (or the OAuth callback), read on every escalation. Cached for a
+// few minutes, so a process also picks up a setup another process changed.
+const SETUP_CACHE_MS = 5 * 60 * 1000
+const setupCache = new Map<string, { setup: SetupState; until: number }>()
+
+const cacheSetup = (integrationId: string, setup: SetupState) => setupCache.set(integrationId, { setup, until: Date.now() + SETUP_CACHE_MS })
 
 export const readSetup = async (deps: Pick<Deps, 'client' | 'ctx'>): Promise<SetupState | undefined> => {
   const cached = setupCache.get(deps.ctx.integrationId)
-  if (cached) return cached
+  if (cached && cached.until > Date.now()) return cached.setup
   try {
     const { state } = await deps.client.getState({ type: 'integration', id: deps.ctx.integrationId, name: 'setup' })
     const setup = (state.payload ?? undefined) as SetupState | undefined
-    if (setup?.channelId) setupCache.set(deps.ctx.integrationId, setup)
+    if (setup?.channelId) cacheSetup(deps.ctx.integrationId, setup)
     return setup?.channelId ? setup : undefined
   } catch (error) {
     if (isNotFound(error)) return undefined
@@ -102,7 +106,7 @@ export const readSetup = async (deps: Pick<Deps, 'client' | 'ctx'>): Promise<Set
 
 export const writeSetup = async (deps: Pick<Deps, 'client' | 'ctx'>, setup: SetupState | null): Promise<void> => {
   await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'setup', payload: setup })
-  if (setup) setupCache.set(deps.ctx.integrationId, setup)
+  if (setup) cacheSetup(deps.ctx.integrationId, setup)
   else setupCache.delete(deps.ctx.integrationId)
 }
 
