@@ -5,7 +5,7 @@ import type { ConversationTagValues, HistoryMessage, IntegrationProps, StartHitl
 import { createDeps, type Deps } from './context'
 import { createCustomer, getCustomer, type Customer } from './customers'
 import { explain, fail } from './errors'
-import { groupTranscript, joinContents, toHubSpotContent } from './messages'
+import { groupTranscript, mergeContents, toHubSpotContent } from './messages'
 import { monotonicClock, publishContent, type Party, type ThreadAddress } from './publish'
 import { rememberClosedHere } from './events/sessions'
 import { configuredInboxIds, ensureInboxAccount } from './setup'
@@ -36,7 +36,7 @@ const historySender = async (deps: Deps, message: HistoryMessage, customer: Cust
   return partyOf(await getCustomer(deps, message.source.userId))
 }
 
-const publishTranscript = async (deps: Deps, input: StartHitlInput, thread: ThreadAddress, conversationId: string) => {
+const publishTranscript = async (deps: Deps, input: StartHitlInput, customer: Customer, thread: ThreadAddress, conversationId: string) => {
   const history = input.messageHistory ?? []
   const clock = monotonicClock()
   const published = await publishContent(deps, thread, {
@@ -46,7 +46,6 @@ const publishTranscript = async (deps: Deps, input: StartHitlInput, thread: Thre
     clock,
   })
   const threadId = published[0]?.conversationsThreadId
-  const customer = await getCustomer(deps, input.userId)
   const lines = await Promise.all(
     history.map(async (message, index) => ({
       index,
@@ -61,7 +60,7 @@ const publishTranscript = async (deps: Deps, input: StartHitlInput, thread: Thre
     await publishContent(deps, thread, {
       from: first.from,
       sender: first.sender,
-      content: joinContents(group.map((line) => line.content)),
+      content: mergeContents(group.map((line) => line.content)),
       idempotencyKey: `${conversationId}:history:${first.index}`,
       clock,
     })
@@ -110,7 +109,7 @@ export const startHitl: Actions['startHitl'] = async (props) => {
     contactId: customer.contactId,
   }
   try {
-    const threadId = await publishTranscript(deps, input, thread, conversation.id)
+    const threadId = await publishTranscript(deps, input, customer, thread, conversation.id)
     if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
     await deps.client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: threadId } })
     deps.logger.info(`HITL session started: conversation ${conversation.id}, HubSpot thread ${threadId}, inbox ${inboxId}`)

@@ -72,7 +72,7 @@ const cardContent = (p: Payload, texts: Texts): HubSpotContent => {
   return { text, files: imageUrl ? [{ url: imageUrl, name: fileNameFromUrl(imageUrl, 'image'), usage: 'IMAGE' }] : [] }
 }
 
-const mergeContents = (contents: HubSpotContent[]): HubSpotContent => ({
+export const mergeContents = (contents: HubSpotContent[]): HubSpotContent => ({
   text: contents
     .map((c) => c.text)
     .filter((t) => t.length > 0)
@@ -114,8 +114,6 @@ export const groupTranscript = <T extends { speaker: string; content: HubSpotCon
   }
   return groups
 }
-
-export const joinContents = (contents: HubSpotContent[]): HubSpotContent => mergeContents(contents)
 
 // Agent messages: HubSpot → Botpress
 
