@@ -1,7 +1,7 @@
 import { z } from '@botpress/sdk'
 
 export const contactPolicies = ['create', 'anonymous', 'refuse'] as const
-export const languages = ['en', 'fr'] as const
+export const languages = ['en', 'fr', 'es', 'de'] as const
 
 const inboxId = z.string().regex(/^\d+$/, 'An inbox ID is a number, as shown in the inbox URL in HubSpot')
 

@@ -72,6 +72,58 @@ const fr: Texts = {
   unsupported: (type) => `(Un message de type ${type} qui ne peut pas être affiché ici.)`,
 }
 
-export const catalogue: Record<Configuration['language'], Texts> = { en, fr }
+const es: Texts = {
+  botSenderName: 'Bot',
+  customerFallbackName: 'Cliente',
+  agentFallbackName: 'Agente de HubSpot',
+  handoverHeader: ({ title, description, messageCount }) =>
+    [
+      'El chatbot le transfiere un cliente.',
+      title ? `Asunto: ${title}` : undefined,
+      description ? `Detalles: ${description}` : undefined,
+      messageCount > 0 ? `A continuación, los ${messageCount} mensajes de la conversación con el bot.` : 'No hubo conversación previa con el bot.',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  transcriptEnd: 'Fin de la conversación con el bot. Sus respuestas ahora llegan al cliente.',
+  notice: (text) => `Aviso del bot: ${text}`,
+  sessionEnded: 'No entregado: la sesión de chat del cliente ha terminado.',
+  notDelivered: (reason) => `No entregado: ${reason}`,
+  reopenedAfterEnd: 'Esta conversación terminó del lado del chatbot: sus respuestas aquí ya no llegan al cliente.',
+  location: ({ latitude, longitude, address, title }) =>
+    `Ubicación: ${[title, address].filter(Boolean).join(', ') || `${latitude}, ${longitude}`} (${mapLink(latitude, longitude)})`,
+  choices: (text, options) => `${text}\nOpciones ofrecidas: ${options.join(' | ')}`,
+  card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Botones: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
+  fileNotAttached: ({ name, reason }) => `No se pudo adjuntar el archivo «${name}»: ${reason}.`,
+  unsupported: (type) => `(Un mensaje de tipo ${type} que no se puede mostrar aquí.)`,
+}
+
+const de: Texts = {
+  botSenderName: 'Bot',
+  customerFallbackName: 'Kunde',
+  agentFallbackName: 'HubSpot-Agent',
+  handoverHeader: ({ title, description, messageCount }) =>
+    [
+      'Der Chatbot übergibt Ihnen einen Kunden.',
+      title ? `Betreff: ${title}` : undefined,
+      description ? `Details: ${description}` : undefined,
+      messageCount > 0 ? `Es folgen die ${messageCount} Nachrichten des Gesprächs mit dem Bot.` : 'Es gab zuvor kein Gespräch mit dem Bot.',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  transcriptEnd: 'Ende des Gesprächs mit dem Bot. Ihre Antworten erreichen jetzt den Kunden.',
+  notice: (text) => `Hinweis des Bots: ${text}`,
+  sessionEnded: 'Nicht zugestellt: Die Chat-Sitzung des Kunden ist beendet.',
+  notDelivered: (reason) => `Nicht zugestellt: ${reason}`,
+  reopenedAfterEnd: 'Dieses Gespräch ist auf der Chatbot-Seite beendet: Antworten hier erreichen den Kunden nicht mehr.',
+  location: ({ latitude, longitude, address, title }) =>
+    `Standort: ${[title, address].filter(Boolean).join(', ') || `${latitude}, ${longitude}`} (${mapLink(latitude, longitude)})`,
+  choices: (text, options) => `${text}\nAngebotene Optionen: ${options.join(' | ')}`,
+  card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Schaltflächen: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
+  fileNotAttached: ({ name, reason }) => `Die Datei „${name}“ konnte nicht angehängt werden: ${reason}.`,
+  unsupported: (type) => `(Eine Nachricht vom Typ ${type}, die hier nicht angezeigt werden kann.)`,
+}
+
+export const catalogue: Record<Configuration['language'], Texts> = { en, fr, es, de }
 
 export const textsFor = (language: Configuration['language'] | undefined): Texts => catalogue[language ?? 'en'] ?? en

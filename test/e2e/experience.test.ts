@@ -232,4 +232,15 @@ describe('[language] the integration writes in the configured language', () => {
     expect(texts[0]).toBe('Le chatbot vous transfère un client.\nSujet : Remboursement\nSuivent les 1 messages de la conversation avec le bot.')
     expect(texts.at(-1)).toBe('Message du bot : le client est parti')
   })
+
+  it('German delivery failures reach the agent in German', async () => {
+    const w = await world({ configuration: { language: 'de' } })
+    const session = await w.bot.escalate({ customer: { name: 'Jana', email: 'a@example.com' } })
+    const threadId = threadOf(w, session)
+    await w.bot.end(session)
+    await settle(w)
+    const reply = w.hs.agent.reply(threadId, { actorId: 'A-111', text: 'Sind Sie noch da?' })
+    await settle(w)
+    expect(w.hs.portal.messageById.get(reply.id)?.status?.failureDetails?.errorMessage).toBe('Nicht zugestellt: Die Chat-Sitzung des Kunden ist beendet.')
+  })
 })

@@ -135,3 +135,16 @@ describe('groupTranscript', () => {
     expect(shape(groupTranscript(lines))).toEqual(expected)
   })
 })
+
+describe('[language] every language of the catalogue', () => {
+  it.each(Object.entries(catalogue))('%s has its own texts for the agent', (language, texts) => {
+    const header = texts.handoverHeader({ title: 'T', description: 'D', messageCount: 2 })
+    expect(header).toContain('T')
+    expect(header).toContain('D')
+    if (language !== 'en') {
+      expect(header).not.toBe(catalogue.en.handoverHeader({ title: 'T', description: 'D', messageCount: 2 }))
+      expect(texts.sessionEnded).not.toBe(catalogue.en.sessionEnded)
+      expect(texts.notice('x')).not.toBe(catalogue.en.notice('x'))
+    }
+  })
+})
