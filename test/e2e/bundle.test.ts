@@ -2,29 +2,15 @@
 // run in its own process against the testbed: what a bot builder ships is what is tested.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import { afterAll, describe, expect, it } from 'vitest'
+import { freePort, stopProcess } from '../support/processes'
 import { customerView, eventsOf, settle, threadMessages, threadOf, world } from './helpers'
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-
 let child: ChildProcess | undefined
-afterAll(async () => {
-  if (!child || child.exitCode !== null) return
-  const exited = new Promise((resolve) => child!.once('exit', resolve))
-  child.kill()
-  await exited
-})
+afterAll(() => stopProcess(child))
 
 describe('the bundle', () => {
   it('loads, serves, and carries a whole session from install to hand-back', async () => {

@@ -1,26 +1,12 @@
 // `npm run testbed` as testbed/README.md documents it: a separate process, driven only over HTTP,
 // through the scripted walk (escalate, assign, customer message, reply with a file, close).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
+import { freePort, stopProcess } from '../support/processes'
 
 let child: ChildProcess | undefined
-afterAll(async () => {
-  if (!child || child.exitCode !== null) return
-  const exited = new Promise((resolve) => child!.once('exit', resolve))
-  child.kill('SIGINT')
-  await exited
-})
+afterAll(() => stopProcess(child, 'SIGINT'))
 
 const json = async (url: string, init?: RequestInit) => {
   const response = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } })
