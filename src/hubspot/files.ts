@@ -1,6 +1,6 @@
 // Files API: customer attachments are uploaded to the portal's file manager and attached by ID.
 import type { HubSpotHttp } from './http'
-import { fileSchema, type HubSpotFile } from './schemas'
+import { fileSchema, signedUrlSchema, type HubSpotFile } from './schemas'
 
 export const FOLDER_PATH = '/botpress-hitl'
 
@@ -16,6 +16,16 @@ export const uploadFile = (
   // A repeated upload only leaves a second copy in a private folder.
   return http.send({ method: 'POST', path: '/files/v3/files', auth: 'bearer', multipart: form, retrySafe: true, schema: fileSchema })
 }
+
+// A temporary public link to a file of the file manager.
+export const getSignedUrl = (http: HubSpotHttp, fileId: string): Promise<{ url: string }> =>
+  http.send({
+    method: 'GET',
+    path: `/files/v3/files/${encodeURIComponent(fileId)}/signed-url`,
+    auth: 'bearer',
+    query: { expirationSeconds: 7 * 24 * 3600 },
+    schema: signedUrlSchema,
+  })
 
 // HubSpot's own hosts, the only ones our bearer token may be sent to: the configured API origin
 // (scheme, host and port), and HubSpot's domains over https.

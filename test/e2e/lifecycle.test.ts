@@ -141,6 +141,21 @@ describe('the agent', () => {
     expect(w.hs.portal.messageById.get(file.id)?.status?.statusType).toBe('SENT')
   })
 
+  it('a file Botpress refuses to host reaches the customer as a signed HubSpot link', async () => {
+    const w = await world()
+    const session = await w.bot.escalate({ customer: jane })
+    w.bp.faults.inject({ method: 'PUT', path: '/v1/files', status: 400, count: 1 })
+    const reply = w.hs.agent.reply(threadOf(w, session), {
+      actorId: 'A-111',
+      files: [{ name: 'label.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 signed') }],
+    })
+    await settle(w)
+    const [file] = customerView(w, session)
+    expect(file?.type).toBe('file')
+    expect(await (await fetch(String(file?.payload.fileUrl))).text()).toBe('%PDF-1.4 signed')
+    expect(w.hs.portal.messageById.get(reply.id)?.status?.statusType).toBe('SENT')
+  })
+
   it('closing the thread emits hitlStopped once', async () => {
     const w = await world()
     const session = await w.bot.escalate({ customer: jane })

@@ -5,11 +5,12 @@
 // earlier messages that HubSpot still shows without a delivery status are delivered before this one.
 // A status that was set by us marks a message as handled, so HubSpot itself is the record of what
 // was delivered and no Botpress lookup is needed.
+import { isApiError } from '@botpress/sdk'
 import { download, DownloadError } from '../../download'
 import * as env from '../../env'
 import { listThreadMessages } from '../../hubspot/conversations'
 import { updateMessageStatus } from '../../hubspot/custom-channels'
-import { isHubSpotHost } from '../../hubspot/files'
+import { getSignedUrl, isHubSpotHost } from '../../hubspot/files'
 import { HubSpotApiError } from '../../hubspot/http'
 import type { Message, OutgoingMessageEvent, ThreadEntry } from '../../hubspot/schemas'
 import { normaliseAgentActorId, resolveAgentUser } from '../agents'
@@ -93,15 +94,22 @@ const rehost = async (deps: Deps, message: Message, part: Extract<AgentPart, { k
     mayReceiveToken: (url) => isHubSpotHost(url, env.hubspotApiUrl()),
   })
   const name = part.attachment.name ?? fetched.fileName ?? `attachment-${index}`
-  const { file } = await deps.client.uploadFile({
-    key: `hubspot/${message.conversationsThreadId}/${message.id}/${index}-${name}`,
-    content: fetched.data,
-    contentType: fetched.contentType ?? 'application/octet-stream',
-    accessPolicies: ['public_content'],
-    publicContentImmediatelyAccessible: true,
-  })
-  if (!file.url) throw new DownloadError('Botpress returned no URL for the re-hosted file', false)
-  return file.url
+  try {
+    const { file } = await deps.client.uploadFile({
+      key: `hubspot/${message.conversationsThreadId}/${message.id}/${index}-${name}`,
+      content: fetched.data,
+      contentType: fetched.contentType ?? 'application/octet-stream',
+      accessPolicies: ['public_content'],
+      publicContentImmediatelyAccessible: true,
+    })
+    if (file.url) return file.url
+  } catch (error) {
+    if (!isApiError(error) || error.code >= 500 || error.code === 429) throw error
+    deps.logger.warn(`Botpress refused to host an agent file (${error.code}); the customer gets a signed HubSpot link instead`)
+  }
+  // Where Botpress cannot host the file, a signed link from HubSpot's file manager still opens it.
+  if (part.attachment.fileId) return (await getSignedUrl(deps.hubspot, String(part.attachment.fileId))).url
+  throw new DownloadError('the file could not be hosted for the customer', true)
 }
 
 type Delivery = { delivered: true } | { delivered: false; errorMessage: string }
@@ -123,15 +131,20 @@ const deliver = async (deps: Deps, conversationId: string, message: Message): Pr
       }
     }
     const { type, payload } = partToBotpress(part, deps.texts, hostedUrl)
-    // Get-or-create keyed by the HubSpot message ID: a redelivered webhook finds the first copy.
-    await deps.client.getOrCreateMessage({
-      conversationId,
-      userId,
-      type,
-      payload,
-      tags: { hubspotMessageId: index === 0 ? message.id : `${message.id}#${index}` },
-      discriminateByTags: ['hubspotMessageId'],
-    })
+    try {
+      // Get-or-create keyed by the HubSpot message ID: a redelivered webhook finds the first copy.
+      await deps.client.getOrCreateMessage({
+        conversationId,
+        userId,
+        type,
+        payload,
+        tags: { hubspotMessageId: index === 0 ? message.id : `${message.id}#${index}` },
+        discriminateByTags: ['hubspotMessageId'],
+      })
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+      return { delivered: false, errorMessage: deps.texts.sessionEnded }
+    }
   }
   return failures.length ? { delivered: false, errorMessage: deps.texts.notDelivered(failures.join('; ')) } : { delivered: true }
 }
@@ -143,14 +156,7 @@ const report = async (deps: Deps, message: Message, channelId: string, outcome: 
 
 const deliverInOrder = async (deps: Deps, conversationId: string, channelId: string, messages: Message[]) => {
   for (const message of messages) {
-    let outcome: Delivery
-    try {
-      outcome = await deliver(deps, conversationId, message)
-    } catch (error) {
-      if (!isNotFound(error)) throw error
-      outcome = { delivered: false, errorMessage: deps.texts.sessionEnded }
-    }
-    await report(deps, message, channelId, outcome)
+    await report(deps, message, channelId, await deliver(deps, conversationId, message))
   }
 }
 
