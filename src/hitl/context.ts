@@ -49,10 +49,12 @@ export const oauthStore = (client: Client, integrationId: string): TokenStore =>
 // `webhookUrl` is the integration's public URL as Botpress gave it to register; without it, the
 // one built from BP_WEBHOOK_URL and the webhook ID.
 export const createDeps = (
-  props: { ctx: Context; client: Client; logger: Logger; webhookUrl?: string },
+  props: { ctx: Context; client: Client; logger: Logger & { forBot?: () => Logger }; webhookUrl?: string },
   purpose: 'action' | 'webhook'
 ): Deps => {
   const config = parseConfiguration(props.ctx.configuration)
+  // The bot builder reads these lines in the bot's logs (they carry IDs and statuses, nothing personal).
+  const logger = props.logger.forBot?.() ?? props.logger
   const webhookUrl = props.webhookUrl || env.publicWebhookUrl(props.ctx.webhookId)
   const baseUrl = env.hubspotApiUrl()
   const options = {
@@ -60,7 +62,7 @@ export const createDeps = (
     budgetMs: purpose === 'webhook' ? env.webhookRetryBudgetMs() : env.actionRetryBudgetMs(),
     baseDelayMs: env.retryBaseDelayMs(),
     timeoutMs: env.requestTimeoutMs(),
-    logger: props.logger,
+    logger,
   }
   const tokenHttp = new HubSpotHttp(options)
   const tokens = new TokenManager({
@@ -69,11 +71,13 @@ export const createDeps = (
     configuredRefreshToken: config.refreshToken || undefined,
     store: oauthStore(props.client, props.ctx.integrationId),
     http: tokenHttp,
-    logger: props.logger,
+    logger,
   })
   const hubspot = new HubSpotHttp({ ...options, tokens, developer: { apiKey: config.developerApiKey, appId: config.appId } })
   return {
-    ...props,
+    ctx: props.ctx,
+    client: props.client,
+    logger,
     config,
     texts: textsFor(config.language),
     hubspot,
