@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { z } from 'zod'
 import type { HitlSession } from './botpress/hitl-bot'
-import { closeServedIntegration, startWorld, type World } from './world'
+import { stopOnSignals } from './signals'
+import { startWorld, type World } from './world'
 
 const escalateInput = z.object({
   name: z.string().min(1).default('Jane Doe'),
@@ -166,25 +167,15 @@ const main = async (): Promise<void> => {
   console.log(JSON.stringify(world.configuration, null, 2).replace(/^/gm, '  '))
   console.log('\nSee "Running the testbed standalone" in testbed/README.md. Ctrl-C to stop.\n')
 
-  let stopping = false
-  const stop = (signal: string): void => {
-    if (stopping) return
-    stopping = true
-    console.log(`\n${signal}: stopping the testbed…`)
-    const closeBotApi = new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    })
-    Promise.all([closeBotApi, world.close()])
-      .then(closeServedIntegration)
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        console.error('The testbed did not stop cleanly:', error)
-        process.exit(1)
-      })
-  }
-  process.once('SIGINT', () => stop('SIGINT'))
-  process.once('SIGTERM', () => stop('SIGTERM'))
+  stopOnSignals('testbed', () =>
+    Promise.all([
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+      world.close(),
+    ])
+  )
 }
 
 main().catch((error: unknown) => {

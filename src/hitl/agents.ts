@@ -33,7 +33,7 @@ export const resolveAgentUser = async (
     const actor = await getActor(deps.hubspot, actorId)
     name = actor.name ?? name
     pictureUrl = actor.avatar ?? pictureUrl
-  } catch (error) {
+  } catch {
     // The agent's profile is decoration: the message or assignment still goes through.
     deps.logger.warn(`Could not read HubSpot actor ${actorId}; using the name on the message`)
   }

@@ -197,15 +197,8 @@ export const publishMessage = (state: StandInState, channelId: string, input: Pu
     participant(!incoming && index === 0 ? customer.actorId : recipient.senderActorId, recipient.name, recipient.deliveryIdentifier)
   )
   const message: StoredMessage = withoutUndefined({
-    id: newMessageId(),
-    type: 'MESSAGE' as const,
-    conversationsThreadId: thread.id,
-    channelId: channel.id,
-    channelAccountId: account.id,
-    createdAt,
-    updatedAt: createdAt,
+    ...newMessageRecord(thread, channel, account, createdAt),
     createdBy: incoming ? customer.actorId : (input.senders[0]?.senderActorId ?? `I-${state.app.appId}`),
-    archived: false,
     direction: input.messageDirection,
     text: input.text,
     richText: input.richText,
@@ -215,7 +208,6 @@ export const publishMessage = (state: StandInState, channelId: string, input: Pu
     attachments,
     client: { clientType: 'INTEGRATION' as const, integrationAppId: Number(state.app.appId) },
     status: { statusType: incoming ? ('RECEIVED' as const) : ('SENT' as const) },
-    truncationStatus: 'NOT_TRUNCATED' as const,
   })
   state.portal.addMessage(message)
   if (idempotencyKey) state.portal.idempotencyKeys.set(idempotencyKey, message.id)
@@ -304,6 +296,19 @@ const checkAgentFiles = (channel: ChannelRecord, files: AgentFile[]): void => {
   }
 }
 
+// What every message of a thread carries, whoever wrote it.
+const newMessageRecord = (thread: ThreadRecord, channel: ChannelRecord, account: ChannelAccountRecord, createdAt: string) => ({
+  id: newMessageId(),
+  type: 'MESSAGE' as const,
+  conversationsThreadId: thread.id,
+  channelId: channel.id,
+  channelAccountId: account.id,
+  createdAt,
+  updatedAt: createdAt,
+  archived: false,
+  truncationStatus: 'NOT_TRUNCATED' as const,
+})
+
 // An agent answers in HubSpot's inbox: an OUTGOING message without status until the integration reports delivery.
 export const replyAsAgent = (state: StandInState, threadId: string, reply: AgentReply): StoredMessage => {
   const thread = requireThread(state, threadId)
@@ -326,15 +331,8 @@ export const replyAsAgent = (state: StandInState, threadId: string, reply: Agent
   const createdAt = nowIso()
   const customer = thread.customer
   const message: StoredMessage = withoutUndefined({
-    id: newMessageId(),
-    type: 'MESSAGE' as const,
-    conversationsThreadId: thread.id,
-    channelId: channel.id,
-    channelAccountId: account.id,
-    createdAt,
-    updatedAt: createdAt,
+    ...newMessageRecord(thread, channel, account, createdAt),
     createdBy: agent.actorId,
-    archived: false,
     direction: 'OUTGOING' as const,
     text,
     richText: reply.richText ?? (text ? `<div>${escapeHtml(text)}</div>` : undefined),
@@ -342,7 +340,6 @@ export const replyAsAgent = (state: StandInState, threadId: string, reply: Agent
     recipients: [participant(customer.actorId, customer.name, customer.deliveryIdentifier)],
     attachments,
     client: { clientType: 'HUBSPOT' as const },
-    truncationStatus: 'NOT_TRUNCATED' as const,
   })
   state.portal.addMessage(message)
   noteLatestMessage(thread, message)

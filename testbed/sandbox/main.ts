@@ -1,5 +1,5 @@
 // `npm start`: the sandbox on http://127.0.0.1:${SANDBOX_PORT:-3000} until Ctrl-C.
-import { closeServedIntegration } from '../world'
+import { stopOnSignals } from '../signals'
 import { startSandbox } from './server'
 
 const portFromEnv = (): number => {
@@ -18,22 +18,7 @@ const main = async (): Promise<void> => {
   console.log(`  Integration        ${integrationUrl}`)
   console.log('\nChat as the customer on the left, answer as the agent on the right. Ctrl-C to stop.\n')
 
-  let stopping = false
-  const stop = (signal: string): void => {
-    if (stopping) return
-    stopping = true
-    console.log(`\n${signal}: stopping the sandbox…`)
-    sandbox
-      .close()
-      .then(closeServedIntegration)
-      .then(() => process.exit(0))
-      .catch((error: unknown) => {
-        console.error('The sandbox did not stop cleanly:', error)
-        process.exit(1)
-      })
-  }
-  process.once('SIGINT', () => stop('SIGINT'))
-  process.once('SIGTERM', () => stop('SIGTERM'))
+  stopOnSignals('sandbox', () => sandbox.close())
 }
 
 main().catch((error: unknown) => {
