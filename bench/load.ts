@@ -66,9 +66,9 @@ const inPool = async <T, R>(items: T[], limit: number, work: (item: T) => Promis
 }
 
 const FAULT_TARGETS = [
-  { method: 'POST', path: /\/custom-channels\/\d+\/messages$/ }, // customer publishes
+  { method: 'POST', path: /\/custom-channels\/2026-03\/\d+\/messages$/ }, // customer publishes
   { method: 'GET', path: /\/threads\/\d+\/messages$/ }, // timeline read on agent messages
-  { method: 'PATCH', path: /\/custom-channels\/\d+\/messages\// }, // delivery status reports
+  { method: 'PATCH', path: /\/custom-channels\/2026-03\/\d+\/messages\// }, // delivery status reports
 ] as const
 
 // Periodic faults while messages flow: API failures at a steady rate, bursts of reordered deliveries.

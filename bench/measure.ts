@@ -34,7 +34,8 @@ export type OperationResult = {
 // The world an operation runs in, with the recorder and watcher bound to its stand-ins.
 export type Lab = { world: World; recorder: CallRecorder; watcher: StoreWatcher }
 
-const isWrite = (call: LoggedCall): boolean => call.method !== 'GET' && call.method !== 'HEAD'
+// Token introspection is a POST that only reads.
+const isWrite = (call: LoggedCall): boolean => call.method !== 'GET' && call.method !== 'HEAD' && !/\/token\/introspect$/.test(call.route)
 
 const mostCommon = (windows: CallWindow[]): CallWindow => {
   const tally = new Map<string, { count: number; window: CallWindow }>()

@@ -77,7 +77,7 @@ export const checkTargets = (
   const warmRuns = [concurrency50.customer, concurrency50.agent]
   const refreshes = warmRuns.reduce((total, run) => total + (run?.tokenRefreshes ?? 0), 0)
   checks.push({
-    target: 'token: no refresh while warm at concurrency 50 (POST /oauth/v1/token)',
+    target: 'token: no refresh while warm at concurrency 50 (POST /oauth/2026-03/token)',
     pass: warmRuns.every((run) => run !== undefined) && refreshes === 0,
     detail: `customer run ${concurrency50.customer?.tokenRefreshes ?? 'not run'}, agent run ${concurrency50.agent?.tokenRefreshes ?? 'not run'}`,
   })

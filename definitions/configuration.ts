@@ -2,6 +2,8 @@ import { z } from '@botpress/sdk'
 
 export const contactPolicies = ['create', 'anonymous', 'refuse'] as const
 export const languages = ['en', 'fr', 'es', 'de'] as const
+export const appKinds = ['project', 'legacy'] as const
+export type AppKind = (typeof appKinds)[number]
 
 const inboxId = z.string().regex(/^\d+$/, 'An inbox ID is a number, as shown in the inbox URL in HubSpot')
 
@@ -10,24 +12,31 @@ export const configurationSchema = z.object({
     .string()
     .min(1)
     .title('Client ID')
-    .describe('Client ID of your HubSpot public app (Apps > your app > Auth)'),
+    .describe('Client ID of your HubSpot app (Development > Projects > your project > the app > Auth)'),
   clientSecret: z
     .string()
     .min(1)
     .secret()
     .title('Client secret')
-    .describe('Client secret of your HubSpot public app; it also verifies the signature of every HubSpot webhook'),
+    .describe('Client secret of your HubSpot app (same Auth tab); it also verifies the signature of every HubSpot webhook'),
   appId: z
     .string()
     .regex(/^\d+$/, 'The app ID is a number')
     .title('App ID')
-    .describe('Numeric ID of your HubSpot public app, shown in the app URL and on its Auth page'),
+    .describe('Numeric ID of your HubSpot app, shown on its Auth tab and in the app page URL'),
   developerApiKey: z
     .string()
     .min(1)
     .secret()
     .title('Developer API key')
-    .describe('Developer API key of your HubSpot developer account; HubSpot requires it to create the custom channel'),
+    .describe('Developer API key of the HubSpot account that owns the app (Development > Keys > Developer API key); HubSpot requires it to create the custom channel'),
+  appKind: z
+    .enum(appKinds)
+    .optional()
+    .title('HubSpot app kind')
+    .describe(
+      'project: an app uploaded with the HubSpot CLI, the only kind HubSpot lets you create since June 2026. legacy: a legacy public app created before then. Empty: project for a new installation, legacy for one an earlier version set up'
+    ),
   refreshToken: z
     .string()
     .secret()

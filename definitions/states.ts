@@ -1,4 +1,5 @@
 import { z } from '@botpress/sdk'
+import { appKinds } from './configuration'
 
 export const setupStateSchema = z.object({
   webhookUrl: z.string().title('Webhook URL').describe('Webhook URL the custom channel was registered with'),
@@ -8,6 +9,7 @@ export const setupStateSchema = z.object({
     .title('Channel accounts')
     .describe('Channel account ID of each connected inbox, keyed by inbox ID'),
   portalId: z.string().optional().title('Portal ID').describe('ID of the HubSpot portal (hub ID) the token belongs to'),
+  appKind: z.enum(appKinds).optional().title('App kind').describe('Kind of the HubSpot app the setup was made for: project or legacy'),
 })
 
 export const oauthStateSchema = z.object({
@@ -29,6 +31,11 @@ export const oauthStateSchema = z.object({
     .title('Token owner')
     .describe('Fingerprint of the refresh token the access token was obtained with'),
   portalId: z.string().optional().title('Portal ID').describe('Hub ID reported with the token'),
+  rotatedFrom: z
+    .string()
+    .optional()
+    .title('Rotated from')
+    .describe('Fingerprint of the configured refresh token the stored one replaced when HubSpot rotated it'),
 })
 
 export const states = {

@@ -1,9 +1,14 @@
+import { API_VERSIONS } from './hubspot/versions'
+
 // Endpoints and tunables, read when used so tests and the sandbox can point them at local stand-ins.
 const trimSlash = (url: string) => url.replace(/\/+$/, '')
 
 export const hubspotApiUrl = (): string => trimSlash(process.env.HUBSPOT_API_URL || 'https://api.hubapi.com')
 
 export const hubspotAuthorizeUrl = (): string => process.env.HUBSPOT_AUTHORIZE_URL || 'https://app.hubspot.com/oauth/authorize'
+
+// The Conversations API version to call; tests set it to run whole sessions on a dated version.
+export const conversationsApiVersion = (): string => process.env.HUBSPOT_CONVERSATIONS_API_VERSION || API_VERSIONS.conversations
 
 export const botpressWebhookBaseUrl = (): string => trimSlash(process.env.BP_WEBHOOK_URL || 'https://webhook.botpress.cloud')
 

@@ -20,6 +20,9 @@ export type WorldOptions = {
   register?: boolean
   // Leave the refresh token out of the configuration (the connect flow provides it).
   withoutRefreshToken?: boolean
+  // A project app (the default, as HubSpot creates today) gets the project the integration serves
+  // at <webhook URL>/hubspot-project.json uploaded before register; false skips the upload.
+  uploadProject?: boolean
   env?: Record<string, string>
 }
 
@@ -72,8 +75,10 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
     additionalInboxIds: [hs.inboxes[1]!.id],
     ...options.configuration,
   }
+  if (hs.settings.appKind === 'legacy' && configuration.appKind === undefined) configuration.appKind = 'legacy'
   const connect = (overrides: Record<string, unknown> = configuration) => bp.connect({ integrationUrl, configuration: overrides })
   const driver = connect(configuration)
+  if (hs.settings.appKind === 'project' && (options.uploadProject ?? true)) await uploadServedProject(hs, driver.webhookUrl)
   if (options.register ?? true) await driver.register()
   const bot = new HitlBot(bp, driver)
 
@@ -91,6 +96,14 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
       await Promise.all([hs.close(), bp.close()])
     },
   }
+}
+
+// What a bot builder does with the project page: take the files and run `hs project upload`.
+export const uploadServedProject = async (hs: HubSpotStandIn, webhookUrl: string): Promise<void> => {
+  const response = await fetch(`${webhookUrl}/hubspot-project.json`)
+  if (!response.ok) throw new Error(`the integration served no project (${response.status})`)
+  const project = (await response.json()) as { files: { path: string; content: string }[] }
+  hs.uploadProject(Object.fromEntries(project.files.map((file) => [file.path, file.content])))
 }
 
 export const closeServedIntegration = async (): Promise<void> => {

@@ -4,12 +4,13 @@
 import { createHmac } from 'node:crypto'
 import type { Response } from '@botpress/sdk'
 import * as env from '../env'
-import { fingerprint, getAccessTokenInfo, refreshMomentFor, requestTokenWithAuthorizationCode, TokenManager } from '../hubspot/oauth'
+import { currentRefreshToken, fingerprint, introspectToken, refreshMomentFor, requestTokenWithAuthorizationCode, TokenManager } from '../hubspot/oauth'
+import { redirectUrlFor, scopesFor } from './app-requirements'
 import { constantTimeEqual } from '../hubspot/signature'
-import { readSetup, type Deps } from './context'
+import { oauthStore, readSetup, type Deps } from './context'
 import { explain } from './errors'
 import { page } from './pages'
-import { scopesToRequest, setUp } from './setup'
+import { resolveAppKind, revokeQuietly, setUp } from './setup'
 
 const STATE_LIFETIME_MS = 30 * 60 * 1000
 
@@ -26,13 +27,16 @@ const stateIsValid = (deps: Deps, state: string | null, now = Date.now()): boole
   return constantTimeEqual(signature, signState(deps, issuedAt))
 }
 
-export const redirectUri = (deps: Deps) => `${deps.webhookUrl}/oauth/callback`
+export const redirectUri = (deps: Deps) => redirectUrlFor(deps.webhookUrl)
 
-export const startConnection = (deps: Deps): Response => {
+export const startConnection = async (deps: Deps): Promise<Response> => {
+  const { kind } = resolveAppKind(deps, await readSetup(deps))
+  const { scope, optionalScope } = scopesFor(kind, deps.config)
   const url = new URL(env.hubspotAuthorizeUrl())
   url.searchParams.set('client_id', deps.config.clientId)
   url.searchParams.set('redirect_uri', redirectUri(deps))
-  url.searchParams.set('scope', scopesToRequest(deps).join(' '))
+  url.searchParams.set('scope', scope.join(' '))
+  if (optionalScope.length) url.searchParams.set('optional_scope', optionalScope.join(' '))
   url.searchParams.set('state', makeState(deps))
   return { status: 302, headers: { location: url.toString(), 'cache-control': 'no-store' }, body: '' }
 }
@@ -59,7 +63,7 @@ export const finishConnection = async (deps: Deps, query: string): Promise<Respo
   try {
     const obtainedAt = Date.now()
     const token = await requestTokenWithAuthorizationCode(deps.hubspot, deps.config, code, redirectUri(deps))
-    const portalId = token.hub_id !== undefined ? String(token.hub_id) : String((await getAccessTokenInfo(deps.hubspot, token.access_token)).hub_id)
+    const portalId = token.hub_id !== undefined ? String(token.hub_id) : String((await introspectToken(deps.hubspot, deps.config, token.access_token)).hub_id)
     // Once set up for a portal, the connect page cannot move the integration to another portal:
     // anyone who learns the webhook URL could otherwise route the customers' chats to theirs.
     const servedPortal = (await readSetup(deps))?.portalId
@@ -73,6 +77,8 @@ export const finishConnection = async (deps: Deps, query: string): Promise<Respo
         ],
       })
     }
+    const store = oauthStore(deps.client, deps.ctx.integrationId)
+    const replaced = currentRefreshToken(undefined, await store.load())
     await deps.client.setState({
       type: 'integration',
       id: deps.ctx.integrationId,
@@ -87,6 +93,8 @@ export const finishConnection = async (deps: Deps, query: string): Promise<Respo
       },
     })
     TokenManager.forget(`${deps.ctx.integrationId}:`)
+    // A new connection replaces the previous one: its token is no longer needed anywhere.
+    if (replaced && replaced !== token.refresh_token) await revokeQuietly(deps, replaced, 'HubSpot was connected again')
   } catch (error) {
     return page(502, { title: 'HubSpot was not connected', tone: 'error', lines: [explain(error, 'trading the authorization code', deps.connectUrl).message] })
   }

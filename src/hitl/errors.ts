@@ -3,6 +3,7 @@
 import { isApiError, RuntimeError } from '@botpress/sdk'
 import { DownloadError } from '../download'
 import { HubSpotApiError } from '../hubspot/http'
+import type { AppKind } from '../../definitions'
 import { HubSpotAuthError } from '../hubspot/oauth'
 
 type Problem<A> = { summary: string; fix: (args: A) => string }
@@ -18,13 +19,17 @@ export const problems = {
     'HubSpot rejected the refresh token.',
     ({ connectUrl }) => `Reconnect HubSpot at ${connectUrl}: the token was revoked, the app was uninstalled, or it belongs to another app.`
   ),
+  authorizationCodeRejected: problem<{ connectUrl: string }>(
+    'HubSpot rejected the authorization code.',
+    ({ connectUrl }) => `Start again from ${connectUrl}: the approval was used twice or took too long, or the app's redirect URL is not <webhook URL>/oauth/callback.`
+  ),
   appCredentialsRejected: problem(
     'HubSpot rejected the client ID or client secret.',
-    () => 'Copy both from your HubSpot app (Apps > your app > Auth) into the configuration.'
+    () => 'Copy both from your HubSpot app (Development > Projects > your project > the app > Auth; for a legacy public app, Apps > your app > Auth) into the configuration.'
   ),
   developerKeyRejected: problem(
     'HubSpot rejected the developer API key or the app ID.',
-    () => 'Copy the developer API key from your HubSpot developer account (Apps > Get HubSpot API key) and the app ID from the app URL or its Auth page.'
+    () => 'Copy the developer API key of the account that owns the app (Development > Keys > Developer API key; on a legacy developer account, Apps > Get HubSpot API key) and the app ID from the app\'s Auth tab.'
   ),
   tokenForOtherApp: problem<{ tokenAppId: string; appId: string; connectUrl: string }>(
     'The HubSpot connection belongs to another app.',
@@ -38,9 +43,12 @@ export const problems = {
     'An inbox ID does not exist in the HubSpot portal.',
     ({ inboxIds, portalId, available }) => `Not found in portal ${portalId}: ${inboxIds.join(', ')}. Pick one of: ${available}.`
   ),
-  contactPolicyNeedsScope: problem<{ connectUrl: string }>(
+  contactPolicyNeedsScope: problem<{ connectUrl: string; kind: AppKind }>(
     'The contact policy "create" needs the crm.objects.contacts.write scope.',
-    ({ connectUrl }) => `Add the scope to the app and reconnect HubSpot at ${connectUrl}, or choose the policy "anonymous" or "refuse".`
+    ({ connectUrl, kind }) =>
+      kind === 'project'
+        ? `It is an optional scope of the project's app: keep it in optionalScopes of src/app/app-hsmeta.json and reconnect HubSpot at ${connectUrl}, or choose the policy "anonymous" or "refuse".`
+        : `Add the scope to the app and reconnect HubSpot at ${connectUrl}, or choose the policy "anonymous" or "refuse".`
   ),
   notSetUp: problem(
     'The integration is not set up in HubSpot yet.',
@@ -109,6 +117,7 @@ export const explain = (error: unknown, during: string, connectUrl: string): Err
   if (error instanceof HubSpotAuthError) {
     if (error.problem === 'not-connected') return fail('notConnected', { connectUrl })
     if (error.problem === 'refresh-token-rejected') return fail('refreshTokenRejected', { connectUrl })
+    if (error.problem === 'authorization-code-rejected') return fail('authorizationCodeRejected', { connectUrl })
     return fail('appCredentialsRejected')
   }
   if (error instanceof DownloadError) return fail('attachmentFailed', { reason: error.message })

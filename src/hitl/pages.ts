@@ -1,7 +1,7 @@
 // Small HTML pages served from the integration's webhook URL (the HubSpot connect flow).
 import type { Response } from '@botpress/sdk'
 
-const escapeHtml = (text: string): string =>
+export const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
 
 export const page = (status: number, p: { title: string; tone: 'ok' | 'error' | 'info'; lines: string[] }): Response => {

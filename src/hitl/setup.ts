@@ -1,28 +1,17 @@
 // register / unregister: check everything that can be checked and report every problem at once,
 // then find or create our custom channel and one channel account per configured inbox. Saving the
 // configuration again finds what the first save created and writes nothing to HubSpot.
-import type { SetupState } from '../../definitions'
+import type { AppKind, SetupState } from '../../definitions'
 import * as channels from '../hubspot/custom-channels'
 import { listInboxes } from '../hubspot/conversations'
 import { HubSpotApiError } from '../hubspot/http'
-import { getAccessTokenInfo, HubSpotAuthError, TokenManager } from '../hubspot/oauth'
+import { HubSpotAuthError, introspectToken, revokeRefreshToken, TokenManager } from '../hubspot/oauth'
 import type { Channel, ChannelCapabilities, ChannelCreate, DeliveryIdentifier, Inbox } from '../hubspot/schemas'
 import * as webhookSettings from '../hubspot/webhook-settings'
+import { APP_SUBSCRIPTIONS, CONTACT_WRITE_SCOPE, describeSubscription, MAX_CONCURRENT_WEBHOOKS, REQUIRED_SCOPES, type WantedSubscription } from './app-requirements'
 import { describeProblem, explain, fail, failAll } from './errors'
+import { projectRequirements } from './project-files'
 import { forgetSetup, readSetup, writeSetup, type Deps } from './context'
-
-export const REQUIRED_SCOPES = [
-  'conversations.custom_channels.read',
-  'conversations.custom_channels.write',
-  'conversations.read',
-  'conversations.write',
-  'crm.objects.contacts.read',
-  'files',
-] as const
-export const CONTACT_WRITE_SCOPE = 'crm.objects.contacts.write'
-
-export const scopesToRequest = (deps: Pick<Deps, 'config'>): string[] =>
-  deps.config.contactPolicy === 'create' ? [...REQUIRED_SCOPES, CONTACT_WRITE_SCOPE] : [...REQUIRED_SCOPES]
 
 export const CHANNEL_CAPABILITIES: ChannelCapabilities = {
   deliveryIdentifierTypes: ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID'],
@@ -57,7 +46,20 @@ const describeInboxes = (inboxes: Inbox[]): string =>
 
 type Diagnosis = { problems: string[]; connected: boolean; portalId?: string }
 
-const diagnose = async (deps: Deps): Promise<Diagnosis & { channelList?: Awaited<ReturnType<typeof channels.listChannels>> }> => {
+// Which kind of HubSpot app this installation uses. No HubSpot API tells the two apart without
+// calling the webhook settings API (which a project app must not), so: the configuration's choice;
+// else the kind recorded at the first setup; else legacy for a setup an earlier version made (it
+// supported legacy public apps only); else project, the only kind HubSpot lets anyone create today.
+export const resolveAppKind = (deps: Pick<Deps, 'config'>, previous: SetupState | undefined): { kind: AppKind; why: string } => {
+  if (deps.config.appKind) return { kind: deps.config.appKind, why: 'as configured' }
+  if (previous?.appKind) return { kind: previous.appKind, why: 'as recorded at the first setup' }
+  if (previous) return { kind: 'legacy', why: 'this installation was set up by an earlier version, which supported legacy public apps only' }
+  return { kind: 'project', why: 'the only kind HubSpot lets you create since 2026-06-23' }
+}
+
+export const appKindName = (kind: AppKind): string => (kind === 'project' ? 'project app' : 'legacy public app')
+
+const diagnose = async (deps: Deps, kind: AppKind): Promise<Diagnosis & { channelList?: Awaited<ReturnType<typeof channels.listChannels>> }> => {
   const problems: string[] = []
   const { connectUrl } = deps
 
@@ -72,25 +74,28 @@ const diagnose = async (deps: Deps): Promise<Diagnosis & { channelList?: Awaited
     const found: string[] = []
     const [info, inboxes] = await Promise.all([
       // Token introspection only sharpens the diagnosis; without it the checks below are skipped.
-      getAccessTokenInfo(deps.hubspot, token.accessToken).catch(() => {
-        deps.logger.warn('HubSpot did not describe the access token; its scopes and app were not checked')
-        return undefined
-      }),
+      introspectToken(deps.hubspot, deps.config, token.accessToken)
+        .then((result) => (result.active ? result : undefined))
+        .catch(() => undefined)
+        .then((result) => {
+          if (!result) deps.logger.warn('HubSpot did not describe the access token; its scopes and app were not checked')
+          return result
+        }),
       listInboxes(deps.hubspot).catch((error: unknown) => {
         found.push(explain(error, 'listing the inboxes', connectUrl).message)
         return undefined
       }),
     ])
-    if (info) {
+    if (info?.scopes) {
       const granted = new Set(info.scopes)
       const missing = REQUIRED_SCOPES.filter((scope) => !granted.has(scope))
       if (missing.length) found.push(describeProblem('missingScopes', { missing, connectUrl }))
-      if (deps.config.contactPolicy === 'create' && !granted.has(CONTACT_WRITE_SCOPE)) found.push(describeProblem('contactPolicyNeedsScope', { connectUrl }))
-      if (String(info.app_id) !== deps.config.appId) {
-        found.push(describeProblem('tokenForOtherApp', { tokenAppId: String(info.app_id), appId: deps.config.appId, connectUrl }))
-      }
+      if (deps.config.contactPolicy === 'create' && !granted.has(CONTACT_WRITE_SCOPE)) found.push(describeProblem('contactPolicyNeedsScope', { connectUrl, kind }))
     }
-    const portalId = info ? String(info.hub_id) : token.portalId
+    if (info?.app_id !== undefined && String(info.app_id) !== deps.config.appId) {
+      found.push(describeProblem('tokenForOtherApp', { tokenAppId: String(info.app_id), appId: deps.config.appId, connectUrl }))
+    }
+    const portalId = info?.hub_id !== undefined ? String(info.hub_id) : token.portalId
     if (inboxes) {
       const known = new Set(inboxes.map((inbox) => inbox.id))
       const unknown = configuredInboxIds(deps).filter((id) => !known.has(id))
@@ -143,29 +148,44 @@ const connectInboxes = async (deps: Deps, channelId: string, inboxIds: string[],
   return accounts
 }
 
-// The app's webhooks carry assignments and closes. Configured here when HubSpot lets us; otherwise
-// the log says what to set by hand.
-const ensureAppWebhooks = async (deps: Deps) => {
+// A subscription covers a wanted one when it is active for the same event and the same property,
+// or for every property (one an admin created by hand without a property name).
+const covers = (existing: webhookSettings.Subscription, wanted: WantedSubscription): boolean =>
+  existing.active && existing.eventType === wanted.eventType && (!existing.propertyName || existing.propertyName === wanted.propertyName)
+
+// A legacy public app's webhooks carry assignments, closes and deletions; they are set by API.
+const ensureLegacyAppWebhooks = async (deps: Deps) => {
   const { appId } = deps.config
   try {
     const target = await webhookSettings.getWebhookTarget(deps.hubspot, appId)
     if (target !== deps.webhookUrl) {
       if (target) deps.logger.warn(`The HubSpot app's webhook target pointed elsewhere; it now points to this integration`)
-      await webhookSettings.setWebhookTarget(deps.hubspot, appId, deps.webhookUrl)
+      await webhookSettings.setWebhookTarget(deps.hubspot, appId, deps.webhookUrl, MAX_CONCURRENT_WEBHOOKS)
     }
     const subscriptions = await webhookSettings.listSubscriptions(deps.hubspot, appId)
-    const covered = subscriptions.some((s) => s.eventType === 'conversation.propertyChange' && s.active && !s.propertyName)
-    if (!covered) await webhookSettings.createSubscription(deps.hubspot, appId, 'conversation.propertyChange')
+    for (const wanted of APP_SUBSCRIPTIONS) {
+      if (subscriptions.some((existing) => covers(existing, wanted))) continue
+      const inactive = subscriptions.find((existing) => existing.eventType === wanted.eventType && (existing.propertyName ?? undefined) === wanted.propertyName)
+      if (inactive) await webhookSettings.activateSubscription(deps.hubspot, appId, inactive.id)
+      else await webhookSettings.createSubscription(deps.hubspot, appId, wanted)
+    }
   } catch (error) {
     const status = error instanceof HubSpotApiError ? ` (HubSpot ${error.status ?? 'no answer'})` : ''
     deps.logger.warn(
-      `Could not configure the HubSpot app's webhooks${status}. In the app's Webhooks settings, set the target URL to this integration's webhook URL and subscribe to conversation.propertyChange.`
+      `Could not configure the HubSpot app's webhooks${status}. In the app's Webhooks settings, set the target URL to ${deps.webhookUrl} and subscribe to ${APP_SUBSCRIPTIONS.map(describeSubscription).join(', ')}. If the app was created with the HubSpot CLI, set "HubSpot app kind" to project instead.`
     )
   }
 }
 
+// A project app's webhooks live in its project files, which no API reads: say what they must hold.
+const explainProjectAppWebhooks = (deps: Deps) => {
+  deps.logger.info(
+    `HubSpot project app: its webhooks are configured by the project, not by this integration. ${projectRequirements(deps.webhookUrl)}. The ready project: ${deps.webhookUrl}/hubspot-project`
+  )
+}
+
 const sameSetup = (a: SetupState | undefined, b: SetupState): boolean =>
-  !!a && a.channelId === b.channelId && a.webhookUrl === b.webhookUrl && a.portalId === b.portalId &&
+  !!a && a.channelId === b.channelId && a.webhookUrl === b.webhookUrl && a.portalId === b.portalId && a.appKind === b.appKind &&
   JSON.stringify(Object.entries(a.channelAccounts).sort()) === JSON.stringify(Object.entries(b.channelAccounts).sort())
 
 // Ours is the channel registered with our webhook URL. HubSpot may leave a new channel out of its
@@ -192,23 +212,27 @@ const createOurChannel = async (deps: Deps): Promise<string> => {
 export type SetupOutcome = { status: 'ready'; setup: SetupState } | { status: 'awaiting-connection' }
 
 export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
-  const diagnosis = await diagnose(deps)
+  const previous = await readSetup(deps)
+  const { kind, why } = resolveAppKind(deps, previous)
+  deps.logger.info(`HubSpot app kind: ${appKindName(kind)} (${why})`)
+  const diagnosis = await diagnose(deps, kind)
   if (diagnosis.problems.length) throw failAll(diagnosis.problems)
   if (!diagnosis.connected) {
     deps.logger.warn(`${describeProblem('notConnected', { connectUrl: deps.connectUrl })} Setup finishes as soon as HubSpot is connected.`)
+    if (kind === 'project') explainProjectAppWebhooks(deps)
     return { status: 'awaiting-connection' }
   }
 
-  const previous = await readSetup(deps)
   const channelId = (await findOurChannel(deps, diagnosis.channelList ?? [], previous?.channelId)) ?? (await createOurChannel(deps))
 
   const known = previous?.channelId === channelId ? previous.channelAccounts : {}
   const wanted = configuredInboxIds(deps)
   const stillWanted = Object.fromEntries(Object.entries(known).filter(([inboxId]) => wanted.includes(inboxId)))
   const channelAccounts = await connectInboxes(deps, channelId, wanted, stillWanted)
-  await ensureAppWebhooks(deps)
+  if (kind === 'legacy') await ensureLegacyAppWebhooks(deps)
+  else explainProjectAppWebhooks(deps)
 
-  const setup: SetupState = { webhookUrl: deps.webhookUrl, channelId, channelAccounts, portalId: diagnosis.portalId }
+  const setup: SetupState = { webhookUrl: deps.webhookUrl, channelId, channelAccounts, portalId: diagnosis.portalId, appKind: kind }
   if (!sameSetup(previous, setup)) await writeSetup(deps, setup)
   return { status: 'ready', setup }
 }
@@ -227,6 +251,8 @@ export const ensureInboxAccount = async (deps: Deps, inboxId: string): Promise<{
   return { setup: updated, channelAccountId }
 }
 
+// Uninstall: the channel is archived and the refresh token revoked, so nothing this installation
+// held keeps access to the portal.
 export const tearDown = async (deps: Deps): Promise<void> => {
   const setup = await readSetup(deps)
   if (setup?.channelId) {
@@ -237,8 +263,22 @@ export const tearDown = async (deps: Deps): Promise<void> => {
       if (!(error instanceof HubSpotApiError && error.status === 404)) throw explain(error, 'archiving the custom channel', deps.connectUrl)
     }
   }
+  const refreshToken = await deps.tokens.refreshToken().catch(() => undefined)
+  if (refreshToken) await revokeQuietly(deps, refreshToken, 'the integration was uninstalled')
   await writeSetup(deps, null)
   await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'oauth', payload: null })
   TokenManager.forget(`${deps.ctx.integrationId}:`)
   forgetSetup(deps.ctx.integrationId)
+}
+
+// A refresh token no longer needed is revoked; a failure is reported, not fatal (the token then
+// stays valid until the app is uninstalled from the portal).
+export const revokeQuietly = async (deps: Deps, refreshToken: string, because: string): Promise<void> => {
+  try {
+    await revokeRefreshToken(deps.hubspot, deps.config, refreshToken)
+    deps.logger.info(`Revoked the HubSpot refresh token: ${because}`)
+  } catch (error) {
+    const status = error instanceof HubSpotApiError ? `HubSpot ${error.status ?? 'no answer'}` : 'error'
+    deps.logger.warn(`Could not revoke the HubSpot refresh token (${status}); uninstall the app from the HubSpot portal to revoke it`)
+  }
 }

@@ -12,8 +12,10 @@ import { finishConnection, startConnection } from './connect'
 import { createDeps, readSetup, type Deps } from './context'
 import { handleAgentMessage } from './events/agent-message'
 import { oneAtATime } from './events/sessions'
-import { handleAssignment, handleStatusChange } from './events/thread-events'
+import { handleAssignment, handleStatusChange, handleThreadGone } from './events/thread-events'
 import { json, page } from './pages'
+import { projectAsJson, projectPage } from './project-page'
+import * as env from '../env'
 
 const MAX_BODY_BYTES = 1024 * 1024
 
@@ -32,24 +34,40 @@ const normalisePath = (path: string | undefined): string => {
   return trimmed === '' ? '/' : trimmed
 }
 
-const handleAppEvents = async (deps: Deps, events: AppWebhookEvent[]): Promise<string[]> => {
+// App webhook batches carry the events of every subscription of the app (contacts, association
+// changes without objectId, …): each of ours is handled, everything else is passed over.
+const handleAppEvents = async (deps: Deps, items: unknown[]): Promise<string[]> => {
   const setup = await readSetup(deps)
   const outcomes: string[] = []
-  for (const event of events) {
+  for (const item of items) {
+    const subscriptionType = typeof item === 'object' && item !== null ? (item as { subscriptionType?: unknown }).subscriptionType : undefined
+    if (typeof subscriptionType !== 'string' || !subscriptionType.startsWith('conversation.')) {
+      outcomes.push(`ignored: ${typeof subscriptionType === 'string' ? subscriptionType : 'not an event'}`)
+      continue
+    }
+    const parsed = appWebhookEventSchema.safeParse(item)
+    if (!parsed.success) {
+      deps.logger.warn(`Ignored a malformed ${subscriptionType} event (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message})`)
+      outcomes.push(`ignored: malformed ${subscriptionType}`)
+      continue
+    }
+    const event = parsed.data
     if (setup?.portalId && String(event.portalId) !== setup.portalId) {
       outcomes.push('ignored: another portal')
       continue
     }
-    const property = event.propertyName
-    const work =
-      event.subscriptionType === 'conversation.propertyChange' && property === 'assignedTo'
-        ? () => handleAssignment(deps, event)
-        : event.subscriptionType === 'conversation.propertyChange' && property === 'status'
-          ? () => handleStatusChange(deps, event)
-          : undefined
-    outcomes.push(work ? await oneAtATime(`thread:${event.objectId}`, work) : `ignored: ${event.subscriptionType}${property ? ` ${property}` : ''}`)
+    const work = threadEventHandler(event)
+    outcomes.push(work ? await oneAtATime(`thread:${event.objectId}`, () => work(deps, event)) : `ignored: ${subscriptionType}${event.propertyName ? ` ${event.propertyName}` : ''}`)
   }
   return outcomes
+}
+
+const threadEventHandler = (event: AppWebhookEvent): ((deps: Deps, event: AppWebhookEvent) => Promise<string>) | undefined => {
+  if (event.subscriptionType === 'conversation.deletion') return handleThreadGone
+  if (event.subscriptionType !== 'conversation.propertyChange') return undefined
+  if (event.propertyName === 'assignedTo') return handleAssignment
+  if (event.propertyName === 'status') return handleStatusChange
+  return undefined
 }
 
 const handleChannelEvent = async (deps: Deps, raw: Record<string, unknown>): Promise<Response> => {
@@ -87,11 +105,7 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
   try {
     if (Array.isArray(raw)) {
       if (raw.length > 1000) return json(413, { error: 'too many events' })
-      const events = raw.map((item) => appWebhookEventSchema.safeParse(item))
-      const invalid = events.findIndex((event) => !event.success)
-      // Nothing is applied from a batch with a malformed event, so a corrected redelivery applies it whole.
-      if (invalid >= 0) return json(400, { error: `event ${invalid} is malformed` })
-      return json(200, { handled: await handleAppEvents(deps, events.map((event) => event.data as AppWebhookEvent)) })
+      return json(200, { handled: await handleAppEvents(deps, raw) })
     }
     if (typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string') {
       return await handleChannelEvent(deps, raw as Record<string, unknown>)
@@ -109,9 +123,16 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
 
 export const handleWebhook: IntegrationProps['handler'] = async (props) => {
   let deps: Deps
+  // HubSpot signs the URL it calls: the one register gave it, kept in the setup state.
+  const setup = await readSetup(props).catch(() => undefined)
+  const requestPath = normalisePath(props.req.path)
+  if (props.req.method.toUpperCase() === 'GET' && requestPath.startsWith('/hubspot-project')) {
+    // Served before the configuration is filled in: the project gives the app credentials it needs.
+    const webhookUrl = setup?.webhookUrl || env.publicWebhookUrl(props.ctx.webhookId)
+    if (requestPath === '/hubspot-project') return projectPage(webhookUrl)
+    if (requestPath === '/hubspot-project.json') return projectAsJson(webhookUrl)
+  }
   try {
-    // HubSpot signs the URL it calls: the one register gave it, kept in the setup state.
-    const setup = await readSetup(props).catch(() => undefined)
     deps = createDeps({ ...props, webhookUrl: setup?.webhookUrl }, 'webhook')
   } catch (error) {
     props.logger.error(error instanceof Error ? error.message : 'invalid configuration')
@@ -119,10 +140,14 @@ export const handleWebhook: IntegrationProps['handler'] = async (props) => {
   }
   const path = normalisePath(props.req.path)
   const method = props.req.method.toUpperCase()
-  if (method === 'GET' && path === '/oauth/start') return startConnection(deps)
+  if (method === 'GET' && path === '/oauth/start') return await startConnection(deps)
   if (method === 'GET' && path === '/oauth/callback') return finishConnection(deps, props.req.query)
   if (method === 'GET' && path === '/') {
-    return page(200, { title: 'HubSpot Inbox HITL', tone: 'info', lines: [`This is the integration's webhook URL. To connect HubSpot, open ${deps.connectUrl}.`] })
+    return page(200, {
+      title: 'HubSpot Inbox HITL',
+      tone: 'info',
+      lines: [`This is the integration's webhook URL. The HubSpot project for it: ${deps.webhookUrl}/hubspot-project. To connect HubSpot, open ${deps.connectUrl}.`],
+    })
   }
   if (method !== 'POST') return json(405, { error: 'method not allowed' })
   return receiveHubSpotWebhook(props, deps)

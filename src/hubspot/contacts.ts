@@ -1,17 +1,19 @@
 // CRM contacts: find the customer's contact by email or phone, or create it.
 import { HubSpotApiError, type HubSpotHttp } from './http'
 import { contactSchema, contactSearchResponseSchema, type Contact, type ContactSearchRequest } from './schemas'
+import { contactsBase } from './versions'
 
 const PROPERTIES = ['email', 'phone', 'mobilephone', 'firstname', 'lastname']
 
 const search = async (http: HubSpotHttp, filterGroups: ContactSearchRequest['filterGroups']): Promise<Contact | undefined> => {
   const response = await http.send({
     method: 'POST',
-    path: '/crm/v3/objects/contacts/search',
+    path: `${contactsBase}/search`,
     auth: 'bearer',
     // A search changes nothing, so repeating it is harmless.
     retrySafe: true,
-    json: { filterGroups, properties: PROPERTIES, limit: 1 } satisfies ContactSearchRequest,
+    // HubSpot's schema requires every field of the search body, sorts and after included.
+    json: { filterGroups, sorts: [], properties: PROPERTIES, limit: 1, after: '0' } satisfies ContactSearchRequest,
     schema: contactSearchResponseSchema,
   })
   return response.results[0]
@@ -33,7 +35,7 @@ export const createContact = async (http: HubSpotHttp, properties: Record<string
   try {
     const contact = await http.send({
       method: 'POST',
-      path: '/crm/v3/objects/contacts',
+      path: contactsBase,
       auth: 'bearer',
       json: { properties },
       retrySafe: false,

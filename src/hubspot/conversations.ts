@@ -1,12 +1,15 @@
-// Conversations API v3: threads, their timeline, actors and inboxes (bearer).
+// Conversations API (v3 until a dated version leaves beta, see versions.ts): threads, their timeline, actors and inboxes (bearer).
+import { conversationsApiVersion } from '../env'
 import type { HubSpotHttp } from './http'
 import { collectPages } from './paging'
 import { actorSchema, inboxListSchema, threadMessagesSchema, threadSchema, type Actor, type Inbox, type Thread, type ThreadEntry } from './schemas'
+import { conversationsBase } from './versions'
 
-const BASE = '/conversations/v3/conversations'
+// Read on every call, so a test can run a session on another version.
+const base = (): string => conversationsBase(conversationsApiVersion())
 
 export const setThreadStatus = (http: HubSpotHttp, threadId: string, status: 'OPEN' | 'CLOSED'): Promise<Thread> =>
-  http.send({ method: 'PATCH', path: `${BASE}/threads/${threadId}`, auth: 'bearer', json: { status }, schema: threadSchema })
+  http.send({ method: 'PATCH', path: `${base()}/threads/${threadId}`, auth: 'bearer', json: { status }, schema: threadSchema })
 
 export type ThreadPage = { results: ThreadEntry[]; nextAfter?: string }
 
@@ -17,7 +20,7 @@ export const listThreadMessages = async (
 ): Promise<ThreadPage> => {
   const page = await http.send({
     method: 'GET',
-    path: `${BASE}/threads/${threadId}/messages`,
+    path: `${base()}/threads/${threadId}/messages`,
     auth: 'bearer',
     query: { limit: options.limit ?? 100, after: options.after, sort: options.newestFirst ? '-createdAt' : undefined },
     schema: threadMessagesSchema,
@@ -26,9 +29,9 @@ export const listThreadMessages = async (
 }
 
 export const getActor = (http: HubSpotHttp, actorId: string): Promise<Actor> =>
-  http.send({ method: 'GET', path: `${BASE}/actors/${encodeURIComponent(actorId)}`, auth: 'bearer', schema: actorSchema })
+  http.send({ method: 'GET', path: `${base()}/actors/${encodeURIComponent(actorId)}`, auth: 'bearer', schema: actorSchema })
 
 export const listInboxes = (http: HubSpotHttp): Promise<Inbox[]> =>
   collectPages((after) =>
-    http.send({ method: 'GET', path: `${BASE}/inboxes`, auth: 'bearer', query: { limit: 100, after }, schema: inboxListSchema })
+    http.send({ method: 'GET', path: `${base()}/inboxes`, auth: 'bearer', query: { limit: 100, after }, schema: inboxListSchema })
   )

@@ -1,4 +1,4 @@
-// Custom Channels API: the channel (developer key), its channel accounts and messages (bearer).
+// Custom Channels API (dated version): the channel (developer key), its channel accounts and messages (bearer).
 import { z } from 'zod'
 import type { HubSpotHttp } from './http'
 import { collectPages } from './paging'
@@ -15,8 +15,10 @@ import {
   type Message,
   type PublishMessage,
 } from './schemas'
+import { customChannelsBase } from './versions'
 
-const BASE = '/conversations/v3/custom-channels'
+const BASE = customChannelsBase
+
 export const listChannels = (http: HubSpotHttp): Promise<Channel[]> =>
   collectPages((after) =>
     http.send({ method: 'GET', path: BASE, auth: 'developer', query: { limit: 100, after }, schema: channelListSchema })

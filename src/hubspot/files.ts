@@ -1,6 +1,7 @@
 // Files API: customer attachments are uploaded to the portal's file manager and attached by ID.
 import type { HubSpotHttp } from './http'
 import { fileSchema, signedUrlSchema, type HubSpotFile } from './schemas'
+import { filesBase } from './versions'
 
 export const FOLDER_PATH = '/botpress-hitl'
 
@@ -14,14 +15,14 @@ export const uploadFile = (
   form.append('folderPath', FOLDER_PATH)
   form.append('options', JSON.stringify({ access: 'PRIVATE', ttl: 'P1Y', overwrite: false, duplicateValidationStrategy: 'NONE' }))
   // A repeated upload only leaves a second copy in a private folder.
-  return http.send({ method: 'POST', path: '/files/v3/files', auth: 'bearer', multipart: form, retrySafe: true, schema: fileSchema })
+  return http.send({ method: 'POST', path: filesBase, auth: 'bearer', multipart: form, retrySafe: true, schema: fileSchema })
 }
 
 // A temporary public link to a file of the file manager.
 export const getSignedUrl = (http: HubSpotHttp, fileId: string): Promise<{ url: string }> =>
   http.send({
     method: 'GET',
-    path: `/files/v3/files/${encodeURIComponent(fileId)}/signed-url`,
+    path: `${filesBase}/${encodeURIComponent(fileId)}/signed-url`,
     auth: 'bearer',
     query: { expirationSeconds: 7 * 24 * 3600 },
     schema: signedUrlSchema,

@@ -1,10 +1,13 @@
-// OAuth: the token endpoint, token introspection, and the access-token cache. The cache lives in
-// memory (per process) and in a store the caller provides (Botpress integration state), refreshes
-// ahead of expiry, and lets only one refresh run at a time per process.
+// OAuth on /oauth/2026-03/: the token endpoint (code exchange and refresh), introspection and
+// revocation, and the access-token cache. The cache lives in memory (per process) and in a store the
+// caller provides (Botpress integration state), refreshes ahead of expiry, lets one refresh run at a
+// time per process, and keeps the refresh token HubSpot returns, so a rotated one reaches every
+// later process.
 import { createHash } from 'node:crypto'
 import type { Logger } from '../log'
 import { HubSpotApiError, type HubSpotHttp, type TokenSource } from './http'
-import { accessTokenInfoSchema, tokenResponseSchema, type AccessTokenInfo, type TokenResponse } from './schemas'
+import { tokenIntrospectionSchema, tokenResponseSchema, type TokenIntrospection, type TokenResponse } from './schemas'
+import { oauthBase } from './versions'
 
 export type AppCredentials = { clientId: string; clientSecret: string }
 
@@ -13,8 +16,11 @@ export type StoredToken = {
   accessToken?: string
   expiresAt?: number
   refreshAt?: number
+  // Fingerprint of the refresh token the access token belongs to.
   tokenOf?: string
   portalId?: string
+  // Fingerprint of the configured refresh token that `refreshToken` descends from by rotation.
+  rotatedFrom?: string
 }
 
 export type TokenStore = {
@@ -22,7 +28,7 @@ export type TokenStore = {
   save: (token: StoredToken) => Promise<void>
 }
 
-export type HubSpotAuthProblem = 'not-connected' | 'refresh-token-rejected' | 'app-credentials-rejected'
+export type HubSpotAuthProblem = 'not-connected' | 'refresh-token-rejected' | 'app-credentials-rejected' | 'authorization-code-rejected'
 
 export class HubSpotAuthError extends Error {
   readonly name = 'HubSpotAuthError'
@@ -33,33 +39,36 @@ export class HubSpotAuthError extends Error {
 
 export const fingerprint = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 16)
 
-const classifyTokenError = (error: unknown): HubSpotAuthError | undefined => {
-  if (!(error instanceof HubSpotApiError) || error.status !== 400) return undefined
-  const { status, message } = error.envelope
-  const raw = error.envelope as Record<string, unknown>
-  const code = `${status ?? ''} ${String(raw.error ?? '')} ${message ?? ''}`.toLowerCase()
-  if (code.includes('client')) return new HubSpotAuthError('app-credentials-rejected', 'HubSpot rejected the client ID or client secret')
-  if (code.includes('refresh') || code.includes('invalid_grant')) {
-    return new HubSpotAuthError('refresh-token-rejected', 'HubSpot rejected the refresh token')
+type Grant = { grant_type: 'refresh_token'; refresh_token: string } | { grant_type: 'authorization_code'; code: string; redirect_uri: string }
+
+// Both error shapes are read: RFC 6749 (error, error_description) and HubSpot's legacy one
+// (status such as BAD_REFRESH_TOKEN, message).
+export const classifyTokenError = (error: unknown, grant: Grant['grant_type']): HubSpotAuthError | undefined => {
+  if (!(error instanceof HubSpotApiError) || error.status === undefined || error.status >= 500 || error.status === 429) return undefined
+  const { status, message, error: code, error_description: description, category } = error.envelope
+  const text = [status, code, description, message, category].filter(Boolean).join(' ').toLowerCase()
+  if (/client/.test(text)) return new HubSpotAuthError('app-credentials-rejected', 'HubSpot rejected the client ID or client secret')
+  if (grant === 'authorization_code') {
+    if (/code|grant|redirect/.test(text)) return new HubSpotAuthError('authorization-code-rejected', 'HubSpot rejected the authorization code')
+    return undefined
   }
+  if (/refresh|invalid_grant|grant/.test(text)) return new HubSpotAuthError('refresh-token-rejected', 'HubSpot rejected the refresh token')
   return undefined
 }
 
-type Grant = { grant_type: 'refresh_token'; refresh_token: string } | { grant_type: 'authorization_code'; code: string; redirect_uri: string }
-
-// The token endpoint, for both grants. A refresh may be repeated safely; a code is single-use.
+// A refresh may be repeated safely; a code is single-use.
 const requestToken = async (http: HubSpotHttp, app: AppCredentials, grant: Grant): Promise<TokenResponse> => {
   try {
     return await http.send({
       method: 'POST',
-      path: '/oauth/v1/token',
+      path: `${oauthBase}/token`,
       auth: 'none',
       retrySafe: grant.grant_type === 'refresh_token',
       form: { client_id: app.clientId, client_secret: app.clientSecret, ...grant },
       schema: tokenResponseSchema,
     })
   } catch (error) {
-    throw classifyTokenError(error) ?? error
+    throw classifyTokenError(error, grant.grant_type) ?? error
   }
 }
 
@@ -69,13 +78,31 @@ export const requestTokenWithRefreshToken = (http: HubSpotHttp, app: AppCredenti
 export const requestTokenWithAuthorizationCode = (http: HubSpotHttp, app: AppCredentials, code: string, redirectUri: string): Promise<TokenResponse> =>
   requestToken(http, app, { grant_type: 'authorization_code', code, redirect_uri: redirectUri })
 
-export const getAccessTokenInfo = (http: HubSpotHttp, accessToken: string): Promise<AccessTokenInfo> =>
+// What HubSpot knows of a token: active, scopes, portal (hub_id) and app. The token travels in the body.
+export const introspectToken = (
+  http: HubSpotHttp,
+  app: AppCredentials,
+  token: string,
+  kind: 'access_token' | 'refresh_token' = 'access_token'
+): Promise<TokenIntrospection> =>
   http.send({
-    method: 'GET',
-    path: `/oauth/v1/access-tokens/${encodeURIComponent(accessToken)}`,
-    label: '/oauth/v1/access-tokens/{token}',
+    method: 'POST',
+    path: `${oauthBase}/token/introspect`,
     auth: 'none',
-    schema: accessTokenInfoSchema,
+    retrySafe: true,
+    form: { client_id: app.clientId, client_secret: app.clientSecret, token, token_type_hint: kind },
+    schema: tokenIntrospectionSchema,
+  })
+
+// Revokes a refresh token (uninstall, or a connection replaced by a new one). Repeating is harmless.
+export const revokeRefreshToken = (http: HubSpotHttp, app: AppCredentials, refreshToken: string): Promise<void> =>
+  http.send({
+    method: 'POST',
+    path: `${oauthBase}/token/revoke`,
+    auth: 'none',
+    retrySafe: true,
+    form: { client_id: app.clientId, client_secret: app.clientSecret, token: refreshToken, token_type_hint: 'refresh_token' },
+    schema: undefined,
   })
 
 type CachedToken = { accessToken: string; expiresAt: number; refreshAt: number; tokenOf: string; portalId?: string }
@@ -87,6 +114,19 @@ const rejectedTokens = new Set<string>()
 // Refresh ahead of expiry: 5 minutes early, or a tenth of the lifetime for short-lived tokens.
 export const refreshMomentFor = (obtainedAt: number, expiresInSeconds: number): number =>
   obtainedAt + expiresInSeconds * 1000 - Math.min(5 * 60_000, expiresInSeconds * 100)
+
+// The refresh token to use: the configured one takes precedence, unless the store holds the token
+// HubSpot rotated it into; without a configured one, the stored one (from the connect page).
+export const currentRefreshToken = (configured: string | undefined, stored: StoredToken | undefined): string | undefined => {
+  if (!configured) return stored?.refreshToken
+  return stored?.refreshToken && stored.rotatedFrom === fingerprint(configured) ? stored.refreshToken : configured
+}
+
+// When a refresh token is refused, another process may just have rotated it: the store is read
+// again a few times before the refusal counts.
+const ROTATION_RECHECK_DELAYS_MS = [0, 200, 600]
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export type TokenManagerOptions = {
   cacheKey: string
@@ -129,6 +169,11 @@ export class TokenManager implements TokenSource {
     return inFlight
   }
 
+  // The refresh token in use now (for revocation), or undefined when HubSpot is not connected.
+  async refreshToken(): Promise<string | undefined> {
+    return currentRefreshToken(this.options.configuredRefreshToken, await this.options.store.load())
+  }
+
   invalidate(token: string): void {
     rejectedTokens.add(token)
     const cached = memoryCache.get(this.key)
@@ -140,36 +185,65 @@ export class TokenManager implements TokenSource {
     for (const key of [...memoryCache.keys()]) if (key.startsWith(prefix)) memoryCache.delete(key)
   }
 
+  private fromStore(stored: StoredToken | undefined, refreshToken: string): CachedToken | undefined {
+    if (!stored?.accessToken || !stored.expiresAt || !stored.refreshAt || stored.tokenOf !== fingerprint(refreshToken) || !this.usable(stored)) return undefined
+    return { accessToken: stored.accessToken, expiresAt: stored.expiresAt, refreshAt: stored.refreshAt, tokenOf: stored.tokenOf, portalId: stored.portalId }
+  }
+
   private async loadOrRefresh(): Promise<CachedToken> {
     const stored = await this.options.store.load()
-    const refreshToken = this.options.configuredRefreshToken || stored?.refreshToken
+    const refreshToken = currentRefreshToken(this.options.configuredRefreshToken, stored)
     if (!refreshToken) throw new HubSpotAuthError('not-connected', 'HubSpot is not connected yet')
-    const tokenOf = fingerprint(refreshToken)
-
-    if (stored?.accessToken && stored.expiresAt && stored.refreshAt && stored.tokenOf === tokenOf && this.usable(stored)) {
-      const fromStore: CachedToken = {
-        accessToken: stored.accessToken,
-        expiresAt: stored.expiresAt,
-        refreshAt: stored.refreshAt,
-        tokenOf,
-        portalId: stored.portalId,
-      }
-      memoryCache.set(this.key, fromStore)
-      return fromStore
+    const reusable = this.fromStore(stored, refreshToken)
+    if (reusable) {
+      memoryCache.set(this.key, reusable)
+      return reusable
     }
+    try {
+      return await this.refresh(stored, refreshToken)
+    } catch (error) {
+      if (!(error instanceof HubSpotAuthError && error.problem === 'refresh-token-rejected')) throw error
+      return this.afterRotationElsewhere(refreshToken, error)
+    }
+  }
 
+  private async refresh(stored: StoredToken | undefined, refreshToken: string): Promise<CachedToken> {
     const obtainedAt = this.now()
     const response = await requestTokenWithRefreshToken(this.options.http, this.options.app, refreshToken)
+    const rotated = response.refresh_token !== refreshToken
+    const configured = this.options.configuredRefreshToken
     const fresh: CachedToken = {
       accessToken: response.access_token,
       expiresAt: obtainedAt + response.expires_in * 1000,
       refreshAt: refreshMomentFor(obtainedAt, response.expires_in),
-      tokenOf,
+      tokenOf: fingerprint(response.refresh_token),
       portalId: response.hub_id !== undefined ? String(response.hub_id) : stored?.portalId,
     }
-    await this.options.store.save({ ...stored, ...fresh })
+    const chain: Pick<StoredToken, 'refreshToken' | 'rotatedFrom'> = configured
+      ? rotated
+        ? { refreshToken: response.refresh_token, rotatedFrom: fingerprint(configured) }
+        : { refreshToken: stored?.refreshToken, rotatedFrom: stored?.rotatedFrom }
+      : { refreshToken: response.refresh_token, rotatedFrom: undefined }
+    await this.options.store.save({ ...stored, ...fresh, ...chain })
     memoryCache.set(this.key, fresh)
-    this.options.logger.debug('HubSpot access token refreshed')
+    this.options.logger.debug(rotated ? 'HubSpot access token refreshed; HubSpot rotated the refresh token' : 'HubSpot access token refreshed')
     return fresh
+  }
+
+  // Another process may have rotated the token we used: its successor, once stored, is used instead.
+  private async afterRotationElsewhere(refused: string, refusal: HubSpotAuthError): Promise<CachedToken> {
+    for (const delay of ROTATION_RECHECK_DELAYS_MS) {
+      await sleep(delay)
+      const stored = await this.options.store.load()
+      const successor = currentRefreshToken(this.options.configuredRefreshToken, stored)
+      if (!successor || successor === refused) continue
+      const reusable = this.fromStore(stored, successor)
+      if (reusable) {
+        memoryCache.set(this.key, reusable)
+        return reusable
+      }
+      return this.refresh(stored, successor)
+    }
+    throw refusal
   }
 }

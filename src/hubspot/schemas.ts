@@ -6,56 +6,76 @@ import { z } from 'zod'
 const id = z.union([z.string(), z.number()]).transform(String)
 const isoDate = z.string()
 
-// OAuth
+// OAuth (/oauth/2026-03/: every parameter in a form body, never in the URL)
+
+const clientCredentials = { client_id: z.string().min(1), client_secret: z.string().min(1) }
 
 export const tokenRequestSchema = z.discriminatedUnion('grant_type', [
   z.object({
     grant_type: z.literal('refresh_token'),
-    client_id: z.string().min(1),
-    client_secret: z.string().min(1),
+    ...clientCredentials,
     refresh_token: z.string().min(1),
     redirect_uri: z.string().optional(),
+    scope: z.string().optional(),
   }),
   z.object({
     grant_type: z.literal('authorization_code'),
-    client_id: z.string().min(1),
-    client_secret: z.string().min(1),
+    ...clientCredentials,
     redirect_uri: z.string().min(1),
     code: z.string().min(1),
+    code_verifier: z.string().optional(),
   }),
 ])
 export type TokenRequest = z.infer<typeof tokenRequestSchema>
 
 export const tokenResponseSchema = z.object({
   access_token: z.string().min(1),
+  // Always present for these grants; it may differ from the one sent (rotation), so it is stored.
   refresh_token: z.string().min(1),
   expires_in: z.number().int().positive(),
   token_type: z.string(),
+  token_use: z.string().optional(),
   hub_id: z.number().int().optional(),
+  user_id: z.number().int().optional(),
   scopes: z.array(z.string()).optional(),
 })
 export type TokenResponse = z.infer<typeof tokenResponseSchema>
 
+// Introspection and revocation take the token in the body, with the app's credentials.
+export const tokenBodySchema = z.object({
+  ...clientCredentials,
+  token: z.string().min(1),
+  token_type_hint: z.enum(['access_token', 'refresh_token']).optional(),
+})
+export type TokenBody = z.infer<typeof tokenBodySchema>
+
+// An inactive (expired, revoked or unknown) token is only { active: false }.
+export const tokenIntrospectionSchema = z
+  .object({
+    active: z.boolean(),
+    token_use: z.string().optional(),
+    scopes: z.array(z.string()).optional(),
+    hub_id: z.number().int().optional(),
+    app_id: z.number().int().optional(),
+    client_id: z.string().optional(),
+    expires_in: z.number().int().optional(),
+    user_id: z.number().int().optional(),
+    hub_domain: z.string().optional(),
+    is_private_distribution: z.boolean().optional(),
+  })
+  .passthrough()
+export type TokenIntrospection = z.infer<typeof tokenIntrospectionSchema>
+
+// HubSpot's OAuth errors come in the RFC 6749 shape, the legacy one, or both at once.
 export const tokenErrorSchema = z.object({
   status: z.string().optional(),
   message: z.string().optional(),
   error: z.string().optional(),
   error_description: z.string().optional(),
+  category: z.string().optional(),
   correlationId: z.string().optional(),
 })
-
-export const accessTokenInfoSchema = z.object({
-  token: z.string(),
-  scopes: z.array(z.string()),
-  hub_id: z.number().int(),
-  app_id: z.number().int(),
-  expires_in: z.number().int(),
-  user_id: z.number().int().optional(),
-  user: z.string().optional(),
-  hub_domain: z.string().optional(),
-  token_type: z.string().optional(),
-})
-export type AccessTokenInfo = z.infer<typeof accessTokenInfoSchema>
+export type TokenError = z.infer<typeof tokenErrorSchema>
 
 // Errors
 
@@ -67,6 +87,9 @@ export const errorEnvelopeSchema = z.object({
   subCategory: z.string().optional(),
   errorType: z.string().optional(),
   policyName: z.string().optional(),
+  // OAuth errors (RFC 6749 shape), next to or instead of status/message.
+  error: z.string().optional(),
+  error_description: z.string().optional(),
   errors: z
     .array(
       z.object({
@@ -391,12 +414,14 @@ export const contactSearchFilterSchema = z.object({
   values: z.array(z.string()).optional(),
 })
 
+// PublicObjectSearchRequest: HubSpot's OpenAPI file marks every one of these fields required.
 export const contactSearchRequestSchema = z.object({
   filterGroups: z.array(z.object({ filters: z.array(contactSearchFilterSchema).max(6) })).max(5),
-  properties: z.array(z.string()).optional(),
-  limit: z.number().int().min(1).max(200).optional(),
-  after: z.union([z.string(), z.number()]).optional(),
-  sorts: z.array(z.unknown()).optional(),
+  properties: z.array(z.string()),
+  limit: z.number().int().min(1).max(200),
+  after: z.string(),
+  sorts: z.array(z.string()),
+  query: z.string().optional(),
 })
 export type ContactSearchRequest = z.infer<typeof contactSearchRequestSchema>
 

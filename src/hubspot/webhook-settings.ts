@@ -1,7 +1,8 @@
-// The app's webhook target and subscriptions (developer key): assignment and close events reach the
-// integration only through them.
+// The app's webhook target and subscriptions (developer key). HubSpot serves this API for legacy
+// public apps only; a project app declares the same in its webhooks-hsmeta.json.
 import { z } from 'zod'
 import { HubSpotApiError, type HubSpotHttp } from './http'
+import { webhooksBase } from './versions'
 
 const settingsSchema = z.object({ targetUrl: z.string() }).passthrough()
 const subscriptionSchema = z.object({
@@ -15,7 +16,7 @@ export type Subscription = z.infer<typeof subscriptionSchema>
 
 export const getWebhookTarget = async (http: HubSpotHttp, appId: string): Promise<string | undefined> => {
   try {
-    const settings = await http.send({ method: 'GET', path: `/webhooks/v3/${appId}/settings`, auth: 'developer', schema: settingsSchema })
+    const settings = await http.send({ method: 'GET', path: `${webhooksBase(appId)}/settings`, auth: 'developer', schema: settingsSchema })
     return settings.targetUrl
   } catch (error) {
     if (error instanceof HubSpotApiError && error.status === 404) return undefined
@@ -23,28 +24,39 @@ export const getWebhookTarget = async (http: HubSpotHttp, appId: string): Promis
   }
 }
 
-export const setWebhookTarget = (http: HubSpotHttp, appId: string, targetUrl: string): Promise<void> =>
+export const setWebhookTarget = (http: HubSpotHttp, appId: string, targetUrl: string, maxConcurrentRequests: number): Promise<void> =>
   http
     .send({
       method: 'PUT',
-      path: `/webhooks/v3/${appId}/settings`,
+      path: `${webhooksBase(appId)}/settings`,
       auth: 'developer',
-      json: { targetUrl, throttling: { maxConcurrentRequests: 10 } },
+      json: { targetUrl, throttling: { maxConcurrentRequests } },
       schema: z.unknown(),
     })
     .then(() => undefined)
 
 export const listSubscriptions = async (http: HubSpotHttp, appId: string): Promise<Subscription[]> =>
-  (await http.send({ method: 'GET', path: `/webhooks/v3/${appId}/subscriptions`, auth: 'developer', schema: subscriptionListSchema })).results
+  (await http.send({ method: 'GET', path: `${webhooksBase(appId)}/subscriptions`, auth: 'developer', schema: subscriptionListSchema })).results
 
-export const createSubscription = (http: HubSpotHttp, appId: string, eventType: string): Promise<void> =>
+export const createSubscription = (http: HubSpotHttp, appId: string, subscription: { eventType: string; propertyName?: string }): Promise<void> =>
   http
     .send({
       method: 'POST',
-      path: `/webhooks/v3/${appId}/subscriptions`,
+      path: `${webhooksBase(appId)}/subscriptions`,
       auth: 'developer',
-      json: { eventType, active: true },
+      json: { ...subscription, active: true },
       retrySafe: false,
+      schema: z.unknown(),
+    })
+    .then(() => undefined)
+
+export const activateSubscription = (http: HubSpotHttp, appId: string, subscriptionId: string): Promise<void> =>
+  http
+    .send({
+      method: 'PATCH',
+      path: `${webhooksBase(appId)}/subscriptions/${encodeURIComponent(subscriptionId)}`,
+      auth: 'developer',
+      json: { active: true },
       schema: z.unknown(),
     })
     .then(() => undefined)

@@ -7,7 +7,7 @@ import * as conversations from '../../src/hubspot/conversations'
 import * as channels from '../../src/hubspot/custom-channels'
 import { uploadFile } from '../../src/hubspot/files'
 import { HubSpotApiError, HubSpotHttp } from '../../src/hubspot/http'
-import { getAccessTokenInfo, requestTokenWithRefreshToken } from '../../src/hubspot/oauth'
+import { introspectToken, requestTokenWithRefreshToken, revokeRefreshToken } from '../../src/hubspot/oauth'
 import { appWebhookEventSchema, outgoingMessageEventSchema } from '../../src/hubspot/schemas'
 import { verifyHubSpotRequest } from '../../src/hubspot/signature'
 import * as webhookSettings from '../../src/hubspot/webhook-settings'
@@ -51,11 +51,19 @@ afterAll(async () => {
 })
 
 describe('client ↔ HubSpot stand-in', () => {
-  it('OAuth: token info', async () => {
+  it('[oauth-2026] OAuth: token, introspection, revocation', async () => {
     const token = await requestTokenWithRefreshToken(http, hs.app, hs.refreshToken)
-    const info = await getAccessTokenInfo(http, token.access_token)
+    const info = await introspectToken(http, hs.app, token.access_token)
+    expect(info).toMatchObject({ active: true, token_use: 'access_token' })
     expect(String(info.hub_id)).toBe(hs.portalId)
     expect(String(info.app_id)).toBe(hs.app.appId)
+    expect(info.scopes).toContain('conversations.custom_channels.write')
+
+    const spare = hs.issueRefreshToken()
+    expect(await introspectToken(http, hs.app, spare, 'refresh_token')).toMatchObject({ active: true, token_use: 'refresh_token' })
+    await revokeRefreshToken(http, hs.app, spare)
+    expect(await introspectToken(http, hs.app, spare, 'refresh_token')).toEqual({ active: false })
+    expect(hs.calls.some((c) => c.path.includes(token.access_token) || c.path.includes(spare))).toBe(false)
   })
 
   it('custom channels, accounts, publish, status, thread timeline, close', async () => {
@@ -117,11 +125,21 @@ describe('client ↔ HubSpot stand-in', () => {
     expect(await contacts.createContact(http, { email: 'new@example.com' })).toEqual({ id: created.id, created: false })
   })
 
-  it('app webhook settings and subscriptions, and the app webhooks they produce', async () => {
-    await webhookSettings.setWebhookTarget(http, hs.app.appId, receiverUrl)
+  it('[legacy-app] app webhook settings and subscriptions, and the app webhooks they produce', async () => {
+    hs.settings.appKind = 'project'
+    const refused = await webhookSettings.getWebhookTarget(http, hs.app.appId).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(HubSpotApiError)
+    expect((refused as HubSpotApiError).status).toBe(400)
+
+    hs.settings.appKind = 'legacy'
+    await webhookSettings.setWebhookTarget(http, hs.app.appId, receiverUrl, 10)
     expect(await webhookSettings.getWebhookTarget(http, hs.app.appId)).toBe(receiverUrl)
-    await webhookSettings.createSubscription(http, hs.app.appId, 'conversation.propertyChange')
-    expect((await webhookSettings.listSubscriptions(http, hs.app.appId)).map((s) => s.eventType)).toContain('conversation.propertyChange')
+    await webhookSettings.createSubscription(http, hs.app.appId, { eventType: 'conversation.propertyChange', propertyName: 'assignedTo' })
+    await webhookSettings.createSubscription(http, hs.app.appId, { eventType: 'conversation.propertyChange', propertyName: 'status' })
+    const listed = await webhookSettings.listSubscriptions(http, hs.app.appId)
+    expect(listed.map((s) => `${s.eventType} ${s.propertyName}`)).toEqual(['conversation.propertyChange assignedTo', 'conversation.propertyChange status'])
+    await webhookSettings.activateSubscription(http, hs.app.appId, listed[0]!.id)
+    expect(hs.calls.filter((c) => c.path.startsWith('/webhooks/')).every((c) => c.path.startsWith(`/webhooks/2026-03/${hs.app.appId}/`))).toBe(true)
 
     received.length = 0
     const thread = [...hs.portal.threads.values()][0]!

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import { afterAll, describe, expect, it } from 'vitest'
+import { uploadServedProject } from '../../testbed/world'
 import { freePort, stopProcess } from '../support/processes'
 import { customerView, eventsOf, settle, threadMessages, threadOf, world } from './helpers'
 
@@ -18,7 +19,7 @@ describe('the bundle', () => {
     await build({ entryPoints: [join(__dirname, '..', '..', 'src', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'silent' })
 
     const port = await freePort()
-    const w = await world({ register: false, integrationUrl: `http://127.0.0.1:${port}` })
+    const w = await world({ register: false, uploadProject: false, integrationUrl: `http://127.0.0.1:${port}` })
     child = spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], {
       env: { ...process.env, HUBSPOT_API_URL: w.hs.url, BP_API_URL: w.bp.url, BP_TOKEN: w.bp.token, BP_WEBHOOK_URL: w.bp.webhookBaseUrl },
       stdio: 'ignore',
@@ -30,6 +31,7 @@ describe('the bundle', () => {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
 
+    await uploadServedProject(w.hs, w.driver.webhookUrl)
     await w.driver.register()
     const session = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' }, history: [{ from: 'customer', type: 'text', payload: { text: 'Hello' } }] })
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'Still there?' } })

@@ -18,7 +18,8 @@ describe('install and uninstall', () => {
     await w.driver.register()
     expect(channels()).toHaveLength(1)
     expect(accounts()).toHaveLength(2)
-    expect(w.hs.calls.filter((c) => c.method !== 'GET' && c.status < 300)).toEqual([])
+    // Token introspection is a POST that reads; nothing else but reads may happen.
+    expect(w.hs.calls.filter((c) => c.method !== 'GET' && !c.path.endsWith('/token/introspect') && c.status < 300)).toEqual([])
   })
 
   it('unregister archives the channel it created', async () => {

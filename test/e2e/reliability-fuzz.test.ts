@@ -83,9 +83,10 @@ const validButNotOurs = (target: Target) => {
     otherThread.map((objectId) => ({ subscriptionType: 'conversation.propertyChange', objectId, propertyName: 'status', propertyValue: 'CLOSED', portalId: Number(target.portalId) })),
     otherThread.map((objectId) => ({ subscriptionType: 'conversation.propertyChange', objectId, propertyName: 'assignedTo', propertyValue: '111', portalId: Number(target.portalId) })),
     fc.integer({ min: 1, max: 2 ** 31 }).filter((n) => String(n) !== target.portalId).map((portalId) => ({ subscriptionType: 'conversation.propertyChange', objectId: Number(target.threadId), propertyName: 'status', propertyValue: 'CLOSED', portalId })),
-    fc.constantFrom('conversation.creation', 'conversation.newMessage', 'conversation.deletion', 'conversation.privacyDeletion', 'contact.creation').map((subscriptionType) => ({ subscriptionType, objectId: Number(target.threadId), portalId: Number(target.portalId) })),
+    // (conversation.deletion and statuses such as ARCHIVED end the session: they are ours to act on.)
+    fc.constantFrom('conversation.creation', 'conversation.newMessage', 'conversation.privacyDeletion', 'contact.creation').map((subscriptionType) => ({ subscriptionType, objectId: Number(target.threadId), portalId: Number(target.portalId) })),
     fc.constantFrom('isArchived', 'inboxId', 'latestMessageTimestamp').map((propertyName) => ({ subscriptionType: 'conversation.propertyChange', objectId: Number(target.threadId), propertyName, propertyValue: 'true', portalId: Number(target.portalId) })),
-    fc.constantFrom('PENDING', 'ARCHIVED', '', 'closed?').map((propertyValue) => ({ subscriptionType: 'conversation.propertyChange', objectId: Number(target.threadId), propertyName: 'status', propertyValue, portalId: Number(target.portalId) }))
+    fc.constantFrom('', 'closed?', 'Open!', '42').map((propertyValue) => ({ subscriptionType: 'conversation.propertyChange', objectId: Number(target.threadId), propertyName: 'status', propertyValue, portalId: Number(target.portalId) }))
   )
   const appBatch = fc.array(appEvent, { minLength: 1, maxLength: 10 }).map((events) =>
     JSON.stringify(events.map((event, i) => ({ eventId: i + 1, subscriptionId: 1, appId: 1, occurredAt: Date.now(), attemptNumber: 0, ...event })))

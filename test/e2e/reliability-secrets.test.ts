@@ -1,43 +1,11 @@
 // No secrets or personal data in logs: every line the integration prints during representative
 // flows (connect, escalations by email and by phone, messages both ways, failures, close, a revoked
 // refresh token) is captured and searched for tokens, keys, emails, phone numbers and message text.
-import { format } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { DriverError } from '../../testbed/botpress'
 import type { World } from '../../testbed/world'
+import { captureOutput } from '../support/output'
 import { settle, threadOf, world } from './helpers'
-
-type Capture = { lines: string[]; stop: () => void }
-
-// Everything written through console.* and process.stdout/stderr while the capture runs (the SDK's
-// logger writes through console; the integration runs in this process).
-const captureOutput = (): Capture => {
-  const lines: string[] = []
-  const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const
-  const originals = methods.map((name) => [name, console[name]] as const)
-  for (const name of methods) {
-    console[name] = (...args: unknown[]) => {
-      lines.push(format(...args))
-    }
-  }
-  const writes = [process.stdout, process.stderr].map((stream) => {
-    const original = stream.write
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'))
-      return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest)
-    }) as typeof stream.write
-    return () => {
-      stream.write = original
-    }
-  })
-  return {
-    lines,
-    stop: () => {
-      for (const [name, original] of originals) console[name] = original as never
-      for (const restore of writes) restore()
-    },
-  }
-}
 
 const expectFailure = async (promise: Promise<unknown>) => {
   await expect(promise).rejects.toBeInstanceOf(DriverError)

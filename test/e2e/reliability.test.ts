@@ -30,7 +30,7 @@ const appEvent = (w: World, threadId: string, fields: { propertyName: string; pr
 
 const statusOf = (w: World, messageId: string) => w.hs.portal.messageById.get(messageId)?.status?.statusType
 const incomingTexts = (w: World, threadId: string) => threadMessages(w, threadId).filter((m) => m.direction === 'INCOMING').map((m) => m.text)
-const messageCalls = (w: World) => w.hs.calls.filter((c) => c.method === 'POST' && /\/custom-channels\/\d+\/messages$/.test(c.path))
+const messageCalls = (w: World) => w.hs.calls.filter((c) => c.method === 'POST' && /\/custom-channels\/2026-03\/\d+\/messages$/.test(c.path))
 const tokenCalls = (w: World) => w.hs.calls.filter((c) => c.method === 'POST' && /^\/oauth\/.*token$/.test(c.path))
 
 // What Botpress answered the driver: the RuntimeError the integration threw.

@@ -1,5 +1,6 @@
 // Setup in minutes: connect without curl, exact diagnostics, fast register.
 import { describe, expect, it } from 'vitest'
+import { uploadServedProject } from '../../testbed/world'
 import { failureOf, setEnv, threadOf, world } from './helpers'
 
 const follow = async (url: string): Promise<{ status: number; location: string | null; body: string }> => {
@@ -18,9 +19,11 @@ describe('[oauth] connect HubSpot from the webhook URL', () => {
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${w.hs.url}/oauth/authorize`)
     expect(authorize.searchParams.get('client_id')).toBe(w.hs.app.clientId)
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${w.driver.webhookUrl}/oauth/callback`)
-    expect(authorize.searchParams.get('scope')?.split(' ')).toEqual(
-      expect.arrayContaining(['conversations.custom_channels.read', 'conversations.custom_channels.write', 'conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'files'])
+    // A project app: exactly its required scopes, oauth included, and the optional features' scopes as optional.
+    expect(authorize.searchParams.get('scope')?.split(' ').sort()).toEqual(
+      ['oauth', 'conversations.custom_channels.read', 'conversations.custom_channels.write', 'conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'files'].sort()
     )
+    expect(authorize.searchParams.get('optional_scope')?.split(' ').sort()).toEqual(['crm.objects.contacts.write', 'files.ui_hidden.read'])
 
     const consent = await follow(start.location!)
     expect(consent.status).toBe(302)
@@ -60,13 +63,14 @@ describe('[oauth] connect HubSpot from the webhook URL', () => {
   it('cannot move an integration already serving a portal to another portal', async () => {
     const w = await world({ withoutRefreshToken: true, register: false })
     const driver = w.connect({ ...w.configuration })
+    await uploadServedProject(w.hs, driver.webhookUrl)
     const { Client } = await import('@botpress/client')
     const client = new Client({ apiUrl: w.bp.url, token: w.bp.token, botId: driver.botId, integrationId: driver.integrationId })
     await client.setState({
       type: 'integration',
       id: driver.integrationId,
       name: 'setup',
-      payload: { webhookUrl: driver.webhookUrl, channelId: '2001', channelAccounts: { '1001': '5501' }, portalId: '555' },
+      payload: { webhookUrl: driver.webhookUrl, channelId: '2001', channelAccounts: { '1001': '5501' }, portalId: '555', appKind: 'project' },
     })
     const start = await follow(`${driver.webhookUrl}/oauth/start`)
     const consent = await follow(start.location!)

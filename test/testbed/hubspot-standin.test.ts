@@ -580,7 +580,7 @@ describe('[hubspot stand-in] API faults and rate limits', () => {
       expect(statuses).toEqual([200, 200, 200, 429])
 
       limited.settings.rateLimitPer10s = 1000
-      const search = () => call('/crm/v3/objects/contacts/search', { method: 'POST', body: JSON.stringify({ filterGroups: [] }) })
+      const search = () => call('/crm/v3/objects/contacts/search', { method: 'POST', body: JSON.stringify({ filterGroups: [], properties: [], sorts: [], limit: 1, after: '0' }) })
       const searches = await Promise.all(Array.from({ length: 6 }, search))
       const throttled = searches.filter((response) => response.status === 429)
       expect(throttled).toHaveLength(1)
@@ -593,7 +593,7 @@ describe('[hubspot stand-in] API faults and rate limits', () => {
 
 describe('[hubspot stand-in] CRM contacts', () => {
   const search = (filterGroups: unknown, properties = ['email', 'phone']) =>
-    api('/crm/v3/objects/contacts/search', { method: 'POST', json: { filterGroups, properties } })
+    api('/crm/objects/2026-03/contacts/search', { method: 'POST', json: { filterGroups, properties, sorts: [], limit: 10, after: '0' } })
   const ids = async (response: Response) => contactSearchResponseSchema.parse(await response.json()).results.map((contact) => contact.id)
 
   it('searches with EQ on email, exact phone and digit-normalised phone, OR across groups', async () => {
@@ -607,6 +607,12 @@ describe('[hubspot stand-in] CRM contacts', () => {
     expect(await ids(either)).toEqual(['901', '902'])
     const both = await search([{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'jane.doe@example.com' }, { propertyName: 'firstname', operator: 'EQ', value: 'John' }] }])
     expect(await ids(both)).toEqual([])
+  })
+
+  it('refuses a search body without the fields HubSpot\'s schema requires', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)) // past the previous test's searches (5 per second)
+    const response = await api('/crm/objects/2026-03/contacts/search', { method: 'POST', json: { filterGroups: [], properties: ['email'] } })
+    expect(response.status).toBe(400)
   })
 
   it('creates contacts, refuses a duplicate email with 409, returns only requested properties', async () => {

@@ -6,6 +6,7 @@ import { jsonReply, noContent, parseBody, type Reply, type RequestContext } from
 import { threadView } from './inbox'
 import {
   controlAppWebhooksSchema,
+  controlProjectSchema,
   controlAssignSchema,
   controlFaultsSchema,
   controlRefreshTokenSchema,
@@ -14,6 +15,7 @@ import {
   type ControlFaults,
 } from './local-schemas'
 import type { RequestMatch } from './faults'
+import { ProjectUploadError } from './project'
 import { channelAccountView, channelView } from './routes/channels'
 import { RouteTable } from './router'
 import type { SeedSubscription } from './seed'
@@ -30,6 +32,7 @@ export type ControlDependencies = {
   expireAccessTokens(): void
   revokeRefreshToken(token: string): void
   setAppWebhookTarget(targetUrl: string, subscriptions?: SeedSubscription[]): void
+  uploadProject(files: Record<string, string>): { name: string; targetUrl?: string }
 }
 
 const toMatch = (input: { method?: string; path?: string; pathRegex?: string }): RequestMatch => {
@@ -152,6 +155,19 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
       const input = parseBody(ctx, controlAppWebhooksSchema, 'app webhooks')
       deps.setAppWebhookTarget(input.targetUrl, input.subscriptions)
       return jsonReply({ settings: state.portal.appWebhookSettings, subscriptions: [...state.portal.subscriptions.values()] })
+    })
+  )
+  routes.add(
+    'POST',
+    '/_testbed/project',
+    route((_params, ctx) => {
+      const { files } = parseBody(ctx, controlProjectSchema, 'project upload')
+      try {
+        return jsonReply(deps.uploadProject(files), 201)
+      } catch (error) {
+        if (error instanceof ProjectUploadError) throw validationError(error.message, error.problems.map((message) => ({ message })))
+        throw error
+      }
     })
   )
   routes.add(

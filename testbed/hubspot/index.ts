@@ -10,6 +10,7 @@ import { createContact } from './crm'
 import { FaultController, SlidingWindowLimiter, type FaultSpec, type RequestMatch, type WebhookFaultSpec } from './faults'
 import { nowIso } from './http'
 import { Portal } from './portal'
+import { uploadProject } from './project'
 import { addSubscription, registerAppWebhookRoutes } from './routes/app-webhooks'
 import { registerAvatarRoutes } from './routes/avatars'
 import { registerChannelRoutes } from './routes/channels'
@@ -32,6 +33,7 @@ export type { AppCredentials, Seed, SeedAgent, SeedContact, SeedInbox, SeedSubsc
 export type { CallRecord, StandInSettings } from './state'
 export type { AppWebhookEvent, DeliveryRecord } from './webhooks'
 export { DEFAULT_SCOPES } from './seed'
+export { ProjectUploadError, type AppAuth } from './project'
 
 export type StandInOptions = {
   // 0 picks a free port (default).
@@ -41,6 +43,10 @@ export type StandInOptions = {
   webhookRetryDelaysMs?: number[]
   webhookTimeoutMs?: number
   seed?: Partial<Seed>
+  // 'project' (default: the only kind HubSpot creates since 2026-06-23) or 'legacy'.
+  appKind?: 'project' | 'legacy'
+  // The stand-in's calendar date, YYYY-MM-DD (default: today).
+  today?: string
 }
 
 export type StandInFaults = {
@@ -81,6 +87,9 @@ export type HubSpotStandIn = {
   hideNewChannelsFromListFor(listCalls: number): void
   // Configures the app's webhook target URL and subscriptions, as a developer would in HubSpot.
   setAppWebhookTarget(targetUrl: string, subscriptions?: SeedSubscription[]): void
+  // `hs project upload`: checks the project's files (path → content) and applies them to the app:
+  // it becomes a project app with their redirect URLs, scopes and webhooks. Throws ProjectUploadError.
+  uploadProject(files: Record<string, string>): { name: string; targetUrl?: string }
   close(): Promise<void>
 }
 
@@ -136,6 +145,10 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     webhookTimeoutMs: options.webhookTimeoutMs ?? 5000,
     webhookConcurrency: 1,
     hideNewChannelsForListCalls: 0,
+    appKind: options.appKind ?? 'project',
+    today: options.today ?? null,
+    refreshTokenRotation: false,
+    projectConversationSection: 'hubEvents',
   }
   const faults = new FaultController()
   const state: StandInState = {
@@ -161,6 +174,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     },
     calls: [],
     urlSigningKey: randomBytes(32).toString('hex'),
+    appAuth: null,
   }
   seedPortal(state, seed)
 
@@ -183,6 +197,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     expireAccessTokens,
     revokeRefreshToken,
     setAppWebhookTarget: (targetUrl, subscriptions) => setAppWebhookTarget(state, targetUrl, subscriptions),
+    uploadProject: (files) => uploadProject(state, files),
   })
   server.on('request', createRequestListener(state, apiRoutes, controlRoutes))
 
@@ -221,6 +236,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
       settings.hideNewChannelsForListCalls = listCalls
     },
     setAppWebhookTarget: (targetUrl, subscriptions) => setAppWebhookTarget(state, targetUrl, subscriptions),
+    uploadProject: (files) => uploadProject(state, files),
     close: async () => {
       state.dispatcher.stop()
       await new Promise<void>((resolve) => {

@@ -17,15 +17,17 @@ export const refreshTokenInfoSchema = z.object({
   token_type: z.literal('refresh'),
 })
 
-export const tokenIntrospectionSchema = z.object({
-  active: z.boolean(),
-  hub_id: z.number().int().optional(),
-  app_id: z.number().int().optional(),
-  client_id: z.string().optional(),
-  scopes: z.array(z.string()).optional(),
-  token_use: z.string().optional(),
-  expires_in: z.number().int().optional(),
+// GET /oauth/v1/access-tokens/{token}: served until its removal on 2027-02-16; the integration no longer calls it.
+export const accessTokenInfoSchema = z.object({
+  token: z.string(),
+  scopes: z.array(z.string()),
+  hub_id: z.number().int(),
+  app_id: z.number().int(),
+  expires_in: z.number().int(),
   user_id: z.number().int().optional(),
+  user: z.string().optional(),
+  hub_domain: z.string().optional(),
+  token_type: z.string().optional(),
 })
 
 export const threadListSchema = z.object({ results: z.array(threadSchema), paging: pagingSchema })
@@ -148,9 +150,15 @@ export const controlSettingsSchema = z
     webhookTimeoutMs: z.number().int().min(1),
     webhookConcurrency: z.number().int().min(1).max(100),
     hideNewChannelsForListCalls: z.number().int().min(0),
+    appKind: z.enum(['project', 'legacy']),
+    today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+    refreshTokenRotation: z.boolean(),
+    projectConversationSection: z.enum(['crmObjects', 'legacyCrmObjects', 'hubEvents']),
   })
   .partial()
   .strict()
+
+export const controlProjectSchema = z.object({ files: z.record(z.string()) })
 
 export const controlRefreshTokenSchema = z.object({ scopes: z.array(z.string().min(1)).optional() })
 

@@ -43,6 +43,12 @@ export const CUSTOM_CHANNEL_PREFIXES = [
   '/conversations/custom-channels/2026-09',
 ]
 
-export const CONVERSATIONS_PREFIXES = ['/conversations/v3/conversations', '/conversations/conversations/v3']
+// v3 in both spellings, and the dated versions (2026-09-beta is the newest; 2026-09 a placeholder).
+export const CONVERSATIONS_PREFIXES = [
+  '/conversations/v3/conversations',
+  '/conversations/conversations/v3',
+  '/conversations/conversations/2026-09-beta',
+  '/conversations/conversations/2026-09',
+]
 
 export const under = (prefixes: string[], suffix: string): string[] => prefixes.map((prefix) => prefix + suffix)

@@ -1,6 +1,7 @@
 // Everything one running stand-in shares between its routes, its agent and its control API.
 import type { FaultController, SlidingWindowLimiter } from './faults'
 import type { Portal } from './portal'
+import type { AppAuth, ProjectSection } from './project'
 import type { AppCredentials } from './seed'
 import type { WebhookDispatcher } from './webhooks'
 
@@ -28,6 +29,17 @@ export type StandInSettings = {
   webhookConcurrency: number
   // Newly created channels stay out of the GET list for this many list calls.
   hideNewChannelsForListCalls: number
+  // The app's kind. Since 2026-06-23 HubSpot creates project apps only, whose webhooks come from the
+  // project's files: the webhook settings API refuses them. Legacy public apps use that API.
+  appKind: 'project' | 'legacy'
+  // The stand-in's calendar date (YYYY-MM-DD) for HubSpot's sunsets; null is today's date. From
+  // 2027-02-16 the OAuth v1 endpoints answer as removed.
+  today: string | null
+  // A refresh answers with a new refresh token and the old one stops working. HubSpot's docs do not
+  // say it rotates (third parties report it does not), so it is off by default.
+  refreshTokenRotation: boolean
+  // Where a project's webhooks file may declare conversation.* subscriptions (see project.ts).
+  projectConversationSection: ProjectSection
 }
 
 export type CallRecord = {
@@ -55,4 +67,10 @@ export type StandInState = {
   calls: CallRecord[]
   // Signs file download URLs.
   urlSigningKey: string
+  // A project app's auth, from its uploaded app-hsmeta.json; null until a project is uploaded.
+  appAuth: AppAuth | null
 }
+
+export const OAUTH_V1_REMOVED_ON = '2027-02-16'
+
+export const todayOf = (state: StandInState): string => state.settings.today ?? new Date().toISOString().slice(0, 10)

@@ -32,9 +32,27 @@ export const handleAssignment = async (deps: Deps, event: AppWebhookEvent): Prom
   return 'agent assigned'
 }
 
+// The session ends once, whoever ends it: the agent's close, a deleted or archived thread.
+const endSession = async (deps: Deps, session: Session, why: string): Promise<Outcome> => {
+  await deps.client.createEvent({ type: 'hitlStopped', payload: { conversationId: session.conversationId } })
+  await deps.client.updateConversation({ id: session.conversationId, tags: { closed: 'true' } })
+  deps.logger.info(`HITL session ended (${why}): conversation ${session.conversationId}`)
+  return 'session stopped'
+}
+
+// conversation.deletion, or a status other than OPEN and CLOSED (HubSpot's official integration
+// treats ARCHIVED as the end too): the thread is gone, so is the session.
+export const handleThreadGone = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
+  const session = await findSessionByThread(deps, event.objectId)
+  if (!session) return 'ignored: not a HITL thread'
+  if (isClosed(session)) return 'ignored: session already ended'
+  return endSession(deps, session, event.subscriptionType === 'conversation.deletion' ? 'thread deleted' : `thread ${event.propertyValue ?? 'archived'}`)
+}
+
 export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
-  const status = event.propertyValue?.toUpperCase()
-  if (status !== 'CLOSED' && status !== 'OPEN') return `ignored: status ${status ?? 'empty'}`
+  const status = event.propertyValue?.trim().toUpperCase()
+  if (!status || !/^[A-Z_]+$/.test(status)) return `ignored: status ${status ? 'malformed' : 'empty'}`
+  if (status !== 'CLOSED' && status !== 'OPEN') return handleThreadGone(deps, event)
   if (status === 'CLOSED' && wasClosedHere(deps.ctx.integrationId, event.objectId)) return 'ignored: closed by the bot'
   const session = await findSessionByThread(deps, event.objectId)
   if (!session) return 'ignored: not a HITL thread'
@@ -43,10 +61,7 @@ export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Pr
     // Our own stopHitl marks the session closed before closing the thread, so its echo stops here.
     if (isClosed(session)) return 'ignored: session already ended'
     if (session.tags.channelId) await deliverRepliesBeforeClose(deps, session.conversationId, event.objectId, session.tags.channelId)
-    await deps.client.createEvent({ type: 'hitlStopped', payload: { conversationId: session.conversationId } })
-    await deps.client.updateConversation({ id: session.conversationId, tags: { closed: 'true' } })
-    deps.logger.info(`Agent closed conversation ${session.conversationId}`)
-    return 'session stopped'
+    return endSession(deps, session, 'the agent closed the thread')
   }
 
   if (!isClosed(session)) return 'ignored: session still open'

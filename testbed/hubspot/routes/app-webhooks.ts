@@ -1,7 +1,9 @@
-// Webhooks v3 of the app (developer key): the target URL and the event subscriptions.
-import { conflict, notFound } from '../errors'
+// The app's webhook settings API (developer key), on v3 and 2026-03: the target URL and the event
+// subscriptions. HubSpot serves it for legacy public apps only ("can only be used with legacy public
+// apps"); a project app's webhooks come from its project files, so here it is refused for one.
+import { conflict, notFound, validationError } from '../errors'
 import { withoutUndefined } from '../events'
-import { noContent, nowIso, parseBody, respond, type Reply, type RequestContext } from '../http'
+import { noContent, nowIso, parseBody, respond, type Handler, type Reply, type RequestContext } from '../http'
 import {
   subscriptionCreateSchema,
   subscriptionListSchema,
@@ -43,39 +45,39 @@ const updateSettings = (state: StandInState, ctx: RequestContext): Reply => {
   return respond(webhookSettingsSchema, state.portal.appWebhookSettings)
 }
 
+// How HubSpot answers for a project app is not documented; a 400 that says why is assumed.
+const legacyAppsOnly =
+  (state: StandInState, handler: Handler): Handler =>
+  (ctx) => {
+    if (state.settings.appKind === 'project') {
+      throw validationError(
+        `App ${state.app.appId} is a project app: the webhook settings API can only be used with legacy public apps. Configure webhooks in the project's webhooks-hsmeta.json and run hs project upload.`
+      )
+    }
+    return handler(ctx)
+  }
+
 export const registerAppWebhookRoutes = (routes: RouteTable, state: StandInState): void => {
   const auth = 'developerKey' as const
-  routes.add('GET', '/webhooks/v3/:appId/settings', { auth, handler: () => readSettings(state) })
-  routes.add('PUT', '/webhooks/v3/:appId/settings', { auth, handler: (ctx) => updateSettings(state, ctx) })
-  routes.add('DELETE', '/webhooks/v3/:appId/settings', {
-    auth,
-    handler: () => {
-      state.portal.appWebhookSettings = null
-      return noContent()
-    },
+  const at = (suffix: string) => ['/webhooks/v3/:appId', '/webhooks/2026-03/:appId'].map((prefix) => prefix + suffix)
+  const add = (method: 'GET' | 'PUT' | 'POST' | 'PATCH' | 'DELETE', suffix: string, handler: Handler) =>
+    routes.add(method, at(suffix), { auth, handler: legacyAppsOnly(state, handler) })
+  add('GET', '/settings', () => readSettings(state))
+  add('PUT', '/settings', (ctx) => updateSettings(state, ctx))
+  add('DELETE', '/settings', () => {
+    state.portal.appWebhookSettings = null
+    return noContent()
   })
-  routes.add('GET', '/webhooks/v3/:appId/subscriptions', {
-    auth,
-    handler: () => respond(subscriptionListSchema, { results: [...state.portal.subscriptions.values()] }),
+  add('GET', '/subscriptions', () => respond(subscriptionListSchema, { results: [...state.portal.subscriptions.values()] }))
+  add('POST', '/subscriptions', (ctx) => respond(subscriptionSchema, addSubscription(state, parseBody(ctx, subscriptionCreateSchema, 'subscription')), 201))
+  add('GET', '/subscriptions/:subscriptionId', (ctx) => respond(subscriptionSchema, requireSubscription(state, ctx)))
+  add('PATCH', '/subscriptions/:subscriptionId', (ctx) => {
+    const subscription = requireSubscription(state, ctx)
+    Object.assign(subscription, parseBody(ctx, subscriptionPatchSchema, 'subscription update'), { updatedAt: nowIso() })
+    return respond(subscriptionSchema, subscription)
   })
-  routes.add('POST', '/webhooks/v3/:appId/subscriptions', {
-    auth,
-    handler: (ctx) => respond(subscriptionSchema, addSubscription(state, parseBody(ctx, subscriptionCreateSchema, 'subscription')), 201),
-  })
-  routes.add('GET', '/webhooks/v3/:appId/subscriptions/:subscriptionId', { auth, handler: (ctx) => respond(subscriptionSchema, requireSubscription(state, ctx)) })
-  routes.add('PATCH', '/webhooks/v3/:appId/subscriptions/:subscriptionId', {
-    auth,
-    handler: (ctx) => {
-      const subscription = requireSubscription(state, ctx)
-      Object.assign(subscription, parseBody(ctx, subscriptionPatchSchema, 'subscription update'), { updatedAt: nowIso() })
-      return respond(subscriptionSchema, subscription)
-    },
-  })
-  routes.add('DELETE', '/webhooks/v3/:appId/subscriptions/:subscriptionId', {
-    auth,
-    handler: (ctx) => {
-      state.portal.subscriptions.delete(requireSubscription(state, ctx).id)
-      return noContent()
-    },
+  add('DELETE', '/subscriptions/:subscriptionId', (ctx) => {
+    state.portal.subscriptions.delete(requireSubscription(state, ctx).id)
+    return noContent()
   })
 }

@@ -93,7 +93,9 @@ const createContactRoute = (state: StandInState, ctx: RequestContext): Reply => 
 }
 
 export const registerContactRoutes = (routes: RouteTable, state: StandInState): void => {
-  routes.add('GET', '/crm/v3/objects/contacts/:contactId', { auth: 'bearer', scopes: READ, handler: (ctx) => readContact(state, ctx) })
-  routes.add('POST', '/crm/v3/objects/contacts/search', { auth: 'bearer', scopes: READ, handler: (ctx) => searchContacts(state, ctx) })
-  routes.add('POST', '/crm/v3/objects/contacts', { auth: 'bearer', scopes: WRITE, handler: (ctx) => createContactRoute(state, ctx) })
+  // v3 and the dated 2026-03 paths serve the same bodies.
+  const at = (suffix: string) => ['/crm/v3/objects/contacts', '/crm/objects/2026-03/contacts'].map((prefix) => prefix + suffix)
+  routes.add('GET', at('/:contactId'), { auth: 'bearer', scopes: READ, handler: (ctx) => readContact(state, ctx) })
+  routes.add('POST', at('/search'), { auth: 'bearer', scopes: READ, handler: (ctx) => searchContacts(state, ctx) })
+  routes.add('POST', at(''), { auth: 'bearer', scopes: WRITE, handler: (ctx) => createContactRoute(state, ctx) })
 }

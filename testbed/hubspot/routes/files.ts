@@ -98,7 +98,8 @@ const signedUrl = (state: StandInState, ctx: RequestContext): Reply => {
 }
 
 export const registerFileRoutes = (routes: RouteTable, state: StandInState): void => {
-  routes.add('POST', '/files/v3/files', {
+  const at = (suffix: string) => ['/files/v3/files', '/files/2026-03/files'].map((prefix) => prefix + suffix)
+  routes.add('POST', at(''), {
     auth: 'bearer',
     scopes: WRITE,
     handler: async (ctx) => respond(fileSchema, fileView(await uploadFile(state, ctx, { folderRequired: true })), 201),
@@ -108,7 +109,7 @@ export const registerFileRoutes = (routes: RouteTable, state: StandInState): voi
     scopes: WRITE,
     handler: async (ctx) => respond(legacyUploadResponseSchema, { objects: [legacyFileView(state, await uploadFile(state, ctx, { folderRequired: false }))] }),
   })
-  routes.add('GET', '/files/v3/files/:fileId', { auth: 'bearer', scopes: READ, handler: (ctx) => respond(fileSchema, fileView(requireFile(state, ctx.params.fileId))) })
-  routes.add('GET', '/files/v3/files/:fileId/signed-url', { auth: 'bearer', scopes: READ, handler: (ctx) => signedUrl(state, ctx) })
+  routes.add('GET', at('/:fileId'), { auth: 'bearer', scopes: READ, handler: (ctx) => respond(fileSchema, fileView(requireFile(state, ctx.params.fileId))) })
+  routes.add('GET', at('/:fileId/signed-url'), { auth: 'bearer', scopes: READ, handler: (ctx) => signedUrl(state, ctx) })
   routes.add('GET', '/hubfs/:portalId/:fileId/:fileName', { auth: 'none', rateLimited: false, handler: (ctx) => download(state, ctx) })
 }
