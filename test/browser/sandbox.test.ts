@@ -1,13 +1,12 @@
 // The sandbox page in a real browser: a customer escalates, an agent answers in the inbox view,
 // both see each other's messages live, and closing the thread hands the customer back to the bot.
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSandbox, type Sandbox } from '../../testbed/sandbox/server'
 import { closeServedIntegration } from '../../testbed/world'
+import { launchChromium } from '../support/browser'
 
-const CHROMIUM = '/usr/bin/chromium'
 const SCREENSHOT = 'test-results/sandbox.png'
 const WAIT_MS = 5_000
 
@@ -17,20 +16,19 @@ const RECEIPT_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="160" height=
 
 let sandbox: Sandbox | undefined
 let browser: Browser | undefined
+let launchFailure: unknown
 
-// A missing browser fails the test itself (CI installs it), rather than skipping it.
+// A missing browser fails the test itself, rather than skipping it.
 const requireChromium = (): Browser => {
-  if (!browser) throw new Error(`Chromium is missing at ${CHROMIUM}: install it (apt-get install -y chromium) to run the [sandbox-browser] test.`)
+  if (!browser) throw launchFailure instanceof Error ? launchFailure : new Error('Chromium did not start')
   return browser
 }
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 })
-  if (!existsSync(CHROMIUM)) return
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  browser = await launchChromium().catch((error: unknown) => {
+    launchFailure = error
+    return undefined
   })
 })
 
