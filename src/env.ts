@@ -29,4 +29,6 @@ export const webhookRetryBudgetMs = (): number => numberFromEnv('HUBSPOT_WEBHOOK
 
 export const requestTimeoutMs = (): number => numberFromEnv('HUBSPOT_REQUEST_TIMEOUT_MS', 15_000)
 
-export const maxAttachmentBytes = (): number => numberFromEnv('HUBSPOT_MAX_ATTACHMENT_BYTES', 10 * 1024 * 1024)
+// The channel accepts files up to this size (its capabilities); larger ones are refused before upload.
+export const MAX_ATTACHMENT_BYTES = 10_000_000
+export const maxAttachmentBytes = (): number => numberFromEnv('HUBSPOT_MAX_ATTACHMENT_BYTES', MAX_ATTACHMENT_BYTES)

@@ -16,26 +16,32 @@ const messageSourceSchema = z.union([
 ])
 
 const d = sdk.messages.defaults
+// As published in hitl 2.0.0 (generated with an older SDK than today's defaults): image, audio and
+// video carry only their URL, no title; history bloc items may also be markdown.
+const image = d.image.schema.omit({ title: true })
+const audio = d.audio.schema.omit({ title: true })
+const video = d.video.schema.omit({ title: true })
+
 export const historyMessageSchema = z.union([
   z.object({ source: messageSourceSchema, type: z.literal('text'), payload: d.text.schema }),
-  z.object({ source: messageSourceSchema, type: z.literal('image'), payload: d.image.schema }),
-  z.object({ source: messageSourceSchema, type: z.literal('audio'), payload: d.audio.schema }),
-  z.object({ source: messageSourceSchema, type: z.literal('video'), payload: d.video.schema }),
+  z.object({ source: messageSourceSchema, type: z.literal('image'), payload: image }),
+  z.object({ source: messageSourceSchema, type: z.literal('audio'), payload: audio }),
+  z.object({ source: messageSourceSchema, type: z.literal('video'), payload: video }),
   z.object({ source: messageSourceSchema, type: z.literal('file'), payload: d.file.schema }),
   z.object({ source: messageSourceSchema, type: z.literal('location'), payload: d.location.schema }),
   z.object({ source: messageSourceSchema, type: z.literal('carousel'), payload: d.carousel.schema }),
   z.object({ source: messageSourceSchema, type: z.literal('card'), payload: d.card.schema }),
   z.object({ source: messageSourceSchema, type: z.literal('dropdown'), payload: d.dropdown.schema }),
   z.object({ source: messageSourceSchema, type: z.literal('choice'), payload: d.choice.schema }),
-  z.object({ source: messageSourceSchema, type: z.literal('bloc'), payload: d.bloc.schema }),
+  z.object({ source: messageSourceSchema, type: z.literal('bloc'), payload: sdk.messages.markdownBloc.schema }),
   z.object({ source: messageSourceSchema, type: z.literal('markdown'), payload: sdk.messages.markdown.schema }),
 ])
 
 export const hitlMessageSchemas = {
   text: withUserId(d.text.schema),
-  image: withUserId(d.image.schema),
-  audio: withUserId(d.audio.schema),
-  video: withUserId(d.video.schema),
+  image: withUserId(image),
+  audio: withUserId(audio),
+  video: withUserId(video),
   file: withUserId(d.file.schema),
   bloc: withUserId(sdk.messages.markdownBloc.schema),
 }

@@ -93,23 +93,30 @@ export const publishContent = async (
   const bot = botParty(deps, thread.inboxId)
   const customer = message.sender ?? thread.customer
   const [senders, recipients] = message.from === 'customer' ? [[customer], [bot]] : [[bot], [customer]]
+  // The channel takes one file per message: the text goes with the first file, each further file
+  // follows in a message of its own.
   const chunks = splitText(text)
+  const bodies: { text: string; attachments: OutgoingAttachment[] }[] = chunks.map((chunk) => ({ text: chunk, attachments: [] }))
+  const last = bodies[bodies.length - 1]!
+  const [firstFile, ...moreFiles] = attachments
+  if (firstFile) last.attachments.push(firstFile)
+  for (const file of moreFiles) bodies.push({ text: '', attachments: [file] })
+  const clock = message.clock ?? monotonicClock()
   const published: Message[] = []
   const contactId = thread.contactId && /^\d+$/.test(thread.contactId) ? Number(thread.contactId) : undefined
-  for (const [index, chunk] of chunks.entries()) {
-    const last = index === chunks.length - 1
+  for (const [index, body] of bodies.entries()) {
     published.push(
       await publishMessage(deps.hubspot, thread.channelId, {
         type: 'MESSAGE',
-        text: chunk,
+        text: body.text,
         messageDirection: message.from === 'customer' ? 'INCOMING' : 'OUTGOING',
         channelAccountId: thread.channelAccountId,
         integrationThreadId: thread.integrationThreadId,
         integrationIdempotencyId: index === 0 ? message.idempotencyKey : `${message.idempotencyKey}:${index}`,
-        timestamp: new Date((message.clock ?? Date.now)()).toISOString(),
+        timestamp: new Date(clock()).toISOString(),
         senders: senders.map((p) => ({ deliveryIdentifier: p.deliveryIdentifier, name: p.name })),
         recipients: recipients.map((p) => ({ deliveryIdentifier: p.deliveryIdentifier, name: p.name })),
-        attachments: last ? attachments : [],
+        attachments: body.attachments,
         associateWithContactId: contactId,
       })
     )

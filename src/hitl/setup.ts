@@ -9,6 +9,7 @@ import { HubSpotAuthError, introspectToken, revokeRefreshToken, TokenManager } f
 import type { Channel, ChannelCapabilities, ChannelCreate, DeliveryIdentifier, Inbox } from '../hubspot/schemas'
 import * as webhookSettings from '../hubspot/webhook-settings'
 import { APP_SUBSCRIPTIONS, CONTACT_WRITE_SCOPE, describeSubscription, MAX_CONCURRENT_WEBHOOKS, REQUIRED_SCOPES, type WantedSubscription } from './app-requirements'
+import { MAX_ATTACHMENT_BYTES } from '../env'
 import { describeProblem, explain, fail, failAll } from './errors'
 import { projectRequirements } from './project-files'
 import { forgetSetup, readSetup, writeSetup, type Deps } from './context'
@@ -22,9 +23,12 @@ export const CHANNEL_CAPABILITIES: ChannelCapabilities = {
   allowMultipleRecipients: false,
   outgoingAttachmentTypes: ['FILE'],
   allowedFileAttachmentMimeTypes: ['image/*', 'audio/*', 'video/*', 'application/*', 'text/*'],
-  maxFileAttachmentCount: 10,
-  maxFileAttachmentSizeBytes: 10 * 1024 * 1024,
-  maxTotalFileAttachmentSizeBytes: 50 * 1024 * 1024,
+  // Values seen working in production: HubSpot refuses others it does not allow
+  // (INVALID_CHANNEL_CAPABILITY_VALUES) and then no channel exists. A message with several files
+  // is published as several messages.
+  maxFileAttachmentCount: 1,
+  maxFileAttachmentSizeBytes: MAX_ATTACHMENT_BYTES,
+  maxTotalFileAttachmentSizeBytes: MAX_ATTACHMENT_BYTES,
 }
 
 export const channelToCreate = (webhookUrl: string): ChannelCreate => ({

@@ -245,64 +245,58 @@ export const publishMessageSchema = z.object({
 })
 export type PublishMessage = z.input<typeof publishMessageSchema>
 
+// HubSpot may write an absent value as null rather than leave it out: in what HubSpot sends us,
+// every optional field takes both, and null reads as absent.
+const maybe = <T extends z.ZodTypeAny>(schema: T) => schema.nullish().transform((value): z.output<T> | undefined => value ?? undefined)
+const listOf = <T extends z.ZodTypeAny>(item: T) => z.array(item).nullish().transform((value): z.output<T>[] => value ?? [])
+
 // An attachment as HubSpot reports it: agent files carry a name and a URL to download from.
 export const messageAttachmentSchema = z
   .object({
     type: z.string(),
-    fileId: id.optional(),
-    fileUsageType: z.string().optional(),
-    name: z.string().optional(),
-    url: z.string().optional(),
-    latitude: z.number().optional(),
-    longitude: z.number().optional(),
+    fileId: maybe(id),
+    fileUsageType: maybe(z.string()),
+    name: maybe(z.string()),
+    url: maybe(z.string()),
+    latitude: maybe(z.number()),
+    longitude: maybe(z.number()),
   })
   .passthrough()
 export type MessageAttachment = z.infer<typeof messageAttachmentSchema>
 
 export const messageStatusTypes = ['SENT', 'FAILED', 'READ', 'RECEIVED'] as const
 
+const messageParticipantSchema = z.object({
+  actorId: maybe(z.string()),
+  name: maybe(z.string()),
+  deliveryIdentifier: maybe(z.object({ type: maybe(z.enum(deliveryIdentifierTypes)), value: maybe(z.string()) })),
+})
+
 export const messageSchema = z.object({
   id: z.string(),
   type: z.literal('MESSAGE'),
   conversationsThreadId: id,
-  channelId: id.optional(),
-  channelAccountId: id.optional(),
+  channelId: maybe(id),
+  channelAccountId: maybe(id),
   createdAt: isoDate,
-  createdBy: z.string().optional(),
+  createdBy: maybe(z.string()),
   direction: z.enum(['INCOMING', 'OUTGOING']),
-  text: z.string().default(''),
-  richText: z.string().optional(),
-  senders: z
-    .array(
-      z.object({
-        actorId: z.string().optional(),
-        name: z.string().optional(),
-        deliveryIdentifier: deliveryIdentifierSchema.partial().optional(),
-      })
-    )
-    .default([]),
-  recipients: z
-    .array(
-      z.object({
-        actorId: z.string().optional(),
-        name: z.string().optional(),
-        deliveryIdentifier: deliveryIdentifierSchema.partial().optional(),
-      })
-    )
-    .default([]),
-  attachments: z.array(messageAttachmentSchema).default([]),
-  client: z
-    .object({ clientType: z.string(), integrationAppId: z.number().optional() })
-    .optional(),
-  status: z
-    .object({
+  text: z.string().nullish().transform((value) => value ?? ''),
+  richText: maybe(z.string()),
+  subject: maybe(z.string()),
+  inReplyToId: maybe(z.string()),
+  senders: listOf(messageParticipantSchema),
+  recipients: listOf(messageParticipantSchema),
+  attachments: listOf(messageAttachmentSchema),
+  client: maybe(z.object({ clientType: z.string(), integrationAppId: maybe(z.number()) })),
+  status: maybe(
+    z.object({
       statusType: z.enum(messageStatusTypes),
-      failureDetails: z.object({ errorMessage: z.string().optional() }).passthrough().optional(),
+      failureDetails: maybe(z.object({ errorMessage: maybe(z.string()) }).passthrough()),
     })
-    .optional()
-    .nullable(),
-  archived: z.boolean().optional(),
-  truncationStatus: z.string().optional(),
+  ),
+  archived: maybe(z.boolean()),
+  truncationStatus: maybe(z.string()),
 })
 export type Message = z.infer<typeof messageSchema>
 
@@ -466,12 +460,12 @@ export const signedUrlSchema = z.object({ url: z.string(), expiresAt: isoDate.op
 // Sent by HubSpot to the custom channel's webhookUrl, one object per request, signed v3.
 export const outgoingMessageEventSchema = z.object({
   type: z.literal('OUTGOING_CHANNEL_MESSAGE_CREATED'),
-  eventId: z.string().optional(),
-  eventTimestamp: z.union([z.string(), z.number()]).optional(),
-  portalId: id.optional(),
-  channelId: id.optional(),
-  channelAccountId: id.optional(),
-  channelIntegrationThreadIds: z.array(z.string()).default([]),
+  eventId: maybe(z.string()),
+  eventTimestamp: maybe(z.union([z.string(), z.number()])),
+  portalId: maybe(id),
+  channelId: maybe(id),
+  channelAccountId: maybe(id),
+  channelIntegrationThreadIds: listOf(z.string()),
   message: messageSchema,
 })
 export type OutgoingMessageEvent = z.infer<typeof outgoingMessageEventSchema>
@@ -492,20 +486,20 @@ export type ChannelWebhook = z.infer<typeof channelWebhookSchema>
 
 // Sent by the app's webhook subscriptions, in arrays, signed v1 (and v3 for public apps).
 export const appWebhookEventSchema = z.object({
-  eventId: z.union([z.number(), z.string()]).optional(),
-  subscriptionId: z.number().optional(),
+  eventId: maybe(z.union([z.number(), z.string()])),
+  subscriptionId: maybe(z.number()),
   portalId: id,
-  appId: z.number().optional(),
+  appId: maybe(z.number()),
   occurredAt: z.number(),
   subscriptionType: z.string(),
-  attemptNumber: z.number().optional(),
+  attemptNumber: maybe(z.number()),
   objectId: id,
-  propertyName: z.string().optional(),
-  propertyValue: z.string().optional().nullable(),
-  changeSource: z.string().optional(),
-  changeFlag: z.string().optional(),
-  messageId: z.string().optional(),
-  messageType: z.string().optional(),
+  propertyName: maybe(z.string()),
+  propertyValue: maybe(z.string()),
+  changeSource: maybe(z.string()),
+  changeFlag: maybe(z.string()),
+  messageId: maybe(z.string()),
+  messageType: maybe(z.string()),
 })
 export type AppWebhookEvent = z.infer<typeof appWebhookEventSchema>
 

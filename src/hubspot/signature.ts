@@ -52,6 +52,17 @@ const header = (headers: Headers, name: string): string | undefined => {
   return undefined
 }
 
+// The URL HubSpot signs is the target URL as the app or channel stores it; one written with a
+// trailing slash, or with the host in other letter case, names the same endpoint.
+export const equivalentUris = (uri: string): string[] => {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/i.exec(uri)
+  if (!match) return [uri]
+  const [, origin = '', path = '', rest = ''] = match
+  const paths = path.endsWith('/') ? [path, path.replace(/\/+$/, '')] : [path, `${path}/`]
+  const origins = [origin, origin.toLowerCase()]
+  return [...new Set(origins.flatMap((o) => paths.map((p) => `${o}${p}${rest}`)))]
+}
+
 export const verifyV3 = (p: {
   secret: string
   method: string
@@ -68,8 +79,8 @@ export const verifyV3 = (p: {
   const timestamp = Number(timestampHeader)
   const now = p.now ?? Date.now()
   if (Math.abs(now - timestamp) > SIGNATURE_WINDOW_MS) return { ok: false, reason: 'request timestamp outside the 5-minute window' }
-  const expected = signV3({ secret: p.secret, method: p.method, uri: p.uri, body: p.body, timestamp: timestampHeader })
-  return constantTimeEqual(signature, expected) ? { ok: true, version: 'v3' } : { ok: false, reason: 'v3 signature mismatch' }
+  const matches = equivalentUris(p.uri).some((uri) => constantTimeEqual(signature, signV3({ secret: p.secret, method: p.method, uri, body: p.body, timestamp: timestampHeader })))
+  return matches ? { ok: true, version: 'v3' } : { ok: false, reason: 'v3 signature mismatch' }
 }
 
 export const verifyV1OrV2 = (p: { secret: string; method: string; uri: string; body: string; headers: Headers }): VerificationResult => {

@@ -53,10 +53,12 @@ const startFileServer = async (routes: Record<string, { body?: Buffer; contentTy
 // and signed (v3) as HubSpot does: the URLs HubSpot would hand us are not under the test's control
 // otherwise.
 const replyWithAttachmentUrls = async (w: World, threadId: string, text: string, urls: string[]) => {
-  const files = urls.map((_, i) => ({ name: `file-${i}.pdf`, contentType: 'application/pdf', data: Buffer.from(`%PDF-1.4 placeholder ${i}`) }))
+  // The channel allows one file per message; a webhook may still list more, each with its own URL.
+  const files = [{ name: 'file-0.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 placeholder') }]
   const { message, body } = withheldAgentReply(w, threadId, { actorId: 'A-111', text, files }, (reply) => {
     const stored = w.hs.portal.messageById.get(reply.id)!
-    stored.attachments = stored.attachments.map((attachment, i) => ({ ...attachment, url: urls[i]! }) as typeof attachment)
+    const [template] = stored.attachments
+    stored.attachments = urls.map((url, i) => ({ ...template!, name: `file-${i}.pdf`, url }) as typeof template & object)
     reply.attachments = stored.attachments
   })
   const { status } = await postWebhook(w, body, v3Headers(w, body))

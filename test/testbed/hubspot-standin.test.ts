@@ -57,7 +57,7 @@ const capabilities = {
   allowOutgoingMessages: true,
   outgoingAttachmentTypes: ['FILE'],
   allowedFileAttachmentMimeTypes: ['image/*', 'application/pdf'],
-  maxFileAttachmentCount: 3,
+  maxFileAttachmentCount: 1,
   maxFileAttachmentSizeBytes: 1_000_000,
   richText: ['HYPERLINK'],
 }

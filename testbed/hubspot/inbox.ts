@@ -178,6 +178,9 @@ export const publishMessage = (state: StandInState, channelId: string, input: Pu
   if (original) return { message: original, created: false }
 
   const createdAt = input.timestamp ? toIso(input.timestamp) : nowIso()
+  const fileCount = input.attachments.filter((attachment) => attachment.type === 'FILE').length
+  const maxFiles = channel.capabilities.maxFileAttachmentCount
+  if (maxFiles !== undefined && fileCount > maxFiles) throw validationError(`Channel ${channel.id} accepts at most ${maxFiles} file attachment(s) per message, got ${fileCount}.`)
   const attachments = input.attachments.map((attachment) => resolveAttachment(state, attachment))
   const incoming = input.messageDirection === 'INCOMING'
   const key = `${account.id}:${threadingKey(channel, input)}`

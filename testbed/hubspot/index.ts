@@ -149,6 +149,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     today: options.today ?? null,
     refreshTokenRotation: false,
     projectConversationSection: 'hubEvents',
+    capabilityLimits: { maxFileAttachmentCount: 1, maxFileAttachmentSizeBytes: 10_000_000, maxTotalFileAttachmentSizeBytes: 10_000_000 },
   }
   const faults = new FaultController()
   const state: StandInState = {

@@ -154,6 +154,7 @@ export const controlSettingsSchema = z
     today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
     refreshTokenRotation: z.boolean(),
     projectConversationSection: z.enum(['crmObjects', 'legacyCrmObjects', 'hubEvents']),
+    capabilityLimits: z.object({ maxFileAttachmentCount: z.number().int(), maxFileAttachmentSizeBytes: z.number().int(), maxTotalFileAttachmentSizeBytes: z.number().int() }),
   })
   .partial()
   .strict()

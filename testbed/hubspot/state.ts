@@ -40,6 +40,9 @@ export type StandInSettings = {
   refreshTokenRotation: boolean
   // Where a project's webhooks file may declare conversation.* subscriptions (see project.ts).
   projectConversationSection: ProjectSection
+  // The largest capability values a channel may declare; beyond them channel creation is refused
+  // with INVALID_CHANNEL_CAPABILITY_VALUES. Defaults: the values seen working in production.
+  capabilityLimits: { maxFileAttachmentCount: number; maxFileAttachmentSizeBytes: number; maxTotalFileAttachmentSizeBytes: number }
 }
 
 export type CallRecord = {

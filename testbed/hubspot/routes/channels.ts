@@ -9,9 +9,10 @@ import {
   messageSchema,
   messageStatusUpdateSchema,
   publishMessageSchema,
+  type ChannelCapabilities,
 } from '../../../src/hubspot/schemas'
 import { emitChannelAccountEvent, withoutUndefined } from '../events'
-import { notFound, validationError } from '../errors'
+import { apiError, notFound, validationError } from '../errors'
 import { noContent, nowIso, paginate, parseBody, respond, type Reply, type RequestContext } from '../http'
 import { publishMessage, requireChannel } from '../inbox'
 import type { ChannelAccountRecord, ChannelRecord, MessageStatus, StoredMessage } from '../portal'
@@ -47,8 +48,24 @@ export const channelAccountView = (account: ChannelAccountRecord) =>
     deliveryIdentifier: account.deliveryIdentifier,
   })
 
+// HubSpot refuses capability values it does not allow with INVALID_CHANNEL_CAPABILITY_VALUES, and
+// then no channel exists. Its maxima are undocumented: the limits are the values seen working in
+// production (settings.capabilityLimits).
+const checkCapabilities = (state: StandInState, capabilities: Partial<ChannelCapabilities> | undefined): void => {
+  if (!capabilities) return
+  const limits = state.settings.capabilityLimits
+  const problems = (Object.keys(limits) as (keyof typeof limits)[]).flatMap((key) => {
+    const value = capabilities[key]
+    return value !== undefined && (value < 1 || value > limits[key]) ? [`${key} ${value} is outside 1..${limits[key]}`] : []
+  })
+  if (problems.length) {
+    throw apiError(400, 'VALIDATION_ERROR', `Invalid channel capability values: ${problems.join('; ')}.`, { subCategory: 'CustomChannelsError.INVALID_CHANNEL_CAPABILITY_VALUES' })
+  }
+}
+
 const createChannel = (state: StandInState, ctx: RequestContext): Reply => {
   const input = parseBody(ctx, channelCreateSchema, 'custom channel')
+  checkCapabilities(state, input.capabilities)
   const createdAt = nowIso()
   const channel: ChannelRecord = {
     ...input,
@@ -72,6 +89,7 @@ const listChannels = (state: StandInState, ctx: RequestContext): Reply => {
 const updateChannel = (state: StandInState, ctx: RequestContext): Reply => {
   const channel = requireChannel(state, ctx.params.channelId)
   const changes = parseBody(ctx, channelCreateSchema.partial(), 'custom channel update')
+  checkCapabilities(state, changes.capabilities)
   Object.assign(channel, withoutUndefined(changes), { updatedAt: nowIso() })
   return respond(channelSchema, channelView(channel))
 }
