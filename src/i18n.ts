@@ -26,10 +26,10 @@ const en: Texts = {
   agentFallbackName: 'HubSpot agent',
   handoverHeader: ({ title, description, messageCount }) =>
     [
-      'A customer was handed over by the chatbot.',
+      'Request to talk to a person, sent by the chatbot on behalf of this customer.',
       title ? `Topic: ${title}` : undefined,
       description ? `Details: ${description}` : undefined,
-      messageCount > 0 ? `The ${messageCount} messages of the conversation with the bot follow.` : 'There was no conversation with the bot before.',
+      messageCount > 0 ? `The ${messageCount} messages of the conversation with the bot follow: the customer’s as theirs, the bot’s from “Bot”.` : 'There was no conversation with the bot before.',
     ]
       .filter(Boolean)
       .join('\n'),
@@ -52,10 +52,10 @@ const fr: Texts = {
   agentFallbackName: 'Agent HubSpot',
   handoverHeader: ({ title, description, messageCount }) =>
     [
-      'Le chatbot vous transfère un client.',
+      'Demande à parler à une personne, envoyée par le chatbot au nom de ce client.',
       title ? `Sujet : ${title}` : undefined,
       description ? `Détails : ${description}` : undefined,
-      messageCount > 0 ? `Suivent les ${messageCount} messages de la conversation avec le bot.` : 'Il n’y a pas eu de conversation avec le bot auparavant.',
+      messageCount > 0 ? `Suivent les ${messageCount} messages de la conversation avec le bot : ceux du client en son nom, ceux du bot sous « Bot ».` : 'Il n’y a pas eu de conversation avec le bot auparavant.',
     ]
       .filter(Boolean)
       .join('\n'),
@@ -78,10 +78,10 @@ const es: Texts = {
   agentFallbackName: 'Agente de HubSpot',
   handoverHeader: ({ title, description, messageCount }) =>
     [
-      'El chatbot le transfiere un cliente.',
+      'Solicitud para hablar con una persona, enviada por el chatbot en nombre de este cliente.',
       title ? `Asunto: ${title}` : undefined,
       description ? `Detalles: ${description}` : undefined,
-      messageCount > 0 ? `A continuación, los ${messageCount} mensajes de la conversación con el bot.` : 'No hubo conversación previa con el bot.',
+      messageCount > 0 ? `A continuación, los ${messageCount} mensajes de la conversación con el bot: los del cliente a su nombre, los del bot como «Bot».` : 'No hubo conversación previa con el bot.',
     ]
       .filter(Boolean)
       .join('\n'),
@@ -104,10 +104,10 @@ const de: Texts = {
   agentFallbackName: 'HubSpot-Agent',
   handoverHeader: ({ title, description, messageCount }) =>
     [
-      'Der Chatbot übergibt Ihnen einen Kunden.',
+      'Anfrage, mit einem Menschen zu sprechen, vom Chatbot im Namen dieses Kunden gesendet.',
       title ? `Betreff: ${title}` : undefined,
       description ? `Details: ${description}` : undefined,
-      messageCount > 0 ? `Es folgen die ${messageCount} Nachrichten des Gesprächs mit dem Bot.` : 'Es gab zuvor kein Gespräch mit dem Bot.',
+      messageCount > 0 ? `Es folgen die ${messageCount} Nachrichten des Gesprächs mit dem Bot: die des Kunden unter seinem Namen, die des Bots als „Bot“.` : 'Es gab zuvor kein Gespräch mit dem Bot.',
     ]
       .filter(Boolean)
       .join('\n'),

@@ -39,8 +39,11 @@ const historySender = async (deps: Deps, message: HistoryMessage, customer: Cust
 const publishTranscript = async (deps: Deps, input: StartHitlInput, customer: Customer, thread: ThreadAddress, conversationId: string) => {
   const history = input.messageHistory ?? []
   const clock = monotonicClock()
+  // HubSpot channels open a thread with the customer's message (both production integrations do,
+  // and an OUTGOING first message is unverified for routing and tickets): the handover note is the
+  // customer's request, written by the chatbot on their behalf; the transcript follows.
   const published = await publishContent(deps, thread, {
-    from: 'bot',
+    from: 'customer',
     content: { text: deps.texts.handoverHeader({ title: input.title, description: input.description, messageCount: history.length }), files: [] },
     idempotencyKey: `${conversationId}:header`,
     clock,

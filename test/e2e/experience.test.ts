@@ -19,7 +19,7 @@ describe('[transcript] the agent sees the conversation so far', () => {
     })
     const messages = threadMessages(w, threadOf(w, session))
     expect(messages.map((m) => `${m.direction}:${m.senders[0]?.name}:${m.text}:${m.attachments.length}`)).toEqual([
-      'OUTGOING:Bot:A customer was handed over by the chatbot.\nThe 4 messages of the conversation with the bot follow.:0',
+      'INCOMING:Jane Doe:Request to talk to a person, sent by the chatbot on behalf of this customer.\nThe 4 messages of the conversation with the bot follow: the customer’s as theirs, the bot’s from “Bot”.:0',
       'INCOMING:Jane Doe:My parcel is damaged:0',
       'OUTGOING:Bot:Sorry to hear that. Can you send a photo?:0',
       'INCOMING:Jane Doe::1',
@@ -229,7 +229,7 @@ describe('[language] the integration writes in the configured language', () => {
     })
     await w.bot.notice(session, 'le client est parti')
     const texts = threadMessages(w, threadOf(w, session)).map((m) => m.text)
-    expect(texts[0]).toBe('Le chatbot vous transfère un client.\nSujet : Remboursement\nSuivent les 1 messages de la conversation avec le bot.')
+    expect(texts[0]).toBe('Demande à parler à une personne, envoyée par le chatbot au nom de ce client.\nSujet : Remboursement\nSuivent les 1 messages de la conversation avec le bot : ceux du client en son nom, ceux du bot sous « Bot ».')
     expect(texts.at(-1)).toBe('Message du bot : le client est parti')
   })
 

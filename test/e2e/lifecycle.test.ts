@@ -48,7 +48,7 @@ describe('escalation', () => {
     expect(conversation?.channel).toBe('hitl')
     const messages = threadMessages(w, threadOf(w, session))
     expect(messages.map((m) => [m.direction, m.text])).toEqual([
-      ['OUTGOING', 'A customer was handed over by the chatbot.\nTopic: Refund for order 42\nDetails: Parcel arrived damaged\nThe 4 messages of the conversation with the bot follow.'],
+      ['INCOMING', 'Request to talk to a person, sent by the chatbot on behalf of this customer.\nTopic: Refund for order 42\nDetails: Parcel arrived damaged\nThe 4 messages of the conversation with the bot follow: the customer’s as theirs, the bot’s from “Bot”.'],
       ['INCOMING', 'Hello'],
       ['OUTGOING', 'Hi!\n\nHow can I help?'],
       ['INCOMING', 'I want a refund'],
