@@ -4,7 +4,8 @@ import axios from 'axios'
 
 export class DownloadError extends Error {
   readonly name = 'DownloadError'
-  constructor(message: string, readonly permanent: boolean) {
+  // The file host's HTTP status, when it answered.
+  constructor(message: string, readonly permanent: boolean, readonly status?: number) {
     super(message)
   }
 }
@@ -68,7 +69,7 @@ export const download = async (rawUrl: string, options: DownloadOptions): Promis
       },
     })
     if (response.status < 200 || response.status >= 300) {
-      throw new DownloadError(`the file host answered ${response.status}`, response.status < 500 && response.status !== 429)
+      throw new DownloadError(`the file host answered ${response.status}`, response.status < 500 && response.status !== 429, response.status)
     }
     const data = Buffer.from(response.data)
     if (data.length > options.maxBytes) throw new DownloadError(`the file is larger than ${options.maxBytes} bytes`, true)

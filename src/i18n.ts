@@ -15,6 +15,7 @@ export type Texts = {
   choices: (text: string, options: string[]) => string
   card: (p: { title: string; subtitle?: string; actions: string[] }) => string
   fileNotAttached: (p: { name: string; reason: string }) => string
+  fileUnreadable: string
   unsupported: (type: string) => string
 }
 
@@ -43,6 +44,7 @@ const en: Texts = {
   choices: (text, options) => `${text}\nOptions offered: ${options.join(' | ')}`,
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Buttons: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `File “${name}” could not be attached: ${reason}.`,
+  fileUnreadable: 'HubSpot does not let the integration read this file (a hidden file needs the files.ui_hidden.read scope: the bot builder reconnects HubSpot)',
   unsupported: (type) => `(A ${type} message that cannot be shown here.)`,
 }
 
@@ -69,6 +71,7 @@ const fr: Texts = {
   choices: (text, options) => `${text}\nChoix proposés : ${options.join(' | ')}`,
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Boutons : ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `Le fichier « ${name} » n’a pas pu être joint : ${reason}.`,
+  fileUnreadable: 'HubSpot ne laisse pas l’intégration lire ce fichier (un fichier masqué demande le droit files.ui_hidden.read : le créateur du bot doit reconnecter HubSpot)',
   unsupported: (type) => `(Un message de type ${type} qui ne peut pas être affiché ici.)`,
 }
 
@@ -95,6 +98,7 @@ const es: Texts = {
   choices: (text, options) => `${text}\nOpciones ofrecidas: ${options.join(' | ')}`,
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Botones: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `No se pudo adjuntar el archivo «${name}»: ${reason}.`,
+  fileUnreadable: 'HubSpot no permite que la integración lea este archivo (un archivo oculto requiere el permiso files.ui_hidden.read: quien creó el bot debe volver a conectar HubSpot)',
   unsupported: (type) => `(Un mensaje de tipo ${type} que no se puede mostrar aquí.)`,
 }
 
@@ -121,6 +125,7 @@ const de: Texts = {
   choices: (text, options) => `${text}\nAngebotene Optionen: ${options.join(' | ')}`,
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Schaltflächen: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `Die Datei „${name}“ konnte nicht angehängt werden: ${reason}.`,
+  fileUnreadable: 'HubSpot lässt die Integration diese Datei nicht lesen (eine versteckte Datei braucht den Scope files.ui_hidden.read: HubSpot muss neu verbunden werden)',
   unsupported: (type) => `(Eine Nachricht vom Typ ${type}, die hier nicht angezeigt werden kann.)`,
 }
 

@@ -1,6 +1,6 @@
 // What the customer, the agent and the bot builder experience beyond the basic flow.
 import { describe, expect, it } from 'vitest'
-import { customerView, eventsOf, failureOf, hostFile, sendAppWebhook, settle, threadMessages, threadOf, world } from './helpers'
+import { customerView, eventsOf, failureOf, hostFile, reportedStatus, sendAppWebhook, settle, threadMessages, threadOf, world } from './helpers'
 
 const contactsOf = (w: Awaited<ReturnType<typeof world>>) => [...w.hs.portal.contacts.values()]
 
@@ -145,7 +145,7 @@ describe('[status] honest delivery status in HubSpot', () => {
     const reply = w.hs.agent.reply(threadOf(w, session), { actorId: 'A-111', text: 'hello' })
     await settle(w)
     expect(customerView(w, session)).toHaveLength(1)
-    expect(w.hs.portal.messageById.get(reply.id)?.status?.statusType).toBe('SENT')
+    expect(reportedStatus(w, reply.id)?.statusType).toBe('SENT')
   })
 })
 

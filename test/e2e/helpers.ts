@@ -53,6 +53,10 @@ export const eventsOf = (w: World, session: HitlSession) => w.bot.events(session
 
 export const settle = (w: World) => w.hs.settle()
 
+// The delivery status the integration last reported for an agent message (HubSpot may show SENT
+// before anyone reported anything).
+export const reportedStatus = (w: World, messageId: string) => w.hs.portal.statusReports.get(messageId)?.at(-1)
+
 // A file hosted by Botpress, as the files customers send are: returns its public URL.
 export const hostFile = async (w: World, name: string, content: string | Buffer, contentType: string): Promise<string> => {
   const { Client } = await import('@botpress/client')

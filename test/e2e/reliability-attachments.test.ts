@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { download, DownloadError, parseDownloadUrl } from '../../src/download'
 import { isHubSpotHost } from '../../src/hubspot/files'
 import type { World } from '../../testbed/world'
-import { customerView, escalated, postWebhook, settle, v3Headers, withheldAgentReply, world } from './helpers'
+import { customerView, escalated, postWebhook, reportedStatus, settle, v3Headers, withheldAgentReply, world } from './helpers'
 
 type Served = { url: string; port: number; requests: { path: string; headers: IncomingHttpHeaders }[]; close: () => Promise<void> }
 const servers: Served[] = []
@@ -65,7 +65,7 @@ const replyWithAttachmentUrls = async (w: World, threadId: string, text: string,
   return { status, messageId: message.id }
 }
 
-const statusOf = (w: World, messageId: string) => w.hs.portal.messageById.get(messageId)?.status
+const statusOf = (w: World, messageId: string) => reportedStatus(w, messageId)
 const fetchText = async (url: unknown) => (await fetch(String(url))).text()
 
 describe('[attachment-safety] agent attachments over HTTP', () => {

@@ -362,7 +362,7 @@ describe('[hubspot stand-in] the agent side', () => {
     receiver.received.length = 0
 
     const reply = hs.agent.reply(threadId, { actorId: 'A-111', text: "Hi, I'm Ann" })
-    expect(reply.status).toBeUndefined()
+    expect(reply.status).toEqual({ statusType: 'SENT' }) // as in HubSpot's published example, before any report
     await hs.settle()
     const [request] = receiver.at('/hooks/channel')
     expect(request.headers['content-type']).toBe('application/json')

@@ -108,7 +108,7 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
     '/_testbed/threads/:threadId/reply',
     route((params, ctx) => {
       const input = parseBody(ctx, controlReplySchema, 'reply request')
-      const files = input.files.map((file) => ({ name: file.name, contentType: file.contentType, data: Buffer.from(file.base64, 'base64') }))
+      const files = input.files.map((file) => ({ name: file.name, contentType: file.contentType, data: Buffer.from(file.base64, 'base64'), hidden: file.hidden }))
       return jsonReply(deps.agent.reply(params.threadId, { actorId: input.actorId, text: input.text, richText: input.richText, files }), 201)
     })
   )

@@ -31,7 +31,8 @@ import type { StandInState } from './state'
 
 export type PublishInput = z.output<typeof publishMessageSchema>
 
-export type AgentFile = { name: string; contentType: string; data: Buffer }
+// `hidden`: the file is a hidden file of the file manager (reading it needs files.ui_hidden.read).
+export type AgentFile = { name: string; contentType: string; data: Buffer; hidden?: boolean }
 export type AgentReply = { actorId: string; text?: string; richText?: string; files?: AgentFile[] }
 
 const newMessageId = (): string => randomUUID().replace(/-/g, '')
@@ -328,7 +329,7 @@ export const replyAsAgent = (state: StandInState, threadId: string, reply: Agent
   checkAgentFiles(channel, files)
 
   const attachments: StoredAttachment[] = files.map((input) => {
-    const file = storeFile(state, { fileName: input.name, contentType: input.contentType, data: input.data, access: 'PRIVATE', folderPath: '/conversations/attachments' })
+    const file = storeFile(state, { fileName: input.name, contentType: input.contentType, data: input.data, access: input.hidden ? 'HIDDEN_PRIVATE' : 'PRIVATE', folderPath: '/conversations/attachments' })
     return { type: 'FILE', fileId: file.id, name: fullNameOf(file), url: file.url, fileUsageType: fileUsageTypeOf(file.contentType) }
   })
   const createdAt = nowIso()
@@ -343,6 +344,8 @@ export const replyAsAgent = (state: StandInState, threadId: string, reply: Agent
     recipients: [participant(customer.actorId, customer.name, customer.deliveryIdentifier)],
     attachments,
     client: { clientType: 'HUBSPOT' as const },
+    // HubSpot's public example of an agent message already carries status SENT.
+    status: state.settings.agentReplyStatus ? { statusType: state.settings.agentReplyStatus } : undefined,
   })
   state.portal.addMessage(message)
   noteLatestMessage(thread, message)

@@ -150,6 +150,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     refreshTokenRotation: false,
     projectConversationSection: 'hubEvents',
     capabilityLimits: { maxFileAttachmentCount: 1, maxFileAttachmentSizeBytes: 10_000_000, maxTotalFileAttachmentSizeBytes: 10_000_000 },
+    agentReplyStatus: 'SENT',
   }
   const faults = new FaultController()
   const state: StandInState = {

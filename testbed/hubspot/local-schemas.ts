@@ -98,7 +98,7 @@ export const controlReplySchema = z.object({
   actorId: z.string().min(1),
   text: z.string().optional(),
   richText: z.string().optional(),
-  files: z.array(z.object({ name: z.string().min(1), contentType: z.string().min(1), base64: z.string() })).default([]),
+  files: z.array(z.object({ name: z.string().min(1), contentType: z.string().min(1), base64: z.string(), hidden: z.boolean().optional() })).default([]),
 })
 
 const requestMatchSchema = {
@@ -154,6 +154,7 @@ export const controlSettingsSchema = z
     today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
     refreshTokenRotation: z.boolean(),
     projectConversationSection: z.enum(['crmObjects', 'legacyCrmObjects', 'hubEvents']),
+    agentReplyStatus: z.enum(['SENT']).nullable(),
     capabilityLimits: z.object({ maxFileAttachmentCount: z.number().int(), maxFileAttachmentSizeBytes: z.number().int(), maxTotalFileAttachmentSizeBytes: z.number().int() }),
   })
   .partial()

@@ -204,6 +204,9 @@ export class Portal {
   readonly subscriptions = new Map<string, SubscriptionRecord>()
 
   readonly messageById = new Map<string, StoredMessage>()
+  // Every status the integration reported per message (PATCH), oldest first: a status HubSpot set
+  // itself (agentReplyStatus) is not a report.
+  readonly statusReports = new Map<string, MessageStatus[]>()
   // `${channelId}:${integrationIdempotencyId}` → message id
   readonly idempotencyKeys = new Map<string, string>()
   // `${channelAccountId}:${threading key}` → thread id

@@ -34,6 +34,7 @@ export const DEFAULT_SCOPES = [
   'crm.objects.contacts.read',
   'crm.objects.contacts.write',
   'files',
+  'files.ui_hidden.read',
 ]
 
 export const DEFAULT_APP_SUBSCRIPTIONS: SeedSubscription[] = [

@@ -81,18 +81,75 @@ const readTimeline = async (deps: Deps, threadId: string, untilId?: string): Pro
 }
 
 const isClose = (entry: ThreadEntry) => entry.type === 'THREAD_STATUS_CHANGE' && (entry as { newStatus?: string }).newStatus === 'CLOSED'
-const isUndeliveredReply = (entry: ThreadEntry): entry is Message => isMessage(entry) && isAgentReply(entry) && !entry.status
+// Earlier replies are caught up within this window before the message being handled; older ones
+// had their own webhooks long ago.
+const CATCH_UP_WINDOW_MS = 10 * 60_000
+const CLOCK_MARGIN_MS = 60_000
+const DELIVERED_PAGES = 5
+
+// HubSpot message IDs of the agent replies already in the Botpress conversation, listed newest
+// first until the listing is older than `since`.
+const deliveredMessageIds = async (deps: Deps, conversationId: string, since: number): Promise<Set<string>> => {
+  const ids = new Set<string>()
+  let nextToken: string | undefined
+  for (let page = 0; page < DELIVERED_PAGES; page++) {
+    const { messages, meta } = await deps.client.listMessages({ conversationId, nextToken })
+    for (const message of messages) {
+      const tag = (message.tags as Record<string, string | undefined>).hubspotMessageId
+      if (tag) ids.add(tag.split('#')[0]!)
+    }
+    const oldestListed = Math.min(...messages.map((message) => Date.parse(message.createdAt)))
+    if (!meta.nextToken || oldestListed < since) break
+    nextToken = meta.nextToken
+  }
+  return ids
+}
+
+// Agent replies among `entries` that have not reached the customer. A reply without any status was
+// not handled (a delivery always ends with SENT or FAILED), and FAILED is final. SENT alone proves
+// nothing: HubSpot may show it before any integration touched the message, so those are checked
+// against the Botpress conversation.
+const undeliveredReplies = async (deps: Deps, conversationId: string, entries: ThreadEntry[], reference: number): Promise<Message[]> => {
+  const candidates = entries
+    .filter((entry): entry is Message => isMessage(entry) && isAgentReply(entry))
+    .filter((message) => message.status?.statusType !== 'FAILED' && time(message.createdAt) >= reference - CATCH_UP_WINDOW_MS)
+  const unsure = candidates.filter((message) => message.status)
+  if (unsure.length === 0) return candidates
+  const delivered = await deliveredMessageIds(deps, conversationId, Math.min(...unsure.map((message) => time(message.createdAt))) - CLOCK_MARGIN_MS)
+  return candidates.filter((message) => !message.status || !delivered.has(message.id))
+}
 
 // Agent files are re-hosted in Botpress so the customer can open them; the HubSpot token goes only
 // to HubSpot's own hosts.
+// Hidden files of HubSpot's file manager can be read only with files.ui_hidden.read: a refusal
+// from HubSpot is asked once more through a signed link, then reported to the agent with the fix.
+const fetchAgentFile = async (deps: Deps, part: Extract<AgentPart, { kind: 'media' }>) => {
+  const options = { maxBytes: env.maxAttachmentBytes(), timeoutMs: env.requestTimeoutMs() }
+  const url = part.attachment.url
+  const fromHubSpot = (() => {
+    try {
+      return isHubSpotHost(new URL(url), env.hubspotApiUrl())
+    } catch {
+      return false
+    }
+  })()
+  try {
+    return await download(url, { ...options, bearerToken: await deps.tokens.get(), mayReceiveToken: (target) => isHubSpotHost(target, env.hubspotApiUrl()) })
+  } catch (error) {
+    const refused = error instanceof DownloadError && (error.status === 401 || error.status === 403)
+    if (!refused || !fromHubSpot || !part.attachment.fileId) throw error
+  }
+  try {
+    const signed = await getSignedUrl(deps.hubspot, String(part.attachment.fileId))
+    return await download(signed.url, options)
+  } catch (error) {
+    if (error instanceof HubSpotApiError && (error.status === 401 || error.status === 403)) throw new DownloadError(deps.texts.fileUnreadable, true, error.status)
+    throw error
+  }
+}
+
 const rehost = async (deps: Deps, message: Message, part: Extract<AgentPart, { kind: 'media' }>, index: number): Promise<string> => {
-  const token = await deps.tokens.get()
-  const fetched = await download(part.attachment.url, {
-    maxBytes: env.maxAttachmentBytes(),
-    timeoutMs: env.requestTimeoutMs(),
-    bearerToken: token,
-    mayReceiveToken: (url) => isHubSpotHost(url, env.hubspotApiUrl()),
-  })
+  const fetched = await fetchAgentFile(deps, part)
   const name = part.attachment.name ?? fetched.fileName ?? `attachment-${index}`
   try {
     const { file } = await deps.client.uploadFile({
@@ -165,7 +222,9 @@ const deliverInOrder = async (deps: Deps, conversationId: string, channelId: str
 export const deliverRepliesBeforeClose = async (deps: Deps, conversationId: string, threadId: string, channelId: string): Promise<number> => {
   const timeline = await readTimeline(deps, threadId)
   const lastClose = timeline.map(isClose).lastIndexOf(true)
-  const pending = (lastClose >= 0 ? timeline.slice(0, lastClose) : timeline).filter(isUndeliveredReply)
+  const beforeClose = lastClose >= 0 ? timeline.slice(0, lastClose) : timeline
+  const closedAt = lastClose >= 0 ? time(timeline[lastClose]!.createdAt) : Date.now()
+  const pending = await undeliveredReplies(deps, conversationId, beforeClose, closedAt)
   await deliverInOrder(deps, conversationId, channelId, pending)
   return pending.length
 }
@@ -189,7 +248,7 @@ export const handleAgentMessage = async (deps: Deps, event: OutgoingMessageEvent
     await report(deps, message, channelId, { delivered: false, errorMessage: deps.texts.sessionEnded })
     return 'refused: session ended'
   }
-  const undelivered = before.filter(isUndeliveredReply)
+  const undelivered = await undeliveredReplies(deps, conversationId, before, time(message.createdAt))
   await deliverInOrder(deps, conversationId, channelId, [...undelivered, message])
   return undelivered.length ? `delivered with ${undelivered.length} earlier message(s)` : 'delivered'
 }

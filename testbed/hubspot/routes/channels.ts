@@ -184,6 +184,7 @@ const updateMessageStatus = (state: StandInState, ctx: RequestContext): Reply =>
   if (statusType === 'FAILED') status.failureDetails = withoutUndefined({ errorMessage, errorMessageTokens: {} })
   message.status = status
   message.updatedAt = nowIso()
+  state.portal.statusReports.set(message.id, [...(state.portal.statusReports.get(message.id) ?? []), status])
   return respond(messageSchema, message)
 }
 

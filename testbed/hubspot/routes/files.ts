@@ -1,11 +1,11 @@
 // Files v3 and the legacy file manager upload, signed URLs, and the download route behind file URLs.
 import { fileSchema, fileUploadOptionsSchema, signedUrlSchema } from '../../../src/hubspot/schemas'
-import { authenticateBearer } from '../auth'
+import { authenticateBearer, requireScopes } from '../auth'
 import { fromZodIssues, notFound, validationError } from '../errors'
 import { fileView, folderPathOf, fullNameOf, hasValidSignature, isPrivate, legacyFileView, signedUrlFor, splitFileName, storeFile } from '../file-store'
 import { respond, type Reply, type RequestContext } from '../http'
 import { legacyUploadResponseSchema } from '../local-schemas'
-import type { StoredFile } from '../portal'
+import type { AccessTokenRecord, StoredFile } from '../portal'
 import type { RouteTable } from '../router'
 import type { StandInState } from '../state'
 
@@ -74,11 +74,18 @@ const requireFile = (state: StandInState, fileId: string): StoredFile => {
   return file
 }
 
+// Hidden files of the file manager (HIDDEN_*) can be read only with files.ui_hidden.read, which
+// HubSpot's official integration requests for agents' attachments.
+const HIDDEN_READ = ['files.ui_hidden.read']
+const requireHiddenScope = (file: StoredFile, token: AccessTokenRecord): void => {
+  if (file.access.startsWith('HIDDEN_')) requireScopes(token, HIDDEN_READ)
+}
+
 // Public files need nothing; private ones a valid signature or a bearer token of the portal.
 const download = (state: StandInState, ctx: RequestContext): Reply => {
   const file = ctx.params.portalId === state.portalId ? requireFile(state, ctx.params.fileId) : undefined
   if (!file) throw notFound(`File ${ctx.params.fileId} does not exist.`)
-  if (isPrivate(file.access) && !hasValidSignature(state, file, ctx.query)) authenticateBearer(state, ctx.headers)
+  if (isPrivate(file.access) && !hasValidSignature(state, file, ctx.query)) requireHiddenScope(file, authenticateBearer(state, ctx.headers))
   return {
     status: 200,
     bytes: file.data,
@@ -91,6 +98,7 @@ const download = (state: StandInState, ctx: RequestContext): Reply => {
 
 const signedUrl = (state: StandInState, ctx: RequestContext): Reply => {
   const file = requireFile(state, ctx.params.fileId)
+  if (ctx.auth.kind === 'bearer') requireHiddenScope(file, ctx.auth.token)
   const expirationSeconds = Number(ctx.query.get('expirationSeconds') ?? 3600)
   if (!Number.isInteger(expirationSeconds) || expirationSeconds < 1) throw validationError('expirationSeconds must be a positive integer.')
   const { url, expiresAt } = signedUrlFor(state, file, expirationSeconds)
