@@ -24,6 +24,11 @@ export const conversationTags = {
   assignedActorId: { title: 'Assigned agent', description: 'Actor ID of the HubSpot agent currently assigned' },
   assignedAt: { title: 'Assigned at', description: 'Time (epoch ms) of the assignment event last applied, to ignore stale ones' },
   closed: { title: 'Closed', description: 'true once the session ended, whoever ended it' },
+  opening: { title: 'Opening', description: 'true while startHitl has created the conversation but HubSpot has not named its thread yet' },
+  readyAt: {
+    title: 'Ready at',
+    description: 'Time (epoch ms) startHitl finished; the hitl plugin activates the session shortly after, and drops agent events before',
+  },
 } as const
 
 export const messageTags = {

@@ -29,6 +29,14 @@ export const webhookRetryBudgetMs = (): number => numberFromEnv('HUBSPOT_WEBHOOK
 
 export const requestTimeoutMs = (): number => numberFromEnv('HUBSPOT_REQUEST_TIMEOUT_MS', 15_000)
 
+// How long after startHitl returns the hitl plugin may still be activating the session (it links the
+// conversations and sets hitlActive in a few Botpress calls, and drops agent events until then).
+export const pluginActivationGraceMs = (): number => numberFromEnv('HITL_PLUGIN_ACTIVATION_GRACE_MS', 1_500)
+
+// How long an event of a session whose startHitl is still running waits for it before HubSpot is
+// asked to deliver it again (503).
+export const sessionStartWaitMs = (): number => numberFromEnv('HITL_SESSION_START_WAIT_MS', 2_500)
+
 // The channel accepts files up to this size (its capabilities); larger ones are refused before upload.
 export const MAX_ATTACHMENT_BYTES = 10_000_000
 export const maxAttachmentBytes = (): number => numberFromEnv('HUBSPOT_MAX_ATTACHMENT_BYTES', MAX_ATTACHMENT_BYTES)

@@ -4,7 +4,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startBotpressStandIn, type BotpressStandIn, type BotpressStandInOptions, type IntegrationDriver } from './botpress'
-import { HitlBot } from './botpress/hitl-bot'
+import { HitlBot, type HitlBotOptions } from './botpress/hitl-bot'
 import { startHubSpotStandIn } from './hubspot'
 
 export type HubSpotStandIn = Awaited<ReturnType<typeof startHubSpotStandIn>>
@@ -23,6 +23,8 @@ export type WorldOptions = {
   // A project app (the default, as HubSpot creates today) gets the project the integration serves
   // at <webhook URL>/hubspot-project.json uploaded before register; false skips the upload.
   uploadProject?: boolean
+  // The hitl plugin's timing and configuration (activation delay, agentAssignedTimeoutSeconds).
+  plugin?: HitlBotOptions
   env?: Record<string, string>
 }
 
@@ -37,8 +39,9 @@ export type World = {
   close: () => Promise<void>
 }
 
-// Short retry delays keep fault tests quick; budgets stay as in production.
-const TESTBED_ENV = { HUBSPOT_RETRY_BASE_MS: '20' }
+// Short retry delays keep fault tests quick; budgets stay as in production. Events of a session
+// just started wait 500 ms for the plugin (its activation takes 250 ms here) instead of 1.5 s.
+const TESTBED_ENV = { HUBSPOT_RETRY_BASE_MS: '20', HITL_PLUGIN_ACTIVATION_GRACE_MS: '500' }
 
 let servedIntegration: Promise<{ server: Server; url: string }> | undefined
 
@@ -80,7 +83,7 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
   const driver = connect(configuration)
   if (hs.settings.appKind === 'project' && (options.uploadProject ?? true)) await uploadServedProject(hs, driver.webhookUrl)
   if (options.register ?? true) await driver.register()
-  const bot = new HitlBot(bp, driver)
+  const bot = new HitlBot(bp, driver, options.plugin)
 
   return {
     hs,

@@ -36,7 +36,14 @@ const historySender = async (deps: Deps, message: HistoryMessage, customer: Cust
   return partyOf(await getCustomer(deps, message.source.userId))
 }
 
-const publishTranscript = async (deps: Deps, input: StartHitlInput, customer: Customer, thread: ThreadAddress, conversationId: string) => {
+const publishTranscript = async (
+  deps: Deps,
+  input: StartHitlInput,
+  customer: Customer,
+  thread: ThreadAddress,
+  conversationId: string,
+  onThreadOpened: (threadId: string) => Promise<void>
+) => {
   const history = input.messageHistory ?? []
   const clock = monotonicClock()
   // HubSpot channels open a thread with the customer's message (both production integrations do,
@@ -49,6 +56,8 @@ const publishTranscript = async (deps: Deps, input: StartHitlInput, customer: Cu
     clock,
   })
   const threadId = published[0]?.conversationsThreadId
+  if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
+  await onThreadOpened(threadId)
   const lines = await Promise.all(
     history.map(async (message, index) => ({
       index,
@@ -99,7 +108,9 @@ export const startHitl: Actions['startHitl'] = async (props) => {
     deliveryValue: customer.delivery.value,
   }
   if (customer.contactId) tags.contactId = customer.contactId
-  const { conversation } = await deps.client.createConversation({ channel: 'hitl', tags: tags as Record<string, string> })
+  // `opening` until HubSpot names the thread, so an assignment that races the first message is
+  // delivered again rather than taken for another thread's.
+  const { conversation } = await deps.client.createConversation({ channel: 'hitl', tags: { ...tags, opening: 'true' } as Record<string, string> })
 
   // The Botpress conversation ID is the thread's integrationThreadId: HubSpot hands it back with
   // every agent message, so replies need no lookup.
@@ -112,9 +123,12 @@ export const startHitl: Actions['startHitl'] = async (props) => {
     contactId: customer.contactId,
   }
   try {
-    const threadId = await publishTranscript(deps, input, customer, thread, conversation.id)
-    if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
-    await deps.client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: threadId } })
+    // The thread is recorded as soon as it exists: routing may assign it while the transcript is published.
+    const threadId = await publishTranscript(deps, input, customer, thread, conversation.id, (opened) =>
+      deps.client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: opened, opening: 'false' } }).then(() => undefined)
+    )
+    // The plugin activates the session shortly after this returns; events wait for that (readiness.ts).
+    await deps.client.updateConversation({ id: conversation.id, tags: { readyAt: String(Date.now()) } })
     deps.logger.info(`HITL session started: conversation ${conversation.id}, HubSpot thread ${threadId}, inbox ${inboxId}`)
   } catch (error) {
     await deps.client.deleteConversation({ id: conversation.id }).catch(() => undefined)

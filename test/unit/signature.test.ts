@@ -86,3 +86,24 @@ describe('[signature] v1 and the choice between versions', () => {
     expect(verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: true }).ok).toBe(false)
   })
 })
+
+describe('[real-world] equivalent target URLs', () => {
+  it.each([
+    ['a trailing slash HubSpot kept', 'https://webhook.botpress.cloud/abc', 'https://webhook.botpress.cloud/abc/'],
+    ['a trailing slash we kept', 'https://webhook.botpress.cloud/abc/', 'https://webhook.botpress.cloud/abc'],
+    ['the host in lower case', 'https://Webhook.Botpress.Cloud/abc', 'https://webhook.botpress.cloud/abc'],
+    ['both, with a query', 'HTTPS://Webhook.Botpress.Cloud/abc?x=1', 'https://webhook.botpress.cloud/abc/?x=1'],
+  ])('%s verifies', (_name, stored, signed) => {
+    const body = '{"type":"OUTGOING_CHANNEL_MESSAGE_CREATED"}'
+    const timestamp = Date.now()
+    const headers = { 'x-hubspot-signature-v3': signV3({ secret: 's', method: 'POST', uri: signed, body, timestamp }), 'x-hubspot-request-timestamp': String(timestamp) }
+    expect(verifyV3({ secret: 's', method: 'POST', uri: stored, body, headers }).ok).toBe(true)
+  })
+
+  it('the path itself must match', () => {
+    const body = '{}'
+    const timestamp = Date.now()
+    const headers = { 'x-hubspot-signature-v3': signV3({ secret: 's', method: 'POST', uri: 'https://webhook.botpress.cloud/ABC', body, timestamp }), 'x-hubspot-request-timestamp': String(timestamp) }
+    expect(verifyV3({ secret: 's', method: 'POST', uri: 'https://webhook.botpress.cloud/abc', body, headers }).ok).toBe(false)
+  })
+})

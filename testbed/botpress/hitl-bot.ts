@@ -11,7 +11,24 @@ export const PLUGIN_MESSAGES = {
   hitlStopped: 'The human agent closed the conversation. I will continue assisting you.',
   userCancelled: '( The user has ended the session. )',
   userClosed: 'You have ended the session with the human agent.',
+  assignmentTimedOut: 'No human agent is available right now. I will continue assisting you.',
+  assignmentTimeoutNotice: '( The session was cancelled: no agent was assigned in time. )',
 } as const
+
+/**
+ * The plugin's timing (plugins/hitl: start-hitl.ts, before-incoming-event/hitl-assigned.ts,
+ * before-incoming-message/all.ts): the session becomes active only after startHitl has returned
+ * and the plugin has linked the conversations (`activationDelayMs`, a few Botpress calls); until
+ * then, and after it ends, hitlAssigned and agent messages are dropped silently.
+ */
+export interface HitlBotOptions {
+  /** Delay between startHitl returning and the session turning active (default 250 ms). */
+  activationDelayMs?: number
+  /** The plugin's agentAssignedTimeoutSeconds: an active session still unassigned then is ended with stopHitl. */
+  agentAssignedTimeoutSeconds?: number
+}
+
+const DEFAULT_ACTIVATION_DELAY_MS = 250
 
 /** Upstream channel the customer chats on (a webchat-like integration that only exists in the store). */
 const UPSTREAM_CHANNEL = 'channel'
@@ -55,7 +72,7 @@ export interface SessionStatus {
   /** Agent user from `hitlAssigned`, or the first agent who wrote (the plugin's fallback assignment). */
   agentUserId?: string
   agentName?: string
-  endReason?: 'agent-closed-ticket' | 'user-closed'
+  endReason?: 'agent-closed-ticket' | 'user-closed' | 'assignment-timeout'
 }
 
 export type HitlBotEvents = {
@@ -72,6 +89,8 @@ export type HitlBotEvents = {
 interface SessionRecord {
   session: HitlSession
   status: SessionStatus
+  /** hitlAssigned events and agent messages the plugin dropped because the session was not active. */
+  dropped: { events: StoredEvent[]; messages: StoredMessage[] }
 }
 
 const createUserOutput = z.object({ userId: z.string().min(1) })
@@ -91,12 +110,18 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   private readonly linkedUsers = new Map<string, string>()
   private readonly onMessage = (change: StoreEvents['message'][0]): void => this.handleMessage(change)
   private readonly onEvent = (change: StoreEvents['event'][0]): void => this.handleEvent(change)
+  /** What arrived for a conversation before its startHitl returned: dropped, attributed once the session is known. */
+  private readonly early = new Map<string, SessionRecord['dropped']>()
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly activationDelayMs: number
 
   constructor(
     private readonly bp: BotpressStandIn,
     private readonly driver: IntegrationDriver,
+    private readonly options: HitlBotOptions = {},
   ) {
     super()
+    this.activationDelayMs = options.activationDelayMs ?? DEFAULT_ACTIVATION_DELAY_MS
     bp.on('message', this.onMessage)
     bp.on('event', this.onEvent)
   }
@@ -105,6 +130,24 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   dispose(): void {
     this.bp.off('message', this.onMessage)
     this.bp.off('event', this.onEvent)
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
+  }
+
+  /** What the plugin dropped for the session because it was not active yet (or any more). */
+  dropped(session: HitlSession): SessionRecord['dropped'] {
+    const record = this.sessions.get(session.conversationId)
+    return record ? { events: [...record.dropped.events], messages: [...record.dropped.messages] } : { events: [], messages: [] }
+  }
+
+  private later(ms: number, work: () => void | Promise<void>): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer)
+        void Promise.resolve(work()).finally(resolve)
+      }, ms)
+      this.timers.add(timer)
+    })
   }
 
   async escalate(input: EscalateInput): Promise<HitlSession> {
@@ -155,10 +198,33 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
       upstreamUserId: customer.id,
       userId,
     }
-    const record: SessionRecord = { session, status: { active: true } }
+    const dropped = this.early.get(conversation.id) ?? { events: [], messages: [] }
+    this.early.delete(conversation.id)
+    const record: SessionRecord = { session, status: { active: false }, dropped }
     this.sessions.set(conversation.id, record)
-    this.emit('sessionChanged', session, { ...record.status })
+    // The plugin links both conversations and sets hitlActive after startHitl returned.
+    await this.later(this.activationDelayMs, () => {
+      record.status.active = true
+      this.emit('sessionChanged', session, { ...record.status })
+      const timeout = this.options.agentAssignedTimeoutSeconds
+      if (timeout !== undefined) void this.later(timeout * 1000, () => this.assignmentTimeout(record))
+    })
     return session
+  }
+
+  // The plugin's humanAgentAssignedTimeout: still active and unassigned, the session is cancelled.
+  private async assignmentTimeout(record: SessionRecord): Promise<void> {
+    if (!record.status.active || record.status.agentUserId !== undefined) return
+    await this.notice(record.session, PLUGIN_MESSAGES.assignmentTimeoutNotice)
+    this.deactivate(record, 'assignment-timeout')
+    await this.driver.callAction('stopHitl', { conversationId: record.session.conversationId })
+    this.sayUpstream(record.session, record.session.upstreamConversationId, PLUGIN_MESSAGES.assignmentTimedOut)
+  }
+
+  private earlyDropsOf(conversationId: string): SessionRecord['dropped'] {
+    let drops = this.early.get(conversationId)
+    if (!drops) this.early.set(conversationId, (drops = { events: [], messages: [] }))
+    return drops
   }
 
   /** The customer writes while the session is active: the plugin re-creates the message downstream. */
@@ -239,8 +305,17 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
 
   private handleMessage({ kind, message }: StoreEvents['message'][0]): void {
     if (kind !== 'created' || message.userId === this.driver.botUserId || message.direction !== 'incoming') return
+    const conversation = this.bp.store.conversations.get(message.conversationId)
+    if (conversation?.channel !== 'hitl') return
     const record = this.sessions.get(message.conversationId)
-    if (!record?.status.active) return
+    if (!record) {
+      this.earlyDropsOf(message.conversationId).messages.push(message)
+      return
+    }
+    if (!record.status.active) {
+      record.dropped.messages.push(message)
+      return
+    }
     if (record.status.agentUserId === undefined) {
       record.status.agentUserId = message.userId
       record.status.agentName = this.bp.store.users.get(message.userId)?.name
@@ -261,13 +336,15 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   private handleEvent({ kind, event }: StoreEvents['event'][0]): void {
     if (kind !== 'created' || !this.isHitlEvent(event)) return
     const conversationId = conversationIdOf(event)
-    const record = conversationId === undefined ? undefined : this.sessions.get(conversationId)
-    if (!record) return
-    this.emit('hitlEvent', record.session, event)
-    if (!record.status.active) {
+    if (conversationId === undefined) return
+    const record = this.sessions.get(conversationId)
+    if (!record || !record.status.active) {
+      ;(record ? record.dropped : this.earlyDropsOf(conversationId)).events.push(event)
       this.bp.store.setEventStatus(event.id, 'ignored')
+      if (record) this.emit('hitlEvent', record.session, event)
       return
     }
+    this.emit('hitlEvent', record.session, event)
     if (event.type === 'hitlAssigned') {
       const agentUserId = typeof event.payload.userId === 'string' ? event.payload.userId : undefined
       record.status.agentUserId = agentUserId

@@ -1,5 +1,5 @@
 // The human agent working in HubSpot's inbox, as tests and the sandbox drive it.
-import { assignThread, replyAsAgent, requireAgent, requireThread, setThreadStatus, threadView, type AgentReply } from './inbox'
+import { archiveThread, assignThread, replyAsAgent, requireAgent, requireThread, setThreadStatus, threadView, type AgentReply } from './inbox'
 import type { StoredMessage } from './portal'
 import type { StandInState } from './state'
 
@@ -13,6 +13,8 @@ export type AgentControls = {
   // Fire conversation.propertyChange status; a no-op when the thread already has that status.
   close(threadId: string): ThreadView
   reopen(threadId: string): ThreadView
+  // Deletes (archives) the thread, as the inbox's "Delete" does: fires conversation.deletion.
+  delete(threadId: string): ThreadView
 }
 
 export const createAgentControls = (state: StandInState): AgentControls => ({
@@ -32,6 +34,11 @@ export const createAgentControls = (state: StandInState): AgentControls => ({
   reopen(threadId) {
     const thread = requireThread(state, threadId)
     setThreadStatus(state, thread, 'OPEN', 'CONVERSATIONS', thread.assignedTo)
+    return threadView(thread)
+  },
+  delete(threadId) {
+    const thread = requireThread(state, threadId)
+    archiveThread(state, thread)
     return threadView(thread)
   },
 })

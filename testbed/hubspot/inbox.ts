@@ -217,10 +217,25 @@ export const publishMessage = (state: StandInState, channelId: string, input: Pu
   if (idempotencyKey) state.portal.idempotencyKeys.set(idempotencyKey, message.id)
   noteLatestMessage(thread, message)
 
-  if (isNewThread) emitThreadCreated(state, thread)
+  if (isNewThread) {
+    emitThreadCreated(state, thread)
+    scheduleAutoAssignment(state, thread)
+  }
   if (incoming && thread.status === 'CLOSED' && state.settings.reopenOnIncoming) setThreadStatus(state, thread, 'OPEN', 'CONVERSATIONS')
   emitNewMessage(state, message)
   return { message, created: true }
+}
+
+// Routing rules (help desk) or an admin can assign a new thread within a second of its first
+// message; settings.autoAssign does so after `delayMs` (0 included), if nobody took it meanwhile.
+const scheduleAutoAssignment = (state: StandInState, thread: ThreadRecord): void => {
+  const rule = state.settings.autoAssign
+  if (!rule || (rule.inboxId && rule.inboxId !== thread.inboxId)) return
+  const agent = state.portal.agents.get(rule.actorId)
+  if (!agent) return
+  setTimeout(() => {
+    if (!thread.assignedTo && !thread.archived && state.portal.threads.get(thread.id) === thread) assignThread(state, thread, agent, 'CONVERSATIONS')
+  }, rule.delayMs)
 }
 
 // Returns false when the thread already had that status: no timeline entry, no webhook.

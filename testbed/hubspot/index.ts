@@ -151,6 +151,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     projectConversationSection: 'hubEvents',
     capabilityLimits: { maxFileAttachmentCount: 1, maxFileAttachmentSizeBytes: 10_000_000, maxTotalFileAttachmentSizeBytes: 10_000_000 },
     agentReplyStatus: 'SENT',
+    autoAssign: null,
   }
   const faults = new FaultController()
   const state: StandInState = {

@@ -155,6 +155,7 @@ export const controlSettingsSchema = z
     refreshTokenRotation: z.boolean(),
     projectConversationSection: z.enum(['crmObjects', 'legacyCrmObjects', 'hubEvents']),
     agentReplyStatus: z.enum(['SENT']).nullable(),
+    autoAssign: z.object({ actorId: z.string().regex(/^A-\d+$/), delayMs: z.number().int().min(0), inboxId: z.string().optional() }).nullable(),
     capabilityLimits: z.object({ maxFileAttachmentCount: z.number().int(), maxFileAttachmentSizeBytes: z.number().int(), maxTotalFileAttachmentSizeBytes: z.number().int() }),
   })
   .partial()

@@ -46,6 +46,9 @@ export type StandInSettings = {
   // The status an agent's reply carries before any integration reports one: SENT, as in HubSpot's
   // published webhook example; null for none.
   agentReplyStatus: 'SENT' | null
+  // Assigns each new thread (of `inboxId`, or of every inbox) to `actorId` after `delayMs`, as
+  // help-desk routing rules or an admin can. Off by default: new inbox threads are unassigned.
+  autoAssign: { actorId: string; delayMs: number; inboxId?: string } | null
 }
 
 export type CallRecord = {

@@ -5,14 +5,27 @@ import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import type { Deps } from '../context'
 import { publishContent, threadAddressFromTags } from '../publish'
 import { deliverRepliesBeforeClose } from './agent-message'
+import { aSessionIsOpening, awaitPluginActivation, SessionStartingError } from './readiness'
 import { findSessionByThread, wasClosedHere, type Session } from './sessions'
+
+// The session of a thread event, once the hitl plugin can see its events; an event about a thread
+// no session names yet, while a startHitl is still opening one, is asked to be delivered again.
+const liveSessionOf = async (deps: Deps, threadId: string): Promise<Session | undefined> => {
+  const session = await findSessionByThread(deps, threadId)
+  if (!session) {
+    if (await aSessionIsOpening(deps)) throw new SessionStartingError(undefined)
+    return undefined
+  }
+  if (!isClosed(session)) await awaitPluginActivation(deps, session)
+  return session
+}
 
 export type Outcome = string
 
 const isClosed = (session: Session) => session.tags.closed === 'true'
 
 export const handleAssignment = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
-  const session = await findSessionByThread(deps, event.objectId)
+  const session = await liveSessionOf(deps, event.objectId)
   if (!session) return 'ignored: not a HITL thread'
   if (isClosed(session)) return 'ignored: session already ended'
   const lastApplied = Number(session.tags.assignedAt || 0)
@@ -43,7 +56,7 @@ const endSession = async (deps: Deps, session: Session, why: string): Promise<Ou
 // conversation.deletion, or a status other than OPEN and CLOSED (HubSpot's official integration
 // treats ARCHIVED as the end too): the thread is gone, so is the session.
 export const handleThreadGone = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
-  const session = await findSessionByThread(deps, event.objectId)
+  const session = await liveSessionOf(deps, event.objectId)
   if (!session) return 'ignored: not a HITL thread'
   if (isClosed(session)) return 'ignored: session already ended'
   return endSession(deps, session, event.subscriptionType === 'conversation.deletion' ? 'thread deleted' : `thread ${event.propertyValue ?? 'archived'}`)
@@ -54,7 +67,7 @@ export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Pr
   if (!status || !/^[A-Z_]+$/.test(status)) return `ignored: status ${status ? 'malformed' : 'empty'}`
   if (status !== 'CLOSED' && status !== 'OPEN') return handleThreadGone(deps, event)
   if (status === 'CLOSED' && wasClosedHere(deps.ctx.integrationId, event.objectId)) return 'ignored: closed by the bot'
-  const session = await findSessionByThread(deps, event.objectId)
+  const session = await liveSessionOf(deps, event.objectId)
   if (!session) return 'ignored: not a HITL thread'
 
   if (status === 'CLOSED') {
