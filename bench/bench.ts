@@ -1,8 +1,8 @@
 // npm run bench: every operation of the integration on the local testbed (HubSpot and Botpress
 // stand-ins, integration served over HTTP in this process), with the API calls it makes, its
 // latency, throughput at several concurrencies, the bundle size and the cold start. Prints a report
-// and writes bench/results.json. Exits 0 even when a target is missed; non-zero only on a crash.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+// and writes bench/out/results.json (ignored by git). Exits 0 even when a target is missed; non-zero only on a crash.
+import { existsSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -243,8 +243,9 @@ const main = async (): Promise<void> => {
     targets,
     integrationLogs: logsJson(logs),
   }
-  writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
-  print('Wrote bench/results.json')
+  mkdirSync(join(root, 'bench', 'out'), { recursive: true })
+  writeFileSync(join(root, 'bench', 'out', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
+  print('Wrote bench/out/results.json')
 }
 
 main().then(

@@ -32,12 +32,12 @@ export const DEFAULTS: LoadOptions = {
   reorderBurst: 6,
   apiFaultsPerSecond: 6,
   rateLimitShare: 0.5,
-  out: 'bench/load.json',
+  out: 'bench/out/load.json',
 }
 
 const HELP = `npm run load -- [--sessions 40] [--messages 1200] [--gap-min-ms 200] [--gap-max-ms 600]
   [--escalation-concurrency 8] [--duplicate-rate 0.1] [--reorder-every-ms 1000] [--reorder-burst 6]
-  [--api-faults-per-second 6] [--rate-limit-share 0.5] [--out bench/load.json]
+  [--api-faults-per-second 6] [--rate-limit-share 0.5] [--out bench/out/load.json]
 Each flag can also be set as an environment variable: LOAD_SESSIONS, LOAD_MESSAGES, LOAD_DUPLICATE_RATE, ...`
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)

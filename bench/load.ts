@@ -3,7 +3,8 @@
 // answers 429s and 5xx. Then, per session and direction: lost, duplicated, out of order, latency.
 //
 //   npm run load -- --sessions 40 --messages 1200      (see --help; LOAD_* env variables work too)
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { format } from 'node:util'
 import type { HitlSession } from '../testbed/botpress/hitl-bot'
 import type { StoredMessage as BotpressMessage } from '../testbed/botpress/store'
@@ -293,6 +294,7 @@ const main = async () => {
   await w.close()
   await closeServedIntegration()
   console_.restore()
+  mkdirSync(dirname(options.out), { recursive: true })
   writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`)
 
   const line = (name: string, t: ReturnType<typeof total>) =>

@@ -48,12 +48,26 @@ let servedIntegration: Promise<{ server: Server; url: string }> | undefined
 const serveIntegration = async (): Promise<{ server: Server; url: string }> => {
   servedIntegration ??= (async () => {
     const { default: integration } = await import('../src/index')
-    const server = await integration.start(0)
-    if (!server.listening) await new Promise((resolve) => server.once('listening', resolve))
-    const { port } = server.address() as AddressInfo
-    return { server, url: `http://127.0.0.1:${port}` }
+    // The SDK announces the port it was asked for ("Listening on port 0"): a free port's number is not that.
+    const info = console.info
+    console.info = (...args: unknown[]) => {
+      if (!(typeof args[0] === 'string' && args[0].startsWith('Listening on port'))) info(...args)
+    }
+    try {
+      const server = await integration.start(0)
+      if (!server.listening) await new Promise((resolve) => server.once('listening', resolve))
+      await new Promise((resolve) => setImmediate(resolve))
+      return finishServing(server)
+    } finally {
+      console.info = info
+    }
   })()
   return servedIntegration
+}
+
+const finishServing = (server: Server): { server: Server; url: string } => {
+  const { port } = server.address() as AddressInfo
+  return { server, url: `http://127.0.0.1:${port}` }
 }
 
 export const startWorld = async (options: WorldOptions = {}): Promise<World> => {

@@ -10,6 +10,8 @@ const portFromEnv = (): number => {
 }
 
 const main = async (): Promise<void> => {
+  // The integration's debug lines (a lookup answered 404 on purpose, …) would read like errors here.
+  if (!process.env.SANDBOX_DEBUG) console.debug = () => undefined
   const sandbox = await startSandbox({ port: portFromEnv(), host: process.env.SANDBOX_HOST ?? '127.0.0.1' })
   const { hs, bp, integrationUrl } = sandbox.world
   console.log(`\nHubSpot Inbox HITL sandbox: ${sandbox.url}\n`)
@@ -22,6 +24,10 @@ const main = async (): Promise<void> => {
 }
 
 main().catch((error: unknown) => {
-  console.error('The sandbox could not start:', error)
+  if ((error as { code?: string }).code === 'EADDRINUSE') {
+    console.error(`Port ${process.env.SANDBOX_PORT ?? '3000'} is in use: start the sandbox on another one with SANDBOX_PORT, e.g. SANDBOX_PORT=3001 npm start (0 picks a free port).`)
+  } else {
+    console.error('The sandbox could not start:', error instanceof Error ? error.message : error)
+  }
   process.exit(1)
 })

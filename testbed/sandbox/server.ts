@@ -95,6 +95,17 @@ const errorMessage = (error: unknown): string => (error instanceof Error ? error
 
 export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
   const page = readPage()
+  // The page's port first: a busy one fails at once, before anything else starts.
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => sendJson(res, 503, { message: 'The sandbox is starting.' })
+  const server = createServer((req, res) => handle(req, res))
+  const host = options.host ?? '127.0.0.1'
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
   const world = await startWorld(options.world)
   const { hs, bp } = world
   const streams = new Set<ServerResponse>()
@@ -198,22 +209,14 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     throw new HttpError(404, `No route ${method} ${pathname}`)
   }
 
-  const server = createServer((req, res) => {
+  handle = (req, res) => {
     route(req, res).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500
       if (status === 500) log.add({ source: 'bot', kind: 'error', text: errorMessage(error) })
       if (!res.headersSent) sendJson(res, status, { message: errorMessage(error) })
       else res.end()
     })
-  })
-  const host = options.host ?? '127.0.0.1'
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  }
   const { port } = server.address() as AddressInfo
 
   return {
