@@ -1,7 +1,7 @@
 // Tags: the identifiers a message or an event needs ride on the conversation and user, so the hot
 // paths read them from the payload Botpress already sends instead of making extra calls.
 export const userTags = {
-  kind: { title: 'Kind', description: 'customer for an end user escalated to HubSpot, agent for a HubSpot agent' },
+  kind: { title: 'Kind', description: 'customer for an end user escalated to HubSpot, agent for a HubSpot agent, notice for the integration telling the customer something' },
   hubspotActorId: { title: 'HubSpot actor ID', description: 'Actor ID of the HubSpot agent (A-123) this user stands for' },
   hubspotContactId: { title: 'HubSpot contact ID', description: 'ID of the HubSpot CRM contact of the customer, when one is known' },
   deliveryType: {
@@ -25,6 +25,7 @@ export const conversationTags = {
   assignedAt: { title: 'Assigned at', description: 'Time (epoch ms) of the assignment event last applied, to ignore stale ones' },
   closed: { title: 'Closed', description: 'true once the session ended, whoever ended it' },
   opening: { title: 'Opening', description: 'true while startHitl has created the conversation but HubSpot has not named its thread yet' },
+  pendingNotice: { title: 'Pending notice', description: 'What the customer is told once an agent is assigned (a file that did not reach the agent)' },
   readyAt: {
     title: 'Ready at',
     description: 'Time (epoch ms) startHitl finished; the hitl plugin activates the session shortly after, and drops agent events before',

@@ -37,6 +37,19 @@ export const pluginActivationGraceMs = (): number => numberFromEnv('HITL_PLUGIN_
 // asked to deliver it again (503).
 export const sessionStartWaitMs = (): number => numberFromEnv('HITL_SESSION_START_WAIT_MS', 2_500)
 
+// Origins files may be fetched from even when they resolve inside the network: the Botpress API and
+// HubSpot as configured, plus HITL_TRUSTED_FILE_ORIGINS (comma-separated; the testbed's local hosts).
+export const trustedFileOrigins = (): string[] => {
+  const origins = [process.env.BP_API_URL || 'https://api.botpress.cloud', hubspotApiUrl(), ...(process.env.HITL_TRUSTED_FILE_ORIGINS ?? '').split(',')]
+  return origins.flatMap((value) => {
+    try {
+      return value.trim() ? [new URL(value.trim()).origin] : []
+    } catch {
+      return []
+    }
+  })
+}
+
 // The channel accepts files up to this size (its capabilities); larger ones are refused before upload.
 export const MAX_ATTACHMENT_BYTES = 10_000_000
 export const maxAttachmentBytes = (): number => numberFromEnv('HUBSPOT_MAX_ATTACHMENT_BYTES', MAX_ATTACHMENT_BYTES)

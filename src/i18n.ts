@@ -16,6 +16,8 @@ export type Texts = {
   card: (p: { title: string; subtitle?: string; actions: string[] }) => string
   fileNotAttached: (p: { name: string; reason: string }) => string
   fileUnreadable: string
+  noticeSenderName: string
+  fileNotDelivered: (p: { name: string; reason: string }) => string
   unsupported: (type: string) => string
 }
 
@@ -44,6 +46,8 @@ const en: Texts = {
   choices: (text, options) => `${text}\nOptions offered: ${options.join(' | ')}`,
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Buttons: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `File “${name}” could not be attached: ${reason}.`,
+  noticeSenderName: 'HubSpot',
+  fileNotDelivered: ({ name, reason }) => `Your file “${name}” did not reach the agent: ${reason}.`,
   fileUnreadable: 'HubSpot does not let the integration read this file (a hidden file needs the files.ui_hidden.read scope: the bot builder reconnects HubSpot)',
   unsupported: (type) => `(A ${type} message that cannot be shown here.)`,
 }
@@ -71,6 +75,8 @@ const fr: Texts = {
   choices: (text, options) => `${text}\nChoix proposés : ${options.join(' | ')}`,
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Boutons : ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `Le fichier « ${name} » n’a pas pu être joint : ${reason}.`,
+  noticeSenderName: 'HubSpot',
+  fileNotDelivered: ({ name, reason }) => `Votre fichier « ${name} » n’est pas parvenu à l’agent : ${reason}.`,
   fileUnreadable: 'HubSpot ne laisse pas l’intégration lire ce fichier (un fichier masqué demande le droit files.ui_hidden.read : le créateur du bot doit reconnecter HubSpot)',
   unsupported: (type) => `(Un message de type ${type} qui ne peut pas être affiché ici.)`,
 }
@@ -98,6 +104,8 @@ const es: Texts = {
   choices: (text, options) => `${text}\nOpciones ofrecidas: ${options.join(' | ')}`,
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Botones: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `No se pudo adjuntar el archivo «${name}»: ${reason}.`,
+  noticeSenderName: 'HubSpot',
+  fileNotDelivered: ({ name, reason }) => `Su archivo «${name}» no llegó al agente: ${reason}.`,
   fileUnreadable: 'HubSpot no permite que la integración lea este archivo (un archivo oculto requiere el permiso files.ui_hidden.read: quien creó el bot debe volver a conectar HubSpot)',
   unsupported: (type) => `(Un mensaje de tipo ${type} que no se puede mostrar aquí.)`,
 }
@@ -125,6 +133,8 @@ const de: Texts = {
   choices: (text, options) => `${text}\nAngebotene Optionen: ${options.join(' | ')}`,
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Schaltflächen: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `Die Datei „${name}“ konnte nicht angehängt werden: ${reason}.`,
+  noticeSenderName: 'HubSpot',
+  fileNotDelivered: ({ name, reason }) => `Ihre Datei „${name}“ hat den Mitarbeiter nicht erreicht: ${reason}.`,
   fileUnreadable: 'HubSpot lässt die Integration diese Datei nicht lesen (eine versteckte Datei braucht den Scope files.ui_hidden.read: HubSpot muss neu verbunden werden)',
   unsupported: (type) => `(Eine Nachricht vom Typ ${type}, die hier nicht angezeigt werden kann.)`,
 }

@@ -6,7 +6,8 @@ import { createDeps } from './context'
 import { getCustomer } from './customers'
 import { explain, fail } from './errors'
 import { toHubSpotContent, type BotpressContent } from './messages'
-import { publishContent, threadAddressFromTags } from './publish'
+import { tellCustomer } from './notices'
+import { publishContent, threadAddressFromTags, type NotAttached } from './publish'
 
 type ChannelHandlers = IntegrationProps['channels']['hitl']['messages']
 type HandlerProps = Parameters<ChannelHandlers[HitlMessageType]>[0]
@@ -34,7 +35,9 @@ const forwardToHubSpot = async (props: HandlerProps) => {
       })
     } else {
       const sender = senderId === tags.customerUserId ? undefined : await getCustomer(deps, senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
-      published = await publishContent(deps, thread, { from: 'customer', sender, content, idempotencyKey: `bp-${message.id}` })
+      const notAttached: NotAttached[] = []
+      published = await publishContent(deps, thread, { from: 'customer', sender, content, idempotencyKey: `bp-${message.id}`, onNotAttached: (file) => notAttached.push(file) })
+      for (const file of notAttached) await tellCustomer(deps, conversation.id, tags, deps.texts.fileNotDelivered(file))
     }
     const first = published[0]
     if (first) await props.ack({ tags: { hubspotMessageId: first.id } })

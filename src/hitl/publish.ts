@@ -53,12 +53,18 @@ const guessContentType = (name: string, usage: FileToAttach['usage']): string =>
   contentTypeOf(name) ?? (usage === 'IMAGE' ? 'image/png' : usage === 'AUDIO' ? 'audio/mpeg' : 'application/octet-stream')
 
 // Files from Botpress are public URLs: fetched without any token, within the size limit.
-const attachFiles = async (deps: Deps, files: FileToAttach[]): Promise<{ attachments: OutgoingAttachment[]; notes: string[] }> => {
+export type NotAttached = { name: string; reason: string }
+
+const attachFiles = async (
+  deps: Deps,
+  files: FileToAttach[],
+  onNotAttached?: (file: NotAttached) => void
+): Promise<{ attachments: OutgoingAttachment[]; notes: string[] }> => {
   const attachments: OutgoingAttachment[] = []
   const notes: string[] = []
   for (const file of files) {
     try {
-      const fetched = await download(file.url, { maxBytes: env.maxAttachmentBytes(), timeoutMs: env.requestTimeoutMs() })
+      const fetched = await download(file.url, { maxBytes: env.maxAttachmentBytes(), timeoutMs: env.requestTimeoutMs(), trustedOrigins: env.trustedFileOrigins() })
       const name = fetched.fileName ?? file.name
       const uploaded = await uploadFile(deps.hubspot, {
         name,
@@ -70,6 +76,7 @@ const attachFiles = async (deps: Deps, files: FileToAttach[]): Promise<{ attachm
       if (!(error instanceof DownloadError && error.permanent)) throw error
       // A file that can never be fetched is reported to the agent instead of blocking the message.
       notes.push(deps.texts.fileNotAttached({ name: file.name, reason: error.message }))
+      onNotAttached?.({ name: file.name, reason: error.message })
     }
   }
   return { attachments, notes }
@@ -84,9 +91,17 @@ export const monotonicClock = (): (() => number) => {
 export const publishContent = async (
   deps: Deps,
   thread: ThreadAddress,
-  message: { from: 'customer' | 'bot'; content: HubSpotContent; idempotencyKey: string; clock?: () => number; sender?: Party }
+  message: {
+    from: 'customer' | 'bot'
+    content: HubSpotContent
+    idempotencyKey: string
+    clock?: () => number
+    sender?: Party
+    // Called for each file that could never be fetched (it is reported to the agent in the message).
+    onNotAttached?: (file: NotAttached) => void
+  }
 ): Promise<Message[]> => {
-  const { attachments, notes } = await attachFiles(deps, message.content.files)
+  const { attachments, notes } = await attachFiles(deps, message.content.files, message.onNotAttached)
   const text = [message.content.text, ...notes].filter((part) => part.length > 0).join('\n\n')
   if (text.length === 0 && attachments.length === 0) return []
 

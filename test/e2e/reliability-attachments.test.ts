@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { download, DownloadError, parseDownloadUrl } from '../../src/download'
 import { isHubSpotHost } from '../../src/hubspot/files'
 import type { World } from '../../testbed/world'
-import { customerView, escalated, postWebhook, reportedStatus, settle, v3Headers, withheldAgentReply, world } from './helpers'
+import { customerView, escalated, postWebhook, reportedStatus, setEnv, settle, v3Headers, withheldAgentReply, world } from './helpers'
 
 type Served = { url: string; port: number; requests: { path: string; headers: IncomingHttpHeaders }[]; close: () => Promise<void> }
 const servers: Served[] = []
@@ -46,8 +46,12 @@ const startFileServer = async (routes: Record<string, { body?: Buffer; contentTy
       }),
   }
   servers.push(served)
+  // The test's own local hosts are trusted by configuration, as the testbed's stand-ins are.
+  setEnv({ HITL_TRUSTED_FILE_ORIGINS: [...trustedOrigins(), `http://127.0.0.1:${port}`, `http://localhost:${port}`].filter(Boolean).join(',') })
   return served
 }
+
+const trustedOrigins = (): string[] => (process.env.HITL_TRUSTED_FILE_ORIGINS ?? '').split(',').filter(Boolean)
 
 // An agent reply with files whose attachment URLs are then changed, delivered with a webhook built
 // and signed (v3) as HubSpot does: the URLs HubSpot would hand us are not under the test's control
@@ -106,7 +110,7 @@ describe('[attachment-safety] agent attachments over HTTP', () => {
     const failed = statusOf(w, big.id)
     expect(failed?.statusType).toBe('FAILED')
     expect(failed?.failureDetails?.errorMessage).toMatch(/manual\.pdf/)
-    expect(failed?.failureDetails?.errorMessage).toMatch(/larger than 1000 bytes/)
+    expect(failed?.failureDetails?.errorMessage).toMatch(/the file is 5 KB; this channel accepts files up to 1 KB/)
 
     const small = w.hs.agent.reply(threadId, {
       actorId: 'A-111',
@@ -172,12 +176,12 @@ describe('[attachment-safety] src/download.ts', () => {
     const body = Buffer.alloc(64 * 1024, 'z')
     const served = await startFileServer({ '/sized': { body }, '/chunked': { body, chunked: true }, '/ok': { body: Buffer.from('fits') } })
     for (const path of ['/sized', '/chunked']) {
-      const failure = await download(`${served.url}${path}`, { maxBytes: 10_000, timeoutMs: 2000 }).catch((error: unknown) => error)
+      const failure = await download(`${served.url}${path}`, { maxBytes: 10_000, timeoutMs: 2000, trustedOrigins: trustedOrigins() }).catch((error: unknown) => error)
       expect(failure, path).toBeInstanceOf(DownloadError)
       expect((failure as DownloadError).permanent, path).toBe(true)
-      expect((failure as DownloadError).message, path).toMatch(/larger than 10000 bytes/)
+      expect((failure as DownloadError).message, path).toMatch(path === '/sized' ? /^the file is \d+ KB; this channel accepts files up to 10 KB$/ : /^the file is (\d+ KB; this channel accepts files up to 10 KB|larger than 10 KB, the most this channel accepts)$/)
     }
-    expect((await download(`${served.url}/ok`, { maxBytes: 10_000, timeoutMs: 2000 })).data.toString()).toBe('fits')
+    expect((await download(`${served.url}/ok`, { maxBytes: 10_000, timeoutMs: 2000, trustedOrigins: trustedOrigins() })).data.toString()).toBe('fits')
   })
 
   it('[attachment-safety] the token is sent where allowed, and dropped when the allowed host redirects elsewhere', async () => {
@@ -186,6 +190,7 @@ describe('[attachment-safety] src/download.ts', () => {
     const fetched = await download(`${hubspotLike.url}/file`, {
       maxBytes: 1000,
       timeoutMs: 2000,
+      trustedOrigins: trustedOrigins(),
       bearerToken: 'secret-token',
       mayReceiveToken: (url) => url.port === String(hubspotLike.port),
     })
@@ -197,7 +202,7 @@ describe('[attachment-safety] src/download.ts', () => {
   it('[attachment-safety] a redirect to a non-http URL is refused as a permanent failure', async () => {
     const served = await startFileServer({ '/file': { redirect: 'file:///etc/passwd' }, '/ftp': { redirect: 'ftp://127.0.0.1/x' } })
     for (const path of ['/file', '/ftp']) {
-      const failure = await download(`${served.url}${path}`, { maxBytes: 1000, timeoutMs: 2000 }).catch((error: unknown) => error)
+      const failure = await download(`${served.url}${path}`, { maxBytes: 1000, timeoutMs: 2000, trustedOrigins: trustedOrigins() }).catch((error: unknown) => error)
       expect(failure, path).toBeInstanceOf(DownloadError)
       expect((failure as DownloadError).permanent, path).toBe(true)
     }

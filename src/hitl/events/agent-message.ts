@@ -126,7 +126,7 @@ const undeliveredReplies = async (deps: Deps, conversationId: string, entries: T
 // Hidden files of HubSpot's file manager can be read only with files.ui_hidden.read: a refusal
 // from HubSpot is asked once more through a signed link, then reported to the agent with the fix.
 const fetchAgentFile = async (deps: Deps, part: Extract<AgentPart, { kind: 'media' }>) => {
-  const options = { maxBytes: env.maxAttachmentBytes(), timeoutMs: env.requestTimeoutMs() }
+  const options = { maxBytes: env.maxAttachmentBytes(), timeoutMs: env.requestTimeoutMs(), trustedOrigins: env.trustedFileOrigins() }
   const url = part.attachment.url
   const fromHubSpot = (() => {
     try {

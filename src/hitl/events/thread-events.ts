@@ -3,6 +3,7 @@
 import type { AppWebhookEvent } from '../../hubspot/schemas'
 import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import type { Deps } from '../context'
+import { deliverPendingNotice } from '../notices'
 import { publishContent, threadAddressFromTags } from '../publish'
 import { deliverRepliesBeforeClose } from './agent-message'
 import { aSessionIsOpening, awaitPluginActivation, SessionStartingError } from './readiness'
@@ -41,6 +42,7 @@ export const handleAssignment = async (deps: Deps, event: AppWebhookEvent): Prom
   const userId = await resolveAgentUser(deps, actorId, { refresh: true })
   await deps.client.createEvent({ type: 'hitlAssigned', payload: { conversationId: session.conversationId, userId } })
   await deps.client.updateConversation({ id: session.conversationId, tags: { assignedActorId: actorId, assignedAt: String(event.occurredAt) } })
+  await deliverPendingNotice(deps, session.conversationId, session.tags)
   deps.logger.info(`Agent ${actorId} assigned to conversation ${session.conversationId}`)
   return 'agent assigned'
 }
