@@ -38,6 +38,13 @@ export const oauthStateSchema = z.object({
     .describe('Fingerprint of the configured refresh token the stored one replaced when HubSpot rotated it'),
 })
 
+export const connectStateSchema = z.object({
+  usedStates: z
+    .array(z.string())
+    .title('Used approvals')
+    .describe('Nonces of the OAuth approvals already used on the connect page, so none is used twice'),
+})
+
 export const states = {
   setup: {
     type: 'integration',
@@ -47,7 +54,12 @@ export const states = {
     type: 'integration',
     schema: oauthStateSchema,
   },
+  connect: {
+    type: 'integration',
+    schema: connectStateSchema,
+  },
 } as const
 
 export type SetupState = z.infer<typeof setupStateSchema>
 export type OAuthState = z.infer<typeof oauthStateSchema>
+export type ConnectState = z.infer<typeof connectStateSchema>

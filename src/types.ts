@@ -15,6 +15,7 @@ import type {
 } from '../bp_modules/hitl'
 import type {
   Configuration,
+  ConnectState,
   conversationTags,
   hitlSessionSchema,
   integrationName,
@@ -56,6 +57,7 @@ export type Integration = {
   states: {
     setup: { type: 'integration'; payload: SetupState }
     oauth: { type: 'integration'; payload: OAuthState }
+    connect: { type: 'integration'; payload: ConnectState }
   }
   user: { tags: Tags<typeof userTags> }
   entities: { hitlSession: z.infer<typeof hitlSessionSchema> }

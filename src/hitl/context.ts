@@ -7,6 +7,7 @@ import { TokenManager, type StoredToken, type TokenStore } from '../hubspot/oaut
 import { textsFor, type Texts } from '../i18n'
 import type { Logger } from '../log'
 import type { Client, Context } from '../types'
+import { connectLinkFor } from './connect-key'
 import { fail } from './errors'
 
 export type Deps = {
@@ -83,7 +84,7 @@ export const createDeps = (
     hubspot,
     tokens,
     webhookUrl,
-    connectUrl: `${webhookUrl}/oauth/start`,
+    connectUrl: connectLinkFor(webhookUrl, config.clientSecret, props.ctx.webhookId),
   }
 }
 

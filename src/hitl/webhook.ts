@@ -9,6 +9,7 @@ import { appWebhookEventSchema, outgoingMessageEventSchema, type AppWebhookEvent
 import { verifyHubSpotRequest } from '../hubspot/signature'
 import type { IntegrationProps } from '../types'
 import { finishConnection, startConnection } from './connect'
+import { isConnectKey } from './connect-key'
 import { createDeps, readSetup, type Deps } from './context'
 import { handleAgentMessage } from './events/agent-message'
 import { SessionStartingError } from './events/readiness'
@@ -30,6 +31,9 @@ const isTransient = (error: unknown): boolean => {
   if (isApiError(error)) return error.code >= 500 || error.code === 429
   return true
 }
+
+const headerOf = (headers: Record<string, string | undefined>, name: string): string | undefined =>
+  Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1]
 
 const normalisePath = (path: string | undefined): string => {
   const trimmed = (path ?? '/').replace(/\/+$/, '')
@@ -143,13 +147,22 @@ export const handleWebhook: IntegrationProps['handler'] = async (props) => {
   }
   const path = normalisePath(props.req.path)
   const method = props.req.method.toUpperCase()
-  if (method === 'GET' && path === '/oauth/start') return await startConnection(deps)
-  if (method === 'GET' && path === '/oauth/callback') return finishConnection(deps, props.req.query)
+  if (method === 'GET' && path === '/oauth/start') return await startConnection(deps, props.req.query)
+  if (method === 'GET' && path === '/oauth/callback') {
+    return finishConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))
+  }
   if (method === 'GET' && path === '/') {
+    // The connect link is shown only to whoever already has its key (from Botpress).
+    const keyed = isConnectKey(deps.config.clientSecret, deps.ctx.webhookId, new URLSearchParams(props.req.query).get('key'))
     return page(200, {
       title: 'HubSpot Inbox HITL',
       tone: 'info',
-      lines: [`This is the integration's webhook URL. The HubSpot project for it: ${deps.webhookUrl}/hubspot-project. To connect HubSpot, open ${deps.connectUrl}.`],
+      lines: [
+        `This is the integration's webhook URL. The HubSpot project for it: ${deps.webhookUrl}/hubspot-project.`,
+        keyed
+          ? `To connect HubSpot, open ${deps.connectUrl}.`
+          : 'To connect HubSpot, use the link the integration gives in Botpress: the "HubSpot is not connected" message when you save its configuration, or its log.',
+      ],
     })
   }
   if (method !== 'POST') return json(405, { error: 'method not allowed' })

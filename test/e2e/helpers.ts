@@ -1,6 +1,7 @@
 // Shared steps of the end-to-end stories: a world per test, and what each side can observe.
 import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach } from 'vitest'
+import { connectLinkFor } from '../../src/hitl/connect-key'
 import { signV3 } from '../../src/hubspot/signature'
 import type { HitlSession } from '../../testbed/botpress/hitl-bot'
 import { closeServedIntegration, startWorld, type World, type WorldOptions } from '../../testbed/world'
@@ -148,4 +149,38 @@ export const escalated = async (options: WorldOptions = {}) => {
   const session = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })
   await settle(w)
   return { w, session, threadId: threadOf(w, session) }
+}
+
+// The link the integration hands the bot builder: <webhook URL>/oauth/start?key=…
+export const connectLink = (w: World, driver = w.driver): string =>
+  connectLinkFor(driver.webhookUrl, String((driver.configuration as { clientSecret?: unknown }).clientSecret), driver.webhookId)
+
+export type Hop = { status: number; location: string | null; body: string }
+
+// A browser, one hop at a time: it keeps the cookies it is given and sends them back.
+export const newBrowser = () => {
+  const jar = new Map<string, string>()
+  return {
+    jar,
+    open: async (url: string): Promise<Hop> => {
+      const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
+      const response = await fetch(url, { redirect: 'manual', headers: cookie ? { cookie } : {} })
+      const set = response.headers.get('set-cookie')
+      if (set) {
+        const [pair = ''] = set.split(';')
+        const [name = '', ...value] = pair.split('=')
+        if (/max-age=0\b/i.test(set)) jar.delete(name.trim())
+        else jar.set(name.trim(), value.join('='))
+      }
+      return { status: response.status, location: response.headers.get('location'), body: await response.text() }
+    },
+  }
+}
+
+// The bot builder opens the connect link and approves in HubSpot: start, consent, callback.
+export const connectThroughBrowser = async (w: World, driver = w.driver, browser = newBrowser()) => {
+  const start = await browser.open(connectLink(w, driver))
+  const consent = start.location ? await browser.open(start.location) : start
+  const callback = consent.location ? await browser.open(consent.location) : consent
+  return { start, consent, callback, browser }
 }

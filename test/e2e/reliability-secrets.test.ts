@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { DriverError } from '../../testbed/botpress'
 import type { World } from '../../testbed/world'
 import { captureOutput } from '../support/output'
-import { settle, threadOf, world } from './helpers'
+import { connectThroughBrowser, settle, threadOf, world } from './helpers'
 
 const expectFailure = async (promise: Promise<unknown>) => {
   await expect(promise).rejects.toBeInstanceOf(DriverError)
@@ -43,8 +43,7 @@ describe('[no-secrets] logs carry IDs, never secrets or personal data', () => {
       // Connect through the OAuth flow (an authorization code and a new refresh token are issued).
       const connected = await world({ withoutRefreshToken: true })
       worlds.push(connected)
-      let next: string | null = `${connected.driver.webhookUrl}/oauth/start`
-      for (let hop = 0; next && hop < 3; hop++) next = (await fetch(next, { redirect: 'manual' })).headers.get('location')
+      await connectThroughBrowser(connected)
       const viaConnect = await connected.bot.escalate({ customer: { name: 'Carol', email: emails[0] }, history: [{ from: 'customer', type: 'text', payload: { text: texts.history } }] })
       await connected.bot.customerSays(viaConnect, { type: 'text', payload: { text: texts.carol } })
 

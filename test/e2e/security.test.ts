@@ -1,11 +1,11 @@
 // Attachment URLs cannot reach inside the network; the customer hears about a file that did not
-// reach the agent.
+// reach the agent; only the bot builder can connect a portal.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { download, DownloadError, isInternalAddress } from '../../src/download'
-import type { World } from '../../testbed/world'
-import { customerView, escalated, hostFile, setEnv, settle, threadMessages } from './helpers'
+import { captureOutput } from '../support/output'
+import { connectLink, customerView, escalated, hostFile, newBrowser, setEnv, settle, threadMessages, world } from './helpers'
 
 const servers: { close: () => void }[] = []
 afterEach(() => {
@@ -103,5 +103,66 @@ describe('[ssrf] customer files at internal addresses', () => {
     await w.bot.customerSays(session, { type: 'file', payload: { fileUrl: 'http://[::1]/report.pdf', title: 'report.pdf' } })
     expect(customerView(w, session).at(-1)?.payload.text).toMatch(/^Your file “report.pdf” did not reach the agent/)
     expect(w.bot.status(session)).toMatchObject({ agentName: 'Ann Agent' })
+  })
+})
+
+describe('[connect-security] only the bot builder can connect a portal', () => {
+  it('[connect-security] without the key, /oauth/start connects nothing and says where the link is', async () => {
+    const w = await world({ withoutRefreshToken: true })
+    for (const url of [`${w.driver.webhookUrl}/oauth/start`, `${w.driver.webhookUrl}/oauth/start?key=guess`, `${connectLink(w)}x`]) {
+      const answer = await newBrowser().open(url)
+      expect(answer.status).toBe(403)
+      expect(answer.location).toBeNull()
+      expect(answer.body).toContain('This connect link is incomplete')
+      expect(answer.body).toContain('HubSpot is not connected')
+    }
+    expect(w.hs.portal.tokens.authCodes.size).toBe(0)
+    const root = await newBrowser().open(`${w.driver.webhookUrl}/`)
+    expect(root.body).not.toContain('/oauth/start?key=')
+    expect((await newBrowser().open(`${w.driver.webhookUrl}/?key=${new URL(connectLink(w)).searchParams.get('key')}`)).body).toContain(connectLink(w).replace(/&/g, '&amp;'))
+  })
+
+  it('[connect-security] register, while HubSpot is not connected, gives the link with its key', async () => {
+    const w = await world({ withoutRefreshToken: true, register: false })
+    const capture = captureOutput()
+    try {
+      await w.driver.register()
+    } finally {
+      capture.stop()
+    }
+    expect(capture.lines.join('\n')).toContain(`HubSpot is not connected. Open ${connectLink(w)} to connect your HubSpot portal`)
+  })
+
+  it('[connect-security] a forged, replayed, expired or other browser\'s state is refused; the right browser connects once', async () => {
+    const w = await world({ withoutRefreshToken: true })
+    const browser = newBrowser()
+    const start = await browser.open(connectLink(w))
+    expect(start.status).toBe(302)
+    const cookie = [...browser.jar.keys()][0]!
+    const consent = await browser.open(start.location!)
+    const callbackUrl = consent.location!
+    const state = new URL(callbackUrl).searchParams.get('state')!
+    const [issuedAt, nonce] = state.split('.')
+
+    const forged = await browser.open(callbackUrl.replace(state, `${issuedAt}.${nonce}.forged`))
+    expect(forged.body).toContain('This connection link has expired')
+    const otherBrowser = await newBrowser().open(callbackUrl)
+    expect(otherBrowser.status).toBe(400)
+    expect(otherBrowser.body).toContain('This approval was started in another browser')
+    const wrongCookie = newBrowser()
+    wrongCookie.jar.set(cookie, 'someone-else')
+    expect((await wrongCookie.open(callbackUrl)).body).toContain('started in another browser')
+
+    const connected = await browser.open(callbackUrl)
+    expect(connected.body.replace(/<[^>]+>/g, ' ')).toContain('HubSpot is connected')
+    expect(browser.jar.size).toBe(0)
+    browser.jar.set(cookie, nonce!)
+    const replayed = await browser.open(callbackUrl)
+    expect(replayed.status).toBe(400)
+    expect(replayed.body).toContain('This approval was already used')
+
+    const expiredAt = Date.now() - 31 * 60 * 1000
+    const stale = callbackUrl.replace(state, `${expiredAt}.${nonce}.${state.split('.')[2]}`)
+    expect((await browser.open(stale)).body).toContain('This connection link has expired')
   })
 })

@@ -1,7 +1,7 @@
 // Setup in minutes: connect without curl, exact diagnostics, fast register.
 import { describe, expect, it } from 'vitest'
 import { uploadServedProject } from '../../testbed/world'
-import { failureOf, setEnv, threadOf, world } from './helpers'
+import { connectLink, connectThroughBrowser, failureOf, newBrowser, setEnv, threadOf, world } from './helpers'
 
 const follow = async (url: string): Promise<{ status: number; location: string | null; body: string }> => {
   const response = await fetch(url, { redirect: 'manual' })
@@ -13,7 +13,8 @@ describe('[oauth] connect HubSpot from the webhook URL', () => {
     const w = await world({ withoutRefreshToken: true })
     expect([...w.hs.portal.channels.values()]).toHaveLength(0)
 
-    const start = await follow(`${w.driver.webhookUrl}/oauth/start`)
+    const browser = newBrowser()
+    const start = await browser.open(connectLink(w))
     expect(start.status).toBe(302)
     const authorize = new URL(start.location!)
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${w.hs.url}/oauth/authorize`)
@@ -25,9 +26,9 @@ describe('[oauth] connect HubSpot from the webhook URL', () => {
     )
     expect(authorize.searchParams.get('optional_scope')?.split(' ').sort()).toEqual(['crm.objects.contacts.write', 'files.ui_hidden.read'])
 
-    const consent = await follow(start.location!)
+    const consent = await browser.open(start.location!)
     expect(consent.status).toBe(302)
-    const callback = await follow(consent.location!)
+    const callback = await browser.open(consent.location!)
     expect(callback.status).toBe(200)
     expect(callback.body).toContain('HubSpot is connected')
     expect(callback.body).toContain('connected to inboxes 1001, 1002')
@@ -52,9 +53,7 @@ describe('[oauth] connect HubSpot from the webhook URL', () => {
   it('a denied consent says HubSpot was not connected and how to retry', async () => {
     const w = await world({ withoutRefreshToken: true })
     w.hs.settings.denyAuthorize = true
-    const start = await follow(`${w.driver.webhookUrl}/oauth/start`)
-    const consent = await follow(start.location!)
-    const callback = await follow(consent.location!)
+    const { callback } = await connectThroughBrowser(w)
     expect(callback.status).toBe(400)
     expect(callback.body).toContain('HubSpot was not connected')
     expect(callback.body).toContain('/oauth/start')
@@ -72,9 +71,7 @@ describe('[oauth] connect HubSpot from the webhook URL', () => {
       name: 'setup',
       payload: { webhookUrl: driver.webhookUrl, channelId: '2001', channelAccounts: { '1001': '5501' }, portalId: '555', appKind: 'project' },
     })
-    const start = await follow(`${driver.webhookUrl}/oauth/start`)
-    const consent = await follow(start.location!)
-    const callback = await follow(consent.location!)
+    const { callback } = await connectThroughBrowser(w, driver)
     expect(callback.status).toBe(409)
     expect(callback.body).toContain(`This integration already serves HubSpot portal 555; the approval was for portal ${w.hs.portalId}.`)
     expect(w.bp.store.findState('integration', driver.integrationId, 'oauth')).toBeUndefined()
@@ -97,7 +94,7 @@ describe('[diagnostics] register reports every problem at once, each with its fi
     expect(lines).toEqual(
       expect.arrayContaining([
         'The HubSpot connection lacks required scopes. Missing: conversations.custom_channels.read, conversations.custom_channels.write, files. Add them to the app\'s scopes, then reconnect HubSpot at ' +
-          `${driver.webhookUrl}/oauth/start.`,
+          `${connectLink(w, driver)}.`,
         'An inbox ID does not exist in the HubSpot portal. Not found in portal 243842089: 4242. Pick one of: Support (1001), Sales (1002), Help desk (1003).',
         expect.stringMatching(/^HubSpot rejected the developer API key or the app ID\. Copy the developer API key/),
       ])
@@ -110,7 +107,7 @@ describe('[diagnostics] register reports every problem at once, each with its fi
     const w = await world({ register: false })
     w.hs.faults.revokeRefreshToken(w.hs.refreshToken)
     expect(await failureOf(w.driver.register())).toBe(
-      `HubSpot rejected the refresh token. Reconnect HubSpot at ${w.driver.webhookUrl}/oauth/start: the token was revoked, the app was uninstalled, or it belongs to another app.`
+      `HubSpot rejected the refresh token. Reconnect HubSpot at ${connectLink(w)}: the token was revoked, the app was uninstalled, or it belongs to another app.`
     )
   })
 

@@ -12,20 +12,13 @@ import { projectFiles } from '../../src/hitl/project-files'
 import { ProjectUploadError } from '../../testbed/hubspot'
 import type { World } from '../../testbed/world'
 import { captureOutput } from '../support/output'
-import { customerView, eventsOf, hostFile, setEnv, settle, threadMessages, threadOf, world } from './helpers'
+import { connectThroughBrowser as connectFlow, customerView, eventsOf, hostFile, setEnv, settle, threadMessages, threadOf, world } from './helpers'
 
-const follow = async (url: string): Promise<{ status: number; location: string | null; body: string }> => {
-  const response = await fetch(url, { redirect: 'manual' })
-  return { status: response.status, location: response.headers.get('location'), body: await response.text() }
-}
-
-// The bot builder opens <webhook URL>/oauth/start and approves in HubSpot.
+// The bot builder opens the connect link and approves in HubSpot.
 const connectThroughBrowser = async (w: World) => {
-  const start = await follow(`${w.driver.webhookUrl}/oauth/start`)
+  const { start, consent, callback } = await connectFlow(w)
   expect(start.status).toBe(302)
-  const consent = await follow(start.location!)
   expect(consent.status).toBe(302)
-  const callback = await follow(consent.location!)
   expect(callback.body).toContain('HubSpot is connected')
   return new URL(start.location!)
 }
