@@ -144,4 +144,70 @@ describe('sandbox page', () => {
     expect(pageErrors).toEqual([])
     await page.close()
   })
+
+  it('[sandbox-browser] on a phone-sized screen both panels fit; after a reload the inbox opens the thread where the customer waits; an unassigned agent shows the same on both sides', async () => {
+    const page = await requireChromium().newPage({ viewport: { width: 390, height: 844 } })
+    await page.goto(sandbox!.url)
+    await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'I need an agent please')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+    const threadId = ((await (await fetch(`${sandbox!.url}/api/state`)).json()) as { customer: { threadId: string } }).customer.threadId
+
+    await page.reload()
+    await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
+    await page.locator(`[data-testid="thread-header"][data-thread-id="${threadId}"]`).waitFor({ timeout: WAIT_MS })
+    await expect(page.locator('[data-testid="thread-header"]').getAttribute('data-status')).resolves.toBe('OPEN')
+
+    // Nothing wider than the screen; each panel, and the status badge inside its panel, reachable.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    for (const panel of ['customer-panel', 'inbox-panel', 'event-log']) {
+      await byTestId(page, panel).scrollIntoViewIfNeeded()
+      const box = (await byTestId(page, panel).boundingBox())!
+      expect(box.x, panel).toBeGreaterThanOrEqual(0)
+      expect(box.x + box.width, panel).toBeLessThanOrEqual(390)
+    }
+    const panelBox = (await byTestId(page, 'customer-panel').boundingBox())!
+    const badgeBox = (await byTestId(page, 'chat-status').boundingBox())!
+    expect(badgeBox.x).toBeGreaterThanOrEqual(panelBox.x)
+    expect(badgeBox.x + badgeBox.width).toBeLessThanOrEqual(panelBox.x + panelBox.width)
+
+    // Bob answers without taking the thread: both sides say so.
+    await byTestId(page, 'agent-select').selectOption('A-222')
+    await byTestId(page, 'reply-input').fill('Bob here, looking into it')
+    await byTestId(page, 'reply-send').click()
+    await waitForText(chatLines(page, 'agent'), 'Bob here, looking into it')
+    await waitForText(byTestId(page, 'chat-status'), 'With Bob Agent (answering, not assigned in HubSpot)')
+    await waitForText(byTestId(page, 'thread-answered-by'), 'Bob Agent is answering')
+    await mkdir('test-results', { recursive: true })
+    await page.screenshot({ path: 'test-results/sandbox-390.png', fullPage: true })
+    await page.close()
+  })
+
+  it('[sandbox-browser] the settings panel switches a fault on, whose retry shows in the event log, and the language of the texts in HubSpot', async () => {
+    const page = await requireChromium().newPage({ viewport: { width: 1280, height: 900 } })
+    await page.goto(sandbox!.url)
+    await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
+    await byTestId(page, 'chat-restart').click()
+    await page.locator('[data-testid="settings"] summary').click()
+
+    await byTestId(page, 'fault-429').check()
+    await customerSays(page, 'agent')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+    const log = byTestId(page, 'event-log')
+    await log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="429"]').first().waitFor({ timeout: WAIT_MS })
+    await waitForText(log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="429"]'), 'the integration retries')
+    await log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="201"]').first().waitFor({ timeout: WAIT_MS })
+    await byTestId(page, 'fault-429').uncheck()
+
+    await byTestId(page, 'setting-language').selectOption('fr')
+    await waitForText(log.locator('[data-testid="log-entry"][data-kind="action"]'), 'Configuration saved: language fr')
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'agent')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+    await waitForText(byTestId(threadMessages(page, 'customer'), 'message-text'), 'Demande à parler à une personne')
+    await byTestId(page, 'setting-language').selectOption('en')
+    await waitForText(log.locator('[data-testid="log-entry"][data-kind="action"]'), 'Configuration saved: language en')
+    await page.close()
+  })
 })

@@ -57,7 +57,7 @@ const unpackNpmChromium = async (): Promise<ChromiumSource> => {
   return {
     kind: 'npm',
     executablePath,
-    args: [...FLAGS, '--no-zygote', '--single-process'],
+    args: [...FLAGS, '--no-zygote'],
     env: { LD_LIBRARY_PATH: [libraries, saved.LD_LIBRARY_PATH].filter(Boolean).join(':'), FONTCONFIG_PATH: fonts, HOME: saved.HOME ?? dirname(folder) },
   }
 }

@@ -63,6 +63,8 @@ export type StandInFaults = {
   clear(): void
   // Faults that happened so far (failed API calls, duplicated and held webhook deliveries).
   readonly count: number
+  // API faults injected and not yet hit.
+  readonly pendingApi: number
 }
 
 export type AgentProfile = { actorId: string; name: string; email: string; avatar: string }
@@ -232,6 +234,9 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
       clear: () => faults.clear(),
       get count() {
         return faults.count
+      },
+      get pendingApi() {
+        return faults.pendingApiFaults()
       },
     },
     settle: () => state.dispatcher.settle(),

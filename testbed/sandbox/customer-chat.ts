@@ -24,13 +24,22 @@ export type CustomerSnapshot = {
   email: string
   mode: ChatMode
   agentName?: string
+  // False while the agent only answered (the plugin took them for the agent) and HubSpot shows nobody assigned.
+  assignedInHubSpot?: boolean
   threadId?: string
   lines: ChatLine[]
 }
 
 export type CustomerFile = { name: string; contentType: string; data: Buffer }
 
-const CUSTOMER = { name: 'Jane Doe', email: 'jane.doe@example.com' }
+// Who the customer says they are when the bot escalates: the plugin passes it in its email field.
+export const IDENTITIES = {
+  email: 'jane.doe@example.com',
+  phone: '+1 (514) 555-0100',
+  'new-email': 'jane.newcomer@example.com',
+  none: undefined,
+} as const
+export type Identity = keyof typeof IDENTITIES
 
 const ESCALATION_WORDS = /\b(agent|human|person|someone|representative|operator)\b/i
 
@@ -56,6 +65,7 @@ export class CustomerChat {
   private agentName: string | undefined
   private queue: Promise<unknown> = Promise.resolve()
   private readonly uploadedNames = new Map<string, number>()
+  private identity: Identity = 'email'
   private readonly unsubscribe: () => void
 
   constructor(
@@ -78,11 +88,24 @@ export class CustomerChat {
     this.unsubscribe()
   }
 
+  setIdentity(identity: Identity): void {
+    this.identity = identity
+    this.onChange()
+  }
+
+  private get customer() {
+    const email = IDENTITIES[this.identity]
+    return { name: 'Jane Doe', ...(email !== undefined && { email }) }
+  }
+
   snapshot(): CustomerSnapshot {
+    const customer = this.customer
     return {
-      ...CUSTOMER,
+      name: customer.name,
+      email: customer.email ?? 'no email or phone',
       mode: this.mode,
       ...(this.agentName !== undefined && { agentName: this.agentName }),
+      ...(this.session && this.agentName !== undefined && { assignedInHubSpot: this.world.bot.events(this.session).some((event) => event.type === 'hitlAssigned') }),
       ...(this.session && { threadId: this.threadIdOf(this.session) }),
       lines: [...this.lines],
     }
@@ -141,9 +164,10 @@ export class CustomerChat {
     const lastCustomerText = [...history].reverse().find((item) => item.from === 'customer' && typeof item.payload.text === 'string')
     try {
       this.log.add({ source: 'bot', kind: 'action', text: `Bot called createUser and startHitl with ${history.length} message(s) of history` })
+      const customer = this.customer
       const session = await this.world.bot.escalate({
-        customer: CUSTOMER,
-        title: `Website chat with ${CUSTOMER.name}`,
+        customer,
+        title: `Website chat with ${customer.name}`,
         ...(lastCustomerText && { description: String(lastCustomerText.payload.text) }),
         history,
       })

@@ -13,6 +13,10 @@ export type LogEntry = {
   text: string
   // Set when the entry is an HTTP exchange: its status code, or null when no answer came.
   status?: number | null
+  // The HubSpot message an agent-reply webhook carried: its delivery may end FAILED after a 200.
+  messageId?: string
+  // Set in snapshots: the integration reported that message FAILED (the entry shows in red).
+  failed?: string
 }
 
 const MAX_ENTRIES = 400
@@ -43,11 +47,27 @@ export class EventLog {
   }
 }
 
-export const describeHitlEvent = (event: StoredEvent, userName: (userId: string) => string | undefined): string => {
+// Conversations are named as people know them: "Jane Doe's session (thread 7345001)".
+export const describeHitlEvent = (
+  event: StoredEvent,
+  userName: (userId: string) => string | undefined,
+  sessionName: (conversationId: string) => string
+): string => {
   const userId = typeof event.payload.userId === 'string' ? event.payload.userId : undefined
-  const agent = userId === undefined ? '' : ` agent ${userName(userId) ?? userId}`
   const conversationId = typeof event.payload.conversationId === 'string' ? event.payload.conversationId : event.conversationId
-  return `Botpress received ${event.type} for conversation ${conversationId ?? '?'}${agent}`
+  const session = conversationId ? sessionName(conversationId) : 'a session'
+  if (event.type === 'hitlAssigned') return `Botpress received hitlAssigned: ${userId === undefined ? 'an agent' : (userName(userId) ?? 'an agent')} takes ${session}`
+  return `Botpress received ${event.type}: ${session} is handed back to the bot`
+}
+
+// The HubSpot message id of an agent-reply webhook, to follow its delivery status.
+export const agentReplyIdOf = (delivery: DeliveryRecord): string | undefined => {
+  try {
+    const body = JSON.parse(delivery.body) as { type?: unknown; message?: { id?: unknown } }
+    return body.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED' && typeof body.message?.id === 'string' ? body.message.id : undefined
+  } catch {
+    return undefined
+  }
 }
 
 type AppEventSummary = { subscriptionType?: unknown; propertyName?: unknown; propertyValue?: unknown; objectId?: unknown; changeFlag?: unknown }

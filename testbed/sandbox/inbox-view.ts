@@ -26,6 +26,8 @@ export type InboxThread = {
   inboxName: string
   customerName: string
   assignee: { actorId: string; name: string } | null
+  // Without an assignee: the agent who wrote last (the plugin takes them for the customer's agent).
+  answeredBy?: string
   createdAt: string
   preview: string
   timeline: (InboxMessage | InboxActivity)[]
@@ -68,9 +70,15 @@ const entryView = (hs: HubSpotStandIn, entry: TimelineEntry): InboxMessage | Inb
     senderName: entry.senders[0]?.name ?? (author === 'customer' ? 'Customer' : 'Bot'),
     text: entry.text,
     attachments: entry.attachments.map(attachmentView).filter((view): view is InboxAttachment => view !== undefined),
-    ...(entry.status && { status: entry.status.statusType }),
-    ...(entry.status?.failureDetails?.errorMessage && { failure: entry.status.failureDetails.errorMessage }),
+    // What the integration reported, not the SENT HubSpot shows before any report.
+    ...(author === 'agent' ? reportedStatus(hs, entry.id) : entry.status ? { status: entry.status.statusType } : {}),
   }
+}
+
+const reportedStatus = (hs: HubSpotStandIn, messageId: string): { status?: string; failure?: string } => {
+  const report = hs.portal.statusReports.get(messageId)?.at(-1)
+  if (!report) return {}
+  return { status: report.statusType, ...(report.failureDetails?.errorMessage && { failure: report.failureDetails.errorMessage }) }
 }
 
 export const inboxSnapshot = (hs: HubSpotStandIn): InboxSnapshot => {
@@ -78,6 +86,7 @@ export const inboxSnapshot = (hs: HubSpotStandIn): InboxSnapshot => {
     const timeline = hs.portal.timeline(thread.id).map((entry) => entryView(hs, entry))
     const lastMessage = [...timeline].reverse().find((entry): entry is InboxMessage => entry.kind === 'message')
     const assigneeName = agentName(hs, thread.assignedTo)
+    const lastAgent = [...timeline].reverse().find((entry): entry is InboxMessage => entry.kind === 'message' && entry.author === 'agent')
     return {
       id: thread.id,
       status: thread.status,
@@ -85,6 +94,7 @@ export const inboxSnapshot = (hs: HubSpotStandIn): InboxSnapshot => {
       inboxName: hs.portal.inboxes.get(thread.inboxId)?.name ?? thread.inboxId,
       customerName: thread.customer.name ?? thread.customer.actorId,
       assignee: thread.assignedTo && assigneeName ? { actorId: thread.assignedTo, name: assigneeName } : null,
+      ...(!thread.assignedTo && lastAgent && { answeredBy: lastAgent.senderName }),
       createdAt: thread.createdAt,
       preview: lastMessage ? lastMessage.text || lastMessage.attachments.map((file) => file.name).join(', ') : '',
       timeline,

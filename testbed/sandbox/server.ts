@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import type { StoreEvents } from '../botpress'
 import { startWorld, type World, type WorldOptions } from '../world'
-import { CustomerChat, type CustomerSnapshot } from './customer-chat'
-import { describeDelivery, describeHitlEvent, EventLog, type LogEntry } from './event-log'
+import { CustomerChat, IDENTITIES, type CustomerSnapshot, type Identity } from './customer-chat'
+import { agentReplyIdOf, describeDelivery, describeHitlEvent, EventLog, type LogEntry } from './event-log'
 import { inboxSnapshot, type InboxSnapshot } from './inbox-view'
 
 export type SandboxOptions = {
@@ -32,8 +32,17 @@ export type SandboxLinks = {
   webhook: string
 }
 
+export type SandboxSettings = {
+  language: 'en' | 'fr' | 'es' | 'de'
+  contactPolicy: 'create' | 'anonymous' | 'refuse'
+  identity: Identity
+  autoAssign: boolean
+  faults: { rateLimit: boolean; serverErrors: boolean; duplicates: boolean; reorder: boolean }
+}
+
 export type SandboxSnapshot = {
   links: SandboxLinks
+  settings: SandboxSettings
   customer: CustomerSnapshot
   inbox: InboxSnapshot
   log: LogEntry[]
@@ -46,6 +55,20 @@ const KEEP_ALIVE_MS = 15_000
 const MAX_BODY_BYTES = 16 * 1024 * 1024
 
 const sayInput = z.object({ text: z.string().trim().min(1).max(5000) })
+const settingsInput = z
+  .object({
+    language: z.enum(['en', 'fr', 'es', 'de']),
+    contactPolicy: z.enum(['create', 'anonymous', 'refuse']),
+    identity: z.enum(Object.keys(IDENTITIES) as [Identity, ...Identity[]]),
+    autoAssign: z.boolean(),
+    faults: z.object({ rateLimit: z.boolean(), serverErrors: z.boolean(), duplicates: z.boolean(), reorder: z.boolean() }).partial(),
+  })
+  .partial()
+  .strict()
+
+// Publishes to HubSpot: what a customer message costs, and what the fault switches hit.
+const PUBLISH_PATH = /\/custom-channels\/[^/]+\/\d+\/messages$/
+
 const fileInput = z.object({ name: z.string().min(1).max(200), contentType: z.string().min(1), base64: z.string().min(1) })
 
 const readPage = (): string => {
@@ -131,26 +154,83 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     integration: world.integrationUrl,
     webhook: world.driver.webhookUrl,
   }
-  const snapshot = (): SandboxSnapshot => ({ links, customer: chat.snapshot(), inbox: inboxSnapshot(hs), log: log.list() })
+  const settings: SandboxSettings = {
+    language: 'en',
+    contactPolicy: 'create',
+    identity: 'email',
+    autoAssign: false,
+    faults: { rateLimit: false, serverErrors: false, duplicates: false, reorder: false },
+  }
+  // An agent-reply webhook answered 200 may still end FAILED: such entries turn red.
+  const withDeliveryOutcome = (entry: LogEntry): LogEntry => {
+    if (!entry.messageId) return entry
+    const report = hs.portal.statusReports.get(entry.messageId)?.at(-1)
+    return report?.statusType === 'FAILED' ? { ...entry, failed: report.failureDetails?.errorMessage ?? 'FAILED' } : entry
+  }
+  const snapshot = (): SandboxSnapshot => ({
+    links,
+    settings: structuredClone(settings),
+    customer: chat.snapshot(),
+    inbox: inboxSnapshot(hs),
+    log: log.list().map(withDeliveryOutcome),
+  })
+
+  const applySettings = async (input: z.infer<typeof settingsInput>): Promise<void> => {
+    const configuration = world.driver.configuration as Record<string, unknown>
+    const configChanged = (input.language && input.language !== settings.language) || (input.contactPolicy && input.contactPolicy !== settings.contactPolicy)
+    Object.assign(settings, { ...input, faults: { ...settings.faults, ...input.faults } })
+    if (configChanged) {
+      Object.assign(configuration, { language: settings.language, contactPolicy: settings.contactPolicy })
+      log.add({ source: 'bot', kind: 'action', text: `Configuration saved: language ${settings.language}, contact policy ${settings.contactPolicy} (register ran again)` })
+      await world.driver.register()
+    }
+    if (input.identity) chat.setIdentity(input.identity)
+    hs.settings.autoAssign = settings.autoAssign ? { actorId: 'A-111', delayMs: 1000 } : null
+    if (!settings.faults.rateLimit && !settings.faults.serverErrors) hs.faults.clear()
+    hs.faults.webhooks({ duplicateRate: settings.faults.duplicates ? 1 : 0, reorderWindowMs: settings.faults.reorder ? 400 : 0 })
+    scheduleBroadcast()
+  }
 
   const userName = (userId: string) => bp.store.users.get(userId)?.name
+  const sessionName = (conversationId: string) => {
+    const tags = bp.store.conversations.get(conversationId)?.tags
+    return `${tags?.customerName ?? 'the customer'}'s session${tags?.hubspotThreadId ? ` (thread ${tags.hubspotThreadId})` : ''}`
+  }
   const onEvent = ({ kind, event }: StoreEvents['event'][0]) => {
     if (kind === 'created' && (event.type === 'hitlAssigned' || event.type === 'hitlStopped')) {
-      log.add({ source: 'botpress', kind: event.type, text: describeHitlEvent(event, userName) })
+      log.add({ source: 'botpress', kind: event.type, text: describeHitlEvent(event, userName, sessionName) })
     }
   }
   bp.on('event', onEvent)
 
   // Deliveries made while registering are part of the story: start from the first one.
   let deliveriesSeen = 0
+  let callsSeen = 0
   const poll = setInterval(() => {
     if (deliveriesSeen > hs.deliveries.length) deliveriesSeen = 0
     for (const delivery of hs.deliveries.slice(deliveriesSeen)) {
-      log.add({ source: 'hubspot', kind: 'webhook', text: describeDelivery(delivery), status: delivery.status, at: delivery.at })
+      const messageId = agentReplyIdOf(delivery)
+      log.add({ source: 'hubspot', kind: 'webhook', text: describeDelivery(delivery), status: delivery.status, at: delivery.at, ...(messageId && { messageId }) })
     }
     deliveriesSeen = hs.deliveries.length
+    // Every publish the integration made (customer messages, transcripts), with HubSpot's answer:
+    // a 429 or 503 followed by its retry shows here.
+    if (callsSeen > hs.calls.length) callsSeen = 0
+    const answered = hs.calls.slice(callsSeen).findIndex((call) => call.status === 0)
+    const upTo = answered === -1 ? hs.calls.length : callsSeen + answered
+    for (const call of hs.calls.slice(callsSeen, upTo)) {
+      if (call.method !== 'POST' || !PUBLISH_PATH.test(call.path)) continue
+      const verdict = call.status >= 400 ? `, ${call.status === 429 || call.status >= 500 ? 'the integration retries' : 'refused'}` : ''
+      log.add({ source: 'hubspot', kind: 'publish', text: `The integration published a message to HubSpot → ${call.status}${verdict}`, status: call.status, at: call.at })
+    }
+    callsSeen = upTo
+    // The fault switches stay on: one fault is kept armed for the next publish.
+    if ((settings.faults.rateLimit || settings.faults.serverErrors) && hs.faults.pendingApi === 0) {
+      hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: settings.faults.rateLimit ? 429 : 503, count: 1 })
+    }
     scheduleBroadcast()
   }, POLL_INTERVAL_MS)
+
 
   const keepAlive = setInterval(() => {
     for (const stream of streams) stream.write(': keep-alive\n\n')
@@ -198,6 +278,10 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     }
     if (method === 'GET' && pathname === '/api/stream') return openStream(req, res)
     if (method === 'GET' && pathname === '/api/state') return sendJson(res, 200, snapshot())
+    if (method === 'POST' && pathname === '/api/settings') {
+      await applySettings(parse(settingsInput, await readJson(req)))
+      return sendJson(res, 200, settings)
+    }
     const file = /^\/files\/hubspot\/([^/]+)$/.exec(pathname)
     if (method === 'GET' && file) return serveHubSpotFile(res, decodeURIComponent(file[1]))
     const action = /^\/api\/customer\/(\w+)$/.exec(pathname)

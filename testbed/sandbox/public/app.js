@@ -20,7 +20,8 @@
     snapshot: null,
     selectedThreadId: null,
     knownThreadIds: new Set(),
-    rendered: { links: '', customer: '', inbox: '', log: '' },
+    rendered: { links: '', settings: '', customer: '', inbox: '', log: '' },
+    firstInbox: true,
     replyFile: null,
     busy: false,
   }
@@ -121,7 +122,10 @@
     $('customer-identity').textContent = `${customer.name} · ${customer.email}`
     const badge = $('chat-status')
     badge.dataset.mode = customer.mode
-    badge.textContent = customer.mode === 'with-agent' ? `With ${customer.agentName}` : MODE_LABELS[customer.mode]
+    badge.textContent =
+      customer.mode === 'with-agent'
+        ? `With ${customer.agentName}${customer.assignedInHubSpot === false ? ' (answering, not assigned in HubSpot)' : ''}`
+        : MODE_LABELS[customer.mode]
     if (customer.mode === 'waiting' && customer.threadId) badge.textContent += ` · thread ${customer.threadId}`
     const escalated = customer.mode !== 'bot'
     $('chat-escalate').disabled = escalated
@@ -163,6 +167,14 @@
     if (select.options.length === 0) {
       select.innerHTML = inbox.agents.map((agent) => `<option value="${esc(agent.actorId)}">${esc(agent.name)} (${esc(agent.actorId)})</option>`).join('')
     }
+    // After a reload, the newest open thread (a customer waiting) is shown; afterwards each new
+    // thread is shown as it arrives. Threads come newest first.
+    if (ui.firstInbox && inbox.threads.length) {
+      ui.firstInbox = false
+      for (const thread of inbox.threads) ui.knownThreadIds.add(thread.id)
+      const waiting = inbox.threads.find((thread) => thread.status === 'OPEN') || inbox.threads[0]
+      ui.selectedThreadId = waiting.id
+    }
     for (const thread of inbox.threads) {
       if (!ui.knownThreadIds.has(thread.id)) {
         ui.knownThreadIds.add(thread.id)
@@ -181,7 +193,9 @@
     header.dataset.status = thread ? thread.status : ''
     header.innerHTML = thread
       ? `<span class="name">${esc(thread.customerName)}</span><span class="pill" data-testid="thread-status" data-status="${esc(thread.status)}">${esc(thread.status)}</span>
-         <span class="meta">Thread #${esc(thread.id)} in ${esc(thread.inboxName)} · assigned to <strong data-testid="thread-header-assignee">${esc(thread.assignee ? thread.assignee.name : 'nobody')}</strong></span>`
+         <span class="meta">Thread #${esc(thread.id)} in ${esc(thread.inboxName)} · assigned to <strong data-testid="thread-header-assignee">${esc(thread.assignee ? thread.assignee.name : 'nobody')}</strong>${
+           thread.answeredBy ? ` · <span data-testid="thread-answered-by">${esc(thread.answeredBy)} is answering (the customer sees them as the agent)</span>` : ''
+         }</span>`
       : '<p class="empty">No conversation yet. Escalate from the customer chat.</p>'
     const timeline = $('thread-timeline')
     keepAtEnd(timeline, () => {
@@ -201,10 +215,22 @@
 
   const logEntryHtml = (entry) => {
     const hasStatus = entry.status !== undefined
-    const ok = hasStatus && entry.status !== null && entry.status < 300
-    const code = hasStatus ? `<span class="code" data-ok="${ok}">${entry.status === null ? '—' : entry.status}</span>` : '<span></span>'
-    return `<li data-testid="log-entry" data-kind="${esc(entry.kind)}" data-source="${esc(entry.source)}"${hasStatus ? ` data-status="${entry.status}"` : ''}>
-      <span class="time">${time(entry.at)}</span><span class="source" data-source="${esc(entry.source)}">${esc(entry.source)}</span>${code}<span class="text">${esc(entry.text)}</span></li>`
+    const failed = Boolean(entry.failed)
+    const ok = hasStatus && entry.status !== null && entry.status < 300 && !failed
+    const label = failed ? 'FAILED' : entry.status === null ? '—' : entry.status
+    const code = hasStatus ? `<span class="code" data-ok="${ok}" data-failed="${failed}">${label}</span>` : '<span></span>'
+    const text = failed ? `${entry.text} · the reply was not delivered: ${entry.failed}` : entry.text
+    return `<li data-testid="log-entry" data-kind="${esc(entry.kind)}" data-source="${esc(entry.source)}" data-failed="${failed}"${hasStatus ? ` data-status="${entry.status}"` : ''}>
+      <span class="time">${time(entry.at)}</span><span class="source" data-source="${esc(entry.source)}">${esc(entry.source)}</span>${code}<span class="text">${esc(text)}</span></li>`
+  }
+
+  const renderSettings = (settings) => {
+    const form = $('settings-form')
+    form.elements.language.value = settings.language
+    form.elements.contactPolicy.value = settings.contactPolicy
+    form.elements.identity.value = settings.identity
+    form.elements.autoAssign.checked = settings.autoAssign
+    for (const name of ['rateLimit', 'serverErrors', 'duplicates', 'reorder']) form.elements[name].checked = settings.faults[name]
   }
 
   const renderLog = (log) => {
@@ -217,7 +243,7 @@
   // Each part re-renders only when its data changed, so typing and scrolling are left alone.
   const render = (snapshot) => {
     ui.snapshot = snapshot
-    const parts = { links: [snapshot.links, renderLinks], customer: [snapshot.customer, renderCustomer], inbox: [snapshot.inbox, renderInbox], log: [snapshot.log, renderLog] }
+    const parts = { links: [snapshot.links, renderLinks], settings: [snapshot.settings, renderSettings], customer: [snapshot.customer, renderCustomer], inbox: [snapshot.inbox, renderInbox], log: [snapshot.log, renderLog] }
     for (const [name, [data, draw]] of Object.entries(parts)) {
       const json = JSON.stringify(data)
       if (json === ui.rendered[name]) continue
@@ -251,6 +277,18 @@
     if (!text) return
     input.value = ''
     void customerAction('say', { text })
+  })
+  $('settings-form').addEventListener('change', async (event) => {
+    const field = event.target
+    const faults = ['rateLimit', 'serverErrors', 'duplicates', 'reorder']
+    const value = field.type === 'checkbox' ? field.checked : field.value
+    const body = faults.includes(field.name) ? { faults: { [field.name]: value } } : { [field.name]: value }
+    showError('chat-error', '')
+    try {
+      await postJson('/api/settings', body)
+    } catch (error) {
+      showError('chat-error', error.message)
+    }
   })
   $('chat-escalate').addEventListener('click', () => void customerAction('escalate'))
   $('chat-end').addEventListener('click', () => void customerAction('end'))
