@@ -148,7 +148,8 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     webhookConcurrency: 1,
     hideNewChannelsForListCalls: 0,
     appKind: options.appKind ?? 'project',
-    today: options.today ?? null,
+    // TESTBED_HUBSPOT_TODAY runs a whole suite at another date (for instance after HubSpot's sunsets).
+    today: options.today ?? process.env.TESTBED_HUBSPOT_TODAY ?? null,
     refreshTokenRotation: false,
     projectConversationSection: 'hubEvents',
     capabilityLimits: { maxFileAttachmentCount: 1, maxFileAttachmentSizeBytes: 10_000_000, maxTotalFileAttachmentSizeBytes: 10_000_000 },

@@ -86,39 +86,26 @@ const isClose = (entry: ThreadEntry) => entry.type === 'THREAD_STATUS_CHANGE' &&
 // Earlier replies are caught up within this window before the message being handled; older ones
 // had their own webhooks long ago.
 const CATCH_UP_WINDOW_MS = 10 * 60_000
-const CLOCK_MARGIN_MS = 60_000
-const DELIVERED_PAGES = 5
 
-// HubSpot message IDs of the agent replies already in the Botpress conversation, listed newest
-// first until the listing is older than `since`.
-const deliveredMessageIds = async (deps: Deps, conversationId: string, since: number): Promise<Set<string>> => {
-  const ids = new Set<string>()
-  let nextToken: string | undefined
-  for (let page = 0; page < DELIVERED_PAGES; page++) {
-    const { messages, meta } = await deps.client.listMessages({ conversationId, nextToken })
-    for (const message of messages) {
-      const tag = (message.tags as Record<string, string | undefined>).hubspotMessageId
-      if (tag) ids.add(tag.split('#')[0]!)
-    }
-    const oldestListed = Math.min(...messages.map((message) => Date.parse(message.createdAt)))
-    if (!meta.nextToken || oldestListed < since) break
-    nextToken = meta.nextToken
-  }
-  return ids
-}
+const reachedBotpress = async (deps: Deps, conversationId: string, messageId: string): Promise<boolean> =>
+  (await deps.client.listMessages({ conversationId, tags: { hubspotMessageId: messageId } })).messages.length > 0
 
-// Agent replies among `entries` that have not reached the customer. A reply without any status was
-// not handled (a delivery always ends with SENT or FAILED), and FAILED is final. SENT alone proves
-// nothing: HubSpot may show it before any integration touched the message, so those are checked
-// against the Botpress conversation.
+// Agent replies among `entries` that have not reached the customer, oldest first. A reply without
+// any status was not handled (a delivery always ends with SENT or FAILED), and FAILED is final.
+// SENT alone proves nothing: HubSpot may show it before any integration touched the message, so
+// such a reply is looked up in the Botpress conversation. Replies are delivered in the order
+// written, so the newest one found there vouches for every older one: the common case (the previous
+// reply was delivered) costs one lookup.
 const undeliveredReplies = async (deps: Deps, conversationId: string, entries: ThreadEntry[], reference: number): Promise<Message[]> => {
   const candidates = entries
     .filter((entry): entry is Message => isMessage(entry) && isAgentReply(entry))
     .filter((message) => message.status?.statusType !== 'FAILED' && time(message.createdAt) >= reference - CATCH_UP_WINDOW_MS)
-  const unsure = candidates.filter((message) => message.status)
-  if (unsure.length === 0) return candidates
-  const delivered = await deliveredMessageIds(deps, conversationId, Math.min(...unsure.map((message) => time(message.createdAt))) - CLOCK_MARGIN_MS)
-  return candidates.filter((message) => !message.status || !delivered.has(message.id))
+  const pending: Message[] = []
+  for (const message of [...candidates].reverse()) {
+    if (message.status && (await reachedBotpress(deps, conversationId, message.id))) break
+    pending.unshift(message)
+  }
+  return pending
 }
 
 // Agent files are re-hosted in Botpress so the customer can open them; the HubSpot token goes only
