@@ -8,7 +8,7 @@ import { closeServedIntegration } from '../../testbed/world'
 import { launchChromium } from '../support/browser'
 
 const SCREENSHOT = 'test-results/sandbox.png'
-const WAIT_MS = 5_000
+const WAIT_MS = 10_000
 
 const RECEIPT_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="90" viewBox="0 0 160 90">
 <rect width="160" height="90" rx="8" fill="#fff4d6"/><text x="16" y="38" font-family="sans-serif" font-size="16" fill="#8a6100">Receipt #42</text>

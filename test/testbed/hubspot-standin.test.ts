@@ -69,7 +69,7 @@ let accessToken: string
 const devKeyQuery = () => `hapikey=${hs.app.developerApiKey}&appId=${hs.app.appId}`
 
 const refresh = async (refreshToken: string, clientSecret = hs.app.clientSecret) =>
-  fetch(`${hs.url}/oauth/v1/token`, {
+  fetch(`${hs.url}/oauth/2026-03/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'refresh_token', client_id: hs.app.clientId, client_secret: clientSecret, refresh_token: refreshToken }),
@@ -159,9 +159,18 @@ describe('[hubspot stand-in] OAuth', () => {
     const body = tokenResponseSchema.parse(await response.json())
     expect(body).toMatchObject({ refresh_token: hs.refreshToken, expires_in: 1800, token_type: 'bearer', hub_id: Number(hs.portalId) })
     expect(body.scopes).toContain('conversations.custom_channels.write')
-    const info = await fetch(`${hs.url}/oauth/v1/access-tokens/${body.access_token}`)
-    expect(await info.json()).toMatchObject({ hub_id: Number(hs.portalId), app_id: Number(hs.app.appId), token_type: 'access' })
-    expect((await fetch(`${hs.url}/oauth/v1/access-tokens/nope`)).status).toBe(404)
+    // The v1 token info is served until its removal on 2027-02-16, then answers 404.
+    const today = hs.settings.today
+    try {
+      hs.settings.today = '2026-12-01'
+      const info = await fetch(`${hs.url}/oauth/v1/access-tokens/${body.access_token}`)
+      expect(await info.json()).toMatchObject({ hub_id: Number(hs.portalId), app_id: Number(hs.app.appId), token_type: 'access' })
+      expect((await fetch(`${hs.url}/oauth/v1/access-tokens/nope`)).status).toBe(404)
+      hs.settings.today = '2027-02-16'
+      expect((await fetch(`${hs.url}/oauth/v1/access-tokens/${body.access_token}`)).status).toBe(404)
+    } finally {
+      hs.settings.today = today
+    }
   })
 
   it('rejects a bad or revoked refresh token and a wrong client secret with the merged error body', async () => {
@@ -191,7 +200,7 @@ describe('[hubspot stand-in] OAuth', () => {
     expect(location.searchParams.get('state')).toBe('xyz')
     const code = location.searchParams.get('code') ?? ''
     const exchange = () =>
-      fetch(`${hs.url}/oauth/v1/token`, {
+      fetch(`${hs.url}/oauth/2026-03/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'authorization_code', client_id: hs.app.clientId, client_secret: hs.app.clientSecret, redirect_uri: redirectUri, code }),
@@ -471,7 +480,7 @@ describe('[hubspot stand-in] webhook delivery faults', () => {
     try {
       const token = tokenResponseSchema.parse(
         await (
-          await fetch(`${quick.url}/oauth/v1/token`, {
+          await fetch(`${quick.url}/oauth/2026-03/token`, {
             method: 'POST',
             headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
             body: new URLSearchParams({ grant_type: 'refresh_token', client_id: quick.app.clientId, client_secret: quick.app.clientSecret, refresh_token: quick.refreshToken }),
@@ -567,7 +576,7 @@ describe('[hubspot stand-in] API faults and rate limits', () => {
       limited.settings.rateLimitPer10s = 3
       const token = tokenResponseSchema.parse(
         await (
-          await fetch(`${limited.url}/oauth/v1/token`, {
+          await fetch(`${limited.url}/oauth/2026-03/token`, {
             method: 'POST',
             headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
             body: new URLSearchParams({ grant_type: 'refresh_token', client_id: limited.app.clientId, client_secret: limited.app.clientSecret, refresh_token: limited.refreshToken }),
