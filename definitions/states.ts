@@ -45,6 +45,10 @@ export const connectStateSchema = z.object({
     .describe('Nonces of the OAuth approvals already used on the connect page, so none is used twice'),
 })
 
+export const lockStateSchema = z.object({
+  owner: z.string().title('Owner').describe('The invocation that handles an event of this session now; it expires on its own'),
+})
+
 export const states = {
   setup: {
     type: 'integration',
@@ -58,8 +62,13 @@ export const states = {
     type: 'integration',
     schema: connectStateSchema,
   },
+  lock: {
+    type: 'conversation',
+    schema: lockStateSchema,
+  },
 } as const
 
 export type SetupState = z.infer<typeof setupStateSchema>
 export type OAuthState = z.infer<typeof oauthStateSchema>
 export type ConnectState = z.infer<typeof connectStateSchema>
+export type LockState = z.infer<typeof lockStateSchema>

@@ -16,6 +16,7 @@ import type {
 import type {
   Configuration,
   ConnectState,
+  LockState,
   conversationTags,
   hitlSessionSchema,
   integrationName,
@@ -58,6 +59,7 @@ export type Integration = {
     setup: { type: 'integration'; payload: SetupState }
     oauth: { type: 'integration'; payload: OAuthState }
     connect: { type: 'integration'; payload: ConnectState }
+    lock: { type: 'conversation'; payload: LockState }
   }
   user: { tags: Tags<typeof userTags> }
   entities: { hitlSession: z.infer<typeof hitlSessionSchema> }

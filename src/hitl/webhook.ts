@@ -13,6 +13,7 @@ import { isConnectKey } from './connect-key'
 import { createDeps, readSetup, type Deps } from './context'
 import { handleAgentMessage } from './events/agent-message'
 import { SessionStartingError } from './events/readiness'
+import { SessionBusyError } from './events/session-lock'
 import { oneAtATime } from './events/sessions'
 import { handleAssignment, handleStatusChange, handleThreadGone } from './events/thread-events'
 import { json, page } from './pages'
@@ -24,7 +25,7 @@ const MAX_BODY_BYTES = 1024 * 1024
 type HandlerProps = Parameters<IntegrationProps['handler']>[0]
 
 const isTransient = (error: unknown): boolean => {
-  if (error instanceof SessionStartingError) return true
+  if (error instanceof SessionStartingError || error instanceof SessionBusyError) return true
   if (error instanceof HubSpotApiError) return error.transient
   if (error instanceof DownloadError) return !error.permanent
   if (error instanceof HubSpotAuthError || error instanceof RuntimeError) return false
@@ -119,7 +120,7 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
     return json(400, { error: 'expected an event object or an array of events' })
   } catch (error) {
     if (isTransient(error)) {
-      if (error instanceof SessionStartingError) deps.logger.info(`${error.message}; HubSpot will deliver the event again`)
+      if (error instanceof SessionStartingError || error instanceof SessionBusyError) deps.logger.info(`${error.message}; HubSpot will deliver the event again`)
       else deps.logger.warn(`Webhook handling failed transiently (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`)
       return json(503, { error: 'temporary failure, retry later' })
     }

@@ -7,6 +7,7 @@ import { deliverPendingNotice } from '../notices'
 import { publishContent, threadAddressFromTags } from '../publish'
 import { deliverRepliesBeforeClose } from './agent-message'
 import { aSessionIsOpening, awaitPluginActivation, SessionStartingError } from './readiness'
+import { withSessionLock } from './session-lock'
 import { findSessionByThread, wasClosedHere, type Session } from './sessions'
 
 // The session of a thread event, once the hitl plugin can see its events; an event about a thread
@@ -25,9 +26,19 @@ export type Outcome = string
 
 const isClosed = (session: Session) => session.tags.closed === 'true'
 
-export const handleAssignment = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
-  const session = await liveSessionOf(deps, event.objectId)
-  if (!session) return 'ignored: not a HITL thread'
+// The event's work on a live session runs under the session's lock, with the session read again
+// once the lock is held: a duplicate handled by another process meanwhile is then seen.
+const withLiveSession = async (deps: Deps, threadId: string, work: (session: Session) => Promise<Outcome>): Promise<Outcome> => {
+  const seen = await liveSessionOf(deps, threadId)
+  if (!seen) return 'ignored: not a HITL thread'
+  if (isClosed(seen)) return work(seen)
+  return withSessionLock(deps, seen.conversationId, async () => work((await findSessionByThread(deps, threadId)) ?? seen))
+}
+
+export const handleAssignment = (deps: Deps, event: AppWebhookEvent): Promise<Outcome> =>
+  withLiveSession(deps, event.objectId, (session) => applyAssignment(deps, event, session))
+
+const applyAssignment = async (deps: Deps, event: AppWebhookEvent, session: Session): Promise<Outcome> => {
   if (isClosed(session)) return 'ignored: session already ended'
   const lastApplied = Number(session.tags.assignedAt || 0)
   if (event.occurredAt < lastApplied) return 'ignored: older than the assignment already applied'
@@ -57,21 +68,21 @@ const endSession = async (deps: Deps, session: Session, why: string): Promise<Ou
 
 // conversation.deletion, or a status other than OPEN and CLOSED (HubSpot's official integration
 // treats ARCHIVED as the end too): the thread is gone, so is the session.
-export const handleThreadGone = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
-  const session = await liveSessionOf(deps, event.objectId)
-  if (!session) return 'ignored: not a HITL thread'
-  if (isClosed(session)) return 'ignored: session already ended'
-  return endSession(deps, session, event.subscriptionType === 'conversation.deletion' ? 'thread deleted' : `thread ${event.propertyValue ?? 'archived'}`)
-}
+export const handleThreadGone = (deps: Deps, event: AppWebhookEvent): Promise<Outcome> =>
+  withLiveSession(deps, event.objectId, async (session) => {
+    if (isClosed(session)) return 'ignored: session already ended'
+    return endSession(deps, session, event.subscriptionType === 'conversation.deletion' ? 'thread deleted' : `thread ${event.propertyValue ?? 'archived'}`)
+  })
 
 export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
   const status = event.propertyValue?.trim().toUpperCase()
   if (!status || !/^[A-Z_]+$/.test(status)) return `ignored: status ${status ? 'malformed' : 'empty'}`
   if (status !== 'CLOSED' && status !== 'OPEN') return handleThreadGone(deps, event)
   if (status === 'CLOSED' && wasClosedHere(deps.ctx.integrationId, event.objectId)) return 'ignored: closed by the bot'
-  const session = await liveSessionOf(deps, event.objectId)
-  if (!session) return 'ignored: not a HITL thread'
+  return withLiveSession(deps, event.objectId, (session) => applyStatus(deps, event, session, status))
+}
 
+const applyStatus = async (deps: Deps, event: AppWebhookEvent, session: Session, status: 'OPEN' | 'CLOSED'): Promise<Outcome> => {
   if (status === 'CLOSED') {
     // Our own stopHitl marks the session closed before closing the thread, so its echo stops here.
     if (isClosed(session)) return 'ignored: session already ended'

@@ -1,0 +1,89 @@
+// The integration as Botpress Cloud runs it: several processes behind one URL, each request going
+// to the next process in turn. Each process is the deployable bundle (built as `bp build` builds it),
+// started with the world's endpoints; nothing is shared between them but the stand-ins.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { createServer, request, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+
+export type ProcessPool = {
+  url: string
+  // How many requests each process answered, in start order.
+  handled: number[]
+  // Starts the processes with the environment the world set (its stand-ins' URLs).
+  start(env: Record<string, string | undefined>): Promise<void>
+  close(): Promise<void>
+}
+
+const listen = (server: Server): Promise<number> =>
+  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)))
+
+const freePort = async (): Promise<number> => {
+  const probe = createServer()
+  const port = await listen(probe)
+  await new Promise((resolve) => probe.close(resolve))
+  return port
+}
+
+const waitForHealth = async (port: number): Promise<void> => {
+  for (let waited = 0; waited < 20_000; waited += 100) {
+    const health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
+    if (health?.ok) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new Error(`integration process on port ${port} did not start`)
+}
+
+// The proxy listens at once, so the world can be given its URL before the processes exist.
+export const startProcessPool = async (count: number): Promise<ProcessPool> => {
+  const outfile = join(mkdtempSync(join(tmpdir(), 'hitl-pool-')), 'index.cjs')
+  const children: ChildProcess[] = []
+  const ports: number[] = []
+  const handled = Array.from({ length: count }, () => 0)
+  let next = 0
+  const proxy = createServer((req, res) => {
+    if (ports.length === 0) return void res.writeHead(503).end('integration processes not started')
+    const index = next++ % ports.length
+    handled[index]! += 1
+    const forward = request({ host: '127.0.0.1', port: ports[index], method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(res)
+    })
+    forward.on('error', () => res.writeHead(502).end())
+    req.pipe(forward)
+  })
+  const proxyPort = await listen(proxy)
+
+  return {
+    url: `http://127.0.0.1:${proxyPort}`,
+    handled,
+    start: async (env) => {
+      await build({ entryPoints: [join(__dirname, '..', 'src', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'silent' })
+      for (let i = 0; i < count; i++) {
+        const port = await freePort()
+        children.push(spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], { env: { ...process.env, ...env }, stdio: 'ignore' }))
+        await waitForHealth(port)
+        ports.push(port)
+      }
+    },
+    close: async () => {
+      await Promise.all(
+        children.map(
+          (child) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve()
+              child.once('exit', () => resolve())
+              child.kill('SIGTERM')
+            })
+        )
+      )
+      await new Promise<void>((resolve) => {
+        proxy.close(() => resolve())
+        proxy.closeAllConnections()
+      })
+    },
+  }
+}
