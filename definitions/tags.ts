@@ -25,6 +25,7 @@ export const conversationTags = {
   assignedAt: { title: 'Assigned at', description: 'Time (epoch ms) of the assignment event last applied, to ignore stale ones' },
   closed: { title: 'Closed', description: 'true once the session ended, whoever ended it' },
   opening: { title: 'Opening', description: 'true while startHitl has created the conversation but HubSpot has not named its thread yet' },
+  outboxPending: { title: 'Messages owed', description: 'true while customer messages HubSpot could not take wait to be sent' },
   pendingNotice: { title: 'Pending notice', description: 'What the customer is told once an agent is assigned (a file that did not reach the agent)' },
   readyAt: {
     title: 'Ready at',

@@ -50,6 +50,9 @@ export const trustedFileOrigins = (): string[] => {
   })
 }
 
+// How long a customer message HubSpot could not take stays owed before the customer is told.
+export const outboxGiveUpMs = (): number => numberFromEnv('HITL_OUTBOX_GIVE_UP_MS', 10 * 60_000)
+
 // The channel accepts files up to this size (its capabilities); larger ones are refused before upload.
 export const MAX_ATTACHMENT_BYTES = 10_000_000
 export const maxAttachmentBytes = (): number => numberFromEnv('HUBSPOT_MAX_ATTACHMENT_BYTES', MAX_ATTACHMENT_BYTES)

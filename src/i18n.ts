@@ -18,6 +18,7 @@ export type Texts = {
   fileUnreadable: string
   noticeSenderName: string
   fileNotDelivered: (p: { name: string; reason: string }) => string
+  messageNotDelivered: string
   unsupported: (type: string) => string
 }
 
@@ -47,6 +48,7 @@ const en: Texts = {
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Buttons: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `File “${name}” could not be attached: ${reason}.`,
   noticeSenderName: 'HubSpot',
+  messageNotDelivered: 'One of your messages could not reach the agent: HubSpot was unavailable. Please send it again.',
   fileNotDelivered: ({ name, reason }) => `Your file “${name}” did not reach the agent: ${reason}.`,
   fileUnreadable: 'HubSpot does not let the integration read this file (a hidden file needs the files.ui_hidden.read scope: the bot builder reconnects HubSpot)',
   unsupported: (type) => `(A ${type} message that cannot be shown here.)`,
@@ -76,6 +78,7 @@ const fr: Texts = {
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Boutons : ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `Le fichier « ${name} » n’a pas pu être joint : ${reason}.`,
   noticeSenderName: 'HubSpot',
+  messageNotDelivered: 'Un de vos messages n’a pas pu parvenir à l’agent : HubSpot était indisponible. Merci de le renvoyer.',
   fileNotDelivered: ({ name, reason }) => `Votre fichier « ${name} » n’est pas parvenu à l’agent : ${reason}.`,
   fileUnreadable: 'HubSpot ne laisse pas l’intégration lire ce fichier (un fichier masqué demande le droit files.ui_hidden.read : le créateur du bot doit reconnecter HubSpot)',
   unsupported: (type) => `(Un message de type ${type} qui ne peut pas être affiché ici.)`,
@@ -105,6 +108,7 @@ const es: Texts = {
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Botones: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `No se pudo adjuntar el archivo «${name}»: ${reason}.`,
   noticeSenderName: 'HubSpot',
+  messageNotDelivered: 'Uno de sus mensajes no pudo llegar al agente: HubSpot no estaba disponible. Envíelo de nuevo, por favor.',
   fileNotDelivered: ({ name, reason }) => `Su archivo «${name}» no llegó al agente: ${reason}.`,
   fileUnreadable: 'HubSpot no permite que la integración lea este archivo (un archivo oculto requiere el permiso files.ui_hidden.read: quien creó el bot debe volver a conectar HubSpot)',
   unsupported: (type) => `(Un mensaje de tipo ${type} que no se puede mostrar aquí.)`,
@@ -134,6 +138,7 @@ const de: Texts = {
   card: ({ title, subtitle, actions }) => [title, subtitle, actions.length ? `Schaltflächen: ${actions.join(' | ')}` : undefined].filter(Boolean).join('\n'),
   fileNotAttached: ({ name, reason }) => `Die Datei „${name}“ konnte nicht angehängt werden: ${reason}.`,
   noticeSenderName: 'HubSpot',
+  messageNotDelivered: 'Eine Ihrer Nachrichten hat den Mitarbeiter nicht erreicht: HubSpot war nicht erreichbar. Bitte senden Sie sie erneut.',
   fileNotDelivered: ({ name, reason }) => `Ihre Datei „${name}“ hat den Mitarbeiter nicht erreicht: ${reason}.`,
   fileUnreadable: 'HubSpot lässt die Integration diese Datei nicht lesen (eine versteckte Datei braucht den Scope files.ui_hidden.read: HubSpot muss neu verbunden werden)',
   unsupported: (type) => `(Eine Nachricht vom Typ ${type}, die hier nicht angezeigt werden kann.)`,

@@ -17,6 +17,7 @@ import type {
   Configuration,
   ConnectState,
   LockState,
+  OutboxState,
   conversationTags,
   hitlSessionSchema,
   integrationName,
@@ -60,6 +61,7 @@ export type Integration = {
     oauth: { type: 'integration'; payload: OAuthState }
     connect: { type: 'integration'; payload: ConnectState }
     lock: { type: 'conversation'; payload: LockState }
+    outbox: { type: 'conversation'; payload: OutboxState }
   }
   user: { tags: Tags<typeof userTags> }
   entities: { hitlSession: z.infer<typeof hitlSessionSchema> }

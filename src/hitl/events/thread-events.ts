@@ -4,6 +4,7 @@ import type { AppWebhookEvent } from '../../hubspot/schemas'
 import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import type { Deps } from '../context'
 import { deliverPendingNotice } from '../notices'
+import { flushOwed } from '../outbox'
 import { publishContent, threadAddressFromTags } from '../publish'
 import { deliverRepliesBeforeClose } from './agent-message'
 import { aSessionIsOpening, awaitPluginActivation, SessionStartingError } from './readiness'
@@ -54,6 +55,7 @@ const applyAssignment = async (deps: Deps, event: AppWebhookEvent, session: Sess
   await deps.client.createEvent({ type: 'hitlAssigned', payload: { conversationId: session.conversationId, userId } })
   await deps.client.updateConversation({ id: session.conversationId, tags: { assignedActorId: actorId, assignedAt: String(event.occurredAt) } })
   await deliverPendingNotice(deps, session.conversationId, session.tags)
+  await flushOwed(deps, session.conversationId, session.tags)
   deps.logger.info(`Agent ${actorId} assigned to conversation ${session.conversationId}`)
   return 'agent assigned'
 }
@@ -87,6 +89,8 @@ const applyStatus = async (deps: Deps, event: AppWebhookEvent, session: Session,
     // Our own stopHitl marks the session closed before closing the thread, so its echo stops here.
     if (isClosed(session)) return 'ignored: session already ended'
     if (session.tags.channelId) await deliverRepliesBeforeClose(deps, session.conversationId, event.objectId, session.tags.channelId)
+    // The agent sees, in the closed thread, what the customer wrote while HubSpot was failing.
+    await flushOwed(deps, session.conversationId, session.tags)
     return endSession(deps, session, 'the agent closed the thread')
   }
 
