@@ -18,6 +18,10 @@ export type LoadOptions = {
   apiFaultsPerSecond: number
   // Share of the injected API faults that are 429s (the rest are 5xx).
   rateLimitShare: number
+  // Integration processes behind one URL (each request to the next), as Botpress Cloud runs it.
+  processes: number
+  // Seeds every random choice of the run (faults, duplicates, reordering, pacing); 0 picks one.
+  seed: number
   out: string
 }
 
@@ -32,12 +36,14 @@ export const DEFAULTS: LoadOptions = {
   reorderBurst: 6,
   apiFaultsPerSecond: 6,
   rateLimitShare: 0.5,
+  processes: 1,
+  seed: 0,
   out: 'bench/out/load.json',
 }
 
 const HELP = `npm run load -- [--sessions 40] [--messages 1200] [--gap-min-ms 200] [--gap-max-ms 600]
   [--escalation-concurrency 8] [--duplicate-rate 0.1] [--reorder-every-ms 1000] [--reorder-burst 6]
-  [--api-faults-per-second 6] [--rate-limit-share 0.5] [--out bench/out/load.json]
+  [--api-faults-per-second 6] [--rate-limit-share 0.5] [--processes 1] [--seed 0] [--out bench/out/load.json]
 Each flag can also be set as an environment variable: LOAD_SESSIONS, LOAD_MESSAGES, LOAD_DUPLICATE_RATE, ...`
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
@@ -74,5 +80,6 @@ export const parseOptions = (argv: string[], env: NodeJS.ProcessEnv): LoadOption
   if (options.sessions < 1 || !Number.isInteger(options.sessions)) throw new Error('--sessions must be a positive integer')
   if (options.gapMaxMs < options.gapMinMs) throw new Error('--gap-max-ms must be at least --gap-min-ms')
   if (options.duplicateRate > 1 || options.rateLimitShare > 1) throw new Error('rates are between 0 and 1')
+  if (options.processes < 1 || !Number.isInteger(options.processes)) throw new Error('--processes must be a positive integer')
   return options
 }

@@ -9,13 +9,27 @@ import { format } from 'node:util'
 import type { HitlSession } from '../testbed/botpress/hitl-bot'
 import type { StoredMessage as BotpressMessage } from '../testbed/botpress/store'
 import type { StoredMessage as HubSpotMessage } from '../testbed/hubspot/portal'
-import { closeServedIntegration, startWorld, type World } from '../testbed/world'
+import { poolEnvironment, startProcessPool } from '../testbed/multi-process'
+import { closeServedIntegration, startWorld, uploadServedProject, type World } from '../testbed/world'
 import { measureStream, total, type Arrival, type Direction, type Sent, type StreamResult } from './load-metrics'
 import { parseOptions, type LoadOptions } from './load-options'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const between = (min: number, max: number) => min + Math.random() * (max - min)
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!
+
+// mulberry32: a small seeded generator, so a run's random choices repeat with its seed.
+const seeded = (seed: number): (() => number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+let random: () => number = Math.random
+const between = (min: number, max: number) => min + random() * (max - min)
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
 
 const mark = (session: number, side: 'c' | 'a', n: number) => `[L s${session} ${side}${n}]`
 const MARK = /\[L s(\d+) ([ca])(\d+)\]/
@@ -82,8 +96,8 @@ const startFaults = (w: World, options: LoadOptions) => {
     timers.push(
       setInterval(() => {
         const target = pick(FAULT_TARGETS)
-        if (Math.random() < options.rateLimitShare) {
-          const withRetryAfter = Math.random() < 0.5
+        if (random() < options.rateLimitShare) {
+          const withRetryAfter = random() < 0.5
           w.hs.faults.inject({ ...target, status: 429, count: 1, ...(withRetryAfter ? { retryAfterSeconds: 1 } : {}) })
         } else {
           w.hs.faults.inject({ ...target, status: pick([502, 503, 504]), count: 1 })
@@ -119,9 +133,21 @@ const main = async () => {
       `${options.apiFaultsPerSecond} API faults/s (${Math.round(options.rateLimitShare * 100)}% 429)`
   )
 
+  const seed = options.seed || Math.floor(Math.random() * 2 ** 31)
+  random = seeded(seed)
+  console.log(`Seed ${seed}, ${options.processes} integration process${options.processes > 1 ? 'es' : ''}`)
   const console_ = muteConsole()
   const started = Date.now()
-  const w = await startWorld({ hubspot: { webhookRetryDelaysMs: [100, 250, 500, 1000, 2000] } })
+  const pool = options.processes > 1 ? await startProcessPool(options.processes) : undefined
+  const w = await startWorld({
+    hubspot: { webhookRetryDelaysMs: [100, 250, 500, 1000, 2000], random: seeded(seed ^ 0x5eed) },
+    ...(pool && { integrationUrl: pool.url, register: false, uploadProject: false }),
+  })
+  if (pool) {
+    await pool.start(poolEnvironment())
+    await uploadServedProject(w.hs, w.driver.webhookUrl)
+    await w.driver.register()
+  }
   // The stand-in's own limiter would otherwise be the bottleneck; every 429 below is injected.
   w.hs.settings.rateLimitPer10s = 1_000_000
   w.hs.settings.searchRateLimitPerSecond = 1_000_000
@@ -187,7 +213,7 @@ const main = async () => {
     runs.map(async (run) => {
       const steps = [...Array.from({ length: perDirection }, () => 'c' as const), ...Array.from({ length: perDirection }, () => 'a' as const)]
       for (let i = steps.length - 1; i > 0; i--) {
-        const j = Math.floor(Math.random() * (i + 1))
+        const j = Math.floor(random() * (i + 1))
         ;[steps[i], steps[j]] = [steps[j]!, steps[i]!]
       }
       const counters = { c: 0, a: 0 }
@@ -222,8 +248,14 @@ const main = async () => {
     if (now === arrivals) break
     arrivals = now
   }
-  const settledAt = Date.now()
   w.hs.faults.clear()
+  // The agents close their threads: a session's last customer messages that HubSpot refused are
+  // owed until the thread's next event, and the close is one.
+  for (const run of runs) w.hs.agent.close(run.threadId)
+  await w.hs.settle()
+  await sleep(300)
+  await w.hs.settle()
+  const settledAt = Date.now()
 
   // Measure. The agent sees the thread in HubSpot's timeline order: that order is the one judged,
   // with each message's arrival time for latency.
@@ -292,6 +324,7 @@ const main = async () => {
   }
 
   await w.close()
+  await pool?.close()
   await closeServedIntegration()
   console_.restore()
   mkdirSync(dirname(options.out), { recursive: true })

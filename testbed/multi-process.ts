@@ -37,6 +37,12 @@ const waitForHealth = async (port: number): Promise<void> => {
   throw new Error(`integration process on port ${port} did not start`)
 }
 
+// What the processes need of the world's environment (set by startWorld): the stand-ins and tunables.
+export const poolEnvironment = (): Record<string, string | undefined> =>
+  Object.fromEntries(
+    ['HUBSPOT_API_URL', 'HUBSPOT_AUTHORIZE_URL', 'BP_API_URL', 'BP_TOKEN', 'BP_WEBHOOK_URL', 'HUBSPOT_RETRY_BASE_MS', 'HITL_PLUGIN_ACTIVATION_GRACE_MS'].map((key) => [key, process.env[key]])
+  )
+
 // The proxy listens at once, so the world can be given its URL before the processes exist.
 export const startProcessPool = async (count: number): Promise<ProcessPool> => {
   const outfile = join(mkdtempSync(join(tmpdir(), 'hitl-pool-')), 'index.cjs')

@@ -8,7 +8,7 @@ import { closeServedIntegration } from '../../testbed/world'
 import { launchChromium } from '../support/browser'
 
 const SCREENSHOT = 'test-results/sandbox.png'
-const WAIT_MS = 10_000
+const WAIT_MS = 20_000
 
 const RECEIPT_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="90" viewBox="0 0 160 90">
 <rect width="160" height="90" rx="8" fill="#fff4d6"/><text x="16" y="38" font-family="sans-serif" font-size="16" fill="#8a6100">Receipt #42</text>
@@ -192,16 +192,18 @@ describe('sandbox page', () => {
     await page.locator('[data-testid="settings"] summary').click()
 
     await byTestId(page, 'fault-429').check()
+    const settingsNow = async () => ((await (await fetch(`${sandbox!.url}/api/state`)).json()) as { settings: { faults: { rateLimit: boolean }; language: string } }).settings
+    await expect.poll(async () => (await settingsNow()).faults.rateLimit).toBe(true)
     await customerSays(page, 'agent')
-    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
     const log = byTestId(page, 'event-log')
-    await log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="429"]').first().waitFor({ timeout: WAIT_MS })
     await waitForText(log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="429"]'), 'the integration retries')
-    await log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="201"]').first().waitFor({ timeout: WAIT_MS })
     await byTestId(page, 'fault-429').uncheck()
+    await log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="201"]').first().waitFor({ timeout: WAIT_MS })
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
 
     await byTestId(page, 'setting-language').selectOption('fr')
     await waitForText(log.locator('[data-testid="log-entry"][data-kind="action"]'), 'Configuration saved: language fr')
+    await expect.poll(async () => (await settingsNow()).language).toBe('fr')
     await byTestId(page, 'chat-restart').click()
     await customerSays(page, 'agent')
     await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)

@@ -2,7 +2,7 @@
 // duplicates of every webhook, sent to different processes at the same instant, make one event and
 // one message each way.
 import { afterEach, describe, expect, it } from 'vitest'
-import { startProcessPool, type ProcessPool } from '../../testbed/multi-process'
+import { poolEnvironment, startProcessPool, type ProcessPool } from '../../testbed/multi-process'
 import { uploadServedProject } from '../../testbed/world'
 import { customerView, eventsOf, postWebhook, sendAppWebhook, settle, threadMessages, threadOf, v3Headers, withheldAgentReply, world } from './helpers'
 
@@ -17,15 +17,7 @@ const PROCESSES = 3
 const threeProcessWorld = async () => {
   pool = await startProcessPool(PROCESSES)
   const w = await world({ integrationUrl: pool.url, register: false, uploadProject: false })
-  await pool.start({
-    HUBSPOT_API_URL: process.env.HUBSPOT_API_URL,
-    HUBSPOT_AUTHORIZE_URL: process.env.HUBSPOT_AUTHORIZE_URL,
-    BP_API_URL: process.env.BP_API_URL,
-    BP_TOKEN: process.env.BP_TOKEN,
-    BP_WEBHOOK_URL: process.env.BP_WEBHOOK_URL,
-    HUBSPOT_RETRY_BASE_MS: process.env.HUBSPOT_RETRY_BASE_MS,
-    HITL_PLUGIN_ACTIVATION_GRACE_MS: process.env.HITL_PLUGIN_ACTIVATION_GRACE_MS,
-  })
+  await pool.start(poolEnvironment())
   await uploadServedProject(w.hs, w.driver.webhookUrl)
   await w.driver.register()
   return w

@@ -35,6 +35,8 @@ const matches = (match: RequestMatch, method: string, path: string): boolean => 
 export class FaultController {
   // Faults that actually happened: failed API calls plus duplicated or held webhook deliveries.
   count = 0
+  // The source of the duplicate and reordering decisions (seeded by a load run to repeat them).
+  constructor(readonly random: () => number = Math.random) {}
   private apiFaults: ActiveFault[] = []
   private latencies: { ms: number; match: RequestMatch }[] = []
   private webhookFaults = { duplicateRate: 0, reorderWindowMs: 0, duplicateNext: 0, reorderNext: 0 }
@@ -85,7 +87,7 @@ export class FaultController {
 
   takeDuplicate(): boolean {
     const faults = this.webhookFaults
-    let duplicate = Math.random() < faults.duplicateRate
+    let duplicate = this.random() < faults.duplicateRate
     if (faults.duplicateNext > 0) {
       faults.duplicateNext -= 1
       duplicate = true

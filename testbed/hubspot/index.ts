@@ -47,6 +47,8 @@ export type StandInOptions = {
   appKind?: 'project' | 'legacy'
   // The stand-in's calendar date, YYYY-MM-DD (default: today).
   today?: string
+  // Random source of webhook faults (duplicates, reordering): a seeded one repeats a run's faults.
+  random?: () => number
 }
 
 export type StandInFaults = {
@@ -156,7 +158,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     agentReplyStatus: 'SENT',
     autoAssign: null,
   }
-  const faults = new FaultController()
+  const faults = new FaultController(options.random)
   const state: StandInState = {
     baseUrl,
     app: { ...seed.app },

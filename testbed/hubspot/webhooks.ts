@@ -137,7 +137,7 @@ export class WebhookDispatcher {
     this.held = []
     // Each target receives its held deliveries in a different order than they were made.
     for (const [url, jobs] of byUrl) {
-      this.lane(url).queue.push(...shuffleChangingOrder(jobs))
+      this.lane(url).queue.push(...shuffleChangingOrder(jobs, this.options.faults.random))
       void this.pump(url)
     }
   }
@@ -264,10 +264,10 @@ const describeFailure = (caught: unknown, signal: AbortSignal): string => {
   return String(caught)
 }
 
-const shuffleChangingOrder = <T>(items: T[]): T[] => {
+const shuffleChangingOrder = <T>(items: T[], random: () => number): T[] => {
   const shuffled = [...items]
   for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
+    const j = Math.floor(random() * (i + 1))
     ;[shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]
   }
   if (shuffled.length > 1 && shuffled.every((item, index) => item === items[index])) shuffled.push(shuffled.shift() as T)

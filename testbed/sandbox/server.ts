@@ -175,6 +175,13 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     log: log.list().map(withDeliveryOutcome),
   })
 
+  // The fault switches stay on: one fault is kept armed for the next publish.
+  const armFault = (): void => {
+    if ((settings.faults.rateLimit || settings.faults.serverErrors) && hs.faults.pendingApi === 0) {
+      hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: settings.faults.rateLimit ? 429 : 503, count: 1 })
+    }
+  }
+
   const applySettings = async (input: z.infer<typeof settingsInput>): Promise<void> => {
     const configuration = world.driver.configuration as Record<string, unknown>
     const configChanged = (input.language && input.language !== settings.language) || (input.contactPolicy && input.contactPolicy !== settings.contactPolicy)
@@ -188,6 +195,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     hs.settings.autoAssign = settings.autoAssign ? { actorId: 'A-111', delayMs: 1000 } : null
     if (!settings.faults.rateLimit && !settings.faults.serverErrors) hs.faults.clear()
     hs.faults.webhooks({ duplicateRate: settings.faults.duplicates ? 1 : 0, reorderWindowMs: settings.faults.reorder ? 400 : 0 })
+    armFault()
     scheduleBroadcast()
   }
 
@@ -224,10 +232,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       log.add({ source: 'hubspot', kind: 'publish', text: `The integration published a message to HubSpot → ${call.status}${verdict}`, status: call.status, at: call.at })
     }
     callsSeen = upTo
-    // The fault switches stay on: one fault is kept armed for the next publish.
-    if ((settings.faults.rateLimit || settings.faults.serverErrors) && hs.faults.pendingApi === 0) {
-      hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: settings.faults.rateLimit ? 429 : 503, count: 1 })
-    }
+    armFault()
     scheduleBroadcast()
   }, POLL_INTERVAL_MS)
 

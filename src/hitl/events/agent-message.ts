@@ -17,6 +17,7 @@ import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import { isNotFound, type Deps } from '../context'
 import { agentMessageParts, partToBotpress, type AgentPart } from '../messages'
 import type { ConversationTagValues } from '../../types'
+import { flushOwed } from '../outbox'
 import { awaitPluginActivation, YOUNG_THREAD_MS } from './readiness'
 import { findSessionByThread } from './sessions'
 
@@ -231,13 +232,16 @@ export const handleAgentMessage = async (deps: Deps, event: OutgoingMessageEvent
   if (!conversationId) return 'ignored: not a HITL thread'
 
   const timeline = await readTimeline(deps, message.conversationsThreadId, message.id)
-  // In a young thread the session may still be starting: the reply waits for the plugin to see it.
-  if (timeline.length > 0 && time(timeline[0]!.createdAt) > Date.now() - YOUNG_THREAD_MS) {
-    const conversation = await deps.client.getConversation({ id: conversationId }).catch((error: unknown) => {
-      if (isNotFound(error)) return undefined
-      throw error
-    })
-    if (conversation) await awaitPluginActivation(deps, { conversationId, tags: conversation.conversation.tags as ConversationTagValues })
+  const conversation = await deps.client.getConversation({ id: conversationId }).catch((error: unknown) => {
+    if (isNotFound(error)) return undefined
+    throw error
+  })
+  if (conversation) {
+    const tags = conversation.conversation.tags as ConversationTagValues
+    // In a young thread the session may still be starting: the reply waits for the plugin to see it.
+    if (timeline.length > 0 && time(timeline[0]!.createdAt) > Date.now() - YOUNG_THREAD_MS) await awaitPluginActivation(deps, { conversationId, tags })
+    // The agent is active on the thread: what the customer wrote while HubSpot failed goes out now.
+    await flushOwed(deps, conversationId, tags)
   }
   const position = timeline.findIndex((entry) => entry.id === message.id)
   const before = position >= 0 ? timeline.slice(0, position) : timeline.filter((entry) => time(entry.createdAt) <= time(message.createdAt))
