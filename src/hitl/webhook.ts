@@ -3,6 +3,7 @@
 // not ours, 503 when a transient failure should make HubSpot deliver again.
 import { isApiError, RuntimeError, type Response } from '@botpress/sdk'
 import { DownloadError } from '../download'
+import * as env from '../env'
 import { HubSpotApiError } from '../hubspot/http'
 import { HubSpotAuthError } from '../hubspot/oauth'
 import { appWebhookEventSchema, outgoingMessageEventSchema, type AppWebhookEvent } from '../hubspot/schemas'
@@ -18,14 +19,16 @@ import { oneAtATime } from './events/sessions'
 import { handleAssignment, handleStatusChange, handleThreadGone } from './events/thread-events'
 import { json, page } from './pages'
 import { projectAsJson, projectPage } from './project-page'
-import * as env from '../env'
 
 const MAX_BODY_BYTES = 1024 * 1024
 
 type HandlerProps = Parameters<IntegrationProps['handler']>[0]
 
+// A session still starting, or handled by another process: HubSpot is asked to deliver again.
+const isNotYet = (error: unknown): error is Error => error instanceof SessionStartingError || error instanceof SessionBusyError
+
 const isTransient = (error: unknown): boolean => {
-  if (error instanceof SessionStartingError || error instanceof SessionBusyError) return true
+  if (isNotYet(error)) return true
   if (error instanceof HubSpotApiError) return error.transient
   if (error instanceof DownloadError) return !error.permanent
   if (error instanceof HubSpotAuthError || error instanceof RuntimeError) return false
@@ -120,7 +123,7 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
     return json(400, { error: 'expected an event object or an array of events' })
   } catch (error) {
     if (isTransient(error)) {
-      if (error instanceof SessionStartingError || error instanceof SessionBusyError) deps.logger.info(`${error.message}; HubSpot will deliver the event again`)
+      if (isNotYet(error)) deps.logger.info(`${error.message}; HubSpot will deliver the event again`)
       else deps.logger.warn(`Webhook handling failed transiently (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`)
       return json(503, { error: 'temporary failure, retry later' })
     }
