@@ -68,7 +68,7 @@ const checkState = async (deps: Deps, state: string | null, cookieHeader: string
 export const redirectUri = (deps: Deps) => redirectUrlFor(deps.webhookUrl)
 
 // Without the key, nothing is connected: the page says where the bot builder finds the link.
-export const missingKeyPage = (): Response =>
+const missingKeyPage = (): Response =>
   page(403, {
     title: 'This connect link is incomplete',
     tone: 'error',

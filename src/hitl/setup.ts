@@ -61,7 +61,7 @@ export const resolveAppKind = (deps: Pick<Deps, 'config'>, previous: SetupState 
   return { kind: 'project', why: 'the only kind HubSpot lets you create since 2026-06-23' }
 }
 
-export const appKindName = (kind: AppKind): string => (kind === 'project' ? 'project app' : 'legacy public app')
+const appKindName = (kind: AppKind): string => (kind === 'project' ? 'project app' : 'legacy public app')
 
 const diagnose = async (deps: Deps, kind: AppKind): Promise<Diagnosis & { channelList?: Awaited<ReturnType<typeof channels.listChannels>> }> => {
   const problems: string[] = []

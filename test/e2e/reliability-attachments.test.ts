@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { download, DownloadError, parseDownloadUrl } from '../../src/download'
 import { isHubSpotHost } from '../../src/hubspot/files'
 import type { World } from '../../testbed/world'
-import { customerView, escalated, postWebhook, reportedStatus, setEnv, settle, v3Headers, withheldAgentReply, world } from './helpers'
+import { customerView, escalated, postWebhook, reportedStatus, setEnv, settle, v3Headers, withheldAgentReply } from './helpers'
 
 type Served = { url: string; port: number; requests: { path: string; headers: IncomingHttpHeaders }[]; close: () => Promise<void> }
 const servers: Served[] = []

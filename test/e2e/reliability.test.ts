@@ -6,7 +6,7 @@ import { signV1 } from '../../src/hubspot/signature'
 import { DriverError } from '../../testbed/botpress'
 import type { HitlSession } from '../../testbed/botpress/hitl-bot'
 import type { World } from '../../testbed/world'
-import { customerView, escalated, eventsOf, postWebhook, reportedStatus, setEnv, settle, threadMessages, v3Headers, withheldAgentReply, world, type Headers } from './helpers'
+import { customerView, escalated, eventsOf, postWebhook, reportedStatus, setEnv, settle, threadMessages, v3Headers, withheldAgentReply, type Headers } from './helpers'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
