@@ -33,6 +33,10 @@ export const requestTimeoutMs = (): number => numberFromEnv('HUBSPOT_REQUEST_TIM
 // conversations and sets hitlActive in a few Botpress calls, and drops agent events until then).
 export const pluginActivationGraceMs = (): number => numberFromEnv('HITL_PLUGIN_ACTIVATION_GRACE_MS', 1_500)
 
+// How long a process may hold a session's lock before another may take it: longer than any one
+// event's work, far shorter than HubSpot's redelivery of a webhook whose process died holding it.
+export const sessionLockExpiryMs = (): number => numberFromEnv('HITL_SESSION_LOCK_EXPIRY_MS', 10_000)
+
 // How long an event of a session whose startHitl is still running waits for it before HubSpot is
 // asked to deliver it again (503).
 export const sessionStartWaitMs = (): number => numberFromEnv('HITL_SESSION_START_WAIT_MS', 2_500)

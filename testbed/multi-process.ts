@@ -15,6 +15,12 @@ export type ProcessPool = {
   handled: number[]
   // Starts the processes with the environment the world set (its stand-ins' URLs).
   start(env: Record<string, string | undefined>): Promise<void>
+  // Kills every process at once (SIGKILL: no cleanup, as when Botpress Cloud stops a process),
+  // then starts fresh ones, as the platform does for the next request. Resolves once they are dead;
+  // until their replacements answer, the pool answers 503.
+  crash(): Promise<void>
+  // Resolves once every process answers again.
+  recovered(): Promise<void>
   close(): Promise<void>
 }
 
@@ -37,19 +43,28 @@ const waitForHealth = async (port: number): Promise<void> => {
   throw new Error(`integration process on port ${port} did not start`)
 }
 
+const stop = (child: ChildProcess, signal: NodeJS.Signals): Promise<void> =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill(signal)
+  })
+
 // What the processes need of the world's environment (set by startWorld): the stand-ins and tunables.
 export const poolEnvironment = (): Record<string, string | undefined> =>
   Object.fromEntries(
-    ['HUBSPOT_API_URL', 'HUBSPOT_AUTHORIZE_URL', 'BP_API_URL', 'BP_TOKEN', 'BP_WEBHOOK_URL', 'HUBSPOT_RETRY_BASE_MS', 'HITL_PLUGIN_ACTIVATION_GRACE_MS'].map((key) => [key, process.env[key]])
+    ['HUBSPOT_API_URL', 'HUBSPOT_AUTHORIZE_URL', 'BP_API_URL', 'BP_TOKEN', 'BP_WEBHOOK_URL', 'HUBSPOT_RETRY_BASE_MS', 'HITL_PLUGIN_ACTIVATION_GRACE_MS', 'HITL_SESSION_LOCK_EXPIRY_MS'].map((key) => [key, process.env[key]])
   )
 
 // The proxy listens at once, so the world can be given its URL before the processes exist.
 export const startProcessPool = async (count: number): Promise<ProcessPool> => {
   const outfile = join(mkdtempSync(join(tmpdir(), 'hitl-pool-')), 'index.cjs')
   const children: ChildProcess[] = []
-  const ports: number[] = []
+  let ports: number[] = []
   const handled = Array.from({ length: count }, () => 0)
   let next = 0
+  let environment: Record<string, string | undefined> = {}
+  let restarting: Promise<void> = Promise.resolve()
   const proxy = createServer((req, res) => {
     if (ports.length === 0) return void res.writeHead(503).end('integration processes not started')
     const index = next++ % ports.length
@@ -63,29 +78,35 @@ export const startProcessPool = async (count: number): Promise<ProcessPool> => {
   })
   const proxyPort = await listen(proxy)
 
+  const startAll = async () => {
+    const started: number[] = []
+    for (let i = 0; i < count; i++) {
+      const port = await freePort()
+      children.push(spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], { env: { ...process.env, ...environment }, stdio: process.env.HITL_POOL_STDIO === 'inherit' ? 'inherit' : 'ignore' }))
+      await waitForHealth(port)
+      started.push(port)
+    }
+    ports = started
+  }
+
   return {
     url: `http://127.0.0.1:${proxyPort}`,
     handled,
     start: async (env) => {
+      environment = env
       await build({ entryPoints: [join(__dirname, '..', 'src', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'silent' })
-      for (let i = 0; i < count; i++) {
-        const port = await freePort()
-        children.push(spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], { env: { ...process.env, ...env }, stdio: 'ignore' }))
-        await waitForHealth(port)
-        ports.push(port)
-      }
+      await startAll()
     },
+    crash: async () => {
+      const dying = children.splice(0)
+      ports = []
+      await Promise.all(dying.map((child) => stop(child, 'SIGKILL')))
+      restarting = startAll()
+    },
+    recovered: () => restarting,
     close: async () => {
-      await Promise.all(
-        children.map(
-          (child) =>
-            new Promise<void>((resolve) => {
-              if (child.exitCode !== null || child.signalCode !== null) return resolve()
-              child.once('exit', () => resolve())
-              child.kill('SIGTERM')
-            })
-        )
-      )
+      await restarting.catch(() => undefined)
+      await Promise.all(children.map((child) => stop(child, 'SIGTERM')))
       await new Promise<void>((resolve) => {
         proxy.close(() => resolve())
         proxy.closeAllConnections()

@@ -40,8 +40,10 @@ export type World = {
 }
 
 // Short retry delays keep fault tests quick; budgets stay as in production. Events of a session
-// just started wait 500 ms for the plugin (its activation takes 250 ms here) instead of 1.5 s.
-const TESTBED_ENV = { HUBSPOT_RETRY_BASE_MS: '20', HITL_PLUGIN_ACTIVATION_GRACE_MS: '500' }
+// just started wait 500 ms for the plugin (its activation takes 250 ms here) instead of 1.5 s. The
+// stand-in redelivers a failed webhook within 7.7 s where HubSpot takes hours, so a lock left by a
+// killed process expires after 3 s instead of 10 s, leaving redeliveries that find it free.
+const TESTBED_ENV = { HUBSPOT_RETRY_BASE_MS: '20', HITL_PLUGIN_ACTIVATION_GRACE_MS: '500', HITL_SESSION_LOCK_EXPIRY_MS: '3000' }
 
 let servedIntegration: Promise<{ server: Server; url: string }> | undefined
 

@@ -71,6 +71,11 @@ export class BotpressStandIn {
   readonly store = new BotpressStore()
   readonly calls: ApiCall[] = []
   readonly faults = new FaultInjector()
+  /**
+   * Runs after a call has been applied and before it is answered: a test can kill the integration's
+   * process here, so the call took effect but its caller never learnt it.
+   */
+  afterApiCall: ((call: ApiCall) => void | Promise<void>) | undefined
   readonly token: string
   private readonly drivers = new Map<string, IntegrationDriver>()
   private readonly api: RouteTable<ApiHandler>
@@ -162,12 +167,13 @@ export class BotpressStandIn {
     sendJson(res, 404, new BotpressApiError(404, 'ResourceNotFound', `No route ${method} ${pathname}`).toBody())
   }
 
-  private handleApiCall(
+  private async handleApiCall(
     req: IncomingMessage,
     res: ServerResponse,
     call: { method: string; pathname: string; search: string; body: Buffer },
-  ): void {
-    this.calls.push({ method: call.method, path: call.pathname, query: call.search, at: Date.now() })
+  ): Promise<void> {
+    const recorded: ApiCall = { method: call.method, path: call.pathname, query: call.search, at: Date.now() }
+    this.calls.push(recorded)
     try {
       const headers = lowerCaseHeaders(req)
       if (headers.authorization !== `Bearer ${this.token}`) {
@@ -191,6 +197,7 @@ export class BotpressStandIn {
         botId,
         ...(integrationId && { integrationId, integrationName: this.integrationNameOf(integrationId) }),
       })
+      await this.afterApiCall?.(recorded)
       sendJson(res, result.status ?? 200, result.body)
     } catch (error) {
       if (!(error instanceof BotpressApiError)) throw error

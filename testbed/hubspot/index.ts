@@ -81,6 +81,9 @@ export type HubSpotStandIn = {
   portal: Portal
   settings: StandInSettings
   calls: CallRecord[]
+  // Runs after an API call was applied and before it is answered: a test can kill the process that
+  // made it, so the call took effect and its caller never learnt it.
+  afterApiCall: ((call: CallRecord) => void | Promise<void>) | undefined
   resetCalls(): void
   deliveries: DeliveryRecord[]
   resetDeliveries(): void
@@ -181,6 +184,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
       search: new SlidingWindowLimiter(() => settings.searchRateLimitPerSecond, 1_000),
     },
     calls: [],
+    afterApiCall: undefined,
     urlSigningKey: randomBytes(32).toString('hex'),
     appAuth: null,
   }
@@ -219,6 +223,12 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     portal: state.portal,
     settings,
     calls: state.calls,
+    set afterApiCall(hook) {
+      state.afterApiCall = hook
+    },
+    get afterApiCall() {
+      return state.afterApiCall
+    },
     resetCalls: () => {
       state.calls.length = 0
     },

@@ -66,6 +66,8 @@ const handleApi = async (state: StandInState, routes: RouteTable, req: IncomingM
     requireScopes(auth.token, match.def.scopes ?? [])
   }
   const reply = await match.def.handler({ method, url, params: match.params, query: url.searchParams, headers: req.headers, rawBody, auth })
+  call.status = reply.status
+  await state.afterApiCall?.(call)
   return { ...reply, headers: { ...headers, ...reply.headers } }
 }
 

@@ -74,6 +74,8 @@ export type StandInState = {
   dispatcher: WebhookDispatcher
   limiters: { tenSecondly: SlidingWindowLimiter; search: SlidingWindowLimiter }
   calls: CallRecord[]
+  // Runs after an API call was applied and before it is answered (a test kills a process here).
+  afterApiCall: ((call: CallRecord) => void | Promise<void>) | undefined
   // Signs file download URLs.
   urlSigningKey: string
   // A project app's auth, from its uploaded app-hsmeta.json; null until a project is uploaded.

@@ -4,9 +4,8 @@
 // expiring on its own, so a process that dies holding it blocks nobody for long. Whoever does not
 // get it answers 503, and HubSpot delivers the event again once the holder is done.
 import { randomUUID } from 'node:crypto'
+import * as env from '../../env'
 import type { Deps } from '../context'
-
-const LOCK_EXPIRY_MS = 10_000
 
 export class SessionBusyError extends Error {
   readonly name = 'SessionBusyError'
@@ -17,7 +16,7 @@ export class SessionBusyError extends Error {
 
 export const withSessionLock = async <T>(deps: Deps, conversationId: string, work: () => Promise<T>): Promise<T> => {
   const owner = randomUUID()
-  const { state } = await deps.client.getOrSetState({ type: 'conversation', id: conversationId, name: 'lock', payload: { owner }, expiry: LOCK_EXPIRY_MS })
+  const { state } = await deps.client.getOrSetState({ type: 'conversation', id: conversationId, name: 'lock', payload: { owner }, expiry: env.sessionLockExpiryMs() })
   if ((state.payload as { owner?: string }).owner !== owner) throw new SessionBusyError(conversationId)
   try {
     return await work()

@@ -25,6 +25,16 @@ const liveSessionOf = async (deps: Deps, threadId: string): Promise<Session | un
 
 export type Outcome = string
 
+// A process may die after emitting an event and before recording it in the session's tags; HubSpot
+// then delivers the webhook again. The conversation's own events say whether it was emitted (the
+// platform may prefix the type with the integration's name).
+const emittedSince = async (deps: Deps, conversationId: string, type: 'hitlAssigned' | 'hitlStopped', since: number): Promise<Record<string, unknown>[]> => {
+  const { events } = await deps.client.listEvents({ conversationId })
+  return events
+    .filter((event) => (event.type === type || event.type.endsWith(`:${type}`)) && Date.parse(event.createdAt) >= since)
+    .map((event) => event.payload as Record<string, unknown>)
+}
+
 const isClosed = (session: Session) => session.tags.closed === 'true'
 
 // The event's work on a live session runs under the session's lock, with the session read again
@@ -52,7 +62,10 @@ const applyAssignment = async (deps: Deps, event: AppWebhookEvent, session: Sess
   if (actorId === session.tags.assignedActorId) return 'ignored: agent already assigned'
 
   const userId = await resolveAgentUser(deps, actorId, { refresh: true })
-  await deps.client.createEvent({ type: 'hitlAssigned', payload: { conversationId: session.conversationId, userId } })
+  const emitted = await emittedSince(deps, session.conversationId, 'hitlAssigned', event.occurredAt)
+  if (!emitted.some((payload) => payload.userId === userId)) {
+    await deps.client.createEvent({ type: 'hitlAssigned', conversationId: session.conversationId, payload: { conversationId: session.conversationId, userId } })
+  }
   await deps.client.updateConversation({ id: session.conversationId, tags: { assignedActorId: actorId, assignedAt: String(event.occurredAt) } })
   await deliverPendingNotice(deps, session.conversationId, session.tags)
   await flushOwed(deps, session.conversationId, session.tags)
@@ -62,7 +75,10 @@ const applyAssignment = async (deps: Deps, event: AppWebhookEvent, session: Sess
 
 // The session ends once, whoever ends it: the agent's close, a deleted or archived thread.
 const endSession = async (deps: Deps, session: Session, why: string): Promise<Outcome> => {
-  await deps.client.createEvent({ type: 'hitlStopped', payload: { conversationId: session.conversationId } })
+  // Each session has a conversation of its own, so any hitlStopped on it ended this session.
+  if ((await emittedSince(deps, session.conversationId, 'hitlStopped', 0)).length === 0) {
+    await deps.client.createEvent({ type: 'hitlStopped', conversationId: session.conversationId, payload: { conversationId: session.conversationId } })
+  }
   await deps.client.updateConversation({ id: session.conversationId, tags: { closed: 'true' } })
   deps.logger.info(`HITL session ended (${why}): conversation ${session.conversationId}`)
   return 'session stopped'
