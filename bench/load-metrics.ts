@@ -87,3 +87,38 @@ export const total = (results: StreamResult[]): Totals => {
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
+
+export type EventResult = { expected: number; emitted: number; lost: number; duplicated: number; outOfOrder: number }
+
+// One session's events against the ones it should have had, in that order. Per type: lost = fewer
+// than expected, duplicated = more; out of order = an event whose first copy came before the first
+// copy of an event expected earlier.
+export const measureEvents = (expected: string[], emitted: string[]): Record<string, EventResult> => {
+  const types = [...new Set([...expected, ...emitted])]
+  const firstAt = (type: string) => emitted.indexOf(type)
+  return Object.fromEntries(
+    types.map((type) => {
+      const want = expected.filter((t) => t === type).length
+      const got = emitted.filter((t) => t === type).length
+      const position = expected.indexOf(type)
+      const misplaced =
+        got > 0 && position >= 0 && expected.slice(0, position).some((earlier) => firstAt(earlier) === -1 || firstAt(earlier) > firstAt(type))
+      return [type, { expected: want, emitted: got, lost: Math.max(0, want - got), duplicated: Math.max(0, got - want), outOfOrder: misplaced ? 1 : 0 }]
+    })
+  )
+}
+
+export const totalEvents = (results: Record<string, EventResult>[]): Record<string, EventResult> => {
+  const totals: Record<string, EventResult> = {}
+  for (const result of results) {
+    for (const [type, r] of Object.entries(result)) {
+      const t = (totals[type] ??= { expected: 0, emitted: 0, lost: 0, duplicated: 0, outOfOrder: 0 })
+      t.expected += r.expected
+      t.emitted += r.emitted
+      t.lost += r.lost
+      t.duplicated += r.duplicated
+      t.outOfOrder += r.outOfOrder
+    }
+  }
+  return totals
+}

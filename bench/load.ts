@@ -11,7 +11,7 @@ import type { StoredMessage as BotpressMessage } from '../testbed/botpress/store
 import type { StoredMessage as HubSpotMessage } from '../testbed/hubspot/portal'
 import { poolEnvironment, startProcessPool } from '../testbed/multi-process'
 import { closeServedIntegration, startWorld, uploadServedProject, type World } from '../testbed/world'
-import { measureStream, total, type Arrival, type Direction, type Sent, type StreamResult } from './load-metrics'
+import { measureEvents, measureStream, total, totalEvents, type Arrival, type Direction, type Sent, type StreamResult } from './load-metrics'
 import { parseOptions, type LoadOptions } from './load-options'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -176,6 +176,9 @@ const main = async () => {
     if (run && found?.[2] === 'a') run.arrived.agentToCustomer.push({ mark: found[0], at: Date.now() })
   })
 
+  // Webhook duplicates (sent to different processes with --processes) apply to assignments and
+  // closes too, not only to the exchange.
+  w.hs.faults.webhooks({ duplicateRate: options.duplicateRate })
   // Open the sessions, each with its agent assigned.
   const indexes = Array.from({ length: options.sessions }, (_, i) => i)
   await inPool(indexes, options.escalationConcurrency, async (index) => {
@@ -249,6 +252,7 @@ const main = async () => {
     arrivals = now
   }
   w.hs.faults.clear()
+  w.hs.faults.webhooks({ duplicateRate: options.duplicateRate })
   // The agents close their threads: a session's last customer messages that HubSpot refused are
   // owed until the thread's next event, and the close is one.
   for (const run of runs) w.hs.agent.close(run.threadId)
@@ -277,6 +281,8 @@ const main = async () => {
     })
   const byDirection = Object.fromEntries(directions.map((d) => [d, total(perSession.map((s) => s.result[d]))])) as Record<Direction, ReturnType<typeof total>>
   const all = total(perSession.flatMap((s) => directions.map((d) => s.result[d])))
+  // Each session was assigned once and closed once: one hitlAssigned, then one hitlStopped.
+  const events = totalEvents(runs.map((run) => measureEvents(['hitlAssigned', 'hitlStopped'], w.bot.events(run.session).map((e) => e.type))))
 
   const deliveries = w.hs.deliveries
   const apiFaultAnswers = w.hs.calls.filter((c) => c.status === 429 || c.status >= 500).length
@@ -300,6 +306,7 @@ const main = async () => {
     p99Ms: all.p99Ms,
     maxMs: all.maxMs,
     directions: byDirection,
+    events,
     faults: {
       apiFaultAnswers,
       duplicatedDeliveries,
@@ -339,6 +346,10 @@ const main = async () => {
       line('customer → agent', byDirection.customerToAgent),
       line('agent → customer', byDirection.agentToCustomer),
       line('both', all),
+      ...Object.entries(events).map(
+        ([type, e]) =>
+          `  ${`event ${type}`.padEnd(18)} expected ${String(e.expected).padStart(3)}  emitted ${String(e.emitted).padStart(3)}  lost ${String(e.lost).padStart(4)}  duplicated ${String(e.duplicated).padStart(4)}  outOfOrder ${String(e.outOfOrder).padStart(4)}`
+      ),
       `Faults injected: ${faultsInjected} (API 429/5xx answers ${apiFaultAnswers}, duplicated deliveries ${duplicatedDeliveries}, held for reordering ${heldForReorder}); ` +
         `${deliveries.length} webhook deliveries, ${failedDeliveries} answered non-2xx, ${redeliveries} redeliveries; faulted share ${(report.faults.faultedDeliveryShare * 100).toFixed(1)}% of deliveries`,
       `Send failures: customer ${failures.customer}, agent ${failures.agent}`,
