@@ -13,6 +13,7 @@ import { MAX_ATTACHMENT_BYTES } from '../env'
 import { describeProblem, explain, fail, failAll } from './errors'
 import { projectRequirements } from './project-files'
 import { forgetSetup, readSetup, writeSetup, type Deps } from './context'
+import { announceToSiblings, rememberSiblings, siblingsAmong, type Sibling } from './forwarding'
 
 export const CHANNEL_CAPABILITIES: ChannelCapabilities = {
   deliveryIdentifierTypes: ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID'],
@@ -157,13 +158,16 @@ const connectInboxes = async (deps: Deps, channelId: string, inboxIds: string[],
 const covers = (existing: webhookSettings.Subscription, wanted: WantedSubscription): boolean =>
   existing.active && existing.eventType === wanted.eventType && (!existing.propertyName || existing.propertyName === wanted.propertyName)
 
-// A legacy public app's webhooks carry assignments, closes and deletions; they are set by API.
-const ensureLegacyAppWebhooks = async (deps: Deps) => {
+// A legacy public app's webhooks carry assignments, closes and deletions; they are set by API. A
+// target that is another installation of the app stays: that one hands this one its events.
+const ensureLegacyAppWebhooks = async (deps: Deps, siblings: Sibling[]) => {
   const { appId } = deps.config
   try {
     const target = await webhookSettings.getWebhookTarget(deps.hubspot, appId)
-    if (target !== deps.webhookUrl) {
-      if (target) deps.logger.warn(`The HubSpot app's webhook target pointed elsewhere; it now points to this integration`)
+    if (target && siblings.some((sibling) => sibling.webhookUrl === target)) {
+      deps.logger.info(`The HubSpot app's webhooks go to another Botpress installation of the app (${target}); it hands this installation the events of its threads, so the target stays as it is`)
+    } else if (target !== deps.webhookUrl) {
+      if (target) deps.logger.warn(`The HubSpot app's webhook target was ${target}, which is no installation of this app; it now points to this integration`)
       await webhookSettings.setWebhookTarget(deps.hubspot, appId, deps.webhookUrl, MAX_CONCURRENT_WEBHOOKS)
     }
     const subscriptions = await webhookSettings.listSubscriptions(deps.hubspot, appId)
@@ -185,6 +189,17 @@ const ensureLegacyAppWebhooks = async (deps: Deps) => {
 const explainProjectAppWebhooks = (deps: Deps) => {
   deps.logger.info(
     `HubSpot project app: its webhooks are configured by the project, not by this integration. ${projectRequirements(deps.webhookUrl)}. The ready project: ${deps.webhookUrl}/hubspot-project`
+  )
+}
+
+// Several installations on one app: the app's webhooks reach whichever holds its target URL, and it
+// hands each the events of its own threads. That needs each to keep the same client secret (events
+// are signed with it) and the conversations.read scope (to find a thread's channel).
+const explainSharedApp = (deps: Deps, siblings: Sibling[]) => {
+  deps.logger.info(
+    `This HubSpot app also serves ${siblings.length} other Botpress installation(s) (channels ${siblings.map((s) => s.channelId).join(', ')}). ` +
+      `Its webhooks go to one target URL, this installation's or another's: whichever receives an assignment or a close of another installation's thread hands it on, signed with the app's client secret. ` +
+      `Nothing to do: keep this app's client secret and developer API key in every installation's configuration.`
   )
 }
 
@@ -233,8 +248,14 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
   const wanted = configuredInboxIds(deps)
   const stillWanted = Object.fromEntries(Object.entries(known).filter(([inboxId]) => wanted.includes(inboxId)))
   const channelAccounts = await connectInboxes(deps, channelId, wanted, stillWanted)
-  if (kind === 'legacy') await ensureLegacyAppWebhooks(deps)
+  const siblings = siblingsAmong(diagnosis.channelList ?? [], channelId, deps.webhookUrl)
+  rememberSiblings(deps, siblings)
+  if (kind === 'legacy') await ensureLegacyAppWebhooks(deps, siblings)
   else explainProjectAppWebhooks(deps)
+  if (siblings.length) {
+    explainSharedApp(deps, siblings)
+    await announceToSiblings(deps, siblings, channelId)
+  }
 
   const setup: SetupState = { webhookUrl: deps.webhookUrl, channelId, channelAccounts, portalId: diagnosis.portalId, appKind: kind }
   if (!sameSetup(previous, setup)) await writeSetup(deps, setup)

@@ -16,7 +16,8 @@ import { handleAgentMessage } from './events/agent-message'
 import { SessionStartingError } from './events/readiness'
 import { SessionBusyError } from './events/session-lock'
 import { oneAtATime } from './events/sessions'
-import { handleAssignment, handleStatusChange, handleThreadGone } from './events/thread-events'
+import { handleAssignment, handleStatusChange, handleThreadGone, NOT_A_HITL_THREAD } from './events/thread-events'
+import { FORWARDED_HEADER, forgetSiblings, forwardToSibling, SIBLINGS_CHANGED_PATH } from './forwarding'
 import { json, page } from './pages'
 import { projectAsJson, projectPage } from './project-page'
 
@@ -45,9 +46,16 @@ const normalisePath = (path: string | undefined): string => {
 }
 
 // App webhook batches carry the events of every subscription of the app (contacts, association
-// changes without objectId, …): each of ours is handled, everything else is passed over.
-const handleAppEvents = async (deps: Deps, items: unknown[]): Promise<string[]> => {
+// changes without objectId, …): each of ours is handled, everything else is passed over. An event
+// about a thread of another installation of the same app is handed on to it (forwarding.ts), unless
+// it was handed on already.
+const handleAppEvents = async (deps: Deps, items: unknown[], forwarded: boolean): Promise<string[]> => {
   const setup = await readSetup(deps)
+  const handOn = async (item: unknown, event: AppWebhookEvent, otherwise: string): Promise<string> => {
+    if (forwarded || !setup?.channelId) return otherwise
+    const outcome = await forwardToSibling(deps, item, { threadId: event.objectId, portalId: String(event.portalId) }, setup)
+    return outcome ?? otherwise
+  }
   const outcomes: string[] = []
   for (const item of items) {
     const subscriptionType = typeof item === 'object' && item !== null ? (item as { subscriptionType?: unknown }).subscriptionType : undefined
@@ -62,12 +70,17 @@ const handleAppEvents = async (deps: Deps, items: unknown[]): Promise<string[]> 
       continue
     }
     const event = parsed.data
-    if (setup?.portalId && String(event.portalId) !== setup.portalId) {
-      outcomes.push('ignored: another portal')
+    const work = threadEventHandler(event)
+    if (!work) {
+      outcomes.push(`ignored: ${subscriptionType}${event.propertyName ? ` ${event.propertyName}` : ''}`)
       continue
     }
-    const work = threadEventHandler(event)
-    outcomes.push(work ? await oneAtATime(`thread:${event.objectId}`, () => work(deps, event)) : `ignored: ${subscriptionType}${event.propertyName ? ` ${event.propertyName}` : ''}`)
+    if (setup?.portalId && String(event.portalId) !== setup.portalId) {
+      outcomes.push(await handOn(item, event, 'ignored: another portal'))
+      continue
+    }
+    const outcome = await oneAtATime(`thread:${event.objectId}`, () => work(deps, event))
+    outcomes.push(outcome === NOT_A_HITL_THREAD ? await handOn(item, event, outcome) : outcome)
   }
   return outcomes
 }
@@ -105,6 +118,12 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
     return json(401, { error: 'invalid signature' })
   }
 
+  if (path === SIBLINGS_CHANGED_PATH) {
+    // Signed with the app's client secret: another installation of this app registered or left.
+    forgetSiblings(deps)
+    return json(200, { handled: ['channels of the app will be listed again'] })
+  }
+
   let raw: unknown
   try {
     raw = JSON.parse(body)
@@ -115,7 +134,7 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
   try {
     if (Array.isArray(raw)) {
       if (raw.length > 1000) return json(413, { error: 'too many events' })
-      return json(200, { handled: await handleAppEvents(deps, raw) })
+      return json(200, { handled: await handleAppEvents(deps, raw, headerOf(req.headers, FORWARDED_HEADER) !== undefined) })
     }
     if (typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string') {
       return await handleChannelEvent(deps, raw as Record<string, unknown>)

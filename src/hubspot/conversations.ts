@@ -11,6 +11,9 @@ const base = (): string => conversationsBase(conversationsApiVersion())
 export const setThreadStatus = (http: HubSpotHttp, threadId: string, status: 'OPEN' | 'CLOSED'): Promise<Thread> =>
   http.send({ method: 'PATCH', path: `${base()}/threads/${threadId}`, auth: 'bearer', json: { status }, schema: threadSchema })
 
+export const getThread = (http: HubSpotHttp, threadId: string): Promise<Thread> =>
+  http.send({ method: 'GET', path: `${base()}/threads/${threadId}`, auth: 'bearer', schema: threadSchema })
+
 export type ThreadPage = { results: ThreadEntry[]; nextAfter?: string }
 
 export const listThreadMessages = async (

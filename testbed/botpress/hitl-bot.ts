@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { IntegrationDriver } from './driver'
 import type { BotpressStandIn } from './index'
-import type { JsonObject, StoredEvent, StoredMessage, StoreEvents } from './store'
+import { visibleTo, type JsonObject, type StoredEvent, type StoredMessage, type StoreEvents } from './store'
 import { TypedEmitter } from './typed-emitter'
 
 /** The plugin's default texts (its configuration can override them; these are what a bot gets out of the box). */
@@ -108,8 +108,13 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   private readonly sessions = new Map<string, SessionRecord>()
   /** Upstream user id → integration user id (the plugin's user link). */
   private readonly linkedUsers = new Map<string, string>()
-  private readonly onMessage = (change: StoreEvents['message'][0]): void => this.handleMessage(change)
-  private readonly onEvent = (change: StoreEvents['event'][0]): void => this.handleEvent(change)
+  // A bot's plugin sees its own bot's messages and events only (several bots may share the stand-in).
+  private readonly onMessage = (change: StoreEvents['message'][0]): void => {
+    if (visibleTo(this.bp.store.conversations.get(change.message.conversationId) ?? {}, this.driver.botId)) this.handleMessage(change)
+  }
+  private readonly onEvent = (change: StoreEvents['event'][0]): void => {
+    if (visibleTo(change.event, this.driver.botId)) this.handleEvent(change)
+  }
   /** What arrived for a conversation before its startHitl returned: dropped, attributed once the session is known. */
   private readonly early = new Map<string, SessionRecord['dropped']>()
   private readonly timers = new Set<NodeJS.Timeout>()

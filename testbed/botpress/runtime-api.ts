@@ -1,8 +1,9 @@
 import { z } from 'zod'
-import { invalidPayload } from './errors'
+import { invalidPayload, notFound } from './errors'
 import { RouteTable } from './route-table'
 import {
   STATE_TYPES,
+  visibleTo,
   type BotpressStore,
   type FileOwner,
   type StoredFile,
@@ -88,6 +89,19 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
   }
   const integrationOf = (req: ApiRequest, requested?: string): string =>
     req.integrationName ?? requested ?? req.integrationId ?? 'bot'
+  // A bot's token reaches its own users, conversations, messages and events only (as in Botpress
+  // Cloud): another bot's look as if they did not exist.
+  const own = <T extends { botId?: string }>(req: ApiRequest, what: string, id: string, resource: T): T => {
+    if (!visibleTo(resource, req.botId)) throw notFound(what, id)
+    return resource
+  }
+  const ownUser = (req: ApiRequest, id: string) => own(req, 'User', id, store.getUser(id))
+  const ownConversation = (req: ApiRequest, id: string) => own(req, 'Conversation', id, store.getConversation(id))
+  const ownMessage = (req: ApiRequest, id: string) => {
+    const message = store.getMessage(id)
+    own(req, 'Message', id, store.conversations.get(message.conversationId) ?? {})
+    return message
+  }
 
   // Users
 
@@ -100,7 +114,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
   }
   api.add('POST', '/v1/chat/users', (req) => {
     const body = parse(z.object(userFields), req.body, 'createUser body')
-    return { body: { user: store.createUser(body) } }
+    return { body: { user: store.createUser({ ...body, botId: req.botId }) } }
   })
   api.add('POST', '/v1/chat/users/get-or-create', (req) => {
     const body = parse(
@@ -108,10 +122,10 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
       req.body,
       'getOrCreateUser body',
     )
-    const { user, created } = store.getOrCreateUser(body)
+    const { user, created } = store.getOrCreateUser({ ...body, botId: req.botId })
     return { body: { user, meta: { created } } }
   })
-  api.add('GET', '/v1/chat/users/:id', (req) => ({ body: { user: store.getUser(req.params.id) } }))
+  api.add('GET', '/v1/chat/users/:id', (req) => ({ body: { user: ownUser(req, req.params.id) } }))
   api.add('PUT', '/v1/chat/users/:id', (req) => {
     const body = parse(
       z.object({
@@ -123,9 +137,11 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
       req.body,
       'updateUser body',
     )
+    ownUser(req, req.params.id)
     return { body: { user: store.updateUser(req.params.id, body) } }
   })
   api.add('DELETE', '/v1/chat/users/:id', (req) => {
+    ownUser(req, req.params.id)
     store.deleteUser(req.params.id)
     return { body: {} }
   })
@@ -143,7 +159,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
       req.query,
       'listUsers query',
     )
-    return listed('users', store.listUsers(query), query.nextToken)
+    return listed('users', store.listUsers({ ...query, botId: req.botId }), query.nextToken)
   })
 
   // Conversations
@@ -151,7 +167,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
   const conversationFields = { channel: z.string().min(1), tags: tagsSchema, integrationName: z.string().optional() }
   api.add('POST', '/v1/chat/conversations', (req) => {
     const body = parse(z.object(conversationFields), req.body, 'createConversation body')
-    const conversation = store.createConversation({ ...body, integration: integrationOf(req, body.integrationName) })
+    const conversation = store.createConversation({ ...body, integration: integrationOf(req, body.integrationName), botId: req.botId })
     return { body: { conversation } }
   })
   api.add('POST', '/v1/chat/conversations/get-or-create', (req) => {
@@ -163,11 +179,12 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
     const { conversation, created } = store.getOrCreateConversation({
       ...body,
       integration: integrationOf(req, body.integrationName),
+      botId: req.botId,
     })
     return { body: { conversation, meta: { created } } }
   })
   api.add('GET', '/v1/chat/conversations/:id', (req) => ({
-    body: { conversation: store.getConversation(req.params.id) },
+    body: { conversation: ownConversation(req, req.params.id) },
   }))
   api.add('PUT', '/v1/chat/conversations/:id', (req) => {
     const body = parse(
@@ -175,9 +192,11 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
       req.body,
       'updateConversation body',
     )
+    ownConversation(req, req.params.id)
     return { body: { conversation: store.updateConversation(req.params.id, body) } }
   })
   api.add('DELETE', '/v1/chat/conversations/:id', (req) => {
+    ownConversation(req, req.params.id)
     store.deleteConversation(req.params.id)
     return { body: {} }
   })
@@ -196,7 +215,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
       req.query,
       'listConversations query',
     )
-    return listed('conversations', store.listConversations(query), query.nextToken)
+    return listed('conversations', store.listConversations({ ...query, botId: req.botId }), query.nextToken)
   })
 
   // Messages
@@ -212,6 +231,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
   }
   api.add('POST', '/v1/chat/messages', (req) => {
     const body = parse(z.object(messageFields), req.body, 'createMessage body')
+    ownConversation(req, body.conversationId)
     return { body: { message: store.createMessage({ ...body, direction: direction(req) }) } }
   })
   api.add('POST', '/v1/chat/messages/get-or-create', (req) => {
@@ -220,19 +240,22 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
       req.body,
       'getOrCreateMessage body',
     )
+    ownConversation(req, body.conversationId)
     const { message, created } = store.getOrCreateMessage({ ...body, direction: direction(req) })
     return { body: { message, meta: { created } } }
   })
-  api.add('GET', '/v1/chat/messages/:id', (req) => ({ body: { message: store.getMessage(req.params.id) } }))
+  api.add('GET', '/v1/chat/messages/:id', (req) => ({ body: { message: ownMessage(req, req.params.id) } }))
   api.add('PUT', '/v1/chat/messages/:id', (req) => {
     const body = parse(
       z.object({ tags: tagsSchema, payload: jsonObjectSchema.optional() }),
       req.body,
       'updateMessage body',
     )
+    ownMessage(req, req.params.id)
     return { body: { message: store.updateMessage(req.params.id, body) } }
   })
   api.add('DELETE', '/v1/chat/messages/:id', (req) => {
+    ownMessage(req, req.params.id)
     store.deleteMessage(req.params.id)
     return { body: {} }
   })
@@ -242,7 +265,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
       req.query,
       'listMessages query',
     )
-    return listed('messages', store.listMessages(query), query.nextToken)
+    return listed('messages', store.listMessages({ ...query, botId: req.botId }), query.nextToken)
   })
 
   // Events
@@ -261,9 +284,10 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
       req.body,
       'createEvent body',
     )
-    return { body: { event: store.createEvent(body) } }
+    if (body.conversationId !== undefined) ownConversation(req, body.conversationId)
+    return { body: { event: store.createEvent({ ...body, botId: req.botId }) } }
   })
-  api.add('GET', '/v1/chat/events/:id', (req) => ({ body: { event: store.getEvent(req.params.id) } }))
+  api.add('GET', '/v1/chat/events/:id', (req) => ({ body: { event: own(req, 'Event', req.params.id, store.getEvent(req.params.id)) } }))
   api.add('GET', '/v1/chat/events', (req) => {
     const query = parse(
       z.object({
@@ -277,7 +301,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
       req.query,
       'listEvents query',
     )
-    return listed('events', store.listEvents(query), query.nextToken)
+    return listed('events', store.listEvents({ ...query, botId: req.botId }), query.nextToken)
   })
 
   // States

@@ -7,8 +7,14 @@ import { contentTypeOf } from '../../src/content-types'
 export type Tags = Record<string, string>
 export type JsonObject = Record<string, unknown>
 
+/** What a bot's API token may see: resources of that bot, and those a test created directly. */
+export const visibleTo = (resource: { botId?: string }, botId: string | undefined): boolean =>
+  resource.botId === undefined || botId === undefined || resource.botId === botId
+
 export interface StoredUser {
   id: string
+  /** The bot whose API call created it; absent for resources a test created in the store. */
+  botId?: string
   createdAt: string
   updatedAt: string
   tags: Tags
@@ -19,6 +25,7 @@ export interface StoredUser {
 
 export interface StoredConversation {
   id: string
+  botId?: string
   createdAt: string
   updatedAt: string
   channel: string
@@ -48,6 +55,7 @@ export type EventStatus = 'pending' | 'processed' | 'ignored' | 'failed' | 'sche
 
 export interface StoredEvent {
   id: string
+  botId?: string
   createdAt: string
   type: string
   payload: JsonObject
@@ -222,10 +230,11 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Users
 
-  createUser(input: { tags?: Tags; name?: string; pictureUrl?: string; attributes?: Record<string, string>; id?: string }): StoredUser {
+  createUser(input: { tags?: Tags; name?: string; pictureUrl?: string; attributes?: Record<string, string>; id?: string; botId?: string }): StoredUser {
     const at = nowIso()
     const user: StoredUser = {
       id: input.id ?? newId('user'),
+      ...(input.botId !== undefined && { botId: input.botId }),
       createdAt: at,
       updatedAt: at,
       tags: withoutEmptyTags(input.tags ?? {}),
@@ -273,12 +282,13 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   }
 
   listUsers(
-    filter: DateRange & { tags?: Tags; conversationId?: string; rangeField?: DateField; sortField?: DateField; sortDirection?: SortDirection } = {},
+    filter: DateRange & { tags?: Tags; conversationId?: string; rangeField?: DateField; sortField?: DateField; sortDirection?: SortDirection; botId?: string } = {},
   ): StoredUser[] {
     const authors = filter.conversationId !== undefined ? this.authorsOf(filter.conversationId) : undefined
     const rangeField = filter.rangeField ?? 'createdAt'
     const users = [...this.users.values()].filter(
       (user) =>
+        visibleTo(user, filter.botId) &&
         matchesTags(user.tags, filter.tags) &&
         (authors === undefined || authors.has(user.id)) &&
         inDateRange(user[rangeField], filter),
@@ -292,9 +302,10 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     pictureUrl?: string
     attributes?: Record<string, string>
     discriminateByTags?: string[]
+    botId?: string
   }): { user: StoredUser; created: boolean } {
-    const existing = [...this.users.values()].find((user) =>
-      matchesForGetOrCreate(user.tags, input.tags, input.discriminateByTags),
+    const existing = [...this.users.values()].find(
+      (user) => visibleTo(user, input.botId) && matchesForGetOrCreate(user.tags, input.tags, input.discriminateByTags),
     )
     if (existing) return { user: existing, created: false }
     return { user: this.createUser(input), created: true }
@@ -302,10 +313,11 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Conversations
 
-  createConversation(input: { channel: string; tags?: Tags; integration: string }): StoredConversation {
+  createConversation(input: { channel: string; tags?: Tags; integration: string; botId?: string }): StoredConversation {
     const at = nowIso()
     const conversation: StoredConversation = {
       id: newId('conv'),
+      ...(input.botId !== undefined && { botId: input.botId }),
       createdAt: at,
       updatedAt: at,
       channel: input.channel,
@@ -351,10 +363,12 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
       participantIds?: string[]
       sortField?: DateField
       sortDirection?: SortDirection
+      botId?: string
     } = {},
   ): StoredConversation[] {
     const conversations = [...this.conversations.values()].filter(
       (conversation) =>
+        visibleTo(conversation, filter.botId) &&
         (filter.channel === undefined || conversation.channel === filter.channel) &&
         (filter.integrationName === undefined || conversation.integration === filter.integrationName) &&
         matchesTags(conversation.tags, filter.tags) &&
@@ -369,9 +383,11 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     tags: Tags
     integration: string
     discriminateByTags?: string[]
+    botId?: string
   }): { conversation: StoredConversation; created: boolean } {
     const existing = [...this.conversations.values()].find(
       (conversation) =>
+        visibleTo(conversation, input.botId) &&
         conversation.channel === input.channel &&
         conversation.integration === input.integration &&
         matchesForGetOrCreate(conversation.tags, input.tags, input.discriminateByTags),
@@ -435,9 +451,10 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   }
 
   /** Newest first, like the Botpress API. */
-  listMessages(filter: DateRange & { conversationId?: string; tags?: Tags } = {}): StoredMessage[] {
+  listMessages(filter: DateRange & { conversationId?: string; tags?: Tags; botId?: string } = {}): StoredMessage[] {
     const messages = [...this.messages.values()].filter(
       (message) =>
+        (filter.botId === undefined || visibleTo(this.conversations.get(message.conversationId) ?? {}, filter.botId)) &&
         (filter.conversationId === undefined || message.conversationId === filter.conversationId) &&
         matchesTags(message.tags, filter.tags) &&
         inDateRange(message.createdAt, filter),
@@ -472,12 +489,13 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Events
 
-  createEvent(input: { type: string; payload: JsonObject; conversationId?: string; userId?: string; messageId?: string }): StoredEvent {
+  createEvent(input: { type: string; payload: JsonObject; conversationId?: string; userId?: string; messageId?: string; botId?: string }): StoredEvent {
     if (input.conversationId !== undefined) this.getConversation(input.conversationId)
     if (input.userId !== undefined) this.getUser(input.userId)
     if (input.messageId !== undefined) this.getMessage(input.messageId)
     const event: StoredEvent = {
       id: newId('evt'),
+      ...(input.botId !== undefined && { botId: input.botId }),
       createdAt: nowIso(),
       type: input.type,
       payload: input.payload,
@@ -505,10 +523,11 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   /** Newest first. */
   listEvents(
-    filter: { type?: string; conversationId?: string; userId?: string; messageId?: string; status?: EventStatus } = {},
+    filter: { type?: string; conversationId?: string; userId?: string; messageId?: string; status?: EventStatus; botId?: string } = {},
   ): StoredEvent[] {
     const events = [...this.events.values()].filter(
       (event) =>
+        visibleTo(event, filter.botId) &&
         (filter.type === undefined || event.type === filter.type) &&
         (filter.conversationId === undefined || event.conversationId === filter.conversationId) &&
         (filter.userId === undefined || event.userId === filter.userId) &&

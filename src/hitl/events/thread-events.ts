@@ -25,6 +25,8 @@ const liveSessionOf = async (deps: Deps, threadId: string): Promise<Session | un
 
 export type Outcome = string
 
+export const NOT_A_HITL_THREAD: Outcome = 'ignored: not a HITL thread'
+
 // A process may die after emitting an event and before recording it in the session's tags; HubSpot
 // then delivers the webhook again. The conversation's own events say whether it was emitted (the
 // platform may prefix the type with the integration's name).
@@ -41,7 +43,7 @@ const isClosed = (session: Session) => session.tags.closed === 'true'
 // once the lock is held: a duplicate handled by another process meanwhile is then seen.
 const withLiveSession = async (deps: Deps, threadId: string, work: (session: Session) => Promise<Outcome>): Promise<Outcome> => {
   const seen = await liveSessionOf(deps, threadId)
-  if (!seen) return 'ignored: not a HITL thread'
+  if (!seen) return NOT_A_HITL_THREAD
   if (isClosed(seen)) return work(seen)
   return withSessionLock(deps, seen.conversationId, async () => work((await findSessionByThread(deps, threadId)) ?? seen))
 }

@@ -1,0 +1,155 @@
+// One HubSpot app serving several Botpress installations (a staging bot and a live bot, two bots):
+// the app's webhooks (assignments, closes, deletions) go to the one target URL of the app, so the
+// installation that holds it receives the events of the others' threads too. It hands each such
+// event on to the installation whose channel the thread belongs to, signed as HubSpot signs it, so
+// the receiver checks it as it checks HubSpot's. Only channels of our own app (listed with its
+// developer key) that point at a Botpress webhook URL are ever sent anything, and an event that
+// was handed on once is never handed on again.
+import * as env from '../env'
+import { getThread } from '../hubspot/conversations'
+import { listChannels } from '../hubspot/custom-channels'
+import { HubSpotApiError } from '../hubspot/http'
+import type { Channel } from '../hubspot/schemas'
+import { signV3 } from '../hubspot/signature'
+import type { Deps } from './context'
+
+export const FORWARDED_HEADER = 'x-botpress-hitl-forwarded-from'
+
+// A sibling answering 5xx or nothing: HubSpot delivers the batch again, and the sibling's own
+// deduplication absorbs what it already handled.
+export class ForwardingFailedError extends Error {
+  readonly name = 'ForwardingFailedError'
+}
+
+export type Sibling = { channelId: string; webhookUrl: string }
+
+// The list is kept a minute per process; an installation that registers tells the others at once
+// (announceToSiblings), so the process that hears it lists again on its next event.
+const FRESH_MS = 60_000
+const MAX_SIBLINGS = 10
+const THREAD_CACHE_LIMIT = 5000
+const FORWARD_TIMEOUT_MS = 4_000
+
+const siblingsByInstallation = new Map<string, { at: number; siblings: Sibling[] }>()
+// A thread never changes channel: what a process learnt once holds.
+const channelOfThread = new Map<string, string>()
+
+const isBotpressWebhookUrl = (url: string): boolean => {
+  const base = `${env.botpressWebhookBaseUrl()}/`
+  return url.startsWith(base) && url.length > base.length
+}
+
+// The app's other channels that lead to a Botpress installation: those events may be handed to.
+export const siblingsAmong = (channels: Channel[], ourChannelId: string, ourWebhookUrl: string): Sibling[] =>
+  channels
+    .filter((channel) => channel.id !== ourChannelId && channel.webhookUrl && channel.webhookUrl !== ourWebhookUrl && isBotpressWebhookUrl(channel.webhookUrl))
+    .map((channel) => ({ channelId: channel.id, webhookUrl: channel.webhookUrl! }))
+    .slice(0, MAX_SIBLINGS)
+
+// Register has just listed the channels: the list serves this process's first events too.
+export const rememberSiblings = (deps: Pick<Deps, 'ctx'>, siblings: Sibling[]): void => {
+  siblingsByInstallation.set(deps.ctx.integrationId, { at: Date.now(), siblings })
+}
+
+const listSiblings = async (deps: Deps, ourChannelId: string, maxAgeMs: number): Promise<Sibling[]> => {
+  const known = siblingsByInstallation.get(deps.ctx.integrationId)
+  if (known && Date.now() - known.at < maxAgeMs) return known.siblings
+  const siblings = siblingsAmong(await listChannels(deps.hubspot), ourChannelId, deps.webhookUrl)
+  rememberSiblings(deps, siblings)
+  return siblings
+}
+
+const threadChannel = async (deps: Deps, threadId: string): Promise<string | undefined> => {
+  const key = `${deps.ctx.integrationId}:${threadId}`
+  const known = channelOfThread.get(key)
+  if (known) return known
+  try {
+    const channelId = (await getThread(deps.hubspot, threadId)).originalChannelId ?? undefined
+    if (channelId) {
+      if (channelOfThread.size >= THREAD_CACHE_LIMIT) channelOfThread.delete(channelOfThread.keys().next().value as string)
+      channelOfThread.set(key, channelId)
+    }
+    return channelId
+  } catch (error) {
+    if (error instanceof HubSpotApiError && error.status === 404) return undefined
+    throw error
+  }
+}
+
+const post = async (deps: Deps, url: string, body: string, ourChannelId: string): Promise<number> => {
+  const timestamp = Date.now()
+  const signature = signV3({ secret: deps.config.clientSecret, method: 'POST', uri: url, body, timestamp })
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3': signature,
+      'x-hubspot-request-timestamp': String(timestamp),
+      [FORWARDED_HEADER]: ourChannelId,
+    },
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+  })
+  await response.body?.cancel()
+  return response.status
+}
+
+const send = async (deps: Deps, sibling: Sibling, rawEvent: unknown, ourChannelId: string): Promise<void> => {
+  let status: number
+  try {
+    status = await post(deps, sibling.webhookUrl, JSON.stringify([rawEvent]), ourChannelId)
+  } catch {
+    throw new ForwardingFailedError(`The installation of channel ${sibling.channelId} did not answer`)
+  }
+  if (status >= 500 || status === 429) throw new ForwardingFailedError(`The installation of channel ${sibling.channelId} answered ${status}`)
+  if (status >= 300) deps.logger.warn(`The installation of channel ${sibling.channelId} refused a forwarded event (${status}); check that it uses the same HubSpot app`)
+}
+
+export type ForwardTarget = { threadId: string; portalId: string }
+
+// Called for an app event about a thread no session of this installation names. Returns what was
+// done, or undefined when the event is nobody's we know (an email thread, a thread long closed).
+export const forwardToSibling = async (
+  deps: Deps,
+  rawEvent: unknown,
+  target: ForwardTarget,
+  setup: { channelId: string; portalId?: string }
+): Promise<string | undefined> => {
+  const siblings = await listSiblings(deps, setup.channelId, FRESH_MS)
+  if (siblings.length === 0) return undefined
+  if (setup.portalId && target.portalId !== setup.portalId) {
+    // Another portal's thread cannot be read with this portal's token: every installation of the
+    // app is told, and the one connected to that portal handles it.
+    await Promise.all(siblings.map((sibling) => send(deps, sibling, rawEvent, setup.channelId)))
+    return `forwarded to ${siblings.length} other installation(s) of the app`
+  }
+  const channelId = await threadChannel(deps, target.threadId)
+  if (!channelId || channelId === setup.channelId) return undefined
+  const sibling = siblings.find((candidate) => candidate.channelId === channelId)
+  if (!sibling) return undefined
+  await send(deps, sibling, rawEvent, setup.channelId)
+  return `forwarded to the installation of channel ${channelId}`
+}
+
+export const SIBLINGS_CHANGED_PATH = '/siblings-changed'
+
+// Register and uninstall tell the app's other installations that the list of channels changed, so
+// the one that holds the app's target URL hands events to a new installation from the first one.
+export const announceToSiblings = async (deps: Deps, siblings: Sibling[], ourChannelId: string): Promise<void> => {
+  const body = JSON.stringify({ type: 'BOTPRESS_HITL_SIBLINGS_CHANGED', channelId: ourChannelId })
+  await Promise.all(
+    siblings.map((sibling) =>
+      post(deps, `${sibling.webhookUrl}${SIBLINGS_CHANGED_PATH}`, body, ourChannelId).then(
+        (status) => {
+          if (status >= 300) deps.logger.warn(`The installation of channel ${sibling.channelId} did not take the news of this one (${status})`)
+        },
+        () => deps.logger.warn(`The installation of channel ${sibling.channelId} did not answer; it learns of this one within a minute`)
+      )
+    )
+  )
+}
+
+export const forgetSiblings = (deps: Pick<Deps, 'ctx'>): void => {
+  siblingsByInstallation.delete(deps.ctx.integrationId)
+}

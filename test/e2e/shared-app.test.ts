@@ -1,0 +1,163 @@
+// [shared-app] Two Botpress bots, each with its own installation, on one HubSpot app and one portal.
+// The app's webhooks go to one target URL, whichever installation's it is: assignments and closes
+// still reach the installation whose thread they are about, and nothing goes anywhere else.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { HitlBot } from '../../testbed/botpress/hitl-bot'
+import { uploadServedProject, type World } from '../../testbed/world'
+import { customerView, eventsOf, settle, threadOf, world } from './helpers'
+
+const servers: Server[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))))
+})
+
+// Something that is not one of our channels, counting what reaches it.
+const trap = async () => {
+  const hits: string[] = []
+  const server = createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`)
+    res.writeHead(200).end('{}')
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, hits }
+}
+
+// A second bot with its own installation of the integration on the same app and portal.
+const secondInstallation = async (w: World) => {
+  const driver = w.connect({ ...w.configuration, refreshToken: w.hs.issueRefreshToken() })
+  await driver.register()
+  return { driver, bot: new HitlBot(w.bp, driver) }
+}
+
+const escalate = (bot: HitlBot, name: string) => bot.escalate({ customer: { name, email: `${name.toLowerCase().replace(' ', '.')}@example.com` } })
+
+describe('[shared-app] one HubSpot app, two installations', () => {
+  it.each(['the first', 'the second'] as const)(
+    '[shared-app] with %s installation holding the app target URL, assignments, replies and closes reach the right bot',
+    async (holder) => {
+      const w = await world()
+      const second = await secondInstallation(w)
+      const targetUrl = holder === 'the first' ? w.driver.webhookUrl : second.driver.webhookUrl
+      await uploadServedProject(w.hs, targetUrl)
+      expect(w.hs.portal.channels.size).toBe(2)
+
+      const jane = await escalate(w.bot, 'Jane Doe')
+      const john = await escalate(second.bot, 'John Roe')
+      const janeThread = threadOf(w, jane)
+      const johnThread = w.bp.store.conversations.get(john.conversationId)!.tags.hubspotThreadId!
+      expect(w.hs.portal.threads.get(janeThread)!.originalChannelId).not.toBe(w.hs.portal.threads.get(johnThread)!.originalChannelId)
+
+      w.hs.agent.assign(janeThread, 'A-111')
+      w.hs.agent.assign(johnThread, 'A-222')
+      await settle(w)
+      w.hs.agent.reply(janeThread, { actorId: 'A-111', text: 'Hi Jane' })
+      w.hs.agent.reply(johnThread, { actorId: 'A-222', text: 'Hi John' })
+      await settle(w)
+      w.hs.agent.close(janeThread)
+      w.hs.agent.close(johnThread)
+      await settle(w)
+
+      expect(eventsOf(w, jane).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
+      expect(second.bot.events(john).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
+      expect(customerView(w, jane).map((m) => m.payload.text)).toEqual(['Hi Jane'])
+      expect(second.bot.agentMessages(john).map((m) => m.payload.text)).toEqual(['Hi John'])
+      // Each bot's agent is the one HubSpot assigned, as that bot's user.
+      const agentOf = (events: { type: string; payload: Record<string, unknown> }[]) => events.find((e) => e.type === 'hitlAssigned')!.payload.userId as string
+      expect(w.bp.store.users.get(agentOf(eventsOf(w, jane)))?.name).toMatch(/Ann/)
+      expect(w.bp.store.users.get(agentOf(second.bot.events(john)))?.botId).toBe(second.driver.botId)
+
+      // The app's events all went to the holder; the other installation got its own by forwarding.
+      const appDeliveries = w.hs.deliveries.filter((d) => d.kind === 'app')
+      expect(new Set(appDeliveries.map((d) => d.url))).toEqual(new Set([targetUrl]))
+      second.bot.dispose()
+    }
+  )
+
+  it('[shared-app] nothing reaches a URL that is not one of our channels, and a thread of no installation costs one lookup', async () => {
+    const w = await world()
+    const second = await secondInstallation(w)
+    const outsider = await trap()
+    // A channel of the app that leads outside Botpress, with a thread of its own, and a thread of
+    // a channel that is not the app's (an email thread).
+    const now = new Date().toISOString()
+    w.hs.portal.channels.set('9001', {
+      id: '9001',
+      name: 'Elsewhere',
+      capabilities: w.hs.portal.channels.values().next().value!.capabilities,
+      createdAt: now,
+      updatedAt: now,
+      webhookUrl: outsider.url,
+      archived: false,
+      hiddenFromListCalls: 0,
+    })
+    const customer = { kind: 'visitor' as const, id: '1', actorId: 'V-1' }
+    const base = { status: 'OPEN' as const, inboxId: w.hs.inboxes[0]!.id, associatedContactId: '1', originalChannelAccountId: '1', createdAt: now, archived: false, spam: false, customer }
+    w.hs.portal.threads.set('8801', { ...base, id: '8801', originalChannelId: '9001' })
+    w.hs.portal.threads.set('8802', { ...base, id: '8802', originalChannelId: '1000' })
+
+    w.hs.resetCalls()
+    for (const threadId of ['8801', '8802']) {
+      w.hs.agent.assign(threadId, 'A-111')
+      w.hs.agent.close(threadId)
+    }
+    await settle(w)
+    expect(outsider.hits).toEqual([])
+    // One thread read per unknown thread (the process remembers its channel), nothing else.
+    const reads = w.hs.calls.filter((call) => call.path.match(/\/threads\/88\d\d$/))
+    expect(reads.map((call) => call.path.split('/').at(-1))).toEqual(['8801', '8802'])
+    expect(w.hs.deliveries.filter((d) => d.kind === 'app').every((d) => d.status === 200)).toBe(true)
+    second.bot.dispose()
+  })
+
+  it('[shared-app] a forwarded event is never forwarded again, and a forged one is refused', async () => {
+    const w = await world()
+    const second = await secondInstallation(w)
+    await uploadServedProject(w.hs, w.driver.webhookUrl)
+    const john = await escalate(second.bot, 'John Roe')
+    const johnThread = w.bp.store.conversations.get(john.conversationId)!.tags.hubspotThreadId!
+
+    // The second installation receives, as a forward, an event about the first one's thread space:
+    // a thread nobody has. It does not hand it on.
+    const event = [{ eventId: 1, subscriptionId: 1, portalId: Number(w.hs.portalId), appId: Number(w.hs.app.appId), occurredAt: Date.now(), attemptNumber: 0, subscriptionType: 'conversation.propertyChange', objectId: 4242, propertyName: 'assignedTo', propertyValue: '111' }]
+    const body = JSON.stringify(event)
+    const { signV3 } = await import('../../src/hubspot/signature')
+    const timestamp = Date.now()
+    const signed = (secret: string) => ({
+      'content-type': 'application/json',
+      'x-hubspot-signature-v3': signV3({ secret, method: 'POST', uri: second.driver.webhookUrl, body, timestamp }),
+      'x-hubspot-request-timestamp': String(timestamp),
+      'x-botpress-hitl-forwarded-from': '2001',
+    })
+    const forwarded = await fetch(second.driver.webhookUrl, { method: 'POST', headers: signed(w.hs.app.clientSecret), body })
+    expect(forwarded.status).toBe(200)
+    expect(await forwarded.json()).toEqual({ handled: ['ignored: not a HITL thread'] })
+    const forged = await fetch(second.driver.webhookUrl, { method: 'POST', headers: signed('not-the-secret'), body })
+    expect(forged.status).toBe(401)
+
+    // A real assignment of John's thread reaches the second bot through the first installation.
+    w.hs.agent.assign(johnThread, 'A-222')
+    await settle(w)
+    expect(second.bot.events(john).map((e) => e.type)).toEqual(['hitlAssigned'])
+    // Emitted by the second bot's installation, not the first's.
+    expect(second.bot.events(john).map((e) => e.botId)).toEqual([second.driver.botId])
+    second.bot.dispose()
+  })
+
+  it('[shared-app] a legacy app: the second installation leaves the target URL with the first, and both get their events', async () => {
+    const w = await world({ hubspot: { appKind: 'legacy' } })
+    expect(w.hs.portal.appWebhookSettings?.targetUrl).toBe(w.driver.webhookUrl)
+    const second = await secondInstallation(w)
+    expect(w.hs.portal.appWebhookSettings?.targetUrl).toBe(w.driver.webhookUrl)
+    const john = await escalate(second.bot, 'John Roe')
+    const johnThread = w.bp.store.conversations.get(john.conversationId)!.tags.hubspotThreadId!
+    w.hs.agent.assign(johnThread, 'A-222')
+    await settle(w)
+    w.hs.agent.close(johnThread)
+    await settle(w)
+    expect(second.bot.events(john).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
+    second.bot.dispose()
+  })
+})
