@@ -54,6 +54,11 @@ export const trustedFileOrigins = (): string[] => {
   })
 }
 
+// The share of HubSpot's per-portal limits (110 calls per 10 s, 5 searches per second) this process
+// lets itself use: the rest absorbs calls in flight when the window turns over.
+export const hubspotCallsPer10s = (): number => numberFromEnv('HUBSPOT_CALLS_PER_10S', 105)
+export const hubspotSearchesPerSecond = (): number => numberFromEnv('HUBSPOT_SEARCHES_PER_SECOND', 4)
+
 // How long a customer message HubSpot could not take stays owed before the customer is told.
 export const outboxGiveUpMs = (): number => numberFromEnv('HITL_OUTBOX_GIVE_UP_MS', 10 * 60_000)
 

@@ -20,6 +20,7 @@ export type Texts = {
   fileNotDelivered: (p: { name: string; reason: string }) => string
   messageNotDelivered: string
   unsupported: (type: string) => string
+  attachedFile: (name: string) => string
 }
 
 const mapLink = (latitude: number, longitude: number) => `https://www.openstreetmap.org/?mlat=${latitude}&mlon=${longitude}`
@@ -33,7 +34,7 @@ const en: Texts = {
       'Request to talk to a person, sent by the chatbot on behalf of this customer.',
       title ? `Topic: ${title}` : undefined,
       description ? `Details: ${description}` : undefined,
-      messageCount > 0 ? `The ${messageCount} messages of the conversation with the bot follow: the customer’s as theirs, the bot’s from “Bot”.` : 'There was no conversation with the bot before.',
+      messageCount > 0 ? `The conversation with the bot so far (${messageCount} ${messageCount === 1 ? 'message' : 'messages'}), each line with who wrote it:` : 'There was no conversation with the bot before.',
     ]
       .filter(Boolean)
       .join('\n'),
@@ -52,6 +53,7 @@ const en: Texts = {
   fileNotDelivered: ({ name, reason }) => `Your file “${name}” did not reach the agent: ${reason}.`,
   fileUnreadable: 'HubSpot does not let the integration read this file (a hidden file needs the files.ui_hidden.read scope: the bot builder reconnects HubSpot)',
   unsupported: (type) => `(A ${type} message that cannot be shown here.)`,
+  attachedFile: (name) => `(file attached: ${name})`,
 }
 
 const fr: Texts = {
@@ -63,7 +65,7 @@ const fr: Texts = {
       'Demande à parler à une personne, envoyée par le chatbot au nom de ce client.',
       title ? `Sujet : ${title}` : undefined,
       description ? `Détails : ${description}` : undefined,
-      messageCount > 0 ? `Suivent les ${messageCount} messages de la conversation avec le bot : ceux du client en son nom, ceux du bot sous « Bot ».` : 'Il n’y a pas eu de conversation avec le bot auparavant.',
+      messageCount > 0 ? `La conversation avec le bot jusqu’ici (${messageCount} ${messageCount === 1 ? 'message' : 'messages'}), chaque ligne avec son auteur :` : 'Il n’y a pas eu de conversation avec le bot auparavant.',
     ]
       .filter(Boolean)
       .join('\n'),
@@ -82,6 +84,7 @@ const fr: Texts = {
   fileNotDelivered: ({ name, reason }) => `Votre fichier « ${name} » n’est pas parvenu à l’agent : ${reason}.`,
   fileUnreadable: 'HubSpot ne laisse pas l’intégration lire ce fichier (un fichier masqué demande le droit files.ui_hidden.read : le créateur du bot doit reconnecter HubSpot)',
   unsupported: (type) => `(Un message de type ${type} qui ne peut pas être affiché ici.)`,
+  attachedFile: (name) => `(fichier joint : ${name})`,
 }
 
 const es: Texts = {
@@ -93,7 +96,7 @@ const es: Texts = {
       'Solicitud para hablar con una persona, enviada por el chatbot en nombre de este cliente.',
       title ? `Asunto: ${title}` : undefined,
       description ? `Detalles: ${description}` : undefined,
-      messageCount > 0 ? `A continuación, los ${messageCount} mensajes de la conversación con el bot: los del cliente a su nombre, los del bot como «Bot».` : 'No hubo conversación previa con el bot.',
+      messageCount > 0 ? `La conversación con el bot hasta ahora (${messageCount} ${messageCount === 1 ? 'mensaje' : 'mensajes'}), cada línea con su autor:` : 'No hubo conversación previa con el bot.',
     ]
       .filter(Boolean)
       .join('\n'),
@@ -112,6 +115,7 @@ const es: Texts = {
   fileNotDelivered: ({ name, reason }) => `Su archivo «${name}» no llegó al agente: ${reason}.`,
   fileUnreadable: 'HubSpot no permite que la integración lea este archivo (un archivo oculto requiere el permiso files.ui_hidden.read: quien creó el bot debe volver a conectar HubSpot)',
   unsupported: (type) => `(Un mensaje de tipo ${type} que no se puede mostrar aquí.)`,
+  attachedFile: (name) => `(archivo adjunto: ${name})`,
 }
 
 const de: Texts = {
@@ -123,7 +127,7 @@ const de: Texts = {
       'Anfrage, mit einem Menschen zu sprechen, vom Chatbot im Namen dieses Kunden gesendet.',
       title ? `Betreff: ${title}` : undefined,
       description ? `Details: ${description}` : undefined,
-      messageCount > 0 ? `Es folgen die ${messageCount} Nachrichten des Gesprächs mit dem Bot: die des Kunden unter seinem Namen, die des Bots als „Bot“.` : 'Es gab zuvor kein Gespräch mit dem Bot.',
+      messageCount > 0 ? `Das bisherige Gespräch mit dem Bot (${messageCount} ${messageCount === 1 ? 'Nachricht' : 'Nachrichten'}), jede Zeile mit ihrem Verfasser:` : 'Es gab zuvor kein Gespräch mit dem Bot.',
     ]
       .filter(Boolean)
       .join('\n'),
@@ -142,6 +146,7 @@ const de: Texts = {
   fileNotDelivered: ({ name, reason }) => `Ihre Datei „${name}“ hat den Mitarbeiter nicht erreicht: ${reason}.`,
   fileUnreadable: 'HubSpot lässt die Integration diese Datei nicht lesen (eine versteckte Datei braucht den Scope files.ui_hidden.read: HubSpot muss neu verbunden werden)',
   unsupported: (type) => `(Eine Nachricht vom Typ ${type}, die hier nicht angezeigt werden kann.)`,
+  attachedFile: (name) => `(Datei angehängt: ${name})`,
 }
 
 export const catalogue: Record<Configuration['language'], Texts> = { en, fr, es, de }

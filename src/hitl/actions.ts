@@ -5,7 +5,7 @@ import type { ConversationTagValues, HistoryMessage, IntegrationProps, StartHitl
 import { createDeps, type Deps } from './context'
 import { createCustomer, getCustomer, type Customer } from './customers'
 import { explain, fail } from './errors'
-import { groupTranscript, mergeContents, toHubSpotContent } from './messages'
+import { toHubSpotContent, transcriptMessages } from './messages'
 import { monotonicClock, publishContent, type Party, type ThreadAddress } from './publish'
 import { rememberClosedHere } from './events/sessions'
 import { configuredInboxIds, ensureInboxAccount } from './setup'
@@ -46,45 +46,35 @@ const publishTranscript = async (
 ) => {
   const history = input.messageHistory ?? []
   const clock = monotonicClock()
-  // HubSpot channels open a thread with the customer's message (both production integrations do,
-  // and an OUTGOING first message is unverified for routing and tickets): the handover note is the
-  // customer's request, written by the chatbot on their behalf; the transcript follows.
-  const published = await publishContent(deps, thread, {
-    from: 'customer',
-    content: { text: deps.texts.handoverHeader({ title: input.title, description: input.description, messageCount: history.length }), files: [] },
-    idempotencyKey: `${conversationId}:header`,
-    clock,
-  })
-  const threadId = published[0]?.conversationsThreadId
-  if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
-  await onThreadOpened(threadId)
   const lines = await Promise.all(
-    history.map(async (message, index) => ({
-      index,
-      speaker: message.source.type === 'user' ? `user:${message.source.userId}` : 'bot',
-      from: message.source.type === 'user' ? ('customer' as const) : ('bot' as const),
-      sender: await historySender(deps, message, customer),
+    history.map(async (message) => ({
+      label: message.source.type === 'user' ? ((await historySender(deps, message, customer))?.name ?? customer.name) : deps.texts.botSenderName,
       content: toHubSpotContent(message, deps.texts),
     }))
   )
-  for (const group of groupTranscript(lines)) {
-    const first = group[0]!
-    await publishContent(deps, thread, {
-      from: first.from,
-      sender: first.sender,
-      content: mergeContents(group.map((line) => line.content)),
-      idempotencyKey: `${conversationId}:history:${first.index}`,
+  // HubSpot channels open a thread with the customer's message (both production integrations do,
+  // and an OUTGOING first message is unverified for routing and tickets): the handover note and the
+  // transcript are the customer's request, written by the chatbot on their behalf.
+  const messages = transcriptMessages({
+    header: deps.texts.handoverHeader({ title: input.title, description: input.description, messageCount: history.length }),
+    lines,
+    end: history.length > 0 ? deps.texts.transcriptEnd : undefined,
+    attached: deps.texts.attachedFile,
+  })
+  let threadId: string | undefined
+  for (const [index, content] of messages.entries()) {
+    const published = await publishContent(deps, thread, {
+      from: 'customer',
+      content,
+      idempotencyKey: index === 0 ? `${conversationId}:header` : `${conversationId}:transcript:${index}`,
       clock,
     })
+    if (index > 0) continue
+    threadId = published[0]?.conversationsThreadId
+    if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
+    await onThreadOpened(threadId)
   }
-  if (history.length > 0) {
-    await publishContent(deps, thread, {
-      from: 'bot',
-      content: { text: deps.texts.transcriptEnd, files: [] },
-      idempotencyKey: `${conversationId}:transcript-end`,
-      clock,
-    })
-  }
+  if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
   return threadId
 }
 

@@ -14,7 +14,9 @@ const num = (value: unknown): number | undefined => (typeof value === 'number' &
 export const fileNameFromUrl = (url: string, fallback: string): string => {
   try {
     const last = new URL(url).pathname.split('/').filter(Boolean).pop()
-    return last ? decodeURIComponent(last) : fallback
+    // A URL-encoded storage key ("customer%2F…%2Fphoto.jpg") still names the file by its last part.
+    const name = last ? decodeURIComponent(last).split('/').pop() : undefined
+    return name || fallback
   } catch {
     return fallback
   }
@@ -98,21 +100,43 @@ export const splitText = (text: string, max = MAX_TEXT_LENGTH): string[] => {
   return chunks
 }
 
-// Consecutive text-only lines of one speaker travel as one HubSpot message: the transcript keeps
-// who said what and the order, for fewer calls against HubSpot's rate limit.
-export const groupTranscript = <T extends { speaker: string; content: HubSpotContent }>(lines: T[], max = MAX_TEXT_LENGTH): T[][] => {
-  const groups: T[][] = []
-  for (const line of lines) {
-    const current = groups.at(-1)
-    const mergeable = (group: T[]) =>
-      group[0]!.speaker === line.speaker &&
-      group.every((member) => member.content.files.length === 0) &&
-      line.content.files.length === 0 &&
-      group.reduce((length, member) => length + member.content.text.length + 2, 0) + line.content.text.length <= max
-    if (current && mergeable(current)) current.push(line)
-    else groups.push([line])
+// The conversation so far travels in as few HubSpot messages as HubSpot allows: one text block of
+// labelled lines ("Jane Doe: …", "Bot: …"), in order, behind the handover note and before the end
+// note. A message holds one file, so a line with a file closes its message (the file attached), and
+// a block longer than HubSpot's text limit goes on in the next message. A 20-line text history is
+// then one call against the portal's rate limit instead of twenty-two.
+export type TranscriptLine = { label: string; content: HubSpotContent }
+
+export const transcriptMessages = (
+  p: { header: string; lines: TranscriptLine[]; end?: string; attached: (name: string) => string },
+  max = MAX_TEXT_LENGTH
+): HubSpotContent[] => {
+  const messages: HubSpotContent[] = []
+  let text = p.header
+  const flush = (files: FileToAttach[]) => {
+    if (text.length > 0 || files.length > 0) messages.push({ text, files })
+    text = ''
   }
-  return groups
+  const append = (block: string, separator: string) => {
+    for (const piece of splitText(block, max)) {
+      const joined = text.length > 0 ? `${text}${separator}${piece}` : piece
+      if (joined.length <= max) text = joined
+      else {
+        flush([])
+        text = piece
+      }
+    }
+  }
+  p.lines.forEach((line, index) => {
+    const names = line.content.files.map((file) => p.attached(file.name))
+    const said = [line.content.text, ...names].filter((part) => part.length > 0).join(' ')
+    append(`${line.label}: ${said}`, index === 0 ? '\n\n' : '\n')
+    // One file per message: each further file of the line goes alone.
+    line.content.files.forEach((file) => flush([file]))
+  })
+  if (p.end) append(p.end, '\n\n')
+  flush([])
+  return messages
 }
 
 // Agent messages: HubSpot → Botpress

@@ -9,6 +9,7 @@ const search = async (http: HubSpotHttp, filterGroups: ContactSearchRequest['fil
   const response = await http.send({
     method: 'POST',
     path: `${contactsBase}/search`,
+    limit: 'search',
     auth: 'bearer',
     // A search changes nothing, so repeating it is harmless.
     retrySafe: true,

@@ -1,9 +1,11 @@
 // The one HTTP client for HubSpot: base URL, bearer or developer-key auth, bounded retries through
 // axios-retry, a single token refresh on 401, and errors that keep HubSpot's category and message.
-import axios, { type AxiosError, type AxiosRequestConfig, type AxiosResponse } from 'axios'
+import axios, { type AxiosError, type AxiosRequestConfig, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
 import axiosRetry, { type IAxiosRetryConfig } from 'axios-retry'
 import type { z } from 'zod'
 import type { Logger } from '../log'
+import * as env from '../env'
+import { budgetFor, BudgetExhaustedError, CallBudget } from './call-budget'
 import { decideRetry } from './retry-policy'
 import { errorEnvelopeSchema, type ErrorEnvelope } from './schemas'
 
@@ -24,11 +26,14 @@ export type HubSpotRequest<S extends z.ZodTypeAny | undefined> = {
   schema: S
   // What logs and errors call the path, when the path itself holds a secret.
   label?: string
+  // CRM search has a limit of its own (5 per second per portal) on top of the general one.
+  limit?: 'search'
 }
 
 export type TokenSource = {
   get: () => Promise<string>
   invalidate: (token: string) => void
+  portalId?: () => string | undefined
 }
 
 export type DeveloperCredentials = { apiKey: string; appId: string }
@@ -69,6 +74,46 @@ type Options = {
 const http = axios.create()
 axiosRetry(http, { retries: 0 })
 
+// The budgets a request goes through (its portal's, and search's for a CRM search), and by when it
+// must have gone. Set per request; every attempt, retries included, waits its turn.
+type Metered = { budgets: CallBudget[]; deadline: number }
+const METERED = Symbol('metered')
+type MeteredConfig = InternalAxiosRequestConfig & { [METERED]?: Metered }
+
+http.interceptors.request.use(async (config: MeteredConfig) => {
+  const metered = config[METERED]
+  if (metered) for (const budget of metered.budgets) await budget.take(metered.deadline)
+  return config
+})
+
+const headerNumber = (headers: unknown, name: string): number | undefined => {
+  const value = (headers as Record<string, unknown> | undefined)?.[name]
+  const parsed = typeof value === 'string' || typeof value === 'number' ? Number(value) : NaN
+  return Number.isFinite(parsed) ? parsed : undefined
+}
+
+const observe = (config: MeteredConfig | undefined, status: number | undefined, headers: unknown) => {
+  const general = config?.[METERED]?.budgets[0]
+  if (!general) return
+  if (status === 429) for (const budget of config[METERED]!.budgets) budget.rateLimited()
+  general.observe(headerNumber(headers, 'x-hubspot-ratelimit-remaining'), headerNumber(headers, 'x-hubspot-ratelimit-max'))
+}
+
+http.interceptors.response.use(
+  (response) => {
+    observe(response.config as MeteredConfig, response.status, response.headers)
+    return response
+  },
+  (error: unknown) => {
+    if (axios.isAxiosError(error)) observe(error.config as MeteredConfig | undefined, error.response?.status, error.response?.headers)
+    return Promise.reject(error)
+  }
+)
+
+const TEN_SECONDS = 10_000
+const portalBudget = (portal: string) => budgetFor(`${portal}:general`, () => new CallBudget(env.hubspotCallsPer10s, TEN_SECONDS))
+const searchBudget = (portal: string) => budgetFor(`${portal}:search`, () => new CallBudget(env.hubspotSearchesPerSecond, 1_000))
+
 const errorEnvelopeOf = (data: unknown): ErrorEnvelope => {
   const parsed = errorEnvelopeSchema.safeParse(data)
   return parsed.success ? parsed.data : {}
@@ -83,6 +128,8 @@ const retryPolicyFor = (p: { retrySafe: boolean; budgetMs: number; baseDelayMs: 
     retries: 10,
     shouldResetTimeout: true,
     retryCondition: (error: AxiosError) => {
+      // No room in the portal's budget before the deadline: waiting longer is not a retry's job.
+      if (error instanceof BudgetExhaustedError || (error as { cause?: unknown }).cause instanceof BudgetExhaustedError) return false
       const decision = decideRetry({
         status: error.response?.status,
         retryAfterHeader: error.response?.headers?.['retry-after'] as string | undefined,
@@ -158,7 +205,13 @@ export class HubSpotHttp {
       headers['Content-Type'] = 'application/json'
     }
 
-    const config: AxiosRequestConfig = {
+    // Bearer calls count against the portal's limit; OAuth and developer-key calls do not.
+    const portal = token ? `${this.options.baseUrl}|${this.options.tokens?.portalId?.() ?? 'unknown portal'}` : undefined
+    const metered: Metered | undefined = portal
+      ? { budgets: request.limit === 'search' ? [portalBudget(portal), searchBudget(portal)] : [portalBudget(portal)], deadline: Date.now() + this.options.budgetMs }
+      : undefined
+    const config: AxiosRequestConfig & { [METERED]?: Metered } = {
+      ...(metered && { [METERED]: metered }),
       method: request.method,
       baseURL: this.options.baseUrl,
       url: request.path,
@@ -179,6 +232,13 @@ export class HubSpotHttp {
     try {
       return await http.request(config)
     } catch (thrown) {
+      const exhausted = thrown instanceof BudgetExhaustedError ? thrown : (thrown as { cause?: unknown }).cause
+      if (exhausted instanceof BudgetExhaustedError) {
+        const path = request.label ?? request.path
+        const summary = `HubSpot ${request.method} ${path} not sent: ${exhausted.message}`
+        this.options.logger.warn(summary)
+        throw new HubSpotApiError(429, request.method, path, { category: 'RATE_LIMITS', policyName: 'PORTAL_BUDGET' }, summary)
+      }
       const error = thrown as AxiosError
       const status = error.response?.status
       const envelope = errorEnvelopeOf(error.response?.data)

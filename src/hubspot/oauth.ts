@@ -157,6 +157,11 @@ export class TokenManager implements TokenSource {
     return (await this.current()).accessToken
   }
 
+  // The portal the tokens are for, once a token named it: HubSpot's rate limits are per portal.
+  portalId(): string | undefined {
+    return memoryCache.get(this.key)?.portalId
+  }
+
   async current(): Promise<CachedToken> {
     const cached = memoryCache.get(this.key)
     if (cached && this.usable(cached)) return cached

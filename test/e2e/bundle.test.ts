@@ -41,7 +41,9 @@ describe('the bundle', () => {
     w.hs.agent.close(threadId)
     await settle(w)
 
-    expect(threadMessages(w, threadId).map((m) => m.text)).toEqual(expect.arrayContaining(['Hello', 'Still there?', 'Yes, Ann here']))
+    const texts = threadMessages(w, threadId).map((m) => m.text)
+    expect(texts[0]).toContain('Jane Doe: Hello')
+    expect(texts.slice(1)).toEqual(['Still there?', 'Yes, Ann here'])
     expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['Yes, Ann here'])
     expect(eventsOf(w, session).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
   }, 60_000)

@@ -17,32 +17,34 @@ describe('[transcript] the agent sees the conversation so far', () => {
         { from: 'bot', type: 'choice', payload: { text: 'Refund or replacement?', options: [{ label: 'Refund', value: 'r' }, { label: 'Replacement', value: 'p' }] } },
       ],
     })
+    // One labelled block, in order; the photo closes the first message (one file per message).
+    const photoName = decodeURIComponent(photo).split('/').pop()
     const messages = threadMessages(w, threadOf(w, session))
     expect(messages.map((m) => `${m.direction}:${m.senders[0]?.name}:${m.text}:${m.attachments.length}`)).toEqual([
-      'INCOMING:Jane Doe:Request to talk to a person, sent by the chatbot on behalf of this customer.\nThe 4 messages of the conversation with the bot follow: the customer’s as theirs, the bot’s from “Bot”.:0',
-      'INCOMING:Jane Doe:My parcel is damaged:0',
-      'OUTGOING:Bot:Sorry to hear that. Can you send a photo?:0',
-      'INCOMING:Jane Doe::1',
-      'OUTGOING:Bot:Refund or replacement?\nOptions offered: Refund | Replacement:0',
-      'OUTGOING:Bot:End of the conversation with the bot. Your replies now reach the customer.:0',
+      'INCOMING:Jane Doe:Request to talk to a person, sent by the chatbot on behalf of this customer.\nThe conversation with the bot so far (4 messages), each line with who wrote it:\n\n' +
+        `Jane Doe: My parcel is damaged\nBot: Sorry to hear that. Can you send a photo?\nJane Doe: (file attached: ${photoName}):1`,
+      'INCOMING:Jane Doe:Bot: Refund or replacement?\nOptions offered: Refund | Replacement\n\nEnd of the conversation with the bot. Your replies now reach the customer.:0',
     ])
-    const attachment = messages[3]!.attachments[0]
+    const attachment = messages[0]!.attachments[0]
     expect(attachment).toMatchObject({ type: 'FILE', fileUsageType: 'IMAGE' })
     const stored = attachment?.type === 'FILE' ? w.hs.portal.files.get(String(attachment.fileId)) : undefined
     expect(stored?.data.toString()).toBe('jpeg bytes')
   })
 
-  it('handles long histories: every message the bot passes, long texts split to HubSpot limits', async () => {
+  it('handles long histories: every message the bot passes, in order, in as few messages as HubSpot limits allow', async () => {
     const w = await world()
     const history = Array.from({ length: 60 }, (_, i) => ({ from: i % 2 ? ('bot' as const) : ('customer' as const), type: 'text', payload: { text: `message ${i}` } }))
     history.push({ from: 'customer', type: 'text', payload: { text: 'x'.repeat(9000) } })
     const session = await w.bot.escalate({ customer: { name: 'Jane', email: 'jane.doe@example.com' }, history })
     const texts = threadMessages(w, threadOf(w, session)).map((m) => m.text)
-    expect(texts.slice(1, 61)).toEqual(history.slice(0, 60).map((h) => h.payload.text))
-    const split = texts.slice(61, -1)
-    expect(split.length).toBe(3)
-    expect(split.join('')).toBe('x'.repeat(9000))
-    expect(split.every((t) => t.length <= 4000)).toBe(true)
+    expect(texts.every((t) => t.length <= 4000)).toBe(true)
+    // Every line once, in order, in as few messages as the text limit allows.
+    const all = texts.join('\n')
+    const positions = history.slice(0, 60).map((h, i) => all.indexOf(`${i % 2 ? 'Bot' : 'Jane'}: ${h.payload.text}\n`))
+    expect(positions.every((p) => p >= 0)).toBe(true)
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions)
+    expect(all.replace(/[^x]/g, '')).toHaveLength(9000)
+    expect(texts.length).toBe(4)
   })
 })
 
@@ -229,7 +231,10 @@ describe('[language] the integration writes in the configured language', () => {
     })
     await w.bot.notice(session, 'le client est parti')
     const texts = threadMessages(w, threadOf(w, session)).map((m) => m.text)
-    expect(texts[0]).toBe('Demande à parler à une personne, envoyée par le chatbot au nom de ce client.\nSujet : Remboursement\nSuivent les 1 messages de la conversation avec le bot : ceux du client en son nom, ceux du bot sous « Bot ».')
+    expect(texts[0]).toBe(
+      'Demande à parler à une personne, envoyée par le chatbot au nom de ce client.\nSujet : Remboursement\nLa conversation avec le bot jusqu’ici (1 message), chaque ligne avec son auteur :\n\n' +
+        'Jeanne: Bonjour\n\nFin de la conversation avec le bot. Vos réponses parviennent désormais au client.'
+    )
     expect(texts.at(-1)).toBe('Message du bot : le client est parti')
   })
 

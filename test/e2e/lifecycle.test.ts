@@ -48,14 +48,13 @@ describe('escalation', () => {
     expect(conversation?.channel).toBe('hitl')
     const messages = threadMessages(w, threadOf(w, session))
     expect(messages.map((m) => [m.direction, m.text])).toEqual([
-      ['INCOMING', 'Request to talk to a person, sent by the chatbot on behalf of this customer.\nTopic: Refund for order 42\nDetails: Parcel arrived damaged\nThe 4 messages of the conversation with the bot follow: the customer’s as theirs, the bot’s from “Bot”.'],
-      ['INCOMING', 'Hello'],
-      ['OUTGOING', 'Hi!\n\nHow can I help?'],
-      ['INCOMING', 'I want a refund'],
-      ['OUTGOING', 'End of the conversation with the bot. Your replies now reach the customer.'],
+      [
+        'INCOMING',
+        'Request to talk to a person, sent by the chatbot on behalf of this customer.\nTopic: Refund for order 42\nDetails: Parcel arrived damaged\nThe conversation with the bot so far (4 messages), each line with who wrote it:\n\n' +
+          'Jane Doe: Hello\nBot: Hi!\nBot: How can I help?\nJane Doe: I want a refund\n\nEnd of the conversation with the bot. Your replies now reach the customer.',
+      ],
     ])
-    expect(messages[1]!.senders[0]!.name).toBe('Jane Doe')
-    expect(messages[2]!.senders[0]!.name).toBe('Bot')
+    expect(messages[0]!.senders[0]!.name).toBe('Jane Doe')
     const thread = w.hs.portal.threads.get(threadOf(w, session))!
     expect(thread.inboxId).toBe('1001')
     expect(thread.customer.kind).toBe('contact')

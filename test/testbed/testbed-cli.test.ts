@@ -39,7 +39,7 @@ describe('npm run testbed', () => {
     const conversation = String(session.conversationId)
     const thread = String(session.hubspotThreadId)
     const inbox = await json(`${HS}/threads/${thread}`)
-    expect((inbox.messages as { text: string }[]).map((m) => m.text)).toContain('Where is my parcel?')
+    expect((inbox.messages as { text: string }[])[0]?.text).toContain(': Where is my parcel?')
 
     await json(`${HS}/threads/${thread}/assign`, { method: 'POST', body: JSON.stringify({ actorId: 'A-111' }) })
     await json(`${BOT}/sessions/${conversation}/messages`, { method: 'POST', body: JSON.stringify({ text: 'It is order 42' }) })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { messageSchema } from '../../src/hubspot/schemas'
-import { agentMessageParts, classifyAttachment, groupTranscript, htmlToText, partToBotpress, splitText, toHubSpotContent } from '../../src/hitl/messages'
+import { agentMessageParts, classifyAttachment, htmlToText, partToBotpress, splitText, toHubSpotContent, transcriptMessages } from '../../src/hitl/messages'
 import { catalogue } from '../../src/i18n'
 
 const texts = catalogue.en
@@ -121,18 +121,36 @@ describe('HubSpot → Botpress', () => {
   it('strips tags and decodes entities', () => expect(htmlToText('<div>a&lt;b</div>')).toBe('a<b'))
 })
 
-describe('groupTranscript', () => {
-  const line = (speaker: string, text: string, files = 0) => ({ speaker, content: { text, files: Array.from({ length: files }, () => ({ url: 'https://x/f', name: 'f', usage: 'OTHER' as const })) } })
-  const shape = (groups: ReturnType<typeof line>[][]) => groups.map((g) => g.map((l) => l.content.text).join('+'))
+describe('transcriptMessages', () => {
+  const file = (name: string) => ({ url: `https://files.test/${name}`, name, usage: 'OTHER' as const })
+  const line = (label: string, text: string, files: string[] = []) => ({ label, content: { text, files: files.map(file) } })
+  const shape = (messages: ReturnType<typeof transcriptMessages>) => messages.map((m) => `${m.text}${m.files.map((f) => ` [${f.name}]`).join('')}`)
+  const build = (lines: ReturnType<typeof line>[], max?: number) => transcriptMessages({ header: 'H', lines, end: 'E', attached: (name) => `(${name})` }, max)
 
   it.each<[string, ReturnType<typeof line>[], string[]]>([
-    ['merges consecutive lines of one speaker', [line('bot', 'Hi'), line('bot', 'How can I help?'), line('user:1', 'Refund')], ['Hi+How can I help?', 'Refund']],
-    ['keeps alternating speakers apart', [line('bot', 'a'), line('user:1', 'b'), line('bot', 'c')], ['a', 'b', 'c']],
-    ['keeps two customers apart', [line('user:1', 'a'), line('user:2', 'b')], ['a', 'b']],
-    ['never merges a line with files', [line('user:1', 'look'), line('user:1', '', 1), line('user:1', 'see?')], ['look', '', 'see?']],
-    ['stops merging at the text limit', [line('bot', 'x'.repeat(3000)), line('bot', 'y'.repeat(1500))], ['x'.repeat(3000), 'y'.repeat(1500)]],
+    ['one message for a text history, in order, each line labelled', [line('Jane', 'Hello'), line('Bot', 'Hi!'), line('Bot', 'How can I help?'), line('Jane', 'Refund')], ['H\n\nJane: Hello\nBot: Hi!\nBot: How can I help?\nJane: Refund\n\nE']],
+    ['a line with a file closes its message, the file attached', [line('Jane', 'look', ['a.jpg']), line('Bot', 'Thanks')], ['H\n\nJane: look (a.jpg) [a.jpg]', 'Bot: Thanks\n\nE']],
+    ['each further file of a line goes alone', [line('Jane', '', ['a.jpg', 'b.pdf'])], ['H\n\nJane: (a.jpg) (b.pdf) [a.jpg]', ' [b.pdf]', 'E']],
+    ['no history: the header alone', [], ['H\n\nE']],
   ])('%s', (_name, lines, expected) => {
-    expect(shape(groupTranscript(lines))).toEqual(expected)
+    expect(shape(build(lines))).toEqual(expected)
+  })
+
+  it('goes on in the next message at the text limit, every line whole and in order', () => {
+    const lines = Array.from({ length: 30 }, (_, i) => line(i % 2 ? 'Bot' : 'Jane', `message ${i} `.repeat(10)))
+    const messages = build(lines, 500)
+    expect(messages.every((m) => m.text.length <= 500)).toBe(true)
+    expect(messages.length).toBeGreaterThan(1)
+    const all = messages.map((m) => m.text).join('\n')
+    const positions = lines.map((l) => all.indexOf(`${l.label}: ${l.content.text}`))
+    expect(positions.every((p) => p >= 0)).toBe(true)
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions)
+  })
+
+  it('splits one line longer than the limit', () => {
+    const messages = build([line('Jane', 'x'.repeat(1200))], 500)
+    expect(messages.every((m) => m.text.length <= 500)).toBe(true)
+    expect(messages.map((m) => m.text).join('').replace(/[^x]/g, '')).toHaveLength(1200)
   })
 })
 

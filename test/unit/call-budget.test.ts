@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { BudgetExhaustedError, CallBudget } from '../../src/hubspot/call-budget'
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 })
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const order = (budget: CallBudget, count: number, deadlineMs = 60_000) => {
+  const released: { index: number; at: number }[] = []
+  const refused: number[] = []
+  const start = Date.now()
+  for (let index = 0; index < count; index++) {
+    budget.take(start + deadlineMs).then(
+      () => released.push({ index, at: Date.now() - start }),
+      (error: unknown) => {
+        if (error instanceof BudgetExhaustedError) refused.push(index)
+      }
+    )
+  }
+  return { released, refused }
+}
+
+describe('the per-portal call budget', () => {
+  it('lets the limit through at once and the rest as the window turns over, in order', async () => {
+    const budget = new CallBudget(() => 3, 1_000)
+    const { released } = order(budget, 7)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(released.map((r) => r.index)).toEqual([0, 1, 2])
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(released.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5])
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(released.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6])
+    expect(released.map((r) => r.at)).toEqual([0, 0, 0, 1_000, 1_000, 1_000, 2_000])
+  })
+
+  it('refuses at once a call whose turn would come after its deadline', async () => {
+    const budget = new CallBudget(() => 2, 1_000)
+    const { released, refused } = order(budget, 5, 1_500)
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(released.map((r) => r.index)).toEqual([0, 1, 2, 3])
+    expect(refused).toEqual([4])
+  })
+
+  it.each([
+    { remaining: 50, pausedMs: 0 },
+    { remaining: 5, pausedMs: 100 },
+    { remaining: 0, pausedMs: 600 },
+  ])('HubSpot reporting $remaining calls left of 100 delays the next call by $pausedMs ms', async ({ remaining, pausedMs }) => {
+    const budget = new CallBudget(() => 100, 10_000)
+    budget.observe(remaining, 100)
+    const { released } = order(budget, 1)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(released[0]?.at).toBe(pausedMs)
+  })
+
+  it('a 429 all the same holds every call for a few slots of the window', async () => {
+    const budget = new CallBudget(() => 10, 1_000)
+    budget.rateLimited()
+    const { released } = order(budget, 2)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(released.map((r) => r.at)).toEqual([400, 400])
+  })
+})
