@@ -114,8 +114,7 @@ const RATE_LIMIT_NOTE =
 
 const AGENT_CONCURRENCY_NOTE =
   'Agent messages at concurrency C use C installations (C custom channels, C webhook URLs) served by the same process: ' +
-  'the HubSpot stand-in delivers one webhook at a time per URL. Each of them points the one HubSpot app\'s webhook target at itself ' +
-  'when it registers, which the integration logs as a warning.'
+  'the HubSpot stand-in delivers one webhook at a time per URL.'
 
 const ATTRIBUTION_NOTE =
   "Calls are read from the stand-ins' call logs; during a measured window only the integration calls their APIs " +

@@ -77,7 +77,8 @@ axiosRetry(http, { retries: 0 })
 // The budgets a request goes through (its portal's, and search's for a CRM search), and by when it
 // must have gone. Set per request; every attempt, retries included, waits its turn.
 type Metered = { budgets: CallBudget[]; deadline: number }
-const METERED = Symbol('metered')
+// A string key: axios copies a request's config key by key, and would drop a symbol.
+const METERED = 'hitlMetered'
 type MeteredConfig = InternalAxiosRequestConfig & { [METERED]?: Metered }
 
 http.interceptors.request.use(async (config: MeteredConfig) => {

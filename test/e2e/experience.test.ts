@@ -1,6 +1,6 @@
 // What the customer, the agent and the bot builder experience beyond the basic flow.
 import { describe, expect, it } from 'vitest'
-import { customerView, eventsOf, failureOf, hostFile, reportedStatus, sendAppWebhook, settle, threadMessages, threadOf, world } from './helpers'
+import { customerView, eventsOf, failureOf, hostFile, reportedStatus, shownStatus, sendAppWebhook, settle, threadMessages, threadOf, world } from './helpers'
 
 const contactsOf = (w: Awaited<ReturnType<typeof world>>) => [...w.hs.portal.contacts.values()]
 
@@ -147,7 +147,27 @@ describe('[status] honest delivery status in HubSpot', () => {
     const reply = w.hs.agent.reply(threadOf(w, session), { actorId: 'A-111', text: 'hello' })
     await settle(w)
     expect(customerView(w, session)).toHaveLength(1)
-    expect(reportedStatus(w, reply.id)?.statusType).toBe('SENT')
+    expect(shownStatus(w, reply.id)).toBe('SENT')
+  })
+
+  it.each([
+    { hubspotShows: 'SENT' as const, reported: undefined, hubspotCalls: ['GET'] },
+    { hubspotShows: null, reported: 'SENT', hubspotCalls: ['GET', 'PATCH'] },
+  ])('a reply HubSpot shows as $hubspotShows is reported $reported: HubSpot calls $hubspotCalls', async ({ hubspotShows, reported, hubspotCalls }) => {
+    const w = await world()
+    const session = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
+    w.hs.settings.agentReplyStatus = hubspotShows
+    // The agent's profile is read once, when they are assigned; the reply is the common case.
+    w.hs.agent.assign(threadOf(w, session), 'A-111')
+    await settle(w)
+    w.hs.resetCalls()
+    const reply = w.hs.agent.reply(threadOf(w, session), { actorId: 'A-111', text: 'hello' })
+    await settle(w)
+    expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['hello'])
+    expect(reportedStatus(w, reply.id)?.statusType).toBe(reported)
+    expect(shownStatus(w, reply.id)).toBe('SENT')
+    // The timeline read (ordering, a close before the reply) and, where HubSpot shows nothing, the report.
+    expect(w.hs.calls.filter((call) => call.auth === 'bearer').map((call) => call.method), JSON.stringify(w.hs.calls.map((c) => c.path))).toEqual(hubspotCalls)
   })
 })
 

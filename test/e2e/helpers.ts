@@ -58,6 +58,9 @@ export const settle = (w: World) => w.hs.settle()
 // before anyone reported anything).
 export const reportedStatus = (w: World, messageId: string) => w.hs.portal.statusReports.get(messageId)?.at(-1)
 
+// What the agent sees as an agent message's delivery status: HubSpot's own, or the last one reported.
+export const shownStatus = (w: World, messageId: string) => w.hs.portal.messageById.get(messageId)?.status?.statusType
+
 // A file hosted by Botpress, as the files customers send are: returns its public URL.
 export const hostFile = async (w: World, name: string, content: string | Buffer, contentType: string): Promise<string> => {
   const { Client } = await import('@botpress/client')

@@ -9,7 +9,7 @@ import {
   eventsOf,
   hostFile,
   postWebhook,
-  reportedStatus,
+  reportedStatus, shownStatus,
   sendAppWebhook,
   settle,
   threadMessages,
@@ -68,7 +68,7 @@ describe('[real-world] an agent assigned while the escalation is still starting'
     await settle(w)
     expect(w.bot.dropped(session).messages).toEqual([])
     expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['Hello, Bob here already'])
-    expect(reportedStatus(w, early.id)?.statusType).toBe('SENT')
+    expect(shownStatus(w, early.id)).toBe('SENT')
     // The plugin took the first agent to write as the assigned agent.
     expect(w.bot.status(session)).toMatchObject({ active: true, agentName: 'Bob Agent' })
   })
@@ -173,7 +173,7 @@ describe('[real-world] agent messages as HubSpot sends them', () => {
     const shown = w.hs.agent.reply(threadId, { actorId: 'A-111', text: 'Your label', files: [{ name: 'label.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF label'), hidden: true }] })
     await settle(w)
     expect(customerView(w, session).map((m) => m.type)).toEqual(['text', 'file'])
-    expect(reportedStatus(w, shown.id)?.statusType).toBe('SENT')
+    expect(shownStatus(w, shown.id)).toBe('SENT')
 
     const limited = await escalated({ hubspot: { seed: { scopes: ['conversations.custom_channels.read', 'conversations.custom_channels.write', 'conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write', 'files'] } } })
     const hidden = limited.w.hs.agent.reply(limited.threadId, { actorId: 'A-111', text: 'Another label', files: [{ name: 'label.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF'), hidden: true }] })

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { download, DownloadError, parseDownloadUrl } from '../../src/download'
 import { isHubSpotHost } from '../../src/hubspot/files'
 import type { World } from '../../testbed/world'
-import { customerView, escalated, postWebhook, reportedStatus, setEnv, settle, v3Headers, withheldAgentReply } from './helpers'
+import { customerView, escalated, postWebhook, reportedStatus, shownStatus, setEnv, settle, v3Headers, withheldAgentReply } from './helpers'
 
 type Served = { url: string; port: number; requests: { path: string; headers: IncomingHttpHeaders }[]; close: () => Promise<void> }
 const servers: Served[] = []
@@ -83,7 +83,7 @@ describe('[attachment-safety] agent attachments over HTTP', () => {
     const view = customerView(w, session)
     expect(view.map((m) => m.type)).toEqual(['text', 'file'])
     expect(await fetchText(view[1]!.payload.fileUrl)).toBe('%PDF-1.4 from elsewhere')
-    expect(statusOf(w, messageId)?.statusType).toBe('SENT')
+    expect(shownStatus(w, messageId)).toBe('SENT')
   })
 
   it('[attachment-safety] a file on another port of the HubSpot API host (another service) is fetched without the HubSpot token', async () => {
@@ -121,7 +121,7 @@ describe('[attachment-safety] agent attachments over HTTP', () => {
     const view = customerView(w, session)
     expect(view.map((m) => m.type)).toEqual(['text', 'text', 'file'])
     expect(await fetchText(view[2]!.payload.fileUrl)).toBe('short note')
-    expect(statusOf(w, small.id)?.statusType).toBe('SENT')
+    expect(shownStatus(w, small.id)).toBe('SENT')
   })
 
   it('[attachment-safety] file:, ftp: and data: attachment URLs are refused: nothing fetched, the message FAILED with the reason, the text still delivered', async () => {

@@ -52,7 +52,7 @@ const attachmentView = (attachment: StoredAttachment): InboxAttachment | undefin
   return { name: attachment.name, url: hubSpotFilePath(attachment.fileId), isImage: attachment.fileUsageType === 'IMAGE' }
 }
 
-const entryView = (hs: HubSpotStandIn, entry: TimelineEntry): InboxMessage | InboxActivity => {
+const entryView = (hs: HubSpotStandIn, entry: TimelineEntry, delivered: (messageId: string) => boolean): InboxMessage | InboxActivity => {
   if (entry.type === 'THREAD_STATUS_CHANGE') {
     return { kind: 'activity', id: entry.id, at: entry.createdAt, text: entry.newStatus === 'CLOSED' ? 'Conversation closed' : 'Conversation reopened' }
   }
@@ -70,20 +70,22 @@ const entryView = (hs: HubSpotStandIn, entry: TimelineEntry): InboxMessage | Inb
     senderName: entry.senders[0]?.name ?? (author === 'customer' ? 'Customer' : 'Bot'),
     text: entry.text,
     attachments: entry.attachments.map(attachmentView).filter((view): view is InboxAttachment => view !== undefined),
-    // What the integration reported, not the SENT HubSpot shows before any report.
-    ...(author === 'agent' ? reportedStatus(hs, entry.id) : entry.status ? { status: entry.status.statusType } : {}),
+    // Not the SENT HubSpot shows before anything happened: FAILED as reported, SENT once the
+    // customer has the reply (the integration reports SENT only where HubSpot shows no status).
+    ...(author === 'agent' ? deliveryStatus(hs, entry.id, delivered) : entry.status ? { status: entry.status.statusType } : {}),
   }
 }
 
-const reportedStatus = (hs: HubSpotStandIn, messageId: string): { status?: string; failure?: string } => {
+const deliveryStatus = (hs: HubSpotStandIn, messageId: string, delivered: (messageId: string) => boolean): { status?: string; failure?: string } => {
   const report = hs.portal.statusReports.get(messageId)?.at(-1)
-  if (!report) return {}
-  return { status: report.statusType, ...(report.failureDetails?.errorMessage && { failure: report.failureDetails.errorMessage }) }
+  if (report?.statusType === 'FAILED') return { status: 'FAILED', ...(report.failureDetails?.errorMessage && { failure: report.failureDetails.errorMessage }) }
+  return report || delivered(messageId) ? { status: 'SENT' } : {}
 }
 
-export const inboxSnapshot = (hs: HubSpotStandIn): InboxSnapshot => {
+// `delivered` says whether an agent message reached the customer (the Botpress side knows).
+export const inboxSnapshot = (hs: HubSpotStandIn, delivered: (messageId: string) => boolean): InboxSnapshot => {
   const threads = [...hs.portal.threads.values()].map((thread): InboxThread => {
-    const timeline = hs.portal.timeline(thread.id).map((entry) => entryView(hs, entry))
+    const timeline = hs.portal.timeline(thread.id).map((entry) => entryView(hs, entry, delivered))
     const lastMessage = [...timeline].reverse().find((entry): entry is InboxMessage => entry.kind === 'message')
     const assigneeName = agentName(hs, thread.assignedTo)
     const lastAgent = [...timeline].reverse().find((entry): entry is InboxMessage => entry.kind === 'message' && entry.author === 'agent')

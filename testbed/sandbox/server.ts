@@ -171,7 +171,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     links,
     settings: structuredClone(settings),
     customer: chat.snapshot(),
-    inbox: inboxSnapshot(hs),
+    inbox: inboxSnapshot(hs, (messageId) => [...bp.store.messages.values()].some((message) => message.tags.hubspotMessageId === messageId)),
     log: log.list().map(withDeliveryOutcome),
   })
 

@@ -196,7 +196,12 @@ const deliver = async (deps: Deps, conversationId: string, message: Message): Pr
   return failures.length ? { delivered: false, errorMessage: deps.texts.notDelivered(failures.join('; ')) } : { delivered: true }
 }
 
+// HubSpot may show an agent's reply as SENT before any integration reports anything (its published
+// webhook example does): reporting SENT again would change nothing the agent sees and spend one of
+// the portal's calls, so only a reply HubSpot shows without a status is reported SENT. A failure is
+// always reported, with its reason.
 const report = async (deps: Deps, message: Message, channelId: string, outcome: Delivery) => {
+  if (outcome.delivered && message.status?.statusType === 'SENT') return
   const status = outcome.delivered ? ({ statusType: 'SENT' } as const) : ({ statusType: 'FAILED', errorMessage: outcome.errorMessage } as const)
   await updateMessageStatus(deps.hubspot, channelId, message.id, status)
 }
