@@ -64,7 +64,7 @@ const row = (label: string, step: StepResult) =>
     `${step.offeredExchangesPerSecond.toFixed(2)}/s offered`.padEnd(16),
     `${step.achievedExchangesPerSecond.toFixed(2)}/s done`.padEnd(14),
     `${(step.ratioToBound * 100).toFixed(0)}% of ${step.boundExchangesPerSecond}/s bound`.padEnd(20),
-    `${step.escalationsPerMinute.toFixed(1)} esc/min`.padEnd(14),
+    `${step.escalationsPerMinute.toFixed(1)} esc/min (p99 ${(step.escalationP99Ms / 1000).toFixed(1)} s)`.padEnd(26),
     `429 ${(step.share429 * 100).toFixed(1)}%`.padEnd(10),
     `c→a p50 ${step.customerToAgent.p50Ms} p99 ${step.customerToAgent.p99Ms} ms`.padEnd(28),
     `a→c p50 ${step.agentToCustomer.p50Ms} p99 ${step.agentToCustomer.p99Ms} ms`.padEnd(28),
@@ -92,8 +92,12 @@ const main = async () => {
   out.print(row('calibration', calibration))
 
   const steps: StepResult[] = []
+  // Each step's own cost per exchange refines the bound the next step is offered a fraction of (the
+  // calibration's sessions are young, so it sees fewer escalations than the mix has).
+  let estimate = bound
   for (const fraction of options.fractions) {
-    const step = await driver.step(Number((bound * fraction).toFixed(2)), options.stepMs)
+    const step = await driver.step(Number((estimate * fraction).toFixed(2)), options.stepMs)
+    if (step.boundExchangesPerSecond > 0) estimate = step.boundExchangesPerSecond
     steps.push(step)
     out.print(row(`${Math.round(fraction * 100)}% bound`, step))
     if (!healthy(step)) break

@@ -106,7 +106,7 @@ const send = async (deps: Deps, sibling: Sibling, rawEvent: unknown, ourChannelI
   if (status >= 300) deps.logger.warn(`The installation of channel ${sibling.channelId} refused a forwarded event (${status}); check that it uses the same HubSpot app`)
 }
 
-export type ForwardTarget = { threadId: string; portalId: string }
+type ForwardTarget = { threadId: string; portalId: string }
 
 // Called for an app event about a thread no session of this installation names. Returns what was
 // done, or undefined when the event is nobody's we know (an email thread, a thread long closed).

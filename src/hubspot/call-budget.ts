@@ -54,10 +54,6 @@ export class CallBudget {
     this.pause(this.windowMs / Math.max(1, this.limit()) * 4)
   }
 
-  get queued(): number {
-    return this.waiting.length
-  }
-
   private pause(ms: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + Math.round(ms))
     this.schedule()
