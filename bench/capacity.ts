@@ -79,6 +79,8 @@ const main = async () => {
   // HubSpot's limits as HubSpot applies them (the stand-in's defaults, written out).
   w.hs.settings.rateLimitPer10s = 110
   w.hs.settings.searchRateLimitPerSecond = 5
+  // Like HubSpot, up to 10 webhook deliveries in flight per target.
+  w.hs.settings.webhookConcurrency = 10
   const driver = new CapacityDriver(w, DEFAULT_MIX)
   await driver.open(options.sessions)
 
