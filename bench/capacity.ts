@@ -8,23 +8,25 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { format } from 'node:util'
-import { closeServedIntegration, startWorld } from '../testbed/world'
+import { poolEnvironment, startProcessPool } from '../testbed/multi-process'
+import { closeServedIntegration, startWorld, uploadServedProject } from '../testbed/world'
 import { CapacityDriver, DEFAULT_MIX, HUBSPOT_CALLS_PER_SECOND, type StepResult } from './capacity-run'
 
-type Options = { fractions: number[]; stepMs: number; calibrationRate: number; sessions: number; out: string }
+type Options = { fractions: number[]; stepMs: number; calibrationRate: number; sessions: number; processes: number; out: string }
 
 const parse = (argv: string[]): Options => {
-  const options: Options = { fractions: [0.5, 0.75, 0.9, 0.95, 1.0, 1.1, 1.25, 1.5], stepMs: 20_000, calibrationRate: 1.5, sessions: 3, out: 'bench/out/capacity.json' }
+  const options: Options = { fractions: [0.5, 0.75, 0.9, 0.95, 1.0, 1.1, 1.25, 1.5], stepMs: 20_000, calibrationRate: 1.5, sessions: 3, processes: 1, out: 'bench/out/capacity.json' }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined]
     const value = () => inline ?? argv[++i] ?? ''
     if (flag === '--help') {
-      console.log('npm run capacity -- [--fractions 0.5,0.9,1,1.25] [--step-ms 20000] [--calibration-rate 1] [--sessions 8] [--out bench/out/capacity.json]')
+      console.log('npm run capacity -- [--fractions 0.5,0.9,1,1.25] [--step-ms 20000] [--calibration-rate 1.5] [--sessions 3] [--processes 1] [--out bench/out/capacity.json]')
       process.exit(0)
     } else if (flag === '--fractions') options.fractions = value().split(',').map(Number).filter((n) => n > 0)
     else if (flag === '--step-ms') options.stepMs = Number(value())
     else if (flag === '--calibration-rate') options.calibrationRate = Number(value())
     else if (flag === '--sessions') options.sessions = Number(value())
+    else if (flag === '--processes') options.processes = Number(value())
     else if (flag === '--out') options.out = value()
     else throw new Error(`unknown option ${flag} (try --help)`)
   }
@@ -75,7 +77,15 @@ const main = async () => {
   const options = parse(process.argv.slice(2))
   const out = muteConsole()
   const started = Date.now()
-  const w = await startWorld()
+  // With --processes, the integration runs as that many processes behind one URL, as Botpress Cloud
+  // runs it: each keeps its own budget, and HubSpot's count of the shared window ties them together.
+  const pool = options.processes > 1 ? await startProcessPool(options.processes) : undefined
+  const w = await startWorld(pool ? { integrationUrl: pool.url, register: false, uploadProject: false } : {})
+  if (pool) {
+    await pool.start(poolEnvironment())
+    await uploadServedProject(w.hs, w.driver.webhookUrl)
+    await w.driver.register()
+  }
   // HubSpot's limits as HubSpot applies them (the stand-in's defaults, written out).
   w.hs.settings.rateLimitPer10s = 110
   w.hs.settings.searchRateLimitPerSecond = 5
@@ -107,6 +117,7 @@ const main = async () => {
   const sustained = steps.filter((step) => healthy(step) && step.share429 < 0.05)
   const maximum = sustained.reduce<StepResult | undefined>((best, step) => (!best || step.ratioToBound > best.ratioToBound ? step : best), undefined)
   const report = {
+    processes: options.processes,
     limits: { bearerCallsPer10s: 110, searchesPerSecond: 5, integrationBudgetPer10s: Number(process.env.HUBSPOT_CALLS_PER_10S ?? 105) },
     mix: DEFAULT_MIX,
     callsPerExchange: calibration.callsPerExchange,
@@ -129,6 +140,7 @@ const main = async () => {
   }
   driver.dispose()
   await w.close()
+  await pool?.close()
   await closeServedIntegration()
   out.restore()
   mkdirSync(dirname(options.out), { recursive: true })

@@ -2,8 +2,12 @@
 // per second (hubspot-api.md §10). A burst that simply fires and retries on 429 spends part of the
 // window on refusals and makes every retry later still; a budget that queues calls spends it on
 // calls that succeed. Each process keeps a rolling window of what it sent per portal and lets a
-// call go only when the window has room; HubSpot's own count of the shared window (the
-// X-HubSpot-RateLimit-Remaining header, which sees every process) slows it down further.
+// call go only when the window has room. Botpress Cloud runs several processes, each with its own
+// window, on one portal's limit: HubSpot's own count of the shared window (the
+// X-HubSpot-RateLimit-Remaining header) running out, or a 429, tells a process that others are
+// busy too, and it halves its share of the window; answers with room to spare grow the share back
+// one call at a time (additive increase, multiplicative decrease, as TCP shares a link), so the
+// processes settle on their shares of the limit instead of refusing each other in turn.
 
 export class BudgetExhaustedError extends Error {
   readonly name = 'BudgetExhaustedError'
@@ -19,6 +23,9 @@ export class CallBudget {
   private readonly waiting: Waiter[] = []
   private pausedUntil = 0
   private timer: NodeJS.Timeout | undefined
+  // This process's share of the window when others use it too; undefined: the whole budget.
+  private share: number | undefined
+  private shareChangedAt = 0
 
   constructor(
     private readonly limit: () => number,
@@ -38,20 +45,42 @@ export class CallBudget {
     })
   }
 
-  // HubSpot's view of the shared window after a call: with little left, other processes are busy
-  // too, so calls are spaced out until the window has turned over.
+  // HubSpot's view of the shared window after a call. Nearly nothing left: other processes are
+  // busy, so the share shrinks and calls are spaced out; plenty left: the share grows back.
   observe(remaining: number | undefined, max: number | undefined): void {
     if (remaining === undefined || !Number.isFinite(remaining)) return
-    const reserve = Math.max(2, Math.ceil((max ?? this.limit()) * 0.05))
-    if (remaining > reserve) return
-    const slotMs = this.windowMs / Math.max(1, max ?? this.limit())
-    this.pause(slotMs * (reserve - remaining + 1))
+    const full = max ?? this.limit()
+    const slotMs = this.windowMs / Math.max(1, full)
+    const reserve = Math.max(2, Math.ceil(full * 0.02))
+    if (remaining <= reserve) {
+      this.shrink(0.75)
+      this.pause(slotMs * (reserve - remaining + 1))
+      return
+    }
+    if (this.share !== undefined && remaining > full * 0.3 && this.now() - this.shareChangedAt >= 2 * slotMs) {
+      this.share += 1
+      this.shareChangedAt = this.now()
+      if (this.share >= this.limit()) this.share = undefined
+    }
   }
 
-  // A 429 all the same (another app of the portal, a clock that disagrees): nothing goes out until
-  // a slot's worth of the window has passed.
+  // A 429 all the same (other processes, another app of the portal): the share halves, and nothing
+  // goes out until a few slots of the window have passed.
   rateLimited(): void {
-    this.pause(this.windowMs / Math.max(1, this.limit()) * 4)
+    this.shrink(0.5)
+    this.pause((this.windowMs / Math.max(1, this.limit())) * 4)
+  }
+
+  // Many answers tell of the same crowding: the share shrinks at most once a second.
+  private shrink(factor: number): void {
+    if (this.share !== undefined && this.now() - this.shareChangedAt < 1_000) return
+    const floor = Math.max(1, Math.ceil(this.limit() * 0.1))
+    this.share = Math.max(floor, Math.floor(this.currentLimit() * factor))
+    this.shareChangedAt = this.now()
+  }
+
+  private currentLimit(): number {
+    return Math.max(1, Math.min(this.limit(), this.share ?? Infinity))
   }
 
   private pause(ms: number): void {
@@ -66,7 +95,8 @@ export class CallBudget {
 
   private readyAt(): number {
     this.prune()
-    const room = this.sent.length < this.limit() ? this.now() : this.sent[this.sent.length - this.limit()]! + this.windowMs
+    const limit = this.currentLimit()
+    const room = this.sent.length < limit ? this.now() : this.sent[this.sent.length - limit]! + this.windowMs
     return Math.max(room, this.pausedUntil)
   }
 

@@ -46,8 +46,9 @@ describe('the per-portal call budget', () => {
 
   it.each([
     { remaining: 50, pausedMs: 0 },
-    { remaining: 5, pausedMs: 100 },
-    { remaining: 0, pausedMs: 600 },
+    { remaining: 5, pausedMs: 0 },
+    { remaining: 2, pausedMs: 100 },
+    { remaining: 0, pausedMs: 300 },
   ])('HubSpot reporting $remaining calls left of 100 delays the next call by $pausedMs ms', async ({ remaining, pausedMs }) => {
     const budget = new CallBudget(() => 100, 10_000)
     budget.observe(remaining, 100)
@@ -62,5 +63,26 @@ describe('the per-portal call budget', () => {
     const { released } = order(budget, 2)
     await vi.advanceTimersByTimeAsync(1_000)
     expect(released.map((r) => r.at)).toEqual([400, 400])
+  })
+
+  it('shares the window with other processes: a 429 halves what this process sends, room to spare grows it back', async () => {
+    const budget = new CallBudget(() => 10, 1_000)
+    budget.rateLimited()
+    await vi.advanceTimersByTimeAsync(1_000)
+    const crowded = order(budget, 10)
+    await vi.advanceTimersByTimeAsync(999)
+    expect(crowded.released).toHaveLength(5)
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(crowded.released).toHaveLength(10)
+
+    // HubSpot answers with most of the window free: one more call of share at a time.
+    for (let i = 0; i < 10; i++) {
+      budget.observe(90, 100)
+      await vi.advanceTimersByTimeAsync(200)
+    }
+    await vi.advanceTimersByTimeAsync(1_000)
+    const relieved = order(budget, 10)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(relieved.released).toHaveLength(10)
   })
 })
