@@ -5,7 +5,7 @@
 // call go only when the window has room. Botpress Cloud runs several processes, each with its own
 // window, on one portal's limit: HubSpot's own count of the shared window (the
 // X-HubSpot-RateLimit-Remaining header) running out, or a 429, tells a process that others are
-// busy too, and it halves its share of the window; answers with room to spare grow the share back
+// busy too, and it halves its share of the window; answers with a tenth of the window free grow it back
 // one call at a time (additive increase, multiplicative decrease, as TCP shares a link), so the
 // processes settle on their shares of the limit instead of refusing each other in turn.
 
@@ -15,6 +15,8 @@ export class BudgetExhaustedError extends Error {
     super(`HubSpot's rate limit for this portal leaves no room in time (waited ${waitedMs} ms)`)
   }
 }
+
+const WINDOW_SLACK_MS = 100
 
 type Waiter = { resolve: () => void; reject: (error: Error) => void; deadline: number; since: number }
 
@@ -46,18 +48,21 @@ export class CallBudget {
   }
 
   // HubSpot's view of the shared window after a call. Nearly nothing left: other processes are
-  // busy, so the share shrinks and calls are spaced out; plenty left: the share grows back.
+  // busy, so the share shrinks and calls are spaced out; a tenth or more left: the share grows back.
   observe(remaining: number | undefined, max: number | undefined): void {
     if (remaining === undefined || !Number.isFinite(remaining)) return
     const full = max ?? this.limit()
     const slotMs = this.windowMs / Math.max(1, full)
     const reserve = Math.max(2, Math.ceil(full * 0.02))
     if (remaining <= reserve) {
-      this.shrink(0.75)
+      // HubSpot counts calls on arrival, this window on departure: a few more on its side are this
+      // process's own in flight. Well more are other processes'.
+      this.prune()
+      if (full - remaining - this.sent.length > Math.max(3, full * 0.05)) this.shrink(0.75)
       this.pause(slotMs * (reserve - remaining + 1))
       return
     }
-    if (this.share !== undefined && remaining > full * 0.3 && this.now() - this.shareChangedAt >= 2 * slotMs) {
+    if (this.share !== undefined && remaining > full * 0.1 && this.now() - this.shareChangedAt >= 2 * slotMs) {
       this.share += 1
       this.shareChangedAt = this.now()
       if (this.share >= this.limit()) this.share = undefined
@@ -88,15 +93,16 @@ export class CallBudget {
     this.schedule()
   }
 
+  // A call stays in the window a little longer than HubSpot keeps it, for the time it takes to arrive.
   private prune(): void {
-    const horizon = this.now() - this.windowMs
+    const horizon = this.now() - this.windowMs - WINDOW_SLACK_MS
     while (this.sent.length > 0 && this.sent[0]! <= horizon) this.sent.shift()
   }
 
   private readyAt(): number {
     this.prune()
     const limit = this.currentLimit()
-    const room = this.sent.length < limit ? this.now() : this.sent[this.sent.length - limit]! + this.windowMs
+    const room = this.sent.length < limit ? this.now() : this.sent[this.sent.length - limit]! + this.windowMs + WINDOW_SLACK_MS
     return Math.max(room, this.pausedUntil)
   }
 
