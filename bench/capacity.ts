@@ -8,8 +8,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { format } from 'node:util'
-import { poolEnvironment, startProcessPool } from '../testbed/multi-process'
-import { closeServedIntegration, startWorld, uploadServedProject } from '../testbed/world'
+import { startWorldOnProcesses } from '../testbed/multi-process'
+import { closeServedIntegration, startWorld } from '../testbed/world'
 import { CapacityDriver, DEFAULT_MIX, HUBSPOT_CALLS_PER_SECOND, type StepResult } from './capacity-run'
 
 type Options = { fractions: number[]; stepMs: number; calibrationRate: number; sessions: number; processes: number; out: string }
@@ -79,13 +79,7 @@ const main = async () => {
   const started = Date.now()
   // With --processes, the integration runs as that many processes behind one URL, as Botpress Cloud
   // runs it: each keeps its own budget, and HubSpot's count of the shared window ties them together.
-  const pool = options.processes > 1 ? await startProcessPool(options.processes) : undefined
-  const w = await startWorld(pool ? { integrationUrl: pool.url, register: false, uploadProject: false } : {})
-  if (pool) {
-    await pool.start(poolEnvironment())
-    await uploadServedProject(w.hs, w.driver.webhookUrl)
-    await w.driver.register()
-  }
+  const { w, pool } = options.processes > 1 ? await startWorldOnProcesses(options.processes) : { w: await startWorld(), pool: undefined }
   // HubSpot's limits as HubSpot applies them (the stand-in's defaults, written out).
   w.hs.settings.rateLimitPer10s = 110
   w.hs.settings.searchRateLimitPerSecond = 5

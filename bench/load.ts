@@ -9,8 +9,8 @@ import { format } from 'node:util'
 import type { HitlSession } from '../testbed/botpress/hitl-bot'
 import type { StoredMessage as BotpressMessage } from '../testbed/botpress/store'
 import type { StoredMessage as HubSpotMessage } from '../testbed/hubspot/portal'
-import { poolEnvironment, startProcessPool } from '../testbed/multi-process'
-import { closeServedIntegration, startWorld, uploadServedProject, type World } from '../testbed/world'
+import { startWorldOnProcesses } from '../testbed/multi-process'
+import { closeServedIntegration, startWorld, type World } from '../testbed/world'
 import { measureEvents, measureStream, total, totalEvents, type Arrival, type Direction, type Sent, type StreamResult } from './load-metrics'
 import { parseOptions, type LoadOptions } from './load-options'
 
@@ -142,16 +142,8 @@ const main = async () => {
   process.env.HUBSPOT_SEARCHES_PER_SECOND = '1000000'
   const console_ = muteConsole()
   const started = Date.now()
-  const pool = options.processes > 1 ? await startProcessPool(options.processes) : undefined
-  const w = await startWorld({
-    hubspot: { webhookRetryDelaysMs: [100, 250, 500, 1000, 2000], random: seeded(seed ^ 0x5eed) },
-    ...(pool && { integrationUrl: pool.url, register: false, uploadProject: false }),
-  })
-  if (pool) {
-    await pool.start(poolEnvironment())
-    await uploadServedProject(w.hs, w.driver.webhookUrl)
-    await w.driver.register()
-  }
+  const hubspot = { webhookRetryDelaysMs: [100, 250, 500, 1000, 2000], random: seeded(seed ^ 0x5eed) }
+  const { w, pool } = options.processes > 1 ? await startWorldOnProcesses(options.processes, { hubspot }) : { w: await startWorld({ hubspot }), pool: undefined }
   // The stand-in's own limiter would otherwise be the bottleneck; every 429 below is injected.
   w.hs.settings.rateLimitPer10s = 1_000_000
   w.hs.settings.searchRateLimitPerSecond = 1_000_000

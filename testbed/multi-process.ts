@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
+import { startWorld, uploadServedProject, type World, type WorldOptions } from './world'
 
 export type ProcessPool = {
   url: string
@@ -113,4 +114,15 @@ export const startProcessPool = async (count: number): Promise<ProcessPool> => {
       })
     },
   }
+}
+
+// A world whose integration runs as `count` processes behind one URL, its project uploaded and
+// registered, as a bot builder would leave it.
+export const startWorldOnProcesses = async (count: number, options: WorldOptions = {}): Promise<{ w: World; pool: ProcessPool }> => {
+  const pool = await startProcessPool(count)
+  const w = await startWorld({ ...options, integrationUrl: pool.url, register: false, uploadProject: false })
+  await pool.start(poolEnvironment())
+  await uploadServedProject(w.hs, w.driver.webhookUrl)
+  await w.driver.register()
+  return { w, pool }
 }

@@ -3,8 +3,8 @@
 // HubSpot got no answer to its webhook), then started afresh as Botpress Cloud does.
 import { expect } from 'vitest'
 import type { HitlSession } from '../../testbed/botpress/hitl-bot'
-import { poolEnvironment, startProcessPool, type ProcessPool } from '../../testbed/multi-process'
-import { startWorld, uploadServedProject, type World } from '../../testbed/world'
+import { startWorldOnProcesses } from '../../testbed/multi-process'
+import type { World } from '../../testbed/world'
 import { customerView, threadOf } from '../e2e/helpers'
 
 export type Step = { api: 'Botpress' | 'HubSpot'; method: string; path: string }
@@ -22,11 +22,7 @@ export type CrashWorld = {
 export const describeSteps = (steps: Step[]): string => steps.map((step, index) => `${index + 1}. ${step.api} ${step.method} ${step.path}`).join('\n')
 
 export const startCrashWorld = async (): Promise<CrashWorld> => {
-  const pool: ProcessPool = await startProcessPool(1)
-  const w = await startWorld({ integrationUrl: pool.url, register: false, uploadProject: false })
-  await pool.start(poolEnvironment())
-  await uploadServedProject(w.hs, w.driver.webhookUrl)
-  await w.driver.register()
+  const { w, pool } = await startWorldOnProcesses(1)
 
   const runWithCrash = async (crashAt: number, act: () => void): Promise<Step[]> => {
     const steps: Step[] = []
