@@ -23,9 +23,10 @@ export class ForwardingFailedError extends Error {
 
 export type Sibling = { channelId: string; webhookUrl: string }
 
-// The list is kept a minute per process; an installation that registers tells the others at once
-// (announceToSiblings), so the process that hears it lists again on its next event.
-const FRESH_MS = 60_000
+// The list is kept 10 s per process (a developer-key call, outside the portal's rate limit, and only
+// when an event about an unknown thread comes); an installation that registers also tells the
+// others at once (announceToSiblings), so the process that hears it lists again on its next event.
+const FRESH_MS = 10_000
 const MAX_SIBLINGS = 10
 const THREAD_CACHE_LIMIT = 5000
 const FORWARD_TIMEOUT_MS = 4_000
@@ -144,7 +145,7 @@ export const announceToSiblings = async (deps: Deps, siblings: Sibling[], ourCha
         (status) => {
           if (status >= 300) deps.logger.warn(`The installation of channel ${sibling.channelId} did not take the news of this one (${status})`)
         },
-        () => deps.logger.warn(`The installation of channel ${sibling.channelId} did not answer; it learns of this one within a minute`)
+        () => deps.logger.warn(`The installation of channel ${sibling.channelId} did not answer; it learns of this one within 10 seconds`)
       )
     )
   )
