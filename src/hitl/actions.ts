@@ -55,26 +55,19 @@ const publishTranscript = async (
   // HubSpot channels open a thread with the customer's message (both production integrations do,
   // and an OUTGOING first message is unverified for routing and tickets): the handover note and the
   // transcript are the customer's request, written by the chatbot on their behalf.
-  const messages = transcriptMessages({
+  const [opening, ...rest] = transcriptMessages({
     header: deps.texts.handoverHeader({ title: input.title, description: input.description, messageCount: history.length }),
     lines,
     end: history.length > 0 ? deps.texts.transcriptEnd : undefined,
     attached: deps.texts.attachedFile,
   })
-  let threadId: string | undefined
-  for (const [index, content] of messages.entries()) {
-    const published = await publishContent(deps, thread, {
-      from: 'customer',
-      content,
-      idempotencyKey: index === 0 ? `${conversationId}:header` : `${conversationId}:transcript:${index}`,
-      clock,
-    })
-    if (index > 0) continue
-    threadId = published[0]?.conversationsThreadId
-    if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
-    await onThreadOpened(threadId)
-  }
+  const published = await publishContent(deps, thread, { from: 'customer', content: opening!, idempotencyKey: `${conversationId}:header`, clock })
+  const threadId = published[0]?.conversationsThreadId
   if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
+  await onThreadOpened(threadId)
+  for (const [index, content] of rest.entries()) {
+    await publishContent(deps, thread, { from: 'customer', content, idempotencyKey: `${conversationId}:transcript:${index + 1}`, clock })
+  }
   return threadId
 }
 

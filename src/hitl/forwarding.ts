@@ -135,8 +135,8 @@ export const forwardToSibling = async (
 
 export const SIBLINGS_CHANGED_PATH = '/siblings-changed'
 
-// Register and uninstall tell the app's other installations that the list of channels changed, so
-// the one that holds the app's target URL hands events to a new installation from the first one.
+// Register tells the app's other installations that the list of channels changed, so the one that
+// holds the app's target URL hands events to a new installation from the first one.
 export const announceToSiblings = async (deps: Deps, siblings: Sibling[], ourChannelId: string): Promise<void> => {
   const body = JSON.stringify({ type: 'BOTPRESS_HITL_SIBLINGS_CHANGED', channelId: ourChannelId })
   await Promise.all(

@@ -27,7 +27,8 @@ export class CallBudget {
   private timer: NodeJS.Timeout | undefined
   // This process's share of the window when others use it too; undefined: the whole budget.
   private share: number | undefined
-  private shareChangedAt = 0
+  private shrunkAt = 0
+  private grownAt = 0
 
   constructor(
     private readonly limit: () => number,
@@ -62,9 +63,9 @@ export class CallBudget {
       this.pause(slotMs * (reserve - remaining + 1))
       return
     }
-    if (this.share !== undefined && remaining > full * 0.1 && this.now() - this.shareChangedAt >= 2 * slotMs) {
+    if (this.share !== undefined && remaining > full * 0.1 && this.now() - Math.max(this.shrunkAt, this.grownAt) >= 2 * slotMs) {
       this.share += 1
-      this.shareChangedAt = this.now()
+      this.grownAt = this.now()
       if (this.share >= this.limit()) this.share = undefined
     }
   }
@@ -76,12 +77,13 @@ export class CallBudget {
     this.pause((this.windowMs / Math.max(1, this.limit())) * 4)
   }
 
-  // Many answers tell of the same crowding: the share shrinks at most once a second.
+  // Many answers tell of the same crowding: the share shrinks at most once a second (growing back
+  // in between does not delay the next cut).
   private shrink(factor: number): void {
-    if (this.share !== undefined && this.now() - this.shareChangedAt < 1_000) return
+    if (this.share !== undefined && this.now() - this.shrunkAt < 1_000) return
     const floor = Math.max(1, Math.ceil(this.limit() * 0.1))
     this.share = Math.max(floor, Math.floor(this.currentLimit() * factor))
-    this.shareChangedAt = this.now()
+    this.shrunkAt = this.now()
   }
 
   private currentLimit(): number {

@@ -93,20 +93,23 @@ const headerNumber = (headers: unknown, name: string): number | undefined => {
   return Number.isFinite(parsed) ? parsed : undefined
 }
 
-const observe = (config: MeteredConfig | undefined, status: number | undefined, headers: unknown) => {
-  const general = config?.[METERED]?.budgets[0]
-  if (!general) return
-  if (status === 429) for (const budget of config[METERED]!.budgets) budget.rateLimited()
-  general.observe(headerNumber(headers, 'x-hubspot-ratelimit-remaining'), headerNumber(headers, 'x-hubspot-ratelimit-max'))
+// The budget a 429 speaks of is named by its policy: SECONDLY is CRM search's own limit, anything
+// else the portal's ten-second window. The Remaining headers count the ten-second window.
+const observe = (config: MeteredConfig | undefined, status: number | undefined, headers: unknown, body: unknown) => {
+  const metered = config?.[METERED]
+  if (!metered) return
+  const [general, search] = metered.budgets
+  if (status === 429) ((errorEnvelopeOf(body).policyName === 'SECONDLY' && search) || general)?.rateLimited()
+  general?.observe(headerNumber(headers, 'x-hubspot-ratelimit-remaining'), headerNumber(headers, 'x-hubspot-ratelimit-max'))
 }
 
 http.interceptors.response.use(
   (response) => {
-    observe(response.config as MeteredConfig, response.status, response.headers)
+    observe(response.config as MeteredConfig, response.status, response.headers, undefined)
     return response
   },
   (error: unknown) => {
-    if (axios.isAxiosError(error)) observe(error.config as MeteredConfig | undefined, error.response?.status, error.response?.headers)
+    if (axios.isAxiosError(error)) observe(error.config as MeteredConfig | undefined, error.response?.status, error.response?.headers, error.response?.data)
     return Promise.reject(error)
   }
 )

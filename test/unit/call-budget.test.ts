@@ -87,4 +87,18 @@ describe('the per-portal call budget', () => {
     await vi.advanceTimersByTimeAsync(0)
     expect(relieved.released).toHaveLength(10)
   })
+
+  it('growing back does not delay the next cut: a 429 a second after the last one halves the share again', async () => {
+    const budget = new CallBudget(() => 40, 1_000)
+    budget.rateLimited() // 20
+    for (let i = 0; i < 8; i++) {
+      await vi.advanceTimersByTimeAsync(200)
+      budget.observe(90, 100) // grows by one each time: 25 after a second or so
+    }
+    budget.rateLimited()
+    await vi.advanceTimersByTimeAsync(1_200)
+    const { released } = order(budget, 40)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(released.length).toBeLessThanOrEqual(14)
+  })
 })
