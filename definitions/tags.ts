@@ -21,12 +21,18 @@ export const conversationTags = {
   deliveryType: { title: 'Delivery identifier type', description: 'How HubSpot identifies the customer of this session' },
   deliveryValue: { title: 'Delivery identifier', description: 'Identifier of the customer of this session in HubSpot' },
   contactId: { title: 'HubSpot contact ID', description: 'HubSpot contact the thread is associated with, when known' },
-  assignedActorId: { title: 'Assigned agent', description: 'Actor ID of the HubSpot agent currently assigned' },
-  assignedAt: { title: 'Assigned at', description: 'Time (epoch ms) of the assignment event last applied, to ignore stale ones' },
+  assignedActorId: { title: 'Assigned agent', description: 'Actor ID of the HubSpot agent the plugin was last told of' },
+  assignedAt: { title: 'Assigned at', description: 'Time (epoch ms) of the assignment last applied, to ignore stale ones' },
+  pendingAssignment: {
+    title: 'Assignment to apply',
+    description: 'Time and actor ID (epoch ms|A-123) of the latest assignment HubSpot reported; applied while newer than Assigned at',
+  },
+  closeRequested: { title: 'Close to apply', description: 'Time and reason of a close, deletion or archiving HubSpot reported, until the session ends' },
   closed: { title: 'Closed', description: 'true once the session ended, whoever ended it' },
   opening: { title: 'Opening', description: 'true while startHitl has created the conversation but HubSpot has not named its thread yet' },
   outboxPending: { title: 'Messages owed', description: 'true while customer messages HubSpot could not take wait to be sent' },
-  pendingNotice: { title: 'Pending notice', description: 'What the customer is told once an agent is assigned (a file that did not reach the agent)' },
+  repliesPending: { title: 'Replies held', description: 'true while agent replies wait for the hitl plugin to see the session' },
+  noticesPending: { title: 'Notices held', description: 'true while notices to the customer wait for an agent to be assigned' },
   readyAt: {
     title: 'Ready at',
     description: 'Time (epoch ms) startHitl finished; the hitl plugin activates the session shortly after, and drops agent events before',
@@ -35,6 +41,9 @@ export const conversationTags = {
 
 export const messageTags = {
   hubspotMessageId: { title: 'HubSpot message ID', description: 'ID of the HubSpot message this Botpress message mirrors' },
+  delivery: { title: 'Delivery', description: 'owed while HubSpot has not taken a customer message, then sent, or reported to the customer' },
+  notice: { title: 'Notice', description: 'What the customer is to be told about this message once an agent is assigned' },
+  noticeState: { title: 'Notice state', description: 'pending while the notice waits for an agent, told once posted' },
 } as const
 
 export type TagsOf<T> = { [K in keyof T]?: string }

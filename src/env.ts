@@ -33,13 +33,21 @@ export const requestTimeoutMs = (): number => numberFromEnv('HUBSPOT_REQUEST_TIM
 // conversations and sets hitlActive in a few Botpress calls, and drops agent events until then).
 export const pluginActivationGraceMs = (): number => numberFromEnv('HITL_PLUGIN_ACTIVATION_GRACE_MS', 1_500)
 
+// After the hitl plugin's link tag is seen on a session, how long its last calls (saving the start
+// message, setting hitlActive on both conversations) are given before the session is taken as active.
+export const pluginLinkMarginMs = (): number => numberFromEnv('HITL_PLUGIN_LINK_MARGIN_MS', 600)
+
+// One invocation's time: everything it does (retries, downloads, flushes, waits) shares one
+// deadline. A webhook must be answered within HubSpot's 5 s (else HubSpot delivers it again after
+// minutes); an action or a message is well inside Botpress's 60 s client timeout.
+export const webhookInvocationBudgetMs = (): number => numberFromEnv('HITL_WEBHOOK_BUDGET_MS', 4_000)
+export const actionInvocationBudgetMs = (): number => numberFromEnv('HITL_ACTION_BUDGET_MS', 45_000)
+// Kept free before the deadline to record what is left and answer.
+export const deadlineMarginMs = (): number => numberFromEnv('HITL_DEADLINE_MARGIN_MS', 400)
+
 // How long a process may hold a session's lock before another may take it: longer than any one
 // event's work, far shorter than HubSpot's redelivery of a webhook whose process died holding it.
 export const sessionLockExpiryMs = (): number => numberFromEnv('HITL_SESSION_LOCK_EXPIRY_MS', 10_000)
-
-// How long an event of a session whose startHitl is still running waits for it before HubSpot is
-// asked to deliver it again (503).
-export const sessionStartWaitMs = (): number => numberFromEnv('HITL_SESSION_START_WAIT_MS', 2_500)
 
 // Origins files may be fetched from even when they resolve inside the network: the Botpress API and
 // HubSpot as configured, plus HITL_TRUSTED_FILE_ORIGINS (comma-separated; the testbed's local hosts).

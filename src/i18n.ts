@@ -19,6 +19,8 @@ export type Texts = {
   noticeSenderName: string
   fileNotDelivered: (p: { name: string; reason: string }) => string
   messageNotDelivered: string
+  messageRefused: string
+  messageAfterClose: string
   unsupported: (type: string) => string
   attachedFile: (name: string) => string
 }
@@ -50,6 +52,8 @@ const en: Texts = {
   fileNotAttached: ({ name, reason }) => `File “${name}” could not be attached: ${reason}.`,
   noticeSenderName: 'HubSpot',
   messageNotDelivered: 'One of your messages could not reach the agent: HubSpot was unavailable. Please send it again.',
+  messageRefused: 'One of your messages could not reach the agent: HubSpot refused it. Please send it again in other words.',
+  messageAfterClose: 'One of your messages did not reach the agent before the conversation was closed.',
   fileNotDelivered: ({ name, reason }) => `Your file “${name}” did not reach the agent: ${reason}.`,
   fileUnreadable: 'HubSpot does not let the integration read this file (a hidden file needs the files.ui_hidden.read scope: the bot builder reconnects HubSpot)',
   unsupported: (type) => `(A ${type} message that cannot be shown here.)`,
@@ -81,6 +85,8 @@ const fr: Texts = {
   fileNotAttached: ({ name, reason }) => `Le fichier « ${name} » n’a pas pu être joint : ${reason}.`,
   noticeSenderName: 'HubSpot',
   messageNotDelivered: 'Un de vos messages n’a pas pu parvenir à l’agent : HubSpot était indisponible. Merci de le renvoyer.',
+  messageRefused: 'Un de vos messages n’a pas pu parvenir à l’agent : HubSpot l’a refusé. Merci de le reformuler.',
+  messageAfterClose: 'Un de vos messages n’est pas parvenu à l’agent avant la clôture de la conversation.',
   fileNotDelivered: ({ name, reason }) => `Votre fichier « ${name} » n’est pas parvenu à l’agent : ${reason}.`,
   fileUnreadable: 'HubSpot ne laisse pas l’intégration lire ce fichier (un fichier masqué demande le droit files.ui_hidden.read : le créateur du bot doit reconnecter HubSpot)',
   unsupported: (type) => `(Un message de type ${type} qui ne peut pas être affiché ici.)`,
@@ -112,6 +118,8 @@ const es: Texts = {
   fileNotAttached: ({ name, reason }) => `No se pudo adjuntar el archivo «${name}»: ${reason}.`,
   noticeSenderName: 'HubSpot',
   messageNotDelivered: 'Uno de sus mensajes no pudo llegar al agente: HubSpot no estaba disponible. Envíelo de nuevo, por favor.',
+  messageRefused: 'Uno de sus mensajes no pudo llegar al agente: HubSpot lo rechazó. Escríbalo de otra forma, por favor.',
+  messageAfterClose: 'Uno de sus mensajes no llegó al agente antes de que se cerrara la conversación.',
   fileNotDelivered: ({ name, reason }) => `Su archivo «${name}» no llegó al agente: ${reason}.`,
   fileUnreadable: 'HubSpot no permite que la integración lea este archivo (un archivo oculto requiere el permiso files.ui_hidden.read: quien creó el bot debe volver a conectar HubSpot)',
   unsupported: (type) => `(Un mensaje de tipo ${type} que no se puede mostrar aquí.)`,
@@ -143,6 +151,8 @@ const de: Texts = {
   fileNotAttached: ({ name, reason }) => `Die Datei „${name}“ konnte nicht angehängt werden: ${reason}.`,
   noticeSenderName: 'HubSpot',
   messageNotDelivered: 'Eine Ihrer Nachrichten hat den Mitarbeiter nicht erreicht: HubSpot war nicht erreichbar. Bitte senden Sie sie erneut.',
+  messageRefused: 'Eine Ihrer Nachrichten hat den Mitarbeiter nicht erreicht: HubSpot hat sie abgelehnt. Bitte formulieren Sie sie anders.',
+  messageAfterClose: 'Eine Ihrer Nachrichten hat den Mitarbeiter vor dem Schließen der Unterhaltung nicht erreicht.',
   fileNotDelivered: ({ name, reason }) => `Ihre Datei „${name}“ hat den Mitarbeiter nicht erreicht: ${reason}.`,
   fileUnreadable: 'HubSpot lässt die Integration diese Datei nicht lesen (eine versteckte Datei braucht den Scope files.ui_hidden.read: HubSpot muss neu verbunden werden)',
   unsupported: (type) => `(Eine Nachricht vom Typ ${type}, die hier nicht angezeigt werden kann.)`,

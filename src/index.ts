@@ -4,17 +4,24 @@ import { hitlChannel } from './hitl/channel'
 import { createDeps } from './hitl/context'
 import { explain } from './hitl/errors'
 import { setUp, tearDown } from './hitl/setup'
+import { sweepSessions } from './hitl/session-work'
 import { handleWebhook } from './hitl/webhook'
 import type { Integration } from './types'
 
 export default new sdk.Integration<Integration>({
   register: async (props) => {
     const deps = createDeps(props, 'action')
+    let outcome
     try {
-      await setUp(deps)
+      outcome = await setUp(deps)
     } catch (error) {
       throw explain(error, 'setting up the custom channel', deps.connectUrl)
     }
+    if (outcome.status !== 'ready') return
+    // Botpress calls register again every hour: the sweep that settles what quiet sessions hold.
+    await props.client.configureIntegration({ scheduleRegisterCall: 'hourly' })
+    const settled = await sweepSessions(deps)
+    if (settled) deps.logger.info(`Settled the work ${settled} session(s) still held`)
   },
   unregister: async (props) => {
     await tearDown(createDeps(props, 'action'))

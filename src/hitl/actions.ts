@@ -1,13 +1,14 @@
 // The hitl actions: createUser, startHitl, stopHitl.
 import { setThreadStatus } from '../hubspot/conversations'
 import { HubSpotApiError } from '../hubspot/http'
-import type { ConversationTagValues, HistoryMessage, IntegrationProps, StartHitlInput } from '../types'
+import type { HistoryMessage, IntegrationProps, StartHitlInput } from '../types'
 import { createDeps, type Deps } from './context'
 import { createCustomer, getCustomer, type Customer } from './customers'
 import { explain, fail } from './errors'
 import { toHubSpotContent, transcriptMessages } from './messages'
 import { monotonicClock, publishContent, type Party, type ThreadAddress } from './publish'
-import { rememberClosedHere } from './events/sessions'
+import { abandonOpening, loadSession, markClosed, markReady, openSession, recordThread } from './session'
+import { drain, hasWork } from './session-work'
 import { configuredInboxIds, ensureInboxAccount } from './setup'
 
 type Actions = IntegrationProps['actions']
@@ -81,19 +82,17 @@ export const startHitl: Actions['startHitl'] = async (props) => {
   const { setup, channelAccountId } = await guard(deps, `connecting inbox ${inboxId}`, () => ensureInboxAccount(deps, inboxId))
   const customer = await guard(deps, 'reading the customer', () => getCustomer(deps, input.userId))
 
-  const tags: ConversationTagValues = {
+  // The conversation exists, "opening", before HubSpot names the thread, so an assignment that
+  // races the first message finds a session to wait for.
+  const conversationId = await openSession(deps, {
     channelId: setup.channelId,
     channelAccountId,
     inboxId,
     customerUserId: customer.userId,
     customerName: customer.name,
-    deliveryType: customer.delivery.type,
-    deliveryValue: customer.delivery.value,
-  }
-  if (customer.contactId) tags.contactId = customer.contactId
-  // `opening` until HubSpot names the thread, so an assignment that races the first message is
-  // delivered again rather than taken for another thread's.
-  const { conversation } = await deps.client.createConversation({ channel: 'hitl', tags: { ...tags, opening: 'true' } as Record<string, string> })
+    delivery: customer.delivery,
+    contactId: customer.contactId,
+  })
 
   // The Botpress conversation ID is the thread's integrationThreadId: HubSpot hands it back with
   // every agent message, so replies need no lookup.
@@ -101,43 +100,59 @@ export const startHitl: Actions['startHitl'] = async (props) => {
     channelId: setup.channelId,
     channelAccountId,
     inboxId,
-    integrationThreadId: conversation.id,
+    integrationThreadId: conversationId,
     customer: partyOf(customer),
     contactId: customer.contactId,
   }
   try {
     // The thread is recorded as soon as it exists: routing may assign it while the transcript is published.
-    const threadId = await publishTranscript(deps, input, customer, thread, conversation.id, (opened) =>
-      deps.client.updateConversation({ id: conversation.id, tags: { hubspotThreadId: opened, opening: 'false' } }).then(() => undefined)
-    )
-    // The plugin activates the session shortly after this returns; events wait for that (readiness.ts).
-    await deps.client.updateConversation({ id: conversation.id, tags: { readyAt: String(Date.now()) } })
-    deps.logger.info(`HITL session started: conversation ${conversation.id}, HubSpot thread ${threadId}, inbox ${inboxId}`)
+    const threadId = await publishTranscript(deps, input, customer, thread, conversationId, (opened) => recordThread(deps, conversationId, opened))
+    await markReady(deps, conversationId)
+    deps.logger.info(`HITL session started: conversation ${conversationId}, HubSpot thread ${threadId}, inbox ${inboxId}`)
   } catch (error) {
-    await deps.client.deleteConversation({ id: conversation.id }).catch(() => undefined)
+    await abandonOpening(deps, conversationId)
     throw explain(error, 'publishing the conversation to HubSpot', deps.connectUrl)
   }
-  return { conversationId: conversation.id }
+  await settleWhatCameEarly(deps, conversationId)
+  return { conversationId }
+}
+
+// Events HubSpot sent while the escalation was being written (an agent assigned by routing at once,
+// a close) were recorded on the session: they are settled now, hitlAssigned scheduled for when the
+// plugin sees the session. The session is started whatever happens here: what fails stays recorded
+// for the session's next event.
+const settleWhatCameEarly = async (deps: Deps, conversationId: string): Promise<void> => {
+  try {
+    const session = await loadSession(deps, conversationId)
+    if (session && hasWork(session)) await drain(deps, conversationId, { waitMs: 3_000 })
+  } catch (error) {
+    deps.logger.warn(`Events of conversation ${conversationId} that came while it started are left for its next event (${error instanceof Error ? error.message : 'error'})`)
+  }
 }
 
 export const stopHitl: Actions['stopHitl'] = async (props) => {
   const deps = createDeps(props, 'action')
-  const { conversation } = await deps.client.getConversation({ id: props.input.conversationId })
-  const tags = conversation.tags as ConversationTagValues
-  if (conversation.channel !== 'hitl' || !tags.hubspotThreadId) throw fail('notHitlConversation', { conversationId: conversation.id })
+  const session = await loadSession(deps, props.input.conversationId)
+  if (!session?.threadId) throw fail('notHitlConversation', { conversationId: props.input.conversationId })
+  // What the customer wrote (or the plugin's "the user has ended the session") while HubSpot failed
+  // reaches the agent before the thread closes.
+  if (session.owes && session.phase !== 'closed') {
+    await drain(deps, session.conversationId, { waitMs: 10_000 })
+    const after = await loadSession(deps, session.conversationId)
+    if (after?.owes) deps.logger.warn(`Conversation ${session.conversationId} ends with customer messages HubSpot has not taken yet`)
+  }
   // Marked closed first, so the status webhook our own close causes is recognised and ignored.
   // Closing is repeated even when already marked: a failed earlier attempt may have left it open.
-  if (tags.closed !== 'true') await deps.client.updateConversation({ id: conversation.id, tags: { closed: 'true' } })
-  rememberClosedHere(deps.ctx.integrationId, tags.hubspotThreadId)
+  if (session.phase !== 'closed') await markClosed(deps, session.conversationId)
   try {
-    await setThreadStatus(deps.hubspot, tags.hubspotThreadId, 'CLOSED')
+    await setThreadStatus(deps.hubspot, session.threadId, 'CLOSED')
   } catch (error) {
     if (error instanceof HubSpotApiError && error.status === 404) {
-      deps.logger.warn(`HubSpot thread ${tags.hubspotThreadId} no longer exists; the session is closed`)
+      deps.logger.warn(`HubSpot thread ${session.threadId} no longer exists; the session is closed`)
       return {}
     }
     throw explain(error, 'closing the HubSpot thread', deps.connectUrl)
   }
-  deps.logger.info(`HITL session stopped by the bot: conversation ${conversation.id}`)
+  deps.logger.info(`HITL session stopped by the bot: conversation ${session.conversationId}`)
   return {}
 }

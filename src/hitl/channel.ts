@@ -1,34 +1,38 @@
 // Messages the bot sends on the hitl channel: the customer's words (payload.userId names the
 // customer) or the plugin's notices (no payload.userId). Everything the publish needs rides on the
 // conversation's tags, so the hot path is one HubSpot call and one ack. A message HubSpot does not
-// take in time is owed (outbox.ts), not lost.
-import type { ConversationTagValues, HitlMessageType, IntegrationProps } from '../types'
+// take in time is owed (outbox.ts), not lost; while older ones are owed, it waits behind them.
+import type { HitlMessageType, IntegrationProps } from '../types'
 import { createDeps } from './context'
 import { explain, fail } from './errors'
-import { flushOwed, isWorthWaitingFor, owe, publishBotpressMessage } from './outbox'
-import { threadAddressFromTags } from './publish'
+import { customerMessageOf, isWorthWaitingFor, owe, publishBotpressMessage } from './outbox'
+import { loadSession, sessionFromTags } from './session'
+import { drain, hasWork } from './session-work'
 
 type ChannelHandlers = IntegrationProps['channels']['hitl']['messages']
 type HandlerProps = Parameters<ChannelHandlers[HitlMessageType]>[0]
 
+// How long a customer message waits for another process that is sending what is owed.
+const OWED_SENDER_WAIT_MS = 5_000
+
 const forwardToHubSpot = async (props: HandlerProps) => {
   const deps = createDeps(props, 'action')
-  const { conversation, message } = props
-  const tags = conversation.tags as ConversationTagValues
-  if (!threadAddressFromTags(deps, conversation.id, tags)) throw fail('notHitlConversation', { conversationId: conversation.id })
-  if (tags.closed === 'true') throw fail('sessionEnded', { conversationId: conversation.id })
-  // Interface 2.1 adds additionalData to every payload; it is meant for the plugin, not the agent.
-  const { userId, additionalData: _additionalData, ...payload } = props.payload as Record<string, unknown>
-  const senderId = typeof userId === 'string' && userId.length > 0 ? userId : undefined
-  const owed = { messageId: message.id, type: props.type, payload, ...(senderId && { senderId }) }
+  let session = sessionFromTags(props.conversation.id, props.conversation.tags)
+  if (!session.address) throw fail('notHitlConversation', { conversationId: session.conversationId })
+  if (session.phase === 'closed') throw fail('sessionEnded', { conversationId: session.conversationId })
+  const message = customerMessageOf({ id: props.message.id, type: props.type, payload: props.payload as Record<string, unknown> })
 
   try {
-    // What HubSpot could not take earlier goes first, so the agent reads everything in order.
-    if (!(await flushOwed(deps, conversation.id, tags))) return owe(deps, conversation.id, tags, owed)
-    const hubspotMessageId = await publishBotpressMessage(deps, conversation.id, tags, owed)
+    if (hasWork(session)) {
+      // What HubSpot could not take earlier goes first, so the agent reads everything in order.
+      const drained = await drain(deps, session.conversationId, { waitMs: OWED_SENDER_WAIT_MS })
+      session = (await loadSession(deps, session.conversationId)) ?? session
+      if (!drained.ran || session.owes) return await owe(deps, session, message)
+    }
+    const hubspotMessageId = await publishBotpressMessage(deps, session, message)
     if (hubspotMessageId) await props.ack({ tags: { hubspotMessageId } })
   } catch (error) {
-    if (isWorthWaitingFor(error)) return owe(deps, conversation.id, tags, owed)
+    if (isWorthWaitingFor(error)) return owe(deps, session, message)
     throw explain(error, 'sending the message to HubSpot', deps.connectUrl)
   }
 }

@@ -20,6 +20,8 @@ export type Deps = {
   tokens: TokenManager
   connectUrl: string
   webhookUrl: string
+  // When this invocation must have answered (epoch ms): every wait and retry ends before.
+  deadline: number
 }
 
 export const parseConfiguration = (raw: unknown): Configuration => {
@@ -58,12 +60,14 @@ export const createDeps = (
   const logger = props.logger.forBot?.() ?? props.logger
   const webhookUrl = props.webhookUrl || env.publicWebhookUrl(props.ctx.webhookId)
   const baseUrl = env.hubspotApiUrl()
+  const deadline = Date.now() + (purpose === 'webhook' ? env.webhookInvocationBudgetMs() : env.actionInvocationBudgetMs())
   const options = {
     baseUrl,
     budgetMs: purpose === 'webhook' ? env.webhookRetryBudgetMs() : env.actionRetryBudgetMs(),
     baseDelayMs: env.retryBaseDelayMs(),
     timeoutMs: env.requestTimeoutMs(),
     logger,
+    deadline,
   }
   const tokenHttp = new HubSpotHttp(options)
   const tokens = new TokenManager({
@@ -84,6 +88,7 @@ export const createDeps = (
     hubspot,
     tokens,
     webhookUrl,
+    deadline,
     connectUrl: connectLinkFor(webhookUrl, config.clientSecret, props.ctx.webhookId),
   }
 }
@@ -118,5 +123,8 @@ export const writeSetup = async (deps: Pick<Deps, 'client' | 'ctx'>, setup: Setu
 export const forgetSetup = (integrationId: string): void => {
   setupCache.delete(integrationId)
 }
+
+// What is left of the invocation's time for one more request, at most `cap` ms.
+export const timeLeftFor = (deps: Pick<Deps, 'deadline'>, cap: number): number => Math.max(1, Math.min(cap, deps.deadline - Date.now() - env.deadlineMarginMs()))
 
 export { isNotFound }

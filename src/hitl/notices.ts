@@ -1,27 +1,37 @@
-// Telling the customer something the agent cannot (a file of theirs that did not reach HubSpot).
-// The hitl plugin forwards to the customer what a user other than the bot writes on the hitl
-// conversation, and takes the first such author for the agent when none is assigned yet: so a
-// notice goes out at once when an agent is assigned, and otherwise waits for the assignment.
-import type { ConversationTagValues } from '../types'
+// Telling the customer something the agent cannot (a file of theirs that did not reach HubSpot, a
+// message HubSpot refused). The hitl plugin forwards to the customer what a user other than the bot
+// writes on the hitl conversation, and takes the first such author for the agent when none is
+// assigned yet: so a notice goes out at once when an agent is assigned, and otherwise waits, kept
+// on the customer's message it is about, until the assignment is applied.
 import type { Deps } from './context'
+import { markMessage, messagesWithPendingNotice, noticeOf, setNoticesPending, type Session } from './session'
 
-const MAX_PENDING = 2000
+const MAX_NOTICE_CHARS = 400
 
 export const postNotice = async (deps: Pick<Deps, 'client' | 'texts'>, conversationId: string, text: string): Promise<void> => {
   const { user } = await deps.client.getOrCreateUser({ tags: { kind: 'notice' }, name: deps.texts.noticeSenderName, discriminateByTags: ['kind'] })
   await deps.client.createMessage({ conversationId, userId: user.id, type: 'text', payload: { text }, tags: {} })
 }
 
-export const tellCustomer = async (deps: Deps, conversationId: string, tags: ConversationTagValues, text: string): Promise<void> => {
-  if (tags.assignedActorId) return postNotice(deps, conversationId, text)
-  const pending = [tags.pendingNotice, text].filter(Boolean).join('\n').slice(-MAX_PENDING)
-  tags.pendingNotice = pending
-  await deps.client.updateConversation({ id: conversationId, tags: { pendingNotice: pending } })
+// `aboutMessageId` is the customer's Botpress message the notice is about: while no agent is
+// assigned, the notice waits on that message's tags (no list shared between processes).
+// `now`: the session is ending, so there is no assignment left to wait for.
+export const tellCustomer = async (deps: Deps, session: Session, aboutMessageId: string, text: string, options?: { now: boolean }): Promise<void> => {
+  if (session.agent?.actorId || options?.now) {
+    await postNotice(deps, session.conversationId, text)
+    await markMessage(deps, aboutMessageId, { noticeState: 'told' })
+    return
+  }
+  await markMessage(deps, aboutMessageId, { notice: text.slice(0, MAX_NOTICE_CHARS), noticeState: 'pending' })
+  await setNoticesPending(deps, session.conversationId, true)
 }
 
-// Once an agent is assigned: what the customer was owed.
-export const deliverPendingNotice = async (deps: Deps, conversationId: string, tags: ConversationTagValues): Promise<void> => {
-  if (!tags.pendingNotice) return
-  await postNotice(deps, conversationId, tags.pendingNotice)
-  await deps.client.updateConversation({ id: conversationId, tags: { pendingNotice: '' } })
+// Under the session's lock, once an agent is assigned and the plugin sees the session.
+export const deliverPendingNotices = async (deps: Deps, session: Session): Promise<void> => {
+  await setNoticesPending(deps, session.conversationId, false)
+  for (const message of await messagesWithPendingNotice(deps, session.conversationId)) {
+    const text = noticeOf(message)
+    if (text) await postNotice(deps, session.conversationId, text)
+    await markMessage(deps, message.id, { noticeState: 'told' })
+  }
 }

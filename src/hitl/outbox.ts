@@ -1,92 +1,105 @@
-// Customer messages HubSpot could not take in time are owed, not lost. They wait, in order, in a
-// conversation state (durable: any later process finds them), and go out with their idempotency key
-// (once, whoever sends them) before the conversation's next message or at the thread's next event.
-// One still refused after OUTBOX_GIVE_UP_MS is dropped, and the customer is told.
-import { isApiError } from '@botpress/sdk'
-import { z } from '@botpress/sdk'
+// Customer messages HubSpot could not take in time are owed, not lost. Each owed message says so in
+// its own tags (delivery=owed), so no list is shared between processes; the conversation's
+// `owes` flag lets a customer message see, from the tags Botpress sends with it, that older ones
+// wait. Owed messages go out oldest first, with their idempotency key (once, whoever sends them),
+// under the session's lock: before the conversation's next message, at the thread's next event, or
+// at the periodic sweep. One HubSpot refuses for good is dropped and the customer told, without
+// holding the ones after it; one still failing after OUTBOX_GIVE_UP_MS likewise. Nothing owed is
+// ever published into a thread the agent closed: the customer is told instead.
+import { RuntimeError } from '@botpress/sdk'
 import { DownloadError } from '../download'
 import * as env from '../env'
 import { HubSpotApiError } from '../hubspot/http'
-import type { ConversationTagValues } from '../types'
 import type { Deps } from './context'
 import { getCustomer } from './customers'
 import { toHubSpotContent, type BotpressContent } from './messages'
 import { tellCustomer } from './notices'
-import { publishContent, threadAddressFromTags, type NotAttached } from './publish'
+import { publishContent, type NotAttached } from './publish'
+import { markMessage, owedMessages, setOwes, type Session } from './session'
 
-export type OwedMessage = { messageId: string; type: string; payload: Record<string, unknown>; senderId?: string; queuedAt: number }
-
-const owedSchema = z.object({
-  items: z.array(z.object({ messageId: z.string(), type: z.string(), payload: z.record(z.unknown()), senderId: z.string().optional(), queuedAt: z.number() })),
-})
+export type CustomerMessage = { messageId: string; type: string; payload: Record<string, unknown>; senderId?: string }
 
 // HubSpot failed or timed out after the retries (a refusal or a bad file is not worth waiting for).
 export const isWorthWaitingFor = (error: unknown): boolean =>
   (error instanceof HubSpotApiError && error.transient && error.envelope.policyName !== 'DAILY') || (error instanceof DownloadError && !error.permanent)
 
-const readOwed = async (deps: Deps, conversationId: string): Promise<OwedMessage[]> => {
-  try {
-    const { state } = await deps.client.getState({ type: 'conversation', id: conversationId, name: 'outbox' })
-    const parsed = owedSchema.safeParse(state.payload)
-    return parsed.success ? parsed.data.items : []
-  } catch (error) {
-    if (isApiError(error) && error.code === 404) return []
-    throw error
-  }
-}
+// HubSpot (or the file) refused it for good: sending it again cannot help.
+const isRefusedForGood = (error: unknown): boolean =>
+  (error instanceof HubSpotApiError && !error.transient) || (error instanceof DownloadError && error.permanent) || error instanceof RuntimeError
 
-const writeOwed = async (deps: Deps, conversationId: string, tags: ConversationTagValues, items: OwedMessage[]): Promise<void> => {
-  await deps.client.setState({ type: 'conversation', id: conversationId, name: 'outbox', payload: items.length ? { items } : null })
-  const pending = items.length ? 'true' : 'false'
-  if ((tags.outboxPending ?? 'false') !== pending) {
-    await deps.client.updateConversation({ id: conversationId, tags: { outboxPending: pending } })
-    tags.outboxPending = pending
-  }
+// The plugin fields of a hitl message payload are for the plugin, not the agent (interface 2.1
+// adds additionalData).
+export const customerMessageOf = (message: { id: string; type: string; payload: Record<string, unknown> }): CustomerMessage => {
+  const { userId, additionalData: _additionalData, ...payload } = message.payload
+  const senderId = typeof userId === 'string' && userId.length > 0 ? userId : undefined
+  return { messageId: message.id, type: message.type, payload, ...(senderId && { senderId }) }
 }
 
 // Publishes one Botpress message of the hitl channel into its thread; returns the HubSpot message ID.
-export const publishBotpressMessage = async (deps: Deps, conversationId: string, tags: ConversationTagValues, message: Omit<OwedMessage, 'queuedAt'>) => {
-  const thread = threadAddressFromTags(deps, conversationId, tags)
+export const publishBotpressMessage = async (deps: Deps, session: Session, message: CustomerMessage): Promise<string | undefined> => {
+  const thread = session.address
   if (!thread) return undefined
   const content = toHubSpotContent({ type: message.type, payload: message.payload } as BotpressContent, deps.texts)
   const idempotencyKey = `bp-${message.messageId}`
+  const customer = { deliveryIdentifier: thread.customer.deliveryIdentifier, name: thread.customer.name ?? deps.texts.customerFallbackName }
+  const address = { ...thread, customer }
   if (!message.senderId) {
     // A notice from the plugin (for instance "the user has ended the session"), not the customer's words.
-    const published = await publishContent(deps, thread, { from: 'bot', content: { ...content, text: content.text ? deps.texts.notice(content.text) : content.text }, idempotencyKey })
+    const published = await publishContent(deps, address, { from: 'bot', content: { ...content, text: content.text ? deps.texts.notice(content.text) : content.text }, idempotencyKey })
     return published[0]?.id
   }
-  const sender = message.senderId === tags.customerUserId ? undefined : await getCustomer(deps, message.senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
+  const sender = message.senderId === session.customerUserId ? undefined : await getCustomer(deps, message.senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
   const notAttached: NotAttached[] = []
-  const published = await publishContent(deps, thread, { from: 'customer', sender, content, idempotencyKey, onNotAttached: (file) => notAttached.push(file) })
-  for (const file of notAttached) await tellCustomer(deps, conversationId, tags, deps.texts.fileNotDelivered(file))
+  const published = await publishContent(deps, address, { from: 'customer', sender, content, idempotencyKey, onNotAttached: (file) => notAttached.push(file) })
+  for (const file of notAttached) await tellCustomer(deps, session, message.messageId, deps.texts.fileNotDelivered(file))
   return published[0]?.id
 }
 
-// Sends what is owed, oldest first; stops at the first that HubSpot still refuses. Returns true
-// when nothing is owed any more.
-export const flushOwed = async (deps: Deps, conversationId: string, tags: ConversationTagValues): Promise<boolean> => {
-  if (tags.outboxPending !== 'true') return true
-  const items = await readOwed(deps, conversationId)
-  let sent = 0
-  for (const item of items) {
-    try {
-      await publishBotpressMessage(deps, conversationId, tags, item)
-      sent++
-    } catch (error) {
-      if (!isWorthWaitingFor(error)) throw error
-      if (Date.now() - item.queuedAt < env.outboxGiveUpMs()) break
-      deps.logger.warn(`A customer message of conversation ${conversationId} could not reach HubSpot for ${Math.round(env.outboxGiveUpMs() / 1000)} s; the customer is told`)
-      await tellCustomer(deps, conversationId, tags, deps.texts.messageNotDelivered)
-      sent++
-    }
-  }
-  await writeOwed(deps, conversationId, tags, items.slice(sent))
-  return sent === items.length
+// The message is kept: its own tag first, then the conversation's flag (in that order, so a flush
+// that clears the flag and then lists what is owed cannot miss it).
+export const owe = async (deps: Deps, session: Session, message: CustomerMessage): Promise<void> => {
+  await markMessage(deps, message.messageId, { delivery: 'owed' })
+  await setOwes(deps, session.conversationId, true)
+  deps.logger.warn(`HubSpot did not take a customer message of conversation ${session.conversationId} in time; it is kept and sent with the next one`)
 }
 
-export const owe = async (deps: Deps, conversationId: string, tags: ConversationTagValues, message: Omit<OwedMessage, 'queuedAt'>): Promise<void> => {
-  const items = tags.outboxPending === 'true' ? await readOwed(deps, conversationId) : []
-  if (!items.some((item) => item.messageId === message.messageId)) items.push({ ...message, queuedAt: Date.now() })
-  await writeOwed(deps, conversationId, tags, items)
-  deps.logger.warn(`HubSpot did not take a customer message of conversation ${conversationId} in time; it is kept and sent with the next one`)
+export type FlushResult = 'nothing owed' | 'still owed'
+
+// Under the session's lock. `threadClosed`: the agent closed the thread, so what is owed is
+// reported to the customer rather than published into it.
+export const flushOwed = async (deps: Deps, session: Session, options: { threadClosed: boolean }): Promise<FlushResult> => {
+  for (let round = 0; round < 3; round++) {
+    for (const stored of await owedMessages(deps, session.conversationId)) {
+      const message = customerMessageOf(stored)
+      if (options.threadClosed) {
+        await reportUndelivered(deps, session, message, deps.texts.messageAfterClose, { now: true })
+        continue
+      }
+      try {
+        const hubspotMessageId = await publishBotpressMessage(deps, session, message)
+        await markMessage(deps, message.messageId, { delivery: 'sent', ...(hubspotMessageId && { hubspotMessageId }) })
+      } catch (error) {
+        if (isWorthWaitingFor(error)) {
+          if (Date.now() - Date.parse(stored.createdAt) < env.outboxGiveUpMs()) return 'still owed'
+          deps.logger.warn(`A customer message of conversation ${session.conversationId} could not reach HubSpot for ${Math.round(env.outboxGiveUpMs() / 1000)} s; the customer is told`)
+          await reportUndelivered(deps, session, message, deps.texts.messageNotDelivered)
+          continue
+        }
+        if (!isRefusedForGood(error)) throw error
+        deps.logger.warn(`HubSpot refused an owed customer message of conversation ${session.conversationId} (${error instanceof Error ? error.message : 'refused'}); the customer is told`)
+        await reportUndelivered(deps, session, message, deps.texts.messageRefused)
+      }
+    }
+    // Cleared, then listed again: a message owed meanwhile is either seen here or sets the flag after.
+    await setOwes(deps, session.conversationId, false)
+    if ((await owedMessages(deps, session.conversationId)).length === 0) return 'nothing owed'
+    await setOwes(deps, session.conversationId, true)
+  }
+  return 'still owed'
+}
+
+const reportUndelivered = async (deps: Deps, session: Session, message: CustomerMessage, text: string, options?: { now: boolean }): Promise<void> => {
+  await markMessage(deps, message.messageId, { delivery: 'reported' })
+  // A plugin notice is no customer's words: nobody is waiting for it.
+  if (message.senderId) await tellCustomer(deps, session, message.messageId, text, options)
 }

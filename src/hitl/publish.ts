@@ -7,8 +7,7 @@ import * as env from '../env'
 import { publishMessage } from '../hubspot/custom-channels'
 import { uploadFile } from '../hubspot/files'
 import type { DeliveryIdentifier, Message, OutgoingAttachment } from '../hubspot/schemas'
-import type { ConversationTagValues } from '../types'
-import type { Deps } from './context'
+import { timeLeftFor, type Deps } from './context'
 import { splitText, type FileToAttach, type HubSpotContent } from './messages'
 import { inboxIdentifier } from './setup'
 
@@ -25,24 +24,6 @@ export type ThreadAddress = {
 
 export const isDeliveryType = (value: string | undefined): value is DeliveryIdentifier['type'] =>
   value === 'HS_EMAIL_ADDRESS' || value === 'HS_PHONE_NUMBER' || value === 'CHANNEL_SPECIFIC_OPAQUE_ID'
-
-// The thread of a HITL conversation, rebuilt from the tags startHitl put on it.
-export const threadAddressFromTags = (
-  deps: Pick<Deps, 'texts'>,
-  conversationId: string,
-  tags: ConversationTagValues
-): ThreadAddress | undefined => {
-  const { channelId, channelAccountId, inboxId, deliveryType, deliveryValue } = tags
-  if (!tags.hubspotThreadId || !channelId || !channelAccountId || !inboxId || !isDeliveryType(deliveryType) || !deliveryValue) return undefined
-  return {
-    channelId,
-    channelAccountId,
-    inboxId,
-    integrationThreadId: conversationId,
-    customer: { deliveryIdentifier: { type: deliveryType, value: deliveryValue }, name: tags.customerName || deps.texts.customerFallbackName },
-    contactId: tags.contactId || undefined,
-  }
-}
 
 export const botParty = (deps: Pick<Deps, 'texts'>, inboxId: string): Party => ({
   deliveryIdentifier: inboxIdentifier(inboxId),
@@ -64,7 +45,7 @@ const attachFiles = async (
   const notes: string[] = []
   for (const file of files) {
     try {
-      const fetched = await download(file.url, { maxBytes: env.maxAttachmentBytes(), timeoutMs: env.requestTimeoutMs(), trustedOrigins: env.trustedFileOrigins() })
+      const fetched = await download(file.url, { maxBytes: env.maxAttachmentBytes(), timeoutMs: timeLeftFor(deps, env.requestTimeoutMs()), trustedOrigins: env.trustedFileOrigins() })
       const name = fetched.fileName ?? file.name
       const uploaded = await uploadFile(deps.hubspot, {
         name,

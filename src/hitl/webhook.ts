@@ -1,6 +1,9 @@
 // Everything that reaches the integration's webhook URL: the connect pages (GET) and HubSpot's
-// webhooks (POST). Responses mean something: 401 bad signature, 400 malformed body, 200 handled or
-// not ours, 503 when a transient failure should make HubSpot deliver again.
+// webhooks (POST). Responses mean something: 401 bad signature, 400 malformed body, 200 handled,
+// recorded for later, or not ours. Each event of a batch stands alone: one that cannot be finished
+// now is recorded on its session and finished without HubSpot (session-work.ts), so HubSpot, which
+// delivers a refused webhook again only after minutes, is asked to (503) only when the work could
+// not even be recorded: HubSpot or Botpress unreachable, or the invocation out of time.
 import { isApiError, RuntimeError, type Response } from '@botpress/sdk'
 import { DownloadError } from '../download'
 import * as env from '../env'
@@ -12,12 +15,10 @@ import type { IntegrationProps } from '../types'
 import { finishConnection, startConnection } from './connect'
 import { isConnectKey } from './connect-key'
 import { createDeps, readSetup, type Deps } from './context'
-import { handleAgentMessage } from './events/agent-message'
-import { SessionStartingError } from './events/readiness'
-import { SessionBusyError } from './events/session-lock'
-import { oneAtATime } from './events/sessions'
+import { handleAgentReply } from './events/agent-reply'
+import type { Outcome } from './events/outcome'
 import { handleAssignment, handleStatusChange, handleThreadGone, NOT_A_HITL_THREAD } from './events/thread-events'
-import { FORWARDED_HEADER, forgetSiblings, forwardToSibling, SIBLINGS_CHANGED_PATH } from './forwarding'
+import { FORWARDED_HEADER, ForwardingFailedError, forgetSiblings, forwardToSibling, SIBLINGS_CHANGED_PATH } from './forwarding'
 import { json, page } from './pages'
 import { projectAsJson, projectPage } from './project-page'
 
@@ -25,16 +26,41 @@ const MAX_BODY_BYTES = 1024 * 1024
 
 type HandlerProps = Parameters<IntegrationProps['handler']>[0]
 
-// A session still starting, or handled by another process: HubSpot is asked to deliver again.
-const isNotYet = (error: unknown): error is Error => error instanceof SessionStartingError || error instanceof SessionBusyError
+// Why an event could not be handled: decides the answer.
+type Failure = 'unreachable' | 'refused' | 'defect'
 
-const isTransient = (error: unknown): boolean => {
-  if (isNotYet(error)) return true
-  if (error instanceof HubSpotApiError) return error.transient
-  if (error instanceof DownloadError) return !error.permanent
-  if (error instanceof HubSpotAuthError || error instanceof RuntimeError) return false
-  if (isApiError(error)) return error.code >= 500 || error.code === 429
-  return true
+const failureOf = (error: unknown): Failure => {
+  if (error instanceof HubSpotApiError) return error.transient ? 'unreachable' : 'refused'
+  if (error instanceof DownloadError) return error.permanent ? 'refused' : 'unreachable'
+  if (error instanceof HubSpotAuthError || error instanceof RuntimeError) return 'refused'
+  if (isApiError(error)) return error.code >= 500 || error.code === 429 ? 'unreachable' : 'refused'
+  // A request to Botpress that got no answer at all.
+  if (error instanceof Error && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|timeout|network/i.test(error.message)) return 'unreachable'
+  return 'defect'
+}
+
+type EventResult = { outcome: Outcome | string; failure?: Failure }
+
+// Runs one event's handler; a failure is recorded against that event only.
+const settleEvent = async (deps: Deps, what: string, work: () => Promise<Outcome | string>): Promise<EventResult> => {
+  try {
+    return { outcome: await work() }
+  } catch (error) {
+    const failure = failureOf(error)
+    const reason = error instanceof Error ? error.message : String(error)
+    if (failure === 'unreachable') deps.logger.warn(`A ${what} event could not be handled now (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`)
+    else if (failure === 'refused') deps.logger.error(`A ${what} event was not processed: ${reason}`)
+    else deps.logger.error(`A ${what} event failed on an unexpected error (a defect; please report it): ${error instanceof Error ? (error.stack ?? reason) : reason}`)
+    return { outcome: `failed: ${failure}`, failure }
+  }
+}
+
+const answer = (results: EventResult[]): Response => {
+  const handled = results.map((result) => result.outcome)
+  if (results.some((result) => result.failure === 'unreachable' || result.failure === 'defect')) {
+    return json(503, { handled, error: 'temporary failure, retry later' })
+  }
+  return json(200, { handled })
 }
 
 const headerOf = (headers: Record<string, string | undefined>, name: string): string | undefined =>
@@ -45,47 +71,7 @@ const normalisePath = (path: string | undefined): string => {
   return trimmed === '' ? '/' : trimmed
 }
 
-// App webhook batches carry the events of every subscription of the app (contacts, association
-// changes without objectId, …): each of ours is handled, everything else is passed over. An event
-// about a thread of another installation of the same app is handed on to it (forwarding.ts), unless
-// it was handed on already.
-const handleAppEvents = async (deps: Deps, items: unknown[], forwarded: boolean): Promise<string[]> => {
-  const setup = await readSetup(deps)
-  const handOn = async (item: unknown, event: AppWebhookEvent, otherwise: string): Promise<string> => {
-    if (forwarded || !setup?.channelId) return otherwise
-    const outcome = await forwardToSibling(deps, item, { threadId: event.objectId, portalId: String(event.portalId) }, setup)
-    return outcome ?? otherwise
-  }
-  const outcomes: string[] = []
-  for (const item of items) {
-    const subscriptionType = typeof item === 'object' && item !== null ? (item as { subscriptionType?: unknown }).subscriptionType : undefined
-    if (typeof subscriptionType !== 'string' || !subscriptionType.startsWith('conversation.')) {
-      outcomes.push(`ignored: ${typeof subscriptionType === 'string' ? subscriptionType : 'not an event'}`)
-      continue
-    }
-    const parsed = appWebhookEventSchema.safeParse(item)
-    if (!parsed.success) {
-      deps.logger.warn(`Ignored a malformed ${subscriptionType} event (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message})`)
-      outcomes.push(`ignored: malformed ${subscriptionType}`)
-      continue
-    }
-    const event = parsed.data
-    const work = threadEventHandler(event)
-    if (!work) {
-      outcomes.push(`ignored: ${subscriptionType}${event.propertyName ? ` ${event.propertyName}` : ''}`)
-      continue
-    }
-    if (setup?.portalId && String(event.portalId) !== setup.portalId) {
-      outcomes.push(await handOn(item, event, 'ignored: another portal'))
-      continue
-    }
-    const outcome = await oneAtATime(`thread:${event.objectId}`, () => work(deps, event))
-    outcomes.push(outcome === NOT_A_HITL_THREAD ? await handOn(item, event, outcome) : outcome)
-  }
-  return outcomes
-}
-
-const threadEventHandler = (event: AppWebhookEvent): ((deps: Deps, event: AppWebhookEvent) => Promise<string>) | undefined => {
+const threadEventHandler = (event: AppWebhookEvent): ((deps: Deps, event: AppWebhookEvent) => Promise<Outcome>) | undefined => {
   if (event.subscriptionType === 'conversation.deletion') return handleThreadGone
   if (event.subscriptionType !== 'conversation.propertyChange') return undefined
   if (event.propertyName === 'assignedTo') return handleAssignment
@@ -93,15 +79,57 @@ const threadEventHandler = (event: AppWebhookEvent): ((deps: Deps, event: AppWeb
   return undefined
 }
 
+// App webhook batches carry the events of every subscription of the app (contacts, association
+// changes without objectId, …): each of ours is handled, everything else is passed over. An event
+// about a thread of another installation of the same app is handed on to it (forwarding.ts), unless
+// it was handed on already. A sibling that fails is its own infrastructure's failure: logged, and
+// never a reason to hold this installation's events.
+const handleAppEvents = async (deps: Deps, items: unknown[], forwarded: boolean): Promise<EventResult[]> => {
+  const setup = await readSetup(deps)
+  const handOn = async (item: unknown, event: AppWebhookEvent, otherwise: string): Promise<string> => {
+    if (forwarded || !setup?.channelId) return otherwise
+    try {
+      return (await forwardToSibling(deps, item, { threadId: event.objectId, portalId: String(event.portalId) }, setup)) ?? otherwise
+    } catch (error) {
+      if (!(error instanceof ForwardingFailedError)) throw error
+      deps.logger.warn(`${error.message}; its event of thread ${event.objectId} was not handed on`)
+      return `ignored: ${error.message}`
+    }
+  }
+  return Promise.all(
+    items.map((item) => {
+      const subscriptionType = typeof item === 'object' && item !== null ? (item as { subscriptionType?: unknown }).subscriptionType : undefined
+      if (typeof subscriptionType !== 'string' || !subscriptionType.startsWith('conversation.')) {
+        return { outcome: `ignored: ${typeof subscriptionType === 'string' ? subscriptionType : 'not an event'}` }
+      }
+      const parsed = appWebhookEventSchema.safeParse(item)
+      if (!parsed.success) {
+        deps.logger.warn(`Ignored a malformed ${subscriptionType} event (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message})`)
+        return { outcome: `ignored: malformed ${subscriptionType}` }
+      }
+      const event = parsed.data
+      const work = threadEventHandler(event)
+      if (!work) return { outcome: `ignored: ${subscriptionType}${event.propertyName ? ` ${event.propertyName}` : ''}` }
+      return settleEvent(deps, subscriptionType, async () => {
+        if (setup?.portalId && String(event.portalId) !== setup.portalId) return handOn(item, event, 'ignored: another portal')
+        const outcome = await work(deps, event)
+        return outcome === NOT_A_HITL_THREAD ? handOn(item, event, outcome) : outcome
+      })
+    })
+  )
+}
+
 const handleChannelEvent = async (deps: Deps, raw: Record<string, unknown>): Promise<Response> => {
   if (raw.type !== 'OUTGOING_CHANNEL_MESSAGE_CREATED') return json(200, { handled: [`ignored: ${String(raw.type)}`] })
   const parsed = outgoingMessageEventSchema.safeParse(raw)
   if (!parsed.success) return json(400, { error: 'malformed OUTGOING_CHANNEL_MESSAGE_CREATED event' })
-  const setup = await readSetup(deps)
   const event = parsed.data
-  if (setup?.portalId && event.portalId && event.portalId !== setup.portalId) return json(200, { handled: ['ignored: another portal'] })
-  const outcome = await oneAtATime(`thread:${event.message.conversationsThreadId}`, () => handleAgentMessage(deps, event, setup?.channelId))
-  return json(200, { handled: [outcome] })
+  const result = await settleEvent(deps, 'agent message', async () => {
+    const setup = await readSetup(deps)
+    if (setup?.portalId && event.portalId && event.portalId !== setup.portalId) return 'ignored: another portal'
+    return handleAgentReply(deps, event, setup?.channelId)
+  })
+  return answer([result])
 }
 
 const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<Response> => {
@@ -131,24 +159,19 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
     return json(400, { error: 'body is not JSON' })
   }
 
-  try {
-    if (Array.isArray(raw)) {
-      if (raw.length > 1000) return json(413, { error: 'too many events' })
-      return json(200, { handled: await handleAppEvents(deps, raw, headerOf(req.headers, FORWARDED_HEADER) !== undefined) })
+  if (Array.isArray(raw)) {
+    if (raw.length > 1000) return json(413, { error: 'too many events' })
+    // Reading the setup is the one step every event of the batch shares.
+    try {
+      return answer(await handleAppEvents(deps, raw, headerOf(req.headers, FORWARDED_HEADER) !== undefined))
+    } catch (error) {
+      return answer([await settleEvent(deps, 'app webhook', () => Promise.reject(error))])
     }
-    if (typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string') {
-      return await handleChannelEvent(deps, raw as Record<string, unknown>)
-    }
-    return json(400, { error: 'expected an event object or an array of events' })
-  } catch (error) {
-    if (isTransient(error)) {
-      if (isNotYet(error)) deps.logger.info(`${error.message}; HubSpot will deliver the event again`)
-      else deps.logger.warn(`Webhook handling failed transiently (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`)
-      return json(503, { error: 'temporary failure, retry later' })
-    }
-    deps.logger.error(`Webhook handling failed: ${error instanceof Error ? error.message : String(error)}`)
-    return json(200, { error: 'not processed: permanent failure, see the integration logs' })
   }
+  if (typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string') {
+    return handleChannelEvent(deps, raw as Record<string, unknown>)
+  }
+  return json(400, { error: 'expected an event object or an array of events' })
 }
 
 export const handleWebhook: IntegrationProps['handler'] = async (props) => {

@@ -69,6 +69,8 @@ type Options = {
   baseDelayMs: number
   timeoutMs: number
   logger: Logger
+  // The invocation's deadline (epoch ms): retries and each request's timeout end by then.
+  deadline?: number
 }
 
 const http = axios.create()
@@ -209,10 +211,17 @@ export class HubSpotHttp {
       headers['Content-Type'] = 'application/json'
     }
 
+    // The invocation's time is shared: a call that cannot end before the deadline is not made.
+    const left = this.options.deadline === undefined ? Infinity : this.options.deadline - Date.now()
+    const path = request.label ?? request.path
+    if (left < 100) throw new HubSpotApiError(undefined, request.method, path, {}, `HubSpot ${request.method} ${path} not sent: the invocation's time is up`)
+    const budgetMs = Math.min(this.options.budgetMs, left)
+    const timeoutMs = Math.min(this.options.timeoutMs, left)
+
     // Bearer calls count against the portal's limit; OAuth and developer-key calls do not.
     const portal = token ? `${this.options.baseUrl}|${this.options.tokens?.portalId?.() ?? 'unknown portal'}` : undefined
     const metered: Metered | undefined = portal
-      ? { budgets: request.limit === 'search' ? [portalBudget(portal), searchBudget(portal)] : [portalBudget(portal)], deadline: Date.now() + this.options.budgetMs }
+      ? { budgets: request.limit === 'search' ? [portalBudget(portal), searchBudget(portal)] : [portalBudget(portal)], deadline: Date.now() + budgetMs }
       : undefined
     const config: AxiosRequestConfig & { [METERED]?: Metered } = {
       ...(metered && { [METERED]: metered }),
@@ -222,11 +231,11 @@ export class HubSpotHttp {
       params,
       headers,
       data,
-      timeout: this.options.timeoutMs,
+      timeout: timeoutMs,
       maxBodyLength: Infinity,
       'axios-retry': retryPolicyFor({
         retrySafe: request.retrySafe ?? request.method !== 'POST',
-        budgetMs: this.options.budgetMs,
+        budgetMs,
         baseDelayMs: this.options.baseDelayMs,
         logger: this.options.logger,
         label: `${request.method} ${request.label ?? request.path}`,
@@ -238,7 +247,6 @@ export class HubSpotHttp {
     } catch (thrown) {
       const exhausted = thrown instanceof BudgetExhaustedError ? thrown : (thrown as { cause?: unknown }).cause
       if (exhausted instanceof BudgetExhaustedError) {
-        const path = request.label ?? request.path
         const summary = `HubSpot ${request.method} ${path} not sent: ${exhausted.message}`
         this.options.logger.warn(summary)
         throw new HubSpotApiError(429, request.method, path, { category: 'RATE_LIMITS', policyName: 'PORTAL_BUDGET' }, summary)
@@ -252,7 +260,6 @@ export class HubSpotHttp {
         this.options.logger.info(`HubSpot ${request.method} ${request.label ?? request.path} answered 401; refreshing the access token once`)
         return this.sendWithAuth(request, true)
       }
-      const path = request.label ?? request.path
       const summary = describe(request.method, path, status, envelope)
       // Callers expect some 4xx answers (a 404 while looking something up); failures that retries
       // could not overcome are worth a warning.

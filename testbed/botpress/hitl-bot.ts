@@ -28,6 +28,8 @@ export interface HitlBotOptions {
   agentAssignedTimeoutSeconds?: number
 }
 
+// The plugin's alias in the bot: its tags are prefixed with it.
+const PLUGIN_ALIAS = 'hitl'
 const DEFAULT_ACTIVATION_DELAY_MS = 250
 
 /** Upstream channel the customer chats on (a webchat-like integration that only exists in the store). */
@@ -207,7 +209,14 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
     this.early.delete(conversation.id)
     const record: SessionRecord = { session, status: { active: false }, dropped }
     this.sessions.set(conversation.id, record)
-    // The plugin links both conversations and sets hitlActive after startHitl returned.
+    // The plugin links both conversations (tags `<alias>#upstream` / `#downstream`, which the
+    // integration can read), then saves the start message and sets hitlActive: the link comes about
+    // two Botpress calls before activation (plugins/hitl start-hitl.ts).
+    const linkAfterMs = Math.floor(this.activationDelayMs / 2)
+    void this.later(linkAfterMs, () => {
+      store.updateConversation(conversation.id, { tags: { [`${PLUGIN_ALIAS}#upstream`]: upstream.id } })
+      store.updateConversation(upstream.id, { tags: { [`${PLUGIN_ALIAS}#downstream`]: conversation.id } })
+    })
     await this.later(this.activationDelayMs, () => {
       record.status.active = true
       this.emit('sessionChanged', session, { ...record.status })

@@ -142,6 +142,7 @@ export class BotpressStandIn {
 
   async close(): Promise<void> {
     this.drivers.clear()
+    this.store.cancelScheduled()
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()

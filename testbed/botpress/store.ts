@@ -489,7 +489,15 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Events
 
-  createEvent(input: { type: string; payload: JsonObject; conversationId?: string; userId?: string; messageId?: string; botId?: string }): StoredEvent {
+  createEvent(input: {
+    type: string
+    payload: JsonObject
+    conversationId?: string
+    userId?: string
+    messageId?: string
+    botId?: string
+    schedule?: { delay?: number; dateTime?: string }
+  }): StoredEvent {
     if (input.conversationId !== undefined) this.getConversation(input.conversationId)
     if (input.userId !== undefined) this.getUser(input.userId)
     if (input.messageId !== undefined) this.getMessage(input.messageId)
@@ -505,9 +513,30 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
       status: 'pending',
       failureReason: null,
     }
+    // A scheduled event is stored at once (listed as scheduled) and reaches the bot when due.
+    const dueInMs = input.schedule?.delay ?? (input.schedule?.dateTime ? Date.parse(input.schedule.dateTime) - Date.now() : 0)
+    if (dueInMs > 0) {
+      this.events.set(event.id, { ...event, status: 'scheduled' })
+      const timer = setTimeout(() => {
+        this.scheduledTimers.delete(timer)
+        if (!this.events.has(event.id)) return
+        this.events.set(event.id, event)
+        this.emit('event', { kind: 'created', event })
+      }, dueInMs)
+      this.scheduledTimers.add(timer)
+      return { ...event, status: 'scheduled' }
+    }
     this.events.set(event.id, event)
     this.emit('event', { kind: 'created', event })
     return event
+  }
+
+  private readonly scheduledTimers = new Set<NodeJS.Timeout>()
+
+  /** Scheduled events not due yet are dropped (the testbed is closing). */
+  cancelScheduled(): void {
+    for (const timer of this.scheduledTimers) clearTimeout(timer)
+    this.scheduledTimers.clear()
   }
 
   getEvent(id: string): StoredEvent {

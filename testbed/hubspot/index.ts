@@ -100,7 +100,10 @@ export type HubSpotStandIn = {
   close(): Promise<void>
 }
 
-const DEFAULT_RETRY_DELAYS_MS = [200, 500, 1000, 2000, 4000]
+// HubSpot delivers a webhook answered non-2xx, or not answered within 5 s, again after about
+// 2 minutes, then 4, 8, … : up to 10 retries over about 24 hours (its webhooks guide; hubspot-api.md §5).
+export const HUBSPOT_REDELIVERY_DELAYS_MS = Array.from({ length: 10 }, (_, retry) => Math.min(120_000 * 2 ** retry, 8 * 3_600_000))
+const DEFAULT_RETRY_DELAYS_MS = HUBSPOT_REDELIVERY_DELAYS_MS
 
 const publicHost = (host: string): string => {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1'

@@ -35,6 +35,8 @@ export type DeliveryRecord = {
   duplicate: boolean
   error?: string
   headers: Record<string, string>
+  // The receiver's answer body (its first 2,000 characters).
+  answer?: string
 }
 
 type Job =
@@ -54,6 +56,8 @@ export type DispatcherOptions = {
 }
 
 const MAX_APP_BATCH = 100
+// Answers HubSpot's webhooks overview names as not retried.
+const NOT_RETRIED = new Set([400, 401, 403, 404, 405])
 const USER_AGENT = 'HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: webhooks-nonprod)'
 
 export class WebhookDispatcher {
@@ -199,9 +203,10 @@ export class WebhookDispatcher {
     this.inFlight.add(controller)
     let status: number | null = null
     let error: string | undefined
+    let answer: string | undefined
     try {
       const response = await fetch(job.url, { method: 'POST', headers, body, signal: controller.signal })
-      await response.arrayBuffer()
+      answer = (await response.text()).slice(0, 2000)
       status = response.status
     } catch (caught) {
       error = describeFailure(caught, controller.signal)
@@ -221,10 +226,12 @@ export class WebhookDispatcher {
       durationMs: Date.now() - timestamp,
       duplicate: job.duplicate,
       ...(error === undefined ? {} : { error }),
+      ...(answer === undefined ? {} : { answer }),
       headers,
     })
     const delivered = status !== null && status >= 200 && status < 300
-    if (!delivered) this.scheduleRetry(job)
+    // HubSpot does not deliver again an answer that says the request itself is wrong.
+    if (!delivered && !(status !== null && NOT_RETRIED.has(status))) this.scheduleRetry(job)
   }
 
   private scheduleRetry(job: Job): void {

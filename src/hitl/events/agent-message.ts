@@ -12,20 +12,17 @@ import { listThreadMessages } from '../../hubspot/conversations'
 import { updateMessageStatus } from '../../hubspot/custom-channels'
 import { getSignedUrl, isHubSpotHost } from '../../hubspot/files'
 import { HubSpotApiError } from '../../hubspot/http'
-import type { Message, OutgoingMessageEvent, ThreadEntry } from '../../hubspot/schemas'
+import type { Message, ThreadEntry } from '../../hubspot/schemas'
 import { normaliseAgentActorId, resolveAgentUser } from '../agents'
-import { isNotFound, type Deps } from '../context'
+import { isNotFound, timeLeftFor, type Deps } from '../context'
 import { agentMessageParts, partToBotpress, type AgentPart } from '../messages'
-import type { ConversationTagValues } from '../../types'
-import { flushOwed } from '../outbox'
-import { awaitPluginActivation, YOUNG_THREAD_MS } from './readiness'
-import { findSessionByThread } from './sessions'
+import { agentMessageKey, reachedBotpress, type Session } from '../session'
 
 const TIMELINE_PAGES = 5
 // Newest first, the message and the few before it are on the first small page.
 const TIMELINE_PAGE_SIZE = 25
 
-const isAgentReply = (message: Message): boolean =>
+export const isAgentReply = (message: Message): boolean =>
   message.direction === 'OUTGOING' &&
   message.client?.clientType !== 'INTEGRATION' &&
   normaliseAgentActorId(message.senders[0]?.actorId ?? message.createdBy) !== undefined
@@ -88,9 +85,6 @@ const isClose = (entry: ThreadEntry) => entry.type === 'THREAD_STATUS_CHANGE' &&
 // had their own webhooks long ago.
 const CATCH_UP_WINDOW_MS = 10 * 60_000
 
-const reachedBotpress = async (deps: Deps, conversationId: string, messageId: string): Promise<boolean> =>
-  (await deps.client.listMessages({ conversationId, tags: { hubspotMessageId: messageId } })).messages.length > 0
-
 // Agent replies among `entries` that have not reached the customer, oldest first. A reply without
 // any status was not handled (a delivery always ends with SENT or FAILED), and FAILED is final.
 // SENT alone proves nothing: HubSpot may show it before any integration touched the message, so
@@ -114,7 +108,7 @@ const undeliveredReplies = async (deps: Deps, conversationId: string, entries: T
 // Hidden files of HubSpot's file manager can be read only with files.ui_hidden.read: a refusal
 // from HubSpot is asked once more through a signed link, then reported to the agent with the fix.
 const fetchAgentFile = async (deps: Deps, part: Extract<AgentPart, { kind: 'media' }>) => {
-  const options = { maxBytes: env.maxAttachmentBytes(), timeoutMs: env.requestTimeoutMs(), trustedOrigins: env.trustedFileOrigins() }
+  const options = { maxBytes: env.maxAttachmentBytes(), timeoutMs: timeLeftFor(deps, env.requestTimeoutMs()), trustedOrigins: env.trustedFileOrigins() }
   const url = part.attachment.url
   const fromHubSpot = (() => {
     try {
@@ -180,14 +174,7 @@ const deliver = async (deps: Deps, conversationId: string, message: Message): Pr
     const { type, payload } = partToBotpress(part, deps.texts, hostedUrl)
     try {
       // Get-or-create keyed by the HubSpot message ID: a redelivered webhook finds the first copy.
-      await deps.client.getOrCreateMessage({
-        conversationId,
-        userId,
-        type,
-        payload,
-        tags: { hubspotMessageId: index === 0 ? message.id : `${message.id}#${index}` },
-        discriminateByTags: ['hubspotMessageId'],
-      })
+      await deps.client.getOrCreateMessage({ conversationId, userId, type, payload, ...agentMessageKey(index === 0 ? message.id : `${message.id}#${index}`) })
     } catch (error) {
       if (!isNotFound(error)) throw error
       return { delivered: false, errorMessage: deps.texts.sessionEnded }
@@ -200,13 +187,13 @@ const deliver = async (deps: Deps, conversationId: string, message: Message): Pr
 // webhook example does): reporting SENT again would change nothing the agent sees and spend one of
 // the portal's calls, so only a reply HubSpot shows without a status is reported SENT. A failure is
 // always reported, with its reason.
-const report = async (deps: Deps, message: Message, channelId: string, outcome: Delivery) => {
+export const report = async (deps: Deps, message: Message, channelId: string, outcome: Delivery) => {
   if (outcome.delivered && message.status?.statusType === 'SENT') return
   const status = outcome.delivered ? ({ statusType: 'SENT' } as const) : ({ statusType: 'FAILED', errorMessage: outcome.errorMessage } as const)
   await updateMessageStatus(deps.hubspot, channelId, message.id, status)
 }
 
-const deliverInOrder = async (deps: Deps, conversationId: string, channelId: string, messages: Message[]) => {
+export const deliverInOrder = async (deps: Deps, conversationId: string, channelId: string, messages: Message[]) => {
   for (const message of messages) {
     await report(deps, message, channelId, await deliver(deps, conversationId, message))
   }
@@ -214,47 +201,39 @@ const deliverInOrder = async (deps: Deps, conversationId: string, channelId: str
 
 // Before the session is handed back: replies the agent wrote before closing whose webhooks have not
 // arrived yet (the two webhook streams are not ordered) are delivered first, so none is lost.
-export const deliverRepliesBeforeClose = async (deps: Deps, conversationId: string, threadId: string, channelId: string): Promise<number> => {
+export const deliverRepliesBeforeClose = async (deps: Deps, session: Session, threadId: string, channelId: string): Promise<number> => {
   const timeline = await readTimeline(deps, threadId)
   const lastClose = timeline.map(isClose).lastIndexOf(true)
   const beforeClose = lastClose >= 0 ? timeline.slice(0, lastClose) : timeline
   const closedAt = lastClose >= 0 ? time(timeline[lastClose]!.createdAt) : Date.now()
-  const pending = await undeliveredReplies(deps, conversationId, beforeClose, closedAt)
-  await deliverInOrder(deps, conversationId, channelId, pending)
+  const pending = await undeliveredReplies(deps, session.conversationId, beforeClose, closedAt)
+  await deliverInOrder(deps, session.conversationId, channelId, pending)
   return pending.length
 }
 
-export const handleAgentMessage = async (deps: Deps, event: OutgoingMessageEvent, setupChannelId: string | undefined): Promise<string> => {
-  const { message } = event
-  if (!isAgentReply(message)) return 'ignored: not an agent reply'
-  const channelId = message.channelId ?? event.channelId ?? setupChannelId
-  if (!channelId) return 'ignored: no channel ID'
-  if (setupChannelId && channelId !== setupChannelId) return 'ignored: another channel'
+// Replies held back while the plugin could not see the session yet: delivered, in order, now.
+export const catchUpReplies = async (deps: Deps, session: Session): Promise<number> => {
+  if (!session.threadId || !session.channelId) return 0
+  const timeline = await readTimeline(deps, session.threadId)
+  const firstClose = timeline.findIndex(isClose)
+  const open = firstClose >= 0 ? timeline.slice(0, firstClose) : timeline
+  const pending = await undeliveredReplies(deps, session.conversationId, open, Date.now())
+  await deliverInOrder(deps, session.conversationId, session.channelId, pending)
+  return pending.length
+}
 
-  // startHitl used the Botpress conversation ID as integrationThreadId; older threads are looked up.
-  const conversationId =
-    event.channelIntegrationThreadIds[0] ?? (await findSessionByThread(deps, message.conversationsThreadId))?.conversationId
-  if (!conversationId) return 'ignored: not a HITL thread'
+export type ReplyOutcome = 'refused: session ended' | 'delivered' | `delivered with ${number} earlier message(s)`
 
+// One agent reply, once the plugin sees the session: the earlier replies still on their way first.
+export const deliverReply = async (deps: Deps, session: Session, message: Message, channelId: string): Promise<ReplyOutcome> => {
   const timeline = await readTimeline(deps, message.conversationsThreadId, message.id)
-  const conversation = await deps.client.getConversation({ id: conversationId }).catch((error: unknown) => {
-    if (isNotFound(error)) return undefined
-    throw error
-  })
-  if (conversation) {
-    const tags = conversation.conversation.tags as ConversationTagValues
-    // In a young thread the session may still be starting: the reply waits for the plugin to see it.
-    if (timeline.length > 0 && time(timeline[0]!.createdAt) > Date.now() - YOUNG_THREAD_MS) await awaitPluginActivation(deps, { conversationId, tags })
-    // The agent is active on the thread: what the customer wrote while HubSpot failed goes out now.
-    await flushOwed(deps, conversationId, tags)
-  }
   const position = timeline.findIndex((entry) => entry.id === message.id)
   const before = position >= 0 ? timeline.slice(0, position) : timeline.filter((entry) => time(entry.createdAt) <= time(message.createdAt))
   if (before.some(isClose)) {
     await report(deps, message, channelId, { delivered: false, errorMessage: deps.texts.sessionEnded })
     return 'refused: session ended'
   }
-  const undelivered = await undeliveredReplies(deps, conversationId, before, time(message.createdAt))
-  await deliverInOrder(deps, conversationId, channelId, [...undelivered, message])
+  const undelivered = await undeliveredReplies(deps, session.conversationId, before, time(message.createdAt))
+  await deliverInOrder(deps, session.conversationId, channelId, [...undelivered, message])
   return undelivered.length ? `delivered with ${undelivered.length} earlier message(s)` : 'delivered'
 }

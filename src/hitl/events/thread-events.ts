@@ -1,121 +1,92 @@
-// App webhooks about threads: an agent assigned (hitlAssigned), the thread closed (hitlStopped),
-// a closed thread reopened (the agent is told the customer is gone).
+// App webhooks about threads: an agent assigned (hitlAssigned), the thread closed, deleted or
+// archived (hitlStopped), a closed thread reopened (the agent is told the customer is gone).
+// Each records what it asks for on the session (session.ts) and lets `drain` settle it under the
+// session's lock (session-work.ts): whoever holds the lock settles it, now or right after.
+import * as env from '../../env'
 import type { AppWebhookEvent } from '../../hubspot/schemas'
-import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import type { Deps } from '../context'
-import { deliverPendingNotice } from '../notices'
-import { flushOwed } from '../outbox'
-import { publishContent, threadAddressFromTags } from '../publish'
-import { deliverRepliesBeforeClose } from './agent-message'
-import { aSessionIsOpening, awaitPluginActivation, SessionStartingError } from './readiness'
-import { withSessionLock } from './session-lock'
-import { findSessionByThread, wasClosedHere, type Session } from './sessions'
+import { normaliseAgentActorId } from '../agents'
+import { publishContent } from '../publish'
+import { awaitActivation, drain } from '../session-work'
+import { findSessionByThread, loadSession, openingSessions, recordAssignment, recordCloseRequest, type Session } from '../session'
+import type { Outcome } from './outcome'
 
-// The session of a thread event, once the hitl plugin can see its events; an event about a thread
-// no session names yet, while a startHitl is still opening one, is asked to be delivered again.
-const liveSessionOf = async (deps: Deps, threadId: string): Promise<Session | undefined> => {
-  const session = await findSessionByThread(deps, threadId)
-  if (!session) {
-    if (await aSessionIsOpening(deps)) throw new SessionStartingError(undefined)
-    return undefined
+// A conversation left "opening" longer than this belongs to a startHitl that died.
+const OPENING_LIMIT_MS = 2 * 60_000
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// The session of a thread. HubSpot may report a thread before startHitl has recorded it (its first
+// message creates the thread, and routing may assign it at once): while a session is opening, the
+// lookup is repeated within the webhook's time.
+const sessionOfThread = async (deps: Deps, threadId: string): Promise<Session | undefined> => {
+  for (;;) {
+    const session = await findSessionByThread(deps, threadId)
+    if (session) return session
+    if (Date.now() + 300 > deps.deadline - env.deadlineMarginMs()) return undefined
+    if ((await openingSessions(deps, OPENING_LIMIT_MS)).length === 0) return undefined
+    await sleep(200)
   }
-  if (!isClosed(session)) await awaitPluginActivation(deps, session)
-  return session
 }
-
-export type Outcome = string
 
 export const NOT_A_HITL_THREAD: Outcome = 'ignored: not a HITL thread'
 
-// A process may die after emitting an event and before recording it in the session's tags; HubSpot
-// then delivers the webhook again. The conversation's own events say whether it was emitted (the
-// platform may prefix the type with the integration's name).
-const emittedSince = async (deps: Deps, conversationId: string, type: 'hitlAssigned' | 'hitlStopped', since: number): Promise<Record<string, unknown>[]> => {
-  const { events } = await deps.client.listEvents({ conversationId })
-  return events
-    .filter((event) => (event.type === type || event.type.endsWith(`:${type}`)) && Date.parse(event.createdAt) >= since)
-    .map((event) => event.payload as Record<string, unknown>)
+// Records the request, then settles it: at once when this process gets the session, else by the
+// process that holds it. A session still opening is settled when startHitl finishes.
+const recordAndDrain = async (
+  deps: Deps,
+  session: Session,
+  record: (session: Session) => Promise<boolean>,
+  done: Outcome,
+  duplicate: Outcome
+): Promise<Outcome> => {
+  // Waiting a moment for the plugin, within the webhook's time, spares a scheduled event.
+  const { session: current } = await awaitActivation(deps, session)
+  const recorded = await record(current)
+  if (current.phase === 'opening') {
+    // startHitl marks the session ready, then looks for requests: read again after recording, one
+    // of the two sees the other.
+    const now = await loadSession(deps, current.conversationId)
+    if (!now || now.phase === 'opening') return recorded ? 'recorded: applied once the plugin sees the session' : duplicate
+  }
+  const drained = await drain(deps, current.conversationId)
+  if (!drained.ran) return 'recorded: applied by the process handling the session'
+  return recorded ? done : duplicate
 }
 
-const isClosed = (session: Session) => session.tags.closed === 'true'
-
-// The event's work on a live session runs under the session's lock, with the session read again
-// once the lock is held: a duplicate handled by another process meanwhile is then seen.
-const withLiveSession = async (deps: Deps, threadId: string, work: (session: Session) => Promise<Outcome>): Promise<Outcome> => {
-  const seen = await liveSessionOf(deps, threadId)
-  if (!seen) return NOT_A_HITL_THREAD
-  if (isClosed(seen)) return work(seen)
-  return withSessionLock(deps, seen.conversationId, async () => work((await findSessionByThread(deps, threadId)) ?? seen))
-}
-
-export const handleAssignment = (deps: Deps, event: AppWebhookEvent): Promise<Outcome> =>
-  withLiveSession(deps, event.objectId, (session) => applyAssignment(deps, event, session))
-
-const applyAssignment = async (deps: Deps, event: AppWebhookEvent, session: Session): Promise<Outcome> => {
-  if (isClosed(session)) return 'ignored: session already ended'
-  const lastApplied = Number(session.tags.assignedAt || 0)
-  if (event.occurredAt < lastApplied) return 'ignored: older than the assignment already applied'
-
-  const actorId = normaliseAgentActorId(event.propertyValue)
-  if (!actorId) {
-    await deps.client.updateConversation({ id: session.conversationId, tags: { assignedActorId: '', assignedAt: String(event.occurredAt) } })
-    return 'unassigned'
-  }
-  if (actorId === session.tags.assignedActorId) return 'ignored: agent already assigned'
-
-  const userId = await resolveAgentUser(deps, actorId, { refresh: true })
-  const emitted = await emittedSince(deps, session.conversationId, 'hitlAssigned', event.occurredAt)
-  if (!emitted.some((payload) => payload.userId === userId)) {
-    await deps.client.createEvent({ type: 'hitlAssigned', conversationId: session.conversationId, payload: { conversationId: session.conversationId, userId } })
-  }
-  await deps.client.updateConversation({ id: session.conversationId, tags: { assignedActorId: actorId, assignedAt: String(event.occurredAt) } })
-  await deliverPendingNotice(deps, session.conversationId, session.tags)
-  await flushOwed(deps, session.conversationId, session.tags)
-  deps.logger.info(`Agent ${actorId} assigned to conversation ${session.conversationId}`)
-  return 'agent assigned'
-}
-
-// The session ends once, whoever ends it: the agent's close, a deleted or archived thread.
-const endSession = async (deps: Deps, session: Session, why: string): Promise<Outcome> => {
-  // Each session has a conversation of its own, so any hitlStopped on it ended this session.
-  if ((await emittedSince(deps, session.conversationId, 'hitlStopped', 0)).length === 0) {
-    await deps.client.createEvent({ type: 'hitlStopped', conversationId: session.conversationId, payload: { conversationId: session.conversationId } })
-  }
-  await deps.client.updateConversation({ id: session.conversationId, tags: { closed: 'true' } })
-  deps.logger.info(`HITL session ended (${why}): conversation ${session.conversationId}`)
-  return 'session stopped'
+export const handleAssignment = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
+  const session = await sessionOfThread(deps, event.objectId)
+  if (!session) return NOT_A_HITL_THREAD
+  if (session.phase === 'closed') return 'ignored: session already ended'
+  if (session.agent && event.occurredAt < session.agent.occurredAt) return 'ignored: older than the assignment already applied'
+  const assignment = { actorId: normaliseAgentActorId(event.propertyValue), occurredAt: event.occurredAt }
+  return recordAndDrain(deps, session, (current) => recordAssignment(deps, current, assignment), assignment.actorId ? 'agent assigned' : 'unassigned', 'ignored: assignment already applied')
 }
 
 // conversation.deletion, or a status other than OPEN and CLOSED (HubSpot's official integration
 // treats ARCHIVED as the end too): the thread is gone, so is the session.
-export const handleThreadGone = (deps: Deps, event: AppWebhookEvent): Promise<Outcome> =>
-  withLiveSession(deps, event.objectId, async (session) => {
-    if (isClosed(session)) return 'ignored: session already ended'
-    return endSession(deps, session, event.subscriptionType === 'conversation.deletion' ? 'thread deleted' : `thread ${event.propertyValue ?? 'archived'}`)
-  })
+export const handleThreadGone = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> =>
+  requestClose(deps, event, event.subscriptionType === 'conversation.deletion' ? 'thread deleted' : `thread ${event.propertyValue ?? 'archived'}`)
+
+const requestClose = async (deps: Deps, event: AppWebhookEvent, why: string): Promise<Outcome> => {
+  const session = await sessionOfThread(deps, event.objectId)
+  if (!session) return NOT_A_HITL_THREAD
+  if (session.phase === 'closed') return 'ignored: session already ended'
+  const request = { occurredAt: event.occurredAt, why }
+  return recordAndDrain(deps, session, (current) => recordCloseRequest(deps, current, request), 'session stopped', 'ignored: session already ended')
+}
 
 export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {
   const status = event.propertyValue?.trim().toUpperCase()
   if (!status || !/^[A-Z_]+$/.test(status)) return `ignored: status ${status ? 'malformed' : 'empty'}`
   if (status !== 'CLOSED' && status !== 'OPEN') return handleThreadGone(deps, event)
-  if (status === 'CLOSED' && wasClosedHere(deps.ctx.integrationId, event.objectId)) return 'ignored: closed by the bot'
-  return withLiveSession(deps, event.objectId, (session) => applyStatus(deps, event, session, status))
-}
+  // Our own stopHitl marks the session closed before closing the thread, so its echo stops here.
+  if (status === 'CLOSED') return requestClose(deps, event, 'the agent closed the thread')
 
-const applyStatus = async (deps: Deps, event: AppWebhookEvent, session: Session, status: 'OPEN' | 'CLOSED'): Promise<Outcome> => {
-  if (status === 'CLOSED') {
-    // Our own stopHitl marks the session closed before closing the thread, so its echo stops here.
-    if (isClosed(session)) return 'ignored: session already ended'
-    if (session.tags.channelId) await deliverRepliesBeforeClose(deps, session.conversationId, event.objectId, session.tags.channelId)
-    // The agent sees, in the closed thread, what the customer wrote while HubSpot was failing.
-    await flushOwed(deps, session.conversationId, session.tags)
-    return endSession(deps, session, 'the agent closed the thread')
-  }
-
-  if (!isClosed(session)) return 'ignored: session still open'
-  const thread = threadAddressFromTags(deps, session.conversationId, session.tags)
-  if (!thread) return 'ignored: incomplete session'
-  await publishContent(deps, thread, {
+  const session = await findSessionByThread(deps, event.objectId)
+  if (!session) return NOT_A_HITL_THREAD
+  if (session.phase !== 'closed') return 'ignored: session still open'
+  if (!session.address) return 'ignored: incomplete session'
+  await publishContent(deps, { ...session.address, customer: { ...session.address.customer, name: session.address.customer.name ?? deps.texts.customerFallbackName } }, {
     from: 'bot',
     content: { text: deps.texts.reopenedAfterEnd, files: [] },
     idempotencyKey: `${session.conversationId}:reopened:${event.occurredAt}`,
