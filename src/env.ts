@@ -29,9 +29,10 @@ export const webhookRetryBudgetMs = (): number => numberFromEnv('HUBSPOT_WEBHOOK
 
 export const requestTimeoutMs = (): number => numberFromEnv('HUBSPOT_REQUEST_TIMEOUT_MS', 15_000)
 
-// How long after startHitl returns the hitl plugin may still be activating the session (it links the
-// conversations and sets hitlActive in a few Botpress calls, and drops agent events until then).
-export const pluginActivationGraceMs = (): number => numberFromEnv('HITL_PLUGIN_ACTIVATION_GRACE_MS', 1_500)
+// How long after startHitl returned the hitl plugin may still be activating the session when its
+// link tag is not seen (it links the conversations and sets hitlActive in a few Botpress calls, and
+// drops agent events until then).
+export const pluginActivationGraceMs = (): number => numberFromEnv('HITL_PLUGIN_ACTIVATION_GRACE_MS', 5_000)
 
 // After the hitl plugin's link tag is seen on a session, how long its last calls (saving the start
 // message, setting hitlActive on both conversations) are given before the session is taken as active.

@@ -54,7 +54,7 @@ const stop = (child: ChildProcess, signal: NodeJS.Signals): Promise<void> =>
 // What the processes need of the world's environment (set by startWorld): the stand-ins and tunables.
 export const poolEnvironment = (): Record<string, string | undefined> =>
   Object.fromEntries(
-    ['HUBSPOT_API_URL', 'HUBSPOT_AUTHORIZE_URL', 'BP_API_URL', 'BP_TOKEN', 'BP_WEBHOOK_URL', 'HUBSPOT_RETRY_BASE_MS', 'HITL_PLUGIN_ACTIVATION_GRACE_MS', 'HITL_SESSION_LOCK_EXPIRY_MS', 'HUBSPOT_CALLS_PER_10S', 'HUBSPOT_SEARCHES_PER_SECOND'].map((key) => [key, process.env[key]])
+    ['HUBSPOT_API_URL', 'HUBSPOT_AUTHORIZE_URL', 'BP_API_URL', 'BP_TOKEN', 'BP_WEBHOOK_URL', 'HUBSPOT_RETRY_BASE_MS', 'HITL_PLUGIN_ACTIVATION_GRACE_MS', 'HITL_PLUGIN_LINK_MARGIN_MS', 'HITL_SESSION_LOCK_EXPIRY_MS', 'HUBSPOT_CALLS_PER_10S', 'HUBSPOT_SEARCHES_PER_SECOND'].map((key) => [key, process.env[key]])
   )
 
 // The proxy listens at once, so the world can be given its URL before the processes exist.

@@ -39,11 +39,12 @@ export type World = {
   close: () => Promise<void>
 }
 
-// Short retry delays keep fault tests quick; budgets stay as in production. Events of a session
-// just started wait 500 ms for the plugin (its activation takes 250 ms here) instead of 1.5 s. The
-// stand-in redelivers a failed webhook within 7.7 s where HubSpot takes hours, so a lock left by a
-// killed process expires after 3 s instead of 10 s, leaving redeliveries that find it free.
-const TESTBED_ENV = { HUBSPOT_RETRY_BASE_MS: '20', HITL_PLUGIN_ACTIVATION_GRACE_MS: '500', HITL_SESSION_LOCK_EXPIRY_MS: '3000' }
+// Short retry delays keep fault tests quick; budgets stay as in production. The plugin stand-in
+// links a session 120 ms before activating it (200 ms of margin here, 600 ms in production); a
+// session nobody links (startHitl called without the plugin) is taken as active 2.5 s after it
+// started (5 s in production). A lock left by a killed process expires after 3 s instead of 10 s,
+// so a test's quick redelivery finds it free.
+const TESTBED_ENV = { HUBSPOT_RETRY_BASE_MS: '20', HITL_PLUGIN_ACTIVATION_GRACE_MS: '2500', HITL_PLUGIN_LINK_MARGIN_MS: '200', HITL_SESSION_LOCK_EXPIRY_MS: '3000' }
 
 let servedIntegration: Promise<{ server: Server; url: string }> | undefined
 

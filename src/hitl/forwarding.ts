@@ -11,7 +11,7 @@ import { listChannels } from '../hubspot/custom-channels'
 import { HubSpotApiError } from '../hubspot/http'
 import type { Channel } from '../hubspot/schemas'
 import { signV3 } from '../hubspot/signature'
-import type { Deps } from './context'
+import { timeLeftFor, type Deps } from './context'
 
 export const FORWARDED_HEADER = 'x-botpress-hitl-forwarded-from'
 
@@ -29,7 +29,8 @@ export type Sibling = { channelId: string; webhookUrl: string }
 const FRESH_MS = 10_000
 const MAX_SIBLINGS = 10
 const THREAD_CACHE_LIMIT = 5000
-const FORWARD_TIMEOUT_MS = 4_000
+// A sibling gets what is left of the webhook's time, at most this: it must never hold our answer.
+const FORWARD_TIMEOUT_MS = 2_500
 
 const siblingsByInstallation = new Map<string, { at: number; siblings: Sibling[] }>()
 // A thread never changes channel: what a process learnt once holds.
@@ -90,7 +91,7 @@ const post = async (deps: Deps, url: string, body: string, ourChannelId: string)
     },
     body,
     redirect: 'manual',
-    signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+    signal: AbortSignal.timeout(timeLeftFor(deps, FORWARD_TIMEOUT_MS)),
   })
   await response.body?.cancel()
   return response.status

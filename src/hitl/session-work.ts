@@ -19,8 +19,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 // returned, in a few Botpress calls, and drops hitlAssigned and agent messages until then
 // (plugins/hitl start-hitl.ts). Its one trace an integration can read is the tag it sets on the
 // conversation (`<alias>#upstream`) just before its last two calls: once that is seen, the session
-// is taken as active after HITL_PLUGIN_LINK_MARGIN_MS. Without it, HITL_PLUGIN_ACTIVATION_GRACE_MS
-// after startHitl returned.
+// is taken as active HITL_PLUGIN_LINK_MARGIN_MS later. Until it is seen, the session is taken as
+// still activating, for at most HITL_PLUGIN_ACTIVATION_GRACE_MS after startHitl returned.
 export type Activation = { state: 'active' } | { state: 'activates'; at: number } | { state: 'starting' } | { state: 'ended' }
 
 const linkSeenAt = new Map<string, number>()
@@ -37,7 +37,7 @@ export const activationOf = (session: Session, now = Date.now()): Activation => 
       if (linkSeenAt.size >= LINK_MEMORY) linkSeenAt.delete(linkSeenAt.keys().next().value as string)
       linkSeenAt.set(session.conversationId, (seen = now))
     }
-    at = Math.min(at, seen + env.pluginLinkMarginMs())
+    at = seen + env.pluginLinkMarginMs()
   }
   return at <= now ? { state: 'active' } : { state: 'activates', at }
 }

@@ -96,27 +96,38 @@ const handleAppEvents = async (deps: Deps, items: unknown[], forwarded: boolean)
       return `ignored: ${error.message}`
     }
   }
-  return Promise.all(
-    items.map((item) => {
-      const subscriptionType = typeof item === 'object' && item !== null ? (item as { subscriptionType?: unknown }).subscriptionType : undefined
-      if (typeof subscriptionType !== 'string' || !subscriptionType.startsWith('conversation.')) {
-        return { outcome: `ignored: ${typeof subscriptionType === 'string' ? subscriptionType : 'not an event'}` }
-      }
-      const parsed = appWebhookEventSchema.safeParse(item)
-      if (!parsed.success) {
-        deps.logger.warn(`Ignored a malformed ${subscriptionType} event (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message})`)
-        return { outcome: `ignored: malformed ${subscriptionType}` }
-      }
-      const event = parsed.data
-      const work = threadEventHandler(event)
-      if (!work) return { outcome: `ignored: ${subscriptionType}${event.propertyName ? ` ${event.propertyName}` : ''}` }
-      return settleEvent(deps, subscriptionType, async () => {
-        if (setup?.portalId && String(event.portalId) !== setup.portalId) return handOn(item, event, 'ignored: another portal')
-        const outcome = await work(deps, event)
-        return outcome === NOT_A_HITL_THREAD ? handOn(item, event, outcome) : outcome
-      })
+  // Events of one thread are handled in the order HubSpot listed them; threads side by side.
+  const handleItem = (item: unknown): Promise<EventResult> | EventResult => {
+    const subscriptionType = typeof item === 'object' && item !== null ? (item as { subscriptionType?: unknown }).subscriptionType : undefined
+    if (typeof subscriptionType !== 'string' || !subscriptionType.startsWith('conversation.')) {
+      return { outcome: `ignored: ${typeof subscriptionType === 'string' ? subscriptionType : 'not an event'}` }
+    }
+    const parsed = appWebhookEventSchema.safeParse(item)
+    if (!parsed.success) {
+      deps.logger.warn(`Ignored a malformed ${subscriptionType} event (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message})`)
+      return { outcome: `ignored: malformed ${subscriptionType}` }
+    }
+    const event = parsed.data
+    const work = threadEventHandler(event)
+    if (!work) return { outcome: `ignored: ${subscriptionType}${event.propertyName ? ` ${event.propertyName}` : ''}` }
+    return settleEvent(deps, subscriptionType, async () => {
+      if (setup?.portalId && String(event.portalId) !== setup.portalId) return handOn(item, event, 'ignored: another portal')
+      const outcome = await work(deps, event)
+      return outcome === NOT_A_HITL_THREAD ? handOn(item, event, outcome) : outcome
+    })
+  }
+  const byThread = new Map<string, number[]>()
+  items.forEach((item, index) => {
+    const objectId = typeof item === 'object' && item !== null ? String((item as { objectId?: unknown }).objectId) : ''
+    byThread.set(objectId, [...(byThread.get(objectId) ?? []), index])
+  })
+  const results: EventResult[] = new Array(items.length)
+  await Promise.all(
+    [...byThread.values()].map(async (indexes) => {
+      for (const index of indexes) results[index] = await handleItem(items[index])
     })
   )
+  return results
 }
 
 const handleChannelEvent = async (deps: Deps, raw: Record<string, unknown>): Promise<Response> => {

@@ -22,7 +22,9 @@ export type CrashWorld = {
 export const describeSteps = (steps: Step[]): string => steps.map((step, index) => `${index + 1}. ${step.api} ${step.method} ${step.path}`).join('\n')
 
 export const startCrashWorld = async (): Promise<CrashWorld> => {
-  const { w, pool } = await startWorldOnProcesses(1)
+  // A killed process is an infrastructure failure HubSpot recovers from by delivering again; its
+  // 2-minute wait is shortened here so a test sees the redelivery.
+  const { w, pool } = await startWorldOnProcesses(1, { hubspot: { webhookRetryDelaysMs: [1_000, 2_000, 4_000] } })
 
   const runWithCrash = async (crashAt: number, act: () => void): Promise<Step[]> => {
     const steps: Step[] = []

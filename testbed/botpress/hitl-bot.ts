@@ -30,6 +30,8 @@ export interface HitlBotOptions {
 
 // The plugin's alias in the bot: its tags are prefixed with it.
 const PLUGIN_ALIAS = 'hitl'
+// The link comes two Botpress calls (saving the start message, setting hitlActive) before activation.
+const LINK_BEFORE_ACTIVATION_MS = 120
 const DEFAULT_ACTIVATION_DELAY_MS = 250
 
 /** Upstream channel the customer chats on (a webchat-like integration that only exists in the store). */
@@ -212,7 +214,7 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
     // The plugin links both conversations (tags `<alias>#upstream` / `#downstream`, which the
     // integration can read), then saves the start message and sets hitlActive: the link comes about
     // two Botpress calls before activation (plugins/hitl start-hitl.ts).
-    const linkAfterMs = Math.floor(this.activationDelayMs / 2)
+    const linkAfterMs = Math.max(0, this.activationDelayMs - LINK_BEFORE_ACTIVATION_MS)
     void this.later(linkAfterMs, () => {
       store.updateConversation(conversation.id, { tags: { [`${PLUGIN_ALIAS}#upstream`]: upstream.id } })
       store.updateConversation(upstream.id, { tags: { [`${PLUGIN_ALIAS}#downstream`]: conversation.id } })

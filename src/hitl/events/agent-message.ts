@@ -202,7 +202,14 @@ export const deliverInOrder = async (deps: Deps, conversationId: string, channel
 // Before the session is handed back: replies the agent wrote before closing whose webhooks have not
 // arrived yet (the two webhook streams are not ordered) are delivered first, so none is lost.
 export const deliverRepliesBeforeClose = async (deps: Deps, session: Session, threadId: string, channelId: string): Promise<number> => {
-  const timeline = await readTimeline(deps, threadId)
+  let timeline: ThreadEntry[]
+  try {
+    timeline = await readTimeline(deps, threadId)
+  } catch (error) {
+    // A deleted thread has no timeline left to read, and no reply to catch up.
+    if (error instanceof HubSpotApiError && error.status === 404) return 0
+    throw error
+  }
   const lastClose = timeline.map(isClose).lastIndexOf(true)
   const beforeClose = lastClose >= 0 ? timeline.slice(0, lastClose) : timeline
   const closedAt = lastClose >= 0 ? time(timeline[lastClose]!.createdAt) : Date.now()

@@ -32,6 +32,6 @@ export const handleAgentReply = async (deps: Deps, event: OutgoingMessageEvent, 
     return 'held: delivered once the plugin sees the session'
   }
   // What the customer wrote while HubSpot failed goes out before the agent reads on.
-  if (session.owes) await drain(deps, session.conversationId)
+  if (session.owes) await drain(deps, session.conversationId, { waitMs: Number.POSITIVE_INFINITY })
   return deliverReply(deps, session, message, channelId)
 }

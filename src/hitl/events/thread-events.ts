@@ -48,7 +48,9 @@ const recordAndDrain = async (
     const now = await loadSession(deps, current.conversationId)
     if (!now || now.phase === 'opening') return recorded ? 'recorded: applied once the plugin sees the session' : duplicate
   }
-  const drained = await drain(deps, current.conversationId)
+  // Waiting for a holder that is alive costs a moment; one that died leaves the lock to expire,
+  // and HubSpot delivers the event the dead process never answered again.
+  const drained = await drain(deps, current.conversationId, { waitMs: Number.POSITIVE_INFINITY })
   if (!drained.ran) return 'recorded: applied by the process handling the session'
   return recorded ? done : duplicate
 }
