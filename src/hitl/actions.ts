@@ -8,6 +8,7 @@ import { explain, fail } from './errors'
 import { toHubSpotContent, transcriptMessages } from './messages'
 import { monotonicClock, publishContent, type Party, type ThreadAddress } from './publish'
 import { abandonOpening, loadSession, markClosed, markReady, openSession, recordThread } from './session'
+import { flushOwed } from './outbox'
 import { drain, hasWork } from './session-work'
 import { configuredInboxIds, ensureInboxAccount } from './setup'
 
@@ -136,10 +137,15 @@ export const stopHitl: Actions['stopHitl'] = async (props) => {
   if (!session?.threadId) throw fail('notHitlConversation', { conversationId: props.input.conversationId })
   // What the customer wrote (or the plugin's "the user has ended the session") while HubSpot failed
   // reaches the agent before the thread closes.
+  // What HubSpot still refuses is reported, not dropped silently (the plugin has usually deactivated
+  // the session by now, so the notice stays in the conversation for the record).
   if (session.owes && session.phase !== 'closed') {
     await drain(deps, session.conversationId, { waitMs: 10_000 })
     const after = await loadSession(deps, session.conversationId)
-    if (after?.owes) deps.logger.warn(`Conversation ${session.conversationId} ends with customer messages HubSpot has not taken yet`)
+    if (after?.owes) {
+      deps.logger.warn(`Conversation ${session.conversationId} ends with customer messages HubSpot has not taken; the customer is told`)
+      await flushOwed(deps, after, { threadClosed: true })
+    }
   }
   // Marked closed first, so the status webhook our own close causes is recognised and ignored.
   // Closing is repeated even when already marked: a failed earlier attempt may have left it open.

@@ -5,7 +5,7 @@
 import type { HitlMessageType, IntegrationProps } from '../types'
 import { createDeps } from './context'
 import { explain, fail } from './errors'
-import { customerMessageOf, isWorthWaitingFor, owe, publishBotpressMessage } from './outbox'
+import { customerMessageOf, isRefusedForGood, isWorthWaitingFor, owe, publishBotpressMessage, reportUndelivered } from './outbox'
 import { loadSession, sessionFromTags } from './session'
 import { drain, hasWork } from './session-work'
 
@@ -33,7 +33,10 @@ const forwardToHubSpot = async (props: HandlerProps) => {
     if (hubspotMessageId) await props.ack({ tags: { hubspotMessageId } })
   } catch (error) {
     if (isWorthWaitingFor(error)) return owe(deps, session, message)
-    throw explain(error, 'sending the message to HubSpot', deps.connectUrl)
+    if (!isRefusedForGood(error)) throw explain(error, 'sending the message to HubSpot', deps.connectUrl)
+    // Sending it again cannot help: the customer is told, and the bot builder reads why in the log.
+    deps.logger.error(`HubSpot refused a customer message of conversation ${session.conversationId}: ${explain(error, 'sending the message to HubSpot', deps.connectUrl).message}`)
+    await reportUndelivered(deps, session, message, deps.texts.messageRefused)
   }
 }
 

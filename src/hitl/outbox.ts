@@ -24,7 +24,7 @@ export const isWorthWaitingFor = (error: unknown): boolean =>
   (error instanceof HubSpotApiError && error.transient && error.envelope.policyName !== 'DAILY') || (error instanceof DownloadError && !error.permanent)
 
 // HubSpot (or the file) refused it for good: sending it again cannot help.
-const isRefusedForGood = (error: unknown): boolean =>
+export const isRefusedForGood = (error: unknown): boolean =>
   (error instanceof HubSpotApiError && !error.transient) || (error instanceof DownloadError && error.permanent) || error instanceof RuntimeError
 
 // The plugin fields of a hitl message payload are for the plugin, not the agent (interface 2.1
@@ -98,7 +98,7 @@ export const flushOwed = async (deps: Deps, session: Session, options: { threadC
   return 'still owed'
 }
 
-const reportUndelivered = async (deps: Deps, session: Session, message: CustomerMessage, text: string, options?: { now: boolean }): Promise<void> => {
+export const reportUndelivered = async (deps: Deps, session: Session, message: CustomerMessage, text: string, options?: { now: boolean }): Promise<void> => {
   await markMessage(deps, message.messageId, { delivery: 'reported' })
   // A plugin notice is no customer's words: nobody is waiting for it.
   if (message.senderId) await tellCustomer(deps, session, message.messageId, text, options)
