@@ -8,6 +8,7 @@ import { explain, fail } from './errors'
 import { toHubSpotContent, transcriptMessages } from './messages'
 import { monotonicClock, publishContent, type Party, type ThreadAddress } from './publish'
 import { abandonOpening, loadSession, markClosed, markReady, openSession, recordThread } from './session'
+import { deliverPendingNotices } from './notices'
 import { flushOwed } from './outbox'
 import { drain, hasWork } from './session-work'
 import { configuredInboxIds, ensureInboxAccount } from './setup'
@@ -147,6 +148,8 @@ export const stopHitl: Actions['stopHitl'] = async (props) => {
       await flushOwed(deps, after, { threadClosed: true })
     }
   }
+  const ending = await loadSession(deps, session.conversationId)
+  if (ending?.noticesPending) await deliverPendingNotices(deps, ending)
   // Marked closed first, so the status webhook our own close causes is recognised and ignored.
   // Closing is repeated even when already marked: a failed earlier attempt may have left it open.
   if (session.phase !== 'closed') await markClosed(deps, session.conversationId)

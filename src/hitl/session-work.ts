@@ -103,8 +103,10 @@ const settleClose = async (deps: Deps, session: Session): Promise<string | undef
   const active = activationOf(session).state === 'active'
   // Replies the agent wrote before closing whose webhooks have not come yet go first.
   if (active && session.channelId && session.threadId) await deliverRepliesBeforeClose(deps, session, session.threadId, session.channelId)
-  // What the customer wrote while HubSpot was failing is not published into the closed thread.
+  // What the customer wrote while HubSpot was failing is not published into the closed thread,
+  // and what the customer was to be told once an agent came is told now, before the hand-back.
   if (session.owes) await flushOwed(deps, session, { threadClosed: true })
+  if (session.noticesPending || session.owes) await deliverPendingNotices(deps, session)
   // Each session has a conversation of its own, so any hitlStopped on it ended this session.
   if ((await emittedSince(deps, session.conversationId, 'hitlStopped', 0)).length === 0) {
     await emitWhenSeen(deps, session, 'hitlStopped', { conversationId: session.conversationId })

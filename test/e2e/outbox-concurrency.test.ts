@@ -112,6 +112,9 @@ describe('[outbox-concurrency] owed customer messages on 3 processes', () => {
         }
         for (const group of plan) await Promise.all(group.map(perform))
         await settleAll()
+        // The session ends, as every session does: what the customer is still to be told is told.
+        if (!ended) w.hs.agent.close(threadId)
+        await w.hs.settle()
 
         const inHubSpot = threadMessages(w, threadId)
           .filter((m) => m.direction === 'INCOMING')
@@ -128,10 +131,59 @@ describe('[outbox-concurrency] owed customer messages on 3 processes', () => {
         // Nothing is left owed.
         const owed = w.bp.store.messagesOf(session.conversationId).filter((m) => m.tags.delivery === 'owed')
         expect(owed).toEqual([])
-        if (!ended) w.hs.agent.close(threadId)
-        await w.hs.settle()
       }),
       { numRuns: Number(process.env.OUTBOX_CONCURRENCY_RUNS ?? 10), endOnFailure: true }
     )
   }, 600_000)
+})
+
+describe('[outbox-concurrency] the interleavings that once lost messages', () => {
+  const incoming = (threadId: string) => threadMessages(w, threadId).filter((m) => m.direction === 'INCOMING').map((m) => m.text)
+
+  it('[outbox-concurrency] two messages kept at once by two processes are both sent, once each', async () => {
+    const session = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })
+    const threadId = threadOf(w, session)
+    w.hs.faults.inject({ method: 'POST', path: PUBLISH, status: 503, count: 10_000 })
+    await Promise.all(['kept one', 'kept two'].map((text) => w.bot.customerSays(session, { type: 'text', payload: { text } })))
+    w.hs.faults.clear()
+    await w.bot.customerSays(session, { type: 'text', payload: { text: 'after the outage' } })
+    const texts = incoming(threadId)
+    expect(texts.filter((t) => t === 'kept one' || t === 'kept two').sort()).toEqual(['kept one', 'kept two'])
+    expect(texts.at(-1)).toBe('after the outage')
+    w.hs.agent.close(threadId)
+    await w.hs.settle()
+  })
+
+  it('[outbox-concurrency] a flush started by an agent reply while a customer message is being kept loses nothing', async () => {
+    const session = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })
+    const threadId = threadOf(w, session)
+    w.hs.agent.assign(threadId, 'A-111')
+    await w.hs.settle()
+    w.hs.faults.inject({ method: 'POST', path: PUBLISH, status: 503, count: 6 })
+    await w.bot.customerSays(session, { type: 'text', payload: { text: 'first, kept' } })
+    w.hs.agent.reply(threadId, { actorId: 'A-111', text: 'Ann here' })
+    await Promise.all([w.bot.customerSays(session, { type: 'text', payload: { text: 'second, during the flush' } }), w.hs.settle()])
+    await settleAll()
+    expect(incoming(threadId).filter((t) => t === 'first, kept' || t === 'second, during the flush')).toEqual(['first, kept', 'second, during the flush'])
+    expect(w.bp.store.messagesOf(session.conversationId).filter((m) => m.tags.delivery === 'owed')).toEqual([])
+    w.hs.agent.close(threadId)
+    await w.hs.settle()
+  })
+
+  it('[outbox-concurrency] an owed message HubSpot refuses for good is reported and does not hold the ones after it', async () => {
+    const session = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })
+    const threadId = threadOf(w, session)
+    w.hs.agent.assign(threadId, 'A-111')
+    await w.hs.settle()
+    w.hs.faults.inject({ method: 'POST', path: PUBLISH, status: 503, count: 10_000 })
+    await w.bot.customerSays(session, { type: 'text', payload: { text: 'refused later' } })
+    await w.bot.customerSays(session, { type: 'text', payload: { text: 'kept and sent' } })
+    w.hs.faults.clear()
+    w.hs.faults.inject({ method: 'POST', path: PUBLISH, status: 400, count: 1 })
+    await w.bot.customerSays(session, { type: 'text', payload: { text: 'sent after' } })
+    expect(incoming(threadId).slice(-2)).toEqual(['kept and sent', 'sent after'])
+    expect(w.bot.agentMessages(session).map((m) => m.payload.text)).toContain(REPORTS[1])
+    w.hs.agent.close(threadId)
+    await w.hs.settle()
+  })
 })
