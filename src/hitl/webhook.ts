@@ -27,7 +27,7 @@ const MAX_BODY_BYTES = 1024 * 1024
 type HandlerProps = Parameters<IntegrationProps['handler']>[0]
 
 // Why an event could not be handled: decides the answer.
-type Failure = 'unreachable' | 'refused' | 'defect'
+type Failure = 'unreachable' | 'out of time' | 'refused' | 'defect'
 
 const failureOf = (error: unknown): Failure => {
   if (error instanceof HubSpotApiError) return error.transient ? 'unreachable' : 'refused'
@@ -46,9 +46,10 @@ const settleEvent = async (deps: Deps, what: string, work: () => Promise<Outcome
   try {
     return { outcome: await work() }
   } catch (error) {
-    const failure = failureOf(error)
+    const cause = failureOf(error)
+    const failure: Failure = cause === 'unreachable' && Date.now() >= deps.deadline - env.deadlineMarginMs() ? 'out of time' : cause
     const reason = error instanceof Error ? error.message : String(error)
-    if (failure === 'unreachable') deps.logger.warn(`A ${what} event could not be handled now (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`)
+    if (failure === 'unreachable' || failure === 'out of time') deps.logger.warn(`A ${what} event could not be handled now (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`)
     else if (failure === 'refused') deps.logger.error(`A ${what} event was not processed: ${reason}`)
     else deps.logger.error(`A ${what} event failed on an unexpected error (a defect; please report it): ${error instanceof Error ? (error.stack ?? reason) : reason}`)
     return { outcome: `failed: ${failure}`, failure }
@@ -57,7 +58,7 @@ const settleEvent = async (deps: Deps, what: string, work: () => Promise<Outcome
 
 const answer = (results: EventResult[]): Response => {
   const handled = results.map((result) => result.outcome)
-  if (results.some((result) => result.failure === 'unreachable' || result.failure === 'defect')) {
+  if (results.some((result) => result.failure !== undefined && result.failure !== 'refused')) {
     return json(503, { handled, error: 'temporary failure, retry later' })
   }
   return json(200, { handled })
