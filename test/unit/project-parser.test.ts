@@ -3,7 +3,7 @@
 // (@hubspot/project-parsing-lib). Its every local check runs; only the JSON schemas it downloads
 // from HubSpot's servers (project-components-external/project-schemas/v3/<platformVersion>) are
 // replaced by schemas that accept any config, since no test reaches HubSpot.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,7 +12,7 @@ import { Components } from '@hubspot/project-parsing-lib/constants'
 import { isKnownPlatformVersion } from '@hubspot/project-parsing-lib/projects'
 import { mapToInternalType } from '@hubspot/project-parsing-lib/transform'
 import { isTranslationError, translate } from '@hubspot/project-parsing-lib/translate'
-import { PLATFORM_VERSION, projectFiles, TEMPLATE_WEBHOOK_URL } from '../../src/hitl/project-files'
+import { PLATFORM_VERSION, projectFiles, TEMPLATE_WEBHOOK_URL, VALUES_TO_COPY } from '../../src/hitl/project-files'
 
 const SCHEMAS_PATH = /^project-components-external\/project-schemas\/v3\//
 
@@ -103,5 +103,41 @@ describe('[project-app] HubSpot\'s project parser', () => {
       expect(isTranslationError(error)).toBe(true)
       expect(String(error)).toMatch(message)
     }
+  })
+})
+
+// The setup sections of README.md and hub.md, the project's own README and its page name the same
+// values to copy from HubSpot, and both configuration tables mark each of them required.
+describe('[project-app] README.md and hub.md agree on the values to copy', () => {
+  const root = join(__dirname, '..', '..')
+  const section = (file: string, heading: RegExp): string => {
+    const text = readFileSync(join(root, file), 'utf8')
+    const start = text.search(heading)
+    expect(start, `${file} has a section ${heading}`).toBeGreaterThanOrEqual(0)
+    const end = text.slice(start + 1).search(/\n## /)
+    return end < 0 ? text.slice(start) : text.slice(start, start + 1 + end)
+  }
+  const setups = {
+    'README.md': section('README.md', /^## HubSpot setup/m),
+    'hub.md': section('hub.md', /^## Setup/m),
+    'the project README': projectFiles(TEMPLATE_WEBHOOK_URL).find((file) => file.path === 'README.md')!.content,
+  }
+  const configurations = { 'README.md': section('README.md', /^## Configuration/m), 'hub.md': section('hub.md', /^## Configuration/m) }
+
+  it.each(VALUES_TO_COPY.map((value) => value.name))('[project-app] every setup names the %s', (name) => {
+    for (const [doc, text] of Object.entries(setups)) expect(text.toLowerCase(), `${doc} names the ${name}`).toContain(name.toLowerCase())
+  })
+
+  it.each(VALUES_TO_COPY.map((value) => value.name))('[project-app] both configuration tables mark the %s required', (name) => {
+    for (const [doc, text] of Object.entries(configurations)) {
+      const row = text.split('\n').find((line) => line.toLowerCase().startsWith(`| ${name.toLowerCase()} |`))
+      expect(row, `${doc} has a row for the ${name}`).toBeDefined()
+      expect(row!.split('|').map((cell) => cell.trim())).toContain('yes')
+    }
+  })
+
+  it('[project-app] the setup says the copy count hub.md and README.md give', () => {
+    expect(setups['hub.md']).toContain(`copy ${['zero', 'one', 'two', 'three', 'four', 'five', 'six'][VALUES_TO_COPY.length]} values`)
+    expect(setups['README.md']).toContain(`copy ${['zero', 'one', 'two', 'three', 'four', 'five', 'six'][VALUES_TO_COPY.length]} values`)
   })
 })
