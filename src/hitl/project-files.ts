@@ -15,16 +15,32 @@ export const PROJECT_PATHS = {
 
 export type ProjectFile = { path: string; content: string }
 
+// What the bot builder copies from HubSpot into the integration's configuration once the project is
+// uploaded, and where each is found. The project's README and page list them; README.md and hub.md
+// name each (test/unit/project-parser.test.ts keeps them agreeing).
+export const VALUES_TO_COPY = [
+  { name: 'Client ID', where: 'the app\'s Auth tab' },
+  { name: 'Client secret', where: 'the app\'s Auth tab' },
+  { name: 'App ID', where: 'the app\'s Auth tab' },
+  { name: 'Developer API key', where: 'Development > Keys > Developer API key (create one if there is none)' },
+  { name: 'Default inbox ID', where: 'Settings > Inbox & Help Desk > Inboxes, the number in the inbox\'s page address' },
+] as const
+
 // The URL the template in the repository's hubspot-project/ folder is written for.
 export const TEMPLATE_WEBHOOK_URL = 'https://webhook.botpress.cloud/YOUR-WEBHOOK-ID'
 
-// Conversation events are declared under hubEvents: the placement a tested third-party guide
-// reports; HubSpot's upload check refuses a wrong one (hub.md says what to do then).
+// Conversation events are declared under hubEvents, where HubSpot's own page on project webhooks
+// lists the conversation.* subscription types:
+// https://developers.hubspot.com/docs/apps/developer-platform/add-features/configure-webhooks
+// `hs project validate` checks the files against HubSpot's schema before an upload (hub.md).
 export const CONVERSATION_SUBSCRIPTIONS_SECTION = 'hubEvents'
 
 // A name per installation, so two bots' projects never collide in one HubSpot account.
 export const projectNameFor = (webhookUrl: string): string =>
   `botpress-hitl-${createHash('sha256').update(webhookUrl).digest('hex').slice(0, 8)}`
+
+// The page the installation serves with this project and its setup steps (project-page.ts).
+export const projectPageUrlFor = (webhookUrl: string): string => `${webhookUrl}/hubspot-project`
 
 const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`
 
@@ -45,6 +61,9 @@ export const projectManifests = (webhookUrl: string) => ({
         conditionallyRequiredScopes: [],
       },
       permittedUrls: { fetch: [], iframe: [], img: [] },
+      // HubSpot's app templates carry a support block; this one points to the installation's own
+      // setup page. Add supportEmail or supportPhone for your team if you like.
+      support: { documentationUrl: projectPageUrlFor(webhookUrl), supportUrl: projectPageUrlFor(webhookUrl) },
     },
   },
   webhooks: {
@@ -68,14 +87,22 @@ const readme = (webhookUrl: string): string => `# ${projectNameFor(webhookUrl)}
 The HubSpot app of one Botpress HubSpot Inbox HITL installation, whose webhook URL is
 ${webhookUrl}
 
-Upload it with the HubSpot CLI (Node 20 or later):
+Upload it with the HubSpot CLI (Node 20 or later), in this folder:
 
     npm install -g @hubspot/cli@latest
-    hs account auth
-    hs project upload
+    hs account auth        # asks for a personal access key: create it in the browser page the
+                           # CLI opens, with access to developer projects, and paste it
+    hs project validate    # optional: HubSpot's own check of these files, with its message
+    hs project upload      # the first upload asks whether to create the project: answer yes
+    hs project deploy      # only if the project's auto-deploy is off
+    hs project open        # opens the project in HubSpot
 
-Then open the app (Development > Projects > ${projectNameFor(webhookUrl)} > Botpress HITL > Auth) and
-copy the client ID, the client secret and the app ID into the integration's configuration in Botpress.
+Then copy these values into the integration's configuration in Botpress
+(the app is Development > Projects > ${projectNameFor(webhookUrl)} > Botpress HITL):
+
+${VALUES_TO_COPY.map((value) => `- ${value.name}: ${value.where}`).join('\n')}
+
+Every step, and what to do when one fails: the integration's page on the Botpress Hub (hub.md).
 `
 
 export const projectFiles = (webhookUrl: string): ProjectFile[] => {

@@ -3,7 +3,7 @@
 // and the same files as JSON for scripts (<webhook URL>/hubspot-project.json).
 import type { Response } from '@botpress/sdk'
 import { escapeHtml, json } from './pages'
-import { projectFiles, projectNameFor } from './project-files'
+import { projectFiles, projectNameFor, VALUES_TO_COPY } from './project-files'
 
 // A "stored" (uncompressed) zip written in the page: CRC-32, local headers, central directory.
 const ZIP_SCRIPT = `
@@ -54,8 +54,12 @@ button{font:inherit;padding:.5rem 1rem;background:#0a7d45;color:#fff;border:0;bo
 <body><h1 data-testid="title">HubSpot project for this integration</h1>
 <p>HubSpot apps are created as projects. This one is ready for this installation: its redirect URL and webhook target are this integration's webhook URL, <code>${escapeHtml(webhookUrl)}</code>.</p>
 <ol><li><button id="download" type="button">Download ${escapeHtml(name)}.zip</button> and unzip it.</li>
-<li>In the unzipped folder: <code>npm install -g @hubspot/cli@latest</code>, <code>hs account auth</code>, then <code>hs project upload</code>.</li>
-<li>In HubSpot, open Development › Projects › ${escapeHtml(name)} › Botpress HITL › Auth and copy the client ID, client secret and app ID into the integration's configuration.</li></ol>
+<li>Install the HubSpot CLI (Node 20 or later): <code>npm install -g @hubspot/cli@latest</code>.</li>
+<li><code>hs account auth</code>: it asks for a <strong>personal access key</strong>. Create one in the browser page it opens, with access to developer projects, and paste it.</li>
+<li>In the unzipped folder, <code>hs project upload</code>. The first upload asks whether to create the project: answer yes. If the project's auto-deploy is off, run <code>hs project deploy</code> too. <code>hs project validate</code> checks the files first; <code>hs project open</code> opens the project in HubSpot.</li>
+<li>Copy these values into the integration's configuration in Botpress (the app is Development › Projects › ${escapeHtml(name)} › Botpress HITL):
+<ul data-testid="values-to-copy">${VALUES_TO_COPY.map((value) => `<li><strong>${escapeHtml(value.name)}</strong>: ${escapeHtml(value.where.replace(/ > /g, ' › '))}</li>`).join('')}</ul></li>
+<li>Save the configuration, then open the connect link the first save gives.</li></ol>
 ${files.map((file) => `<h2>${escapeHtml(file.path)}</h2><pre data-file="${escapeHtml(file.path)}">${escapeHtml(file.content)}</pre>`).join('\n')}
 <script type="application/json" id="project">${data}</script>
 <script>${ZIP_SCRIPT}</script></body></html>`

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { unzipSync, strFromU8 } from 'fflate'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { projectFiles, projectNameFor } from '../../src/hitl/project-files'
+import { projectFiles, projectNameFor, VALUES_TO_COPY } from '../../src/hitl/project-files'
 import { closeServedIntegration, startWorld, type World } from '../../testbed/world'
 import { launchChromium } from '../support/browser'
 
@@ -30,6 +30,8 @@ describe('the HubSpot project page', () => {
     for (const file of expected) {
       expect((await page.locator(`pre[data-file="${file.path}"]`).innerText()).trim()).toBe(file.content.trim())
     }
+    const toCopy = await page.locator('[data-testid="values-to-copy"] > li > strong').allInnerTexts()
+    expect(toCopy).toEqual(VALUES_TO_COPY.map((value) => value.name))
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()])
     const name = projectNameFor(w!.driver.webhookUrl)
     expect(download.suggestedFilename()).toBe(`${name}.zip`)

@@ -215,4 +215,94 @@ describe('sandbox page', () => {
     await waitForText(log.locator('[data-testid="log-entry"][data-kind="action"]'), 'Configuration saved: language en')
     await page.close()
   })
+
+  const settle = async (body: Record<string, unknown>): Promise<void> => {
+    const response = await fetch(`${sandbox!.url}/api/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    expect(response.status).toBe(200)
+  }
+  const openPage = async (viewport = { width: 1280, height: 800 }): Promise<Page> => {
+    const page = await requireChromium().newPage({ viewport })
+    await page.goto(sandbox!.url)
+    await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
+    return page
+  }
+
+  it('[sandbox-browser] a 429 on a customer message: the bubble and the log say it is held, then it is delivered on the retry without another message', async () => {
+    const page = await openPage()
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'agent')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+    await page.locator('[data-testid="settings"] summary').click()
+    await byTestId(page, 'fault-429').check()
+    await waitForText(byTestId(page, 'faults-armed'), 'Faults on: 429')
+    const sentBefore = (await chatLines(page, 'customer').count()) + 1
+
+    await customerSays(page, 'Where is my parcel?')
+    const line = chatLines(page, 'customer').filter({ hasText: 'Where is my parcel?' })
+    await line.and(page.locator('[data-delivery="held"]')).waitFor({ timeout: WAIT_MS })
+    await expect(byTestId(line, 'delivery-note').innerText()).resolves.toMatch(/^Not delivered yet: HubSpot answered 429/)
+    const log = byTestId(page, 'event-log')
+    await waitForText(log.locator('[data-testid="log-entry"][data-kind="held"]'), 'not delivered yet')
+    // The retry after HubSpot's Retry-After goes through: one fault per message, not one per poll.
+    await line.and(page.locator('[data-delivery="delivered"]')).waitFor({ timeout: WAIT_MS })
+    await waitForText(log.locator('[data-testid="log-entry"][data-kind="delivered"]'), 'reached HubSpot on the retry')
+    await waitForText(byTestId(threadMessages(page, 'customer'), 'message-text'), 'Where is my parcel?')
+    await expect(chatLines(page, 'customer').count()).resolves.toBe(sentBefore)
+    await byTestId(page, 'fault-429').uncheck()
+    await expect.poll(async () => (await byTestId(page, 'faults-armed').isHidden())).toBe(true)
+    await byTestId(page, 'chat-end').click()
+    await page.locator('[data-testid="chat-status"][data-mode="bot"]').waitFor({ timeout: WAIT_MS })
+    await page.close()
+  })
+
+  it('[sandbox-browser] the refuse policy shows the integration\'s sentence, not the envelope around it', async () => {
+    await settle({ contactPolicy: 'refuse', identity: 'new-email' })
+    const page = await openPage()
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'agent')
+    const failure = await waitForText(chatLines(page, 'status'), 'Escalation failed:')
+    const text = (await failure.innerText()).trim()
+    expect(text).toMatch(/^Escalation failed: No HubSpot contact matches the customer, and the contact policy is "refuse"\./)
+    expect(text).not.toMatch(/Integration answered|\{|"code"/)
+    await settle({ contactPolicy: 'create', identity: 'email' })
+    await page.close()
+  })
+
+  it('[sandbox-browser] "anonymous" without an email or phone shows an anonymous visitor in the inbox; a known email shows the matched contact', async () => {
+    await settle({ contactPolicy: 'anonymous', identity: 'none' })
+    const page = await openPage()
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'agent')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+    const kind = page.locator('[data-testid="thread-customer-kind"][data-kind="anonymous"]')
+    await kind.waitFor({ timeout: WAIT_MS })
+    await expect(kind.innerText()).resolves.toMatch(/anonymous visitor/)
+
+    await settle({ contactPolicy: 'create', identity: 'email' })
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'agent')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+    await waitForText(page.locator('[data-testid="thread-customer-kind"][data-kind="contact-matched"]'), 'existing contact matched by email')
+    await page.close()
+  })
+
+  it('[sandbox-browser] at 390×844 the chat input is on screen without scrolling', async () => {
+    const page = await openPage({ width: 390, height: 844 })
+    expect(await page.evaluate(() => window.scrollY)).toBe(0)
+    const box = (await byTestId(page, 'chat-input').boundingBox())!
+    expect(box.y).toBeGreaterThanOrEqual(0)
+    expect(box.y + box.height).toBeLessThanOrEqual(844)
+    await page.close()
+  })
+
+  it('[sandbox-browser] after a reload with a fault switched on, the closed settings panel says it is on', async () => {
+    await settle({ faults: { serverErrors: true, duplicates: true } })
+    const page = await openPage()
+    await expect(page.locator('[data-testid="settings"]').getAttribute('open')).resolves.toBeNull()
+    await waitForText(byTestId(page, 'faults-armed'), 'Faults on: 503, duplicates')
+    expect(await byTestId(page, 'faults-armed').isVisible()).toBe(true)
+    await settle({ faults: { serverErrors: false, duplicates: false } })
+    await expect.poll(async () => byTestId(page, 'faults-armed').isHidden()).toBe(true)
+    await page.close()
+  })
 })

@@ -122,7 +122,7 @@ describe('[project-app] a project app set up from the files the integration hand
     expect(w.hs.calls.filter((call) => call.path.startsWith('/webhooks/'))).toEqual([])
   })
 
-  it('[project-app] an upload check that wants the conversation subscriptions elsewhere refuses the file, and moving them as hub.md says passes it', async () => {
+  it('[project-app] an upload check that refuses a file names the file, the field and why (hub.md: run hs project validate and read its message)', async () => {
     const w = await world({ register: false, uploadProject: false })
     w.hs.settings.projectConversationSection = 'legacyCrmObjects'
     const files = Object.fromEntries((await servedProject(w)).files.map((file) => [file.path, file.content]))
@@ -133,12 +133,10 @@ describe('[project-app] a project app set up from the files the integration hand
       refusal = error
     }
     expect(refusal).toBeInstanceOf(ProjectUploadError)
-    expect((refusal as ProjectUploadError).problems[0]).toContain('config.subscriptions.hubEvents[0].subscriptionType: conversation.propertyChange is not allowed in hubEvents')
-
-    const webhooks = JSON.parse(files['src/app/webhooks/webhooks-hsmeta.json']!)
-    webhooks.config.subscriptions = { legacyCrmObjects: webhooks.config.subscriptions.hubEvents }
-    w.hs.uploadProject({ ...files, 'src/app/webhooks/webhooks-hsmeta.json': JSON.stringify(webhooks) })
-    expect(w.hs.portal.subscriptions.size).toBe(3)
+    expect((refusal as ProjectUploadError).problems[0]).toContain(
+      'src/app/webhooks/webhooks-hsmeta.json: config.subscriptions.hubEvents[0].subscriptionType: conversation.propertyChange is not allowed in hubEvents'
+    )
+    expect(w.hs.portal.subscriptions.size).toBe(0)
   })
 
   it('[project-app] npm run hubspot-project writes the same project for a given webhook URL', () => {

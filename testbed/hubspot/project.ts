@@ -80,8 +80,8 @@ const parseJsonFile = <T>(files: Record<string, string>, path: string, schema: z
 }
 
 // Which section each subscription type may be declared in. Conversation events sit in
-// `state.settings.projectConversationSection` (hubEvents by default: the placement a tested
-// third-party guide reports; HubSpot's own text on it was not found, so it is a setting).
+// `state.settings.projectConversationSection` (hubEvents by default, where HubSpot's page on
+// project webhooks lists the conversation.* types; a setting, so a test can model a stricter check).
 const sectionProblems = (state: StandInState, path: string, section: ProjectSection, entries: z.infer<typeof subscriptionSchema>[]): string[] =>
   entries.flatMap((entry, index) => {
     const where = `${path}: config.subscriptions.${section}[${index}]`

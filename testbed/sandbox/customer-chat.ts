@@ -3,6 +3,7 @@
 import { Client } from '@botpress/client'
 import type { JsonObject, StoredMessage } from '../botpress'
 import { PLUGIN_MESSAGES, type HistoryItem, type HitlSession, type SessionStatus } from '../botpress/hitl-bot'
+import { DriverError } from '../botpress/driver'
 import type { World } from '../world'
 import type { EventLog } from './event-log'
 
@@ -15,7 +16,14 @@ export type ChatLine = {
   text: string
   attachment?: ChatAttachment
   agent?: { name: string; pictureUrl?: string }
+  // A customer message forwarded to HubSpot: 'held' while HubSpot refused it and the integration
+  // retries it (or keeps it for later), 'delivered' once HubSpot took it after being held.
+  delivery?: 'sending' | 'held' | 'delivered'
+  note?: string
 }
+
+// Called before the integration publishes to HubSpot for the customer (the sandbox arms its faults).
+export type PublishHooks = { beforePublish: () => void }
 
 export type ChatMode = 'bot' | 'escalating' | 'waiting' | 'with-agent'
 
@@ -52,6 +60,24 @@ const FALLBACK_REPLY = 'I am only a small demo bot. Type "agent" or click "Talk 
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
+// The integration's own sentence, without the driver's "Integration answered … with 400: {…}" envelope.
+export const integrationMessage = (error: unknown): string => {
+  if (error instanceof DriverError && typeof error.body === 'object' && error.body !== null) {
+    const message = (error.body as { message?: unknown }).message
+    if (typeof message === 'string' && message.trim()) return message.trim()
+  }
+  return errorMessage(error)
+}
+
+// The last segment of a file URL, as a name to show ("label.png").
+const fileNameOf = (url: string): string => {
+  try {
+    return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '')
+  } catch {
+    return ''
+  }
+}
+
 export class CustomerChat {
   private readonly lines: ChatLine[] = []
   private nextLineId = 1
@@ -67,11 +93,14 @@ export class CustomerChat {
   private readonly uploadedNames = new Map<string, number>()
   private identity: Identity = 'email'
   private readonly unsubscribe: () => void
+  // The customer message the integration is publishing right now.
+  private inFlight: ChatLine | undefined
 
   constructor(
     private readonly world: World,
     private readonly log: EventLog,
     private readonly onChange: () => void,
+    private readonly hooks: PublishHooks = { beforePublish: () => undefined },
   ) {
     const onUpstream = (session: HitlSession, message: StoredMessage) => this.handleUpstream(session, message)
     const onSessionChanged = (session: HitlSession, status: SessionStatus) => this.handleSessionChanged(session, status)
@@ -113,9 +142,9 @@ export class CustomerChat {
 
   say(text: string): Promise<void> {
     return this.serially(async () => {
-      this.add({ from: 'customer', text })
+      const line = this.add({ from: 'customer', text })
       if (text.trim() === '/end') return this.endSession()
-      if (this.session) return this.forward(this.session, { type: 'text', payload: { text } })
+      if (this.session) return this.forward(this.session, line, { type: 'text', payload: { text } })
       if (ESCALATION_WORDS.test(text)) return this.escalate()
       this.add({ from: 'bot', text: CANNED_REPLIES.find((canned) => canned.match.test(text))?.reply ?? FALLBACK_REPLY })
     })
@@ -125,10 +154,10 @@ export class CustomerChat {
     return this.serially(async () => {
       const url = await this.hostOnBotpress(file)
       const isImage = file.contentType.startsWith('image/')
-      this.add({ from: 'customer', text: '', attachment: { name: file.name, url, isImage } })
+      const line = this.add({ from: 'customer', text: '', attachment: { name: file.name, url, isImage } })
       if (this.session) {
         const message = isImage ? { type: 'image', payload: { imageUrl: url } } : { type: 'file', payload: { fileUrl: url, title: file.name } }
-        return this.forward(this.session, message)
+        return this.forward(this.session, line, message)
       }
       this.add({ from: 'bot', text: `Thanks, I received ${file.name}. A human agent can look at it: click "Talk to a human".` })
     })
@@ -136,7 +165,7 @@ export class CustomerChat {
 
   requestHuman(): Promise<void> {
     return this.serially(async () => {
-      if (this.session) return this.add({ from: 'bot', text: 'You are already connected to the HubSpot inbox.' })
+      if (this.session) return void this.add({ from: 'bot', text: 'You are already connected to the HubSpot inbox.' })
       return this.escalate()
     })
   }
@@ -161,14 +190,14 @@ export class CustomerChat {
     const history = this.history()
     this.mode = 'escalating'
     this.add({ from: 'status', text: 'Escalating to a human agent…' })
-    const lastCustomerText = [...history].reverse().find((item) => item.from === 'customer' && typeof item.payload.text === 'string')
     try {
       this.log.add({ source: 'bot', kind: 'action', text: `Bot called createUser and startHitl with ${history.length} message(s) of history` })
       const customer = this.customer
+      this.hooks.beforePublish()
       const session = await this.world.bot.escalate({
         customer,
         title: `Website chat with ${customer.name}`,
-        ...(lastCustomerText && { description: String(lastCustomerText.payload.text) }),
+        // No description: the transcript right below already holds the customer's last words.
         history,
       })
       this.session = session
@@ -179,30 +208,62 @@ export class CustomerChat {
       this.add({ from: 'status', text: `Escalated: HubSpot thread ${this.threadIdOf(session) ?? '?'} is waiting for an agent` })
     } catch (error) {
       this.mode = 'bot'
-      this.add({ from: 'status', text: `Escalation failed: ${errorMessage(error)}` })
-      this.log.add({ source: 'bot', kind: 'error', text: `startHitl failed: ${errorMessage(error)}` })
+      this.add({ from: 'status', text: `Escalation failed: ${integrationMessage(error)}` })
+      this.log.add({ source: 'bot', kind: 'error', text: `startHitl failed: ${integrationMessage(error)}` })
     }
   }
 
   private async endSession(): Promise<void> {
     const session = this.session
-    if (!session) return this.add({ from: 'bot', text: 'There is no session with an agent to end.' })
+    if (!session) return void this.add({ from: 'bot', text: 'There is no session with an agent to end.' })
     this.log.add({ source: 'bot', kind: 'action', text: 'Bot called stopHitl: the customer ended the session' })
     try {
+      this.hooks.beforePublish()
       await this.world.bot.end(session)
     } catch (error) {
-      this.add({ from: 'status', text: `Could not end the session: ${errorMessage(error)}` })
-      this.log.add({ source: 'bot', kind: 'error', text: `stopHitl failed: ${errorMessage(error)}` })
+      this.add({ from: 'status', text: `Could not end the session: ${integrationMessage(error)}` })
+      this.log.add({ source: 'bot', kind: 'error', text: `stopHitl failed: ${integrationMessage(error)}` })
     }
   }
 
-  private async forward(session: HitlSession, message: { type: string; payload: JsonObject }): Promise<void> {
+  private async forward(session: HitlSession, line: ChatLine, message: { type: string; payload: JsonObject }): Promise<void> {
+    this.update(line, { delivery: 'sending' })
+    this.inFlight = line
     try {
-      await this.world.bot.customerSays(session, message)
+      this.hooks.beforePublish()
+      const sent = await this.world.bot.customerSays(session, message)
+      this.inFlight = undefined
+      if (this.isOwed(session, sent.id)) {
+        this.update(line, { delivery: 'held', note: 'Not delivered yet: HubSpot did not take it; the integration keeps it and sends it with the next message' })
+        this.log.add({ source: 'bot', kind: 'held', text: 'A customer message is not delivered yet: the integration keeps it and sends it with the next one' })
+      } else if (line.delivery === 'held') {
+        this.update(line, { delivery: 'delivered', note: 'Delivered after the retry' })
+        this.log.add({ source: 'hubspot', kind: 'delivered', text: 'The held customer message reached HubSpot on the retry' })
+      } else {
+        this.update(line, { delivery: undefined })
+      }
     } catch (error) {
-      this.add({ from: 'status', text: `Not delivered to the agent: ${errorMessage(error)}` })
-      this.log.add({ source: 'bot', kind: 'error', text: `message_created failed: ${errorMessage(error)}` })
+      this.inFlight = undefined
+      this.update(line, { delivery: undefined })
+      this.add({ from: 'status', text: `Not delivered to the agent: ${integrationMessage(error)}` })
+      this.log.add({ source: 'bot', kind: 'error', text: `message_created failed: ${integrationMessage(error)}` })
     }
+  }
+
+  // HubSpot refused a publish (429 or 5xx) while a customer message was on its way: it is held
+  // until the integration's retry goes through.
+  publishRefused(status: number): void {
+    const line = this.inFlight
+    if (!line) return
+    const reason = status === 429 ? 'HubSpot answered 429 (rate limit)' : `HubSpot answered ${status}`
+    this.update(line, { delivery: 'held', note: `Not delivered yet: ${reason}; the integration retries` })
+    this.log.add({ source: 'hubspot', kind: 'held', text: `A customer message is not delivered yet: ${reason}; the integration retries`, status })
+  }
+
+  // Messages the integration keeps for later (its outbox, a conversation state).
+  private isOwed(session: HitlSession, messageId: string): boolean {
+    const payload = this.world.bp.store.findState('conversation', session.conversationId, 'outbox')?.payload as { items?: { messageId?: string }[] } | null | undefined
+    return (payload?.items ?? []).some((item) => item.messageId === messageId)
   }
 
   // The chat since the last escalation, as the plugin passes it to startHitl.
@@ -229,6 +290,8 @@ export class CustomerChat {
     const authorId = this.world.bp.store.messages.get(downstreamId)?.userId
     const author = authorId === undefined ? undefined : this.world.bp.store.users.get(authorId)
     const agent = { name: author?.name ?? 'Agent', ...(author?.pictureUrl !== undefined && { pictureUrl: author.pictureUrl }) }
+    // The badge names the agent who last replied (or was last assigned).
+    if (this.session?.conversationId === session.conversationId && this.agentName !== undefined) this.agentName = agent.name
     this.add({ from: 'agent', agent, ...this.renderPayload(message) })
   }
 
@@ -266,7 +329,7 @@ export class CustomerChat {
       case 'text':
         return { text: text('text') }
       case 'image':
-        return { text: '', attachment: { name: 'image', url: text('imageUrl'), isImage: true } }
+        return { text: '', attachment: { name: text('title') || fileNameOf(text('imageUrl')) || 'image', url: text('imageUrl'), isImage: true } }
       case 'file':
         return { text: '', attachment: { name: text('title') || 'file', url: text('fileUrl'), isImage: false } }
       case 'audio':
@@ -294,8 +357,17 @@ export class CustomerChat {
     return this.world.bp.store.conversations.get(session.conversationId)?.tags.hubspotThreadId
   }
 
-  private add(line: Omit<ChatLine, 'id' | 'at'>): void {
-    this.lines.push({ ...line, id: this.nextLineId++, at: new Date().toISOString() })
+  private add(line: Omit<ChatLine, 'id' | 'at'>): ChatLine {
+    const added = { ...line, id: this.nextLineId++, at: new Date().toISOString() }
+    this.lines.push(added)
+    this.onChange()
+    return added
+  }
+
+  private update(line: ChatLine, change: Partial<ChatLine>): void {
+    Object.assign(line, change)
+    if (change.delivery === undefined) delete line.note
+    if (line.delivery === undefined) delete line.delivery
     this.onChange()
   }
 

@@ -1,5 +1,5 @@
 // What an agent sees in the HubSpot stand-in's inbox, shaped for the sandbox page.
-import type { HubSpotStandIn, StoredAttachment, TimelineEntry } from '../hubspot'
+import type { CustomerRef, HubSpotStandIn, StoredAttachment, TimelineEntry } from '../hubspot'
 
 export type InboxAttachment = { name: string; url: string; isImage: boolean }
 
@@ -25,6 +25,10 @@ export type InboxThread = {
   archived: boolean
   inboxName: string
   customerName: string
+  // Who the customer is in HubSpot: a contact the integration found, one it created for this
+  // escalation, a visitor known by an email or phone without a contact, or an anonymous visitor.
+  customerKind: 'contact-matched' | 'contact-created' | 'visitor' | 'anonymous'
+  customerKindLabel: string
   assignee: { actorId: string; name: string } | null
   // Without an assignee: the agent who wrote last (the plugin takes them for the customer's agent).
   answeredBy?: string
@@ -82,8 +86,34 @@ const deliveryStatus = (hs: HubSpotStandIn, messageId: string, delivered: (messa
   return report || delivered(messageId) ? { status: 'SENT' } : {}
 }
 
+// A contact created this shortly before its thread was created for that escalation.
+const CREATED_FOR_ESCALATION_MS = 60_000
+
+const customerKindOf = (
+  hs: HubSpotStandIn,
+  customer: CustomerRef,
+  threadCreatedAt: string,
+  seededBefore: number
+): Pick<InboxThread, 'customerKind' | 'customerKindLabel'> => {
+  // An opaque identifier (what the integration sends for an anonymous visitor) names nobody.
+  const type = customer.deliveryIdentifier?.type
+  const by = type === 'HS_PHONE_NUMBER' ? 'phone' : type === 'HS_EMAIL_ADDRESS' ? 'email' : undefined
+  if (customer.kind === 'contact') {
+    const contact = hs.portal.contacts.get(customer.id)
+    const createdAt = contact ? Date.parse(contact.createdAt) : 0
+    const created = createdAt >= seededBefore && Date.parse(threadCreatedAt) - createdAt < CREATED_FOR_ESCALATION_MS
+    return created
+      ? { customerKind: 'contact-created', customerKindLabel: `contact created for this escalation${by ? ` (by ${by})` : ''}` }
+      : { customerKind: 'contact-matched', customerKindLabel: `existing contact matched${by ? ` by ${by}` : ''}` }
+  }
+  return by
+    ? { customerKind: 'visitor', customerKindLabel: `visitor with ${by === 'phone' ? 'a phone number' : 'an email'}, no contact` }
+    : { customerKind: 'anonymous', customerKindLabel: 'anonymous visitor (no email or phone, no contact)' }
+}
+
 // `delivered` says whether an agent message reached the customer (the Botpress side knows).
-export const inboxSnapshot = (hs: HubSpotStandIn, delivered: (messageId: string) => boolean): InboxSnapshot => {
+// Contacts created before `seededBefore` (the portal's seed) were never created by the integration.
+export const inboxSnapshot = (hs: HubSpotStandIn, delivered: (messageId: string) => boolean, seededBefore = 0): InboxSnapshot => {
   const threads = [...hs.portal.threads.values()].map((thread): InboxThread => {
     const timeline = hs.portal.timeline(thread.id).map((entry) => entryView(hs, entry, delivered))
     const lastMessage = [...timeline].reverse().find((entry): entry is InboxMessage => entry.kind === 'message')
@@ -95,6 +125,7 @@ export const inboxSnapshot = (hs: HubSpotStandIn, delivered: (messageId: string)
       archived: thread.archived,
       inboxName: hs.portal.inboxes.get(thread.inboxId)?.name ?? thread.inboxId,
       customerName: thread.customer.name ?? thread.customer.actorId,
+      ...customerKindOf(hs, thread.customer, thread.createdAt, seededBefore),
       assignee: thread.assignedTo && assigneeName ? { actorId: thread.assignedTo, name: assigneeName } : null,
       ...(!thread.assignedTo && lastAgent && { answeredBy: lastAgent.senderName }),
       createdAt: thread.createdAt,

@@ -12,6 +12,20 @@ const portFromEnv = (): number => {
 const main = async (): Promise<void> => {
   // The integration's debug lines (a lookup answered 404 on purpose, …) would read like errors here.
   if (!process.env.SANDBOX_DEBUG) console.debug = () => undefined
+  // Each settings change saves the configuration, and register logs again what the project files
+  // must hold (a long line that never changes here): a long line is printed once.
+  const printedLong = new Set<string>()
+  for (const level of ['log', 'info', 'warn'] as const) {
+    const print = console[level].bind(console)
+    console[level] = (...args: unknown[]) => {
+      const line = args.map(String).join(' ')
+      if (line.length > 200) {
+        if (printedLong.has(line)) return
+        printedLong.add(line)
+      }
+      print(...args)
+    }
+  }
   const sandbox = await startSandbox({ port: portFromEnv(), host: process.env.SANDBOX_HOST ?? '127.0.0.1' })
   const { hs, bp, integrationUrl } = sandbox.world
   console.log(`\nHubSpot Inbox HITL sandbox: ${sandbox.url}\n`)

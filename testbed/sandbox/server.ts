@@ -50,6 +50,8 @@ export type SandboxSnapshot = {
 
 // HubSpot's stand-in has no change feed, so the page's inbox view is refreshed by polling it.
 const POLL_INTERVAL_MS = 150
+// The Retry-After of the sandbox's 429: long enough to see the message held, short enough to wait.
+const RATE_LIMIT_RETRY_AFTER_S = 2
 const BROADCAST_DELAY_MS = 15
 const KEEP_ALIVE_MS = 15_000
 const MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -130,6 +132,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     })
   })
   const world = await startWorld(options.world)
+  const seededBefore = Date.now()
   const { hs, bp } = world
   const streams = new Set<ServerResponse>()
   let lastSent = ''
@@ -146,7 +149,16 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const log = new EventLog(scheduleBroadcast)
-  const chat = new CustomerChat(world, log, scheduleBroadcast)
+  // Each switched-on fault fails the first publish of each customer action once (a 429 with a
+  // Retry-After of RATE_LIMIT_RETRY_AFTER_S, a 503 answered at once; both when both are on): the
+  // integration's retry then goes through, as when HubSpot falters for a moment.
+  const armFaults = (): void => {
+    hs.faults.clear()
+    hs.faults.webhooks({ duplicateRate: settings.faults.duplicates ? 1 : 0, reorderWindowMs: settings.faults.reorder ? 400 : 0 })
+    if (settings.faults.rateLimit) hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: 429, count: 1, retryAfterSeconds: RATE_LIMIT_RETRY_AFTER_S })
+    if (settings.faults.serverErrors) hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: 503, count: 1 })
+  }
+  const chat = new CustomerChat(world, log, scheduleBroadcast, { beforePublish: armFaults })
   const links: SandboxLinks = {
     hubspot: hs.url,
     controlApi: `${hs.url}/_testbed`,
@@ -171,16 +183,9 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     links,
     settings: structuredClone(settings),
     customer: chat.snapshot(),
-    inbox: inboxSnapshot(hs, (messageId) => [...bp.store.messages.values()].some((message) => message.tags.hubspotMessageId === messageId)),
+    inbox: inboxSnapshot(hs, (messageId) => [...bp.store.messages.values()].some((message) => message.tags.hubspotMessageId === messageId), seededBefore),
     log: log.list().map(withDeliveryOutcome),
   })
-
-  // The fault switches stay on: one fault is kept armed for the next publish.
-  const armFault = (): void => {
-    if ((settings.faults.rateLimit || settings.faults.serverErrors) && hs.faults.pendingApi === 0) {
-      hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: settings.faults.rateLimit ? 429 : 503, count: 1 })
-    }
-  }
 
   const applySettings = async (input: z.infer<typeof settingsInput>): Promise<void> => {
     const configuration = world.driver.configuration as Record<string, unknown>
@@ -193,9 +198,9 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     }
     if (input.identity) chat.setIdentity(input.identity)
     hs.settings.autoAssign = settings.autoAssign ? { actorId: 'A-111', delayMs: 1000 } : null
+    // API faults are armed per customer action (armFaults); a switch turned off drops its pending one.
     if (!settings.faults.rateLimit && !settings.faults.serverErrors) hs.faults.clear()
     hs.faults.webhooks({ duplicateRate: settings.faults.duplicates ? 1 : 0, reorderWindowMs: settings.faults.reorder ? 400 : 0 })
-    armFault()
     scheduleBroadcast()
   }
 
@@ -230,9 +235,9 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       if (call.method !== 'POST' || !PUBLISH_PATH.test(call.path)) continue
       const verdict = call.status >= 400 ? `, ${call.status === 429 || call.status >= 500 ? 'the integration retries' : 'refused'}` : ''
       log.add({ source: 'hubspot', kind: 'publish', text: `The integration published a message to HubSpot → ${call.status}${verdict}`, status: call.status, at: call.at })
+      if (call.status === 429 || call.status >= 500) chat.publishRefused(call.status)
     }
     callsSeen = upTo
-    armFault()
     scheduleBroadcast()
   }, POLL_INTERVAL_MS)
 

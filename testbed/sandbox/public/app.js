@@ -20,6 +20,7 @@
     snapshot: null,
     selectedThreadId: null,
     knownThreadIds: new Set(),
+    showStartOf: null,
     rendered: { links: '', settings: '', customer: '', inbox: '', log: '' },
     firstInbox: true,
     replyFile: null,
@@ -92,16 +93,18 @@
       : `<div class="attachment file">${ICONS.file}${link}</div>`
   }
 
+  // Only addresses that answer a browser are links; the others are shown to copy into a script.
   const renderLinks = (links) => {
     const link = (label, url) => `<span>${label} <a href="${esc(url)}" target="_blank" rel="noopener"><code>${esc(url)}</code></a></span>`
-    $('links').innerHTML = [
-      link('HubSpot stand-in', links.hubspot),
-      link('control API', `${links.controlApi}/state`),
-      link('Botpress stand-in', links.botpress),
-      `<span>integration <code>${esc(links.integration)}</code></span>`,
-      `<span>webhook <code>${esc(links.webhook)}</code></span>`,
+    const text = (label, url) => `<span>${label} <code>${esc(url)}</code></span>`
+    $('links').innerHTML = `<details><summary>Stand-in addresses</summary><div class="link-list">${[
+      link('HubSpot stand-in (its state)', `${links.controlApi}/state`),
+      link('HubSpot threads', `${links.controlApi}/threads`),
       link('sandbox state', '/api/state'),
-    ].join('')
+      text('Botpress stand-in API', links.botpress),
+      text('integration', links.integration),
+      text('webhook', links.webhook),
+    ].join('')}</div></details>`
   }
 
   const chatLineHtml = (line) => {
@@ -115,7 +118,9 @@
     if (line.from === 'bot') {
       return `<div class="line" data-testid="chat-line" data-from="bot"><span class="avatar bot" aria-hidden="true">${ICONS.bot}</span><div><div class="sender" data-testid="line-sender">Bot</div><div class="bubble">${body}</div></div></div>`
     }
-    return `<div class="line" data-testid="chat-line" data-from="${esc(line.from)}"><div class="bubble">${body}</div></div>`
+    const delivery = line.delivery ? ` data-delivery="${esc(line.delivery)}"` : ''
+    const note = line.note ? `<div class="delivery-note" data-testid="delivery-note">${esc(line.note)}</div>` : ''
+    return `<div class="line" data-testid="chat-line" data-from="${esc(line.from)}"${delivery}><div><div class="bubble">${body}</div>${note}</div></div>`
   }
 
   const renderCustomer = (customer) => {
@@ -127,6 +132,7 @@
         ? `With ${customer.agentName}${customer.assignedInHubSpot === false ? ' (answering, not assigned in HubSpot)' : ''}`
         : MODE_LABELS[customer.mode]
     if (customer.mode === 'waiting' && customer.threadId) badge.textContent += ` · thread ${customer.threadId}`
+    $('chat-input').placeholder = customer.mode === 'bot' ? 'Type a message… try “agent”' : 'Type a message to the agent…'
     const escalated = customer.mode !== 'bot'
     $('chat-escalate').disabled = escalated
     $('chat-end').disabled = customer.mode !== 'waiting' && customer.mode !== 'with-agent'
@@ -141,6 +147,7 @@
     return `<li class="thread-item" data-testid="thread-item" data-thread-id="${esc(thread.id)}" data-status="${esc(thread.status)}" aria-selected="${thread.id === ui.selectedThreadId}" tabindex="0">
       <div class="row"><span class="name">${esc(thread.customerName)}</span><span class="pill" data-status="${esc(thread.status)}">${esc(thread.status)}</span></div>
       <div class="meta">#${esc(thread.id)} · ${esc(thread.inboxName)} · <span data-testid="thread-assignee">${esc(assignee)}</span></div>
+      <div class="meta" data-testid="thread-item-customer-kind">${esc(thread.customerKindLabel)}</div>
       <div class="preview">${esc(thread.preview)}</div>
     </li>`
   }
@@ -169,16 +176,20 @@
     }
     // After a reload, the newest open thread (a customer waiting) is shown; afterwards each new
     // thread is shown as it arrives. Threads come newest first.
-    if (ui.firstInbox && inbox.threads.length) {
+    // (A page opened before any thread existed treats the first one as new.)
+    if (ui.firstInbox) {
       ui.firstInbox = false
-      for (const thread of inbox.threads) ui.knownThreadIds.add(thread.id)
-      const waiting = inbox.threads.find((thread) => thread.status === 'OPEN') || inbox.threads[0]
-      ui.selectedThreadId = waiting.id
+      if (inbox.threads.length) {
+        for (const thread of inbox.threads) ui.knownThreadIds.add(thread.id)
+        const waiting = inbox.threads.find((thread) => thread.status === 'OPEN') || inbox.threads[0]
+        ui.selectedThreadId = waiting.id
+      }
     }
     for (const thread of inbox.threads) {
       if (!ui.knownThreadIds.has(thread.id)) {
         ui.knownThreadIds.add(thread.id)
         ui.selectedThreadId = thread.id
+        ui.showStartOf = thread.id
       }
     }
     if (!inbox.threads.some((thread) => thread.id === ui.selectedThreadId)) ui.selectedThreadId = inbox.threads[0] ? inbox.threads[0].id : null
@@ -192,15 +203,24 @@
     header.dataset.threadId = thread ? thread.id : ''
     header.dataset.status = thread ? thread.status : ''
     header.innerHTML = thread
-      ? `<span class="name">${esc(thread.customerName)}</span><span class="pill" data-testid="thread-status" data-status="${esc(thread.status)}">${esc(thread.status)}</span>
+      ? `<span class="name">${esc(thread.customerName)}</span><span class="kind" data-testid="thread-customer-kind" data-kind="${esc(thread.customerKind)}">${esc(thread.customerKindLabel)}</span><span class="pill" data-testid="thread-status" data-status="${esc(thread.status)}">${esc(thread.status)}</span>
          <span class="meta">Thread #${esc(thread.id)} in ${esc(thread.inboxName)} · assigned to <strong data-testid="thread-header-assignee">${esc(thread.assignee ? thread.assignee.name : 'nobody')}</strong>${
            thread.answeredBy ? ` · <span data-testid="thread-answered-by">${esc(thread.answeredBy)} is answering (the customer sees them as the agent)</span>` : ''
          }</span>`
       : '<p class="empty">No conversation yet. Escalate from the customer chat.</p>'
     const timeline = $('thread-timeline')
-    keepAtEnd(timeline, () => {
-      timeline.innerHTML = thread ? thread.timeline.map(timelineEntryHtml).join('') : ''
-    })
+    // A new thread opens at its start, the handover note; afterwards the timeline follows its end.
+    if (thread && ui.showStartOf === thread.id) {
+      timeline.innerHTML = thread.timeline.map(timelineEntryHtml).join('')
+      timeline.scrollTop = 0
+      // Until the escalation's burst of messages is over (a later message or an agent's action).
+      const later = thread.timeline.some((entry) => Date.parse(entry.at) - Date.parse(thread.createdAt) > 3000 || entry.kind === 'activity')
+      if (later) ui.showStartOf = null
+    } else {
+      keepAtEnd(timeline, () => {
+        timeline.innerHTML = thread ? thread.timeline.map(timelineEntryHtml).join('') : ''
+      })
+    }
     renderAgentButtons()
   }
 
@@ -210,7 +230,10 @@
     $('assign-button').disabled = ui.busy || !thread || (thread.assignee && thread.assignee.actorId.replace(/^A-/, '') === actor.replace(/^A-/, ''))
     $('close-button').disabled = ui.busy || !thread || thread.status === 'CLOSED'
     $('reopen-button').disabled = ui.busy || !thread || thread.status === 'OPEN'
-    $('reply-send').disabled = ui.busy || !thread
+    const closed = !thread || thread.status === 'CLOSED'
+    $('reply-send').disabled = ui.busy || closed
+    $('reply-input').disabled = closed
+    $('reply-input').placeholder = thread && closed ? 'The conversation is closed: reopen it to reply' : 'Reply to the customer…'
   }
 
   const logEntryHtml = (entry) => {
@@ -219,7 +242,8 @@
     const ok = hasStatus && entry.status !== null && entry.status < 300 && !failed
     const label = failed ? 'FAILED' : entry.status === null ? '—' : entry.status
     const code = hasStatus ? `<span class="code" data-ok="${ok}" data-failed="${failed}">${label}</span>` : '<span></span>'
-    const text = failed ? `${entry.text} · the reply was not delivered: ${entry.failed}` : entry.text
+    const reason = failed ? String(entry.failed).replace(/^Not delivered:\s*/i, '') : ''
+    const text = failed ? `${entry.text} · the reply was not delivered: ${reason}` : entry.text
     return `<li data-testid="log-entry" data-kind="${esc(entry.kind)}" data-source="${esc(entry.source)}" data-failed="${failed}"${hasStatus ? ` data-status="${entry.status}"` : ''}>
       <span class="time">${time(entry.at)}</span><span class="source" data-source="${esc(entry.source)}">${esc(entry.source)}</span>${code}<span class="text">${esc(text)}</span></li>`
   }
@@ -231,6 +255,12 @@
     form.elements.identity.value = settings.identity
     form.elements.autoAssign.checked = settings.autoAssign
     for (const name of ['rateLimit', 'serverErrors', 'duplicates', 'reorder']) form.elements[name].checked = settings.faults[name]
+    // Armed faults stay visible with the panel closed (after a reload too).
+    const labels = { rateLimit: '429', serverErrors: '503', duplicates: 'duplicates', reorder: 'reordering' }
+    const armed = Object.keys(labels).filter((name) => settings.faults[name]).map((name) => labels[name])
+    const badge = $('faults-armed')
+    badge.hidden = armed.length === 0
+    badge.textContent = armed.length ? `Faults on: ${armed.join(', ')}` : ''
   }
 
   const renderLog = (log) => {
@@ -293,11 +323,43 @@
   $('chat-escalate').addEventListener('click', () => void customerAction('escalate'))
   $('chat-end').addEventListener('click', () => void customerAction('end'))
   $('chat-restart').addEventListener('click', () => void customerAction('restart'))
+  // A large file takes seconds to read and to upload: the progress shows under the chat.
+  const uploadWithProgress = (body) =>
+    new Promise((resolve, reject) => {
+      const request = new XMLHttpRequest()
+      request.open('POST', '/api/customer/file')
+      request.setRequestHeader('content-type', 'application/json')
+      request.upload.onprogress = (event) => {
+        if (event.lengthComputable) showProgress(`Uploading ${body.name}… ${Math.floor((event.loaded / event.total) * 100)} %`)
+      }
+      request.upload.onload = () => showProgress(`Uploaded ${body.name}; the integration is sending it to HubSpot…`)
+      request.onload = () => {
+        let answer = {}
+        try { answer = JSON.parse(request.responseText) } catch {}
+        if (request.status >= 200 && request.status < 300) resolve(answer)
+        else reject(new Error(answer.message || `${request.status} ${request.statusText}`))
+      }
+      request.onerror = () => reject(new Error('The upload failed'))
+      request.send(JSON.stringify(body))
+    })
+  const showProgress = (text) => {
+    const element = $('chat-progress')
+    element.textContent = text || ''
+    element.hidden = !text
+  }
   $('chat-file').addEventListener('change', async (event) => {
     const file = event.target.files[0]
     event.target.value = ''
     if (!file) return
-    await customerAction('file', { name: file.name, contentType: file.type || 'application/octet-stream', base64: await readAsBase64(file) })
+    showError('chat-error', '')
+    showProgress(`Reading ${file.name} (${Math.ceil(file.size / 1024)} KB)…`)
+    try {
+      await uploadWithProgress({ name: file.name, contentType: file.type || 'application/octet-stream', base64: await readAsBase64(file) })
+    } catch (error) {
+      showError('chat-error', error.message)
+    } finally {
+      showProgress('')
+    }
   })
 
   $('thread-list').addEventListener('click', (event) => {
