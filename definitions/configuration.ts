@@ -43,7 +43,7 @@ export const configurationSchema = z.object({
     .optional()
     .title('Refresh token (optional)')
     .describe(
-      'OAuth refresh token of the HubSpot portal. Leave empty and use the "Connect HubSpot" page at <webhook URL>/oauth/start instead; when filled, it takes precedence'
+      'OAuth refresh token of the HubSpot portal. Leave empty and use the connect link, <webhook URL>/oauth/start?key=…, that the "HubSpot is not connected" message and the integration\'s log give; when filled, it takes precedence'
     ),
   defaultInboxId: inboxId
     .title('Default inbox ID')

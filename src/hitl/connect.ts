@@ -1,6 +1,7 @@
-// "Connect HubSpot" without curl: <webhook URL>/oauth/start sends the browser to HubSpot's consent
-// page; /oauth/callback trades the code for tokens, keeps the refresh token in integration state,
-// and finishes the setup that register could not do without it.
+// "Connect HubSpot" without curl: the connect link, <webhook URL>/oauth/start?key=…, sends the
+// browser to HubSpot's consent page; /oauth/callback trades the code for tokens, keeps the refresh
+// token in integration state, and finishes the setup that register could not do without it. The
+// bare webhook URL (`/`) says what it is and where the link is.
 import { createHmac, randomBytes } from 'node:crypto'
 import type { Response } from '@botpress/sdk'
 import * as env from '../env'
@@ -16,11 +17,48 @@ import { resolveAppKind, revokeQuietly, setUp } from './setup'
 const STATE_LIFETIME_MS = 30 * 60 * 1000
 const USED_STATES_KEPT = 50
 
-// The OAuth state is `issuedAt.nonce.signature`, signed with the client secret. It is bound to the
-// browser that started the flow by a short-lived HttpOnly cookie holding the nonce (a callback from
-// another browser is refused: login CSRF), and used once.
-const signState = (deps: Deps, issuedAt: number, nonce: string) =>
-  createHmac('sha256', deps.config.clientSecret).update(`${deps.ctx.webhookId}.${issuedAt}.${nonce}`).digest('base64url')
+// Every page of the flow says where the bot builder finds the connect link; none shows the link
+// itself unless the request proved it comes from someone who has it (see `mayShowLink`).
+export const WHERE_THE_LINK_IS =
+  'Where to find the connect link: in Botpress, save the integration\'s configuration; the message "HubSpot is not connected" shows the link, and so does the integration\'s log (your bot › Logs). Once HubSpot is connected, a message asking you to reconnect HubSpot names it too.'
+
+// Who may connect, and login CSRF. Only a request that carries the key (made from the client
+// secret, connect-key.ts) is given an OAuth state; the state is signed, lives 30 minutes, is used
+// once, and says how the callback must prove it comes from the browser that started:
+//
+// - "cookie": /oauth/start sets a short-lived HttpOnly cookie holding the state's nonce, then sends
+//   the browser back to itself (`check`) to see whether the cookie comes back through Botpress's
+//   webhook gateway. When it does, the state is bound to it: a callback without that cookie is
+//   refused, so a victim lured to a callback URL carrying someone else's code and state connects
+//   nothing.
+// - "key": the cookie did not come back (the gateway, or the browser, drops cookies). The callback
+//   then connects nothing by itself: it shows a page asking for the connect link (or its key) again,
+//   and connects only when the key given is right. An attacker who lures the bot builder there with
+//   their own code cannot supply the key; the page tells the builder to go on only if they started
+//   the connection themselves, so the key is not given to someone else's approval by mistake.
+//
+// Either way an attacker needs the key (or the builder's cookie), and which proof a state demands
+// is signed into it: a "cookie" state cannot be downgraded to the key page.
+type Binding = 'cookie' | 'key'
+type State = { issuedAt: number; nonce: string; binding: Binding }
+
+const NONCE = /^[A-Za-z0-9_-]{16,64}$/
+
+const signState = (deps: Deps, binding: Binding, issuedAt: number, nonce: string) =>
+  createHmac('sha256', deps.config.clientSecret).update(`connect-state:keyed:${deps.ctx.webhookId}:${binding}:${issuedAt}:${nonce}`).digest('base64url')
+
+const encodeState = (deps: Deps, state: State): string =>
+  `${state.issuedAt}.${state.nonce}.${state.binding}.${signState(deps, state.binding, state.issuedAt, state.nonce)}`
+
+// A state this installation issued, not expired; undefined for anything else.
+const decodeState = (deps: Deps, raw: string | null, now = Date.now()): State | undefined => {
+  const [issued, nonce, binding, signature, ...rest] = (raw ?? '').split('.')
+  const issuedAt = Number(issued)
+  if (rest.length || !nonce || !NONCE.test(nonce) || !signature || (binding !== 'cookie' && binding !== 'key')) return undefined
+  if (!Number.isSafeInteger(issuedAt) || now - issuedAt > STATE_LIFETIME_MS || issuedAt - now > 60_000) return undefined
+  if (!constantTimeEqual(signature, signState(deps, binding, issuedAt, nonce))) return undefined
+  return { issuedAt, nonce, binding }
+}
 
 const cookieName = (deps: Deps) => `hitl_connect_${createHmac('sha256', 'cookie').update(deps.ctx.webhookId).digest('hex').slice(0, 12)}`
 
@@ -39,7 +77,26 @@ const cookieValue = (deps: Deps, header: string | undefined): string | undefined
   return undefined
 }
 
-type StateCheck = { ok: true } | { ok: false; why: 'invalid' | 'other-browser' | 'used' }
+const cookieHolds = (deps: Deps, header: string | undefined, nonce: string): boolean => {
+  const value = cookieValue(deps, header)
+  return !!value && constantTimeEqual(value, nonce)
+}
+
+// The key a request brings: `key`, or `link` holding the whole connect link (or only the key) as
+// the bot builder pasted it.
+const keyBrought = (deps: Deps, params: URLSearchParams): { given: boolean; valid: boolean } => {
+  const typed = (params.get('link') ?? params.get('key') ?? '').trim()
+  if (!typed) return { given: false, valid: false }
+  let key: string | null = typed
+  if (/^https?:\/\//i.test(typed)) {
+    try {
+      key = new URL(typed).searchParams.get('key')
+    } catch {
+      key = null
+    }
+  }
+  return { given: true, valid: isConnectKey(deps.config.clientSecret, deps.ctx.webhookId, key) }
+}
 
 const readUsedStates = async (deps: Deps): Promise<string[]> => {
   try {
@@ -51,46 +108,62 @@ const readUsedStates = async (deps: Deps): Promise<string[]> => {
   }
 }
 
-const checkState = async (deps: Deps, state: string | null, cookieHeader: string | undefined, now = Date.now()): Promise<StateCheck> => {
-  const [issued, nonce, signature] = (state ?? '').split('.')
-  const issuedAt = Number(issued)
-  if (!nonce || !signature || !Number.isFinite(issuedAt) || now - issuedAt > STATE_LIFETIME_MS || issuedAt - now > 60_000) return { ok: false, why: 'invalid' }
-  if (!constantTimeEqual(signature, signState(deps, issuedAt, nonce))) return { ok: false, why: 'invalid' }
-  const fromCookie = cookieValue(deps, cookieHeader)
-  if (!fromCookie || !constantTimeEqual(fromCookie, nonce)) return { ok: false, why: 'other-browser' }
-  // Single use: the nonce is recorded before the code is traded.
-  const used = await readUsedStates(deps)
-  if (used.includes(nonce)) return { ok: false, why: 'used' }
+// Single use: the nonce is recorded before the code is traded.
+const markUsed = async (deps: Deps, nonce: string, used: string[]): Promise<void> => {
   await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'connect', payload: { usedStates: [...used, nonce].slice(-USED_STATES_KEPT) } })
-  return { ok: true }
 }
 
 export const redirectUri = (deps: Deps) => redirectUrlFor(deps.webhookUrl)
+
+const noStore = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }
 
 // Without the key, nothing is connected: the page says where the bot builder finds the link.
 const missingKeyPage = (): Response =>
   page(403, {
     title: 'This connect link is incomplete',
     tone: 'error',
-    lines: [
-      'Connecting HubSpot needs the link the integration gives you, which carries a key made from your configuration.',
-      'In Botpress, save the integration\'s configuration: the message "HubSpot is not connected" shows the link, and so does the integration\'s log (your bot › Logs).',
-    ],
+    lines: ['Connecting HubSpot needs the link the integration gives you, which carries a key made from your configuration.', WHERE_THE_LINK_IS],
   })
 
-export const startConnection = async (deps: Deps, query: string): Promise<Response> => {
-  if (!isConnectKey(deps.config.clientSecret, deps.ctx.webhookId, new URLSearchParams(query).get('key'))) return missingKeyPage()
+// GET <webhook URL>/: what this address is; the connect link only for a request that brings its key.
+export const homePage = (deps: Deps, query: string): Response => {
+  const keyed = keyBrought(deps, new URLSearchParams(query)).valid
+  return page(200, {
+    title: 'HubSpot Inbox HITL',
+    tone: 'info',
+    lines: [
+      `This is the integration's webhook URL. The HubSpot project for it: ${deps.webhookUrl}/hubspot-project.`,
+      keyed ? `To connect HubSpot, open ${deps.connectUrl}.` : 'To connect HubSpot, open the connect link the integration gives you in Botpress.',
+      WHERE_THE_LINK_IS,
+    ],
+  })
+}
+
+// GET /oauth/start?key=…: first sets the state cookie and comes back with `check` to see whether
+// it arrives; then sends the browser to HubSpot's consent page with a state bound to the cookie, or
+// to the key when the cookie did not arrive.
+export const startConnection = async (deps: Deps, query: string, cookieHeader?: string): Promise<Response> => {
+  const params = new URLSearchParams(query)
+  const key = params.get('key')
+  if (!isConnectKey(deps.config.clientSecret, deps.ctx.webhookId, key)) return missingKeyPage()
+  const check = params.get('check')
+  if (!check || !NONCE.test(check)) {
+    const nonce = randomBytes(18).toString('base64url')
+    const back = new URL(`${deps.webhookUrl}/oauth/start`)
+    back.searchParams.set('key', key!)
+    back.searchParams.set('check', nonce)
+    return { status: 302, headers: { location: back.toString(), ...noStore, 'set-cookie': cookie(deps, nonce, STATE_LIFETIME_MS / 1000) }, body: '' }
+  }
+  const binding: Binding = cookieHolds(deps, cookieHeader, check) ? 'cookie' : 'key'
   const { kind } = resolveAppKind(deps, await readSetup(deps))
   const { scope, optionalScope } = scopesFor(kind, deps.config)
-  const issuedAt = Date.now()
-  const nonce = randomBytes(18).toString('base64url')
   const url = new URL(env.hubspotAuthorizeUrl())
   url.searchParams.set('client_id', deps.config.clientId)
   url.searchParams.set('redirect_uri', redirectUri(deps))
   url.searchParams.set('scope', scope.join(' '))
   if (optionalScope.length) url.searchParams.set('optional_scope', optionalScope.join(' '))
-  url.searchParams.set('state', `${issuedAt}.${nonce}.${signState(deps, issuedAt, nonce)}`)
-  return { status: 302, headers: { location: url.toString(), 'cache-control': 'no-store', 'set-cookie': cookie(deps, nonce, STATE_LIFETIME_MS / 1000) }, body: '' }
+  url.searchParams.set('state', encodeState(deps, { issuedAt: Date.now(), nonce: check, binding }))
+  return { status: 302, headers: { location: url.toString(), ...noStore }, body: '' }
 }
 
 // The callback's answer also drops the state cookie: it served its one use.
@@ -99,32 +172,66 @@ const withStateCookieCleared = (deps: Deps, response: Response): Response => ({
   headers: { ...response.headers, 'set-cookie': cookie(deps, '', 0) },
 })
 
-const REFUSED_STATE: Record<Exclude<StateCheck, { ok: true }>['why'], { title: string; line: string }> = {
+const REFUSED_STATE = {
   invalid: { title: 'This connection link has expired', line: 'a link is valid for 30 minutes' },
   'other-browser': { title: 'This approval was started in another browser', line: 'open the connect link and approve in the same browser' },
   used: { title: 'This approval was already used', line: 'each approval connects once' },
 }
 
+// The confirmation a "key" state needs: the connect link (or its key), given again.
+const confirmationPage = (deps: Deps, code: string, state: string, wrongKey: boolean): Response =>
+  page(wrongKey ? 403 : 200, {
+    title: wrongKey ? 'This is not the connect link of this integration' : 'Confirm the connection to HubSpot',
+    tone: wrongKey ? 'error' : 'info',
+    lines: [
+      wrongKey
+        ? 'The link or key you entered does not match this integration\'s configuration; nothing was connected.'
+        : 'HubSpot approved the connection. To finish, paste the connect link you opened (or only its key) below: this browser\'s cookie did not reach the integration, so the link is how it knows the approval is yours.',
+      'Only go on if you opened the connect link yourself in the last 30 minutes. If someone else sent you to this page, close it: they may be trying to connect their own HubSpot portal to your bot.',
+      WHERE_THE_LINK_IS,
+    ],
+    form: {
+      action: redirectUri(deps),
+      hidden: { code, state },
+      field: { name: 'link', label: 'Connect link or key' },
+      submit: 'Connect HubSpot',
+    },
+  })
+
+// GET /oauth/callback: HubSpot's redirect after the consent (code and state, or error), or the
+// confirmation of a "key" state (code, state and link).
 export const finishConnection = async (deps: Deps, query: string, cookieHeader: string | undefined): Promise<Response> => {
   const params = new URLSearchParams(query)
+  const rawState = params.get('state')
+  const state = decodeState(deps, rawState)
+  const brought = keyBrought(deps, params)
+  const browserProven = !!state && cookieHolds(deps, cookieHeader, state.nonce)
+  // The link is shown only to a request that brought the key, or that comes from the browser that
+  // started with it (its cookie matches a state issued to a request with the key).
+  const mayShowLink = brought.valid || browserProven
+  const startAgain = (why: string) => [mayShowLink ? `Start again from ${deps.connectUrl}; ${why}.` : `Start again from the connect link; ${why}.`, WHERE_THE_LINK_IS]
+
   const denied = params.get('error')
   if (denied) {
     return page(400, {
       title: 'HubSpot was not connected',
       tone: 'error',
-      lines: [`HubSpot answered: ${params.get('error_description') || denied}.`, `Try again from ${deps.connectUrl}.`],
+      lines: [`HubSpot answered: ${params.get('error_description') || denied}.`, ...startAgain('you can approve again')],
     })
   }
   const code = params.get('code')
-  const check: StateCheck = code ? await checkState(deps, params.get('state'), cookieHeader) : { ok: false, why: 'invalid' }
-  if (!check.ok || !code) {
-    const refused = REFUSED_STATE[check.ok ? 'invalid' : check.why]
-    return page(400, { title: refused.title, tone: 'error', lines: [`Start again from ${deps.connectUrl}; ${refused.line}.`] })
-  }
+  const refuse = (why: keyof typeof REFUSED_STATE, status = 400) => page(status, { title: REFUSED_STATE[why].title, tone: 'error', lines: startAgain(REFUSED_STATE[why].line) })
+  if (!code || !state || !rawState) return refuse('invalid')
+  const used = await readUsedStates(deps)
+  if (used.includes(state.nonce)) return refuse('used')
+  if (state.binding === 'cookie' && !browserProven) return refuse('other-browser')
+  if (state.binding === 'key' && !browserProven && !brought.valid) return confirmationPage(deps, code, rawState, brought.given)
+  await markUsed(deps, state.nonce, used)
   return withStateCookieCleared(deps, await completeConnection(deps, code))
 }
 
-// The approval is this browser's and unused: trade the code and finish the setup.
+// The approval is proven (cookie or key) and unused: trade the code and finish the setup. These
+// pages may name the connect link (in the errors' fixes): the request proved it has it.
 const completeConnection = async (deps: Deps, code: string): Promise<Response> => {
   try {
     const obtainedAt = Date.now()
@@ -140,6 +247,7 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
         lines: [
           `This integration already serves HubSpot portal ${servedPortal}; the approval was for portal ${portalId}.`,
           'To move to another portal, uninstall the integration in Botpress and install it again, or paste that portal\'s refresh token in the configuration.',
+          WHERE_THE_LINK_IS,
         ],
       })
     }
@@ -162,7 +270,7 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
     // A new connection replaces the previous one: its token is no longer needed anywhere.
     if (replaced && replaced !== token.refresh_token) await revokeQuietly(deps, replaced, 'HubSpot was connected again')
   } catch (error) {
-    return page(502, { title: 'HubSpot was not connected', tone: 'error', lines: [explain(error, 'trading the authorization code', deps.connectUrl).message] })
+    return page(502, { title: 'HubSpot was not connected', tone: 'error', lines: [explain(error, 'trading the authorization code', deps.connectUrl).message, WHERE_THE_LINK_IS] })
   }
 
   const lines: string[] = []
@@ -177,12 +285,12 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
         'You can close this page: escalations now reach HubSpot.'
       )
     }
-    return page(200, { title: 'HubSpot is connected', tone: 'ok', lines })
+    return page(200, { title: 'HubSpot is connected', tone: 'ok', lines: [...lines, WHERE_THE_LINK_IS] })
   } catch (error) {
     return page(200, {
       title: 'HubSpot is connected, but setup is not finished',
       tone: 'error',
-      lines: [...explain(error, 'setting up the custom channel', deps.connectUrl).message.split('\n'), ...lines],
+      lines: [...explain(error, 'setting up the custom channel', deps.connectUrl).message.split('\n'), ...lines, WHERE_THE_LINK_IS],
     })
   }
 }

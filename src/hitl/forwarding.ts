@@ -6,7 +6,7 @@
 // developer key) that point at a Botpress webhook URL are ever sent anything, and an event that
 // was handed on once is never handed on again.
 import * as env from '../env'
-import { getThread } from '../hubspot/conversations'
+import { getThreadEvenArchived } from '../hubspot/conversations'
 import { listChannels } from '../hubspot/custom-channels'
 import { HubSpotApiError } from '../hubspot/http'
 import type { Channel } from '../hubspot/schemas'
@@ -66,7 +66,8 @@ const threadChannel = async (deps: Deps, threadId: string): Promise<string | und
   const known = channelOfThread.get(key)
   if (known) return known
   try {
-    const channelId = (await getThread(deps.hubspot, threadId)).originalChannelId ?? undefined
+    // Archived too: a deleted or archived thread is still someone's, and its deletion is news to them.
+    const channelId = (await getThreadEvenArchived(deps.hubspot, threadId)).originalChannelId ?? undefined
     if (channelId) {
       if (channelOfThread.size >= THREAD_CACHE_LIMIT) channelOfThread.delete(channelOfThread.keys().next().value as string)
       channelOfThread.set(key, channelId)

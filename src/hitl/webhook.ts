@@ -12,8 +12,7 @@ import { HubSpotAuthError } from '../hubspot/oauth'
 import { appWebhookEventSchema, outgoingMessageEventSchema, type AppWebhookEvent } from '../hubspot/schemas'
 import { verifyHubSpotRequest } from '../hubspot/signature'
 import type { IntegrationProps } from '../types'
-import { finishConnection, startConnection } from './connect'
-import { isConnectKey } from './connect-key'
+import { finishConnection, homePage, startConnection, WHERE_THE_LINK_IS } from './connect'
 import { createDeps, readSetup, type Deps } from './context'
 import { handleAgentReply } from './events/agent-reply'
 import type { Outcome } from './events/outcome'
@@ -201,28 +200,15 @@ export const handleWebhook: IntegrationProps['handler'] = async (props) => {
     deps = createDeps({ ...props, webhookUrl: setup?.webhookUrl }, 'webhook')
   } catch (error) {
     props.logger.error(error instanceof Error ? error.message : 'invalid configuration')
-    return page(500, { title: 'The integration is not configured', tone: 'error', lines: ['Fill in the configuration in Botpress and save it.'] })
+    return page(500, { title: 'The integration is not configured', tone: 'error', lines: ['Fill in the configuration in Botpress and save it.', WHERE_THE_LINK_IS] })
   }
   const path = normalisePath(props.req.path)
   const method = props.req.method.toUpperCase()
-  if (method === 'GET' && path === '/oauth/start') return await startConnection(deps, props.req.query)
+  if (method === 'GET' && path === '/oauth/start') return await startConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))
   if (method === 'GET' && path === '/oauth/callback') {
     return finishConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))
   }
-  if (method === 'GET' && path === '/') {
-    // The connect link is shown only to whoever already has its key (from Botpress).
-    const keyed = isConnectKey(deps.config.clientSecret, deps.ctx.webhookId, new URLSearchParams(props.req.query).get('key'))
-    return page(200, {
-      title: 'HubSpot Inbox HITL',
-      tone: 'info',
-      lines: [
-        `This is the integration's webhook URL. The HubSpot project for it: ${deps.webhookUrl}/hubspot-project.`,
-        keyed
-          ? `To connect HubSpot, open ${deps.connectUrl}.`
-          : 'To connect HubSpot, use the link the integration gives in Botpress: the "HubSpot is not connected" message when you save its configuration, or its log.',
-      ],
-    })
-  }
+  if (method === 'GET' && path === '/') return homePage(deps, props.req.query)
   if (method !== 'POST') return json(405, { error: 'method not allowed' })
   return receiveHubSpotWebhook(props, deps)
 }

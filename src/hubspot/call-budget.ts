@@ -5,8 +5,8 @@
 // call go only when the window has room. Botpress Cloud runs several processes, each with its own
 // window, on one portal's limit: HubSpot's own count of the shared window (the
 // X-HubSpot-RateLimit-Remaining header) running out, or a 429, tells a process that others are
-// busy too, and it halves its share of the window; answers with a tenth of the window free grow it back
-// one call at a time (additive increase, multiplicative decrease, as TCP shares a link), so the
+// busy too, and it halves its share of the window; answers with a tenth of the window free (for CRM
+// search, which reports no Remaining: any answer but a 429) grow it back one call at a time (additive increase, multiplicative decrease, as TCP shares a link), so the
 // processes settle on their shares of the limit instead of refusing each other in turn.
 
 export class BudgetExhaustedError extends Error {
@@ -63,11 +63,22 @@ export class CallBudget {
       this.pause(slotMs * (reserve - remaining + 1))
       return
     }
-    if (this.share !== undefined && remaining > full * 0.1 && this.now() - Math.max(this.shrunkAt, this.grownAt) >= 2 * slotMs) {
-      this.share += 1
-      this.grownAt = this.now()
-      if (this.share >= this.limit()) this.share = undefined
-    }
+    if (remaining > full * 0.1) this.grow(slotMs)
+  }
+
+  // An answer that was not a 429, from a limit HubSpot reports no Remaining for (CRM search's own
+  // per-second limit): the limit had room for this call, so the share grows back as observe() grows
+  // it. Without this, a search share halved by a SECONDLY 429 would never grow back.
+  answered(): void {
+    this.grow(this.windowMs / Math.max(1, this.limit()))
+  }
+
+  // Additive increase: one call of share at a time, at most once every two slots of the window.
+  private grow(slotMs: number): void {
+    if (this.share === undefined || this.now() - Math.max(this.shrunkAt, this.grownAt) < 2 * slotMs) return
+    this.share += 1
+    this.grownAt = this.now()
+    if (this.share >= this.limit()) this.share = undefined
   }
 
   // A 429 all the same (other processes, another app of the portal): the share halves, and nothing

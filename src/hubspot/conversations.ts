@@ -1,6 +1,6 @@
 // Conversations API (v3 until a dated version leaves beta, see versions.ts): threads, their timeline, actors and inboxes (bearer).
 import { conversationsApiVersion } from '../env'
-import type { HubSpotHttp } from './http'
+import { HubSpotApiError, type HubSpotHttp } from './http'
 import { collectPages } from './paging'
 import { actorSchema, inboxListSchema, threadMessagesSchema, threadSchema, type Actor, type Inbox, type Thread, type ThreadEntry } from './schemas'
 import { conversationsBase } from './versions'
@@ -11,8 +11,22 @@ const base = (): string => conversationsBase(conversationsApiVersion())
 export const setThreadStatus = (http: HubSpotHttp, threadId: string, status: 'OPEN' | 'CLOSED'): Promise<Thread> =>
   http.send({ method: 'PATCH', path: `${base()}/threads/${threadId}`, auth: 'bearer', json: { status }, schema: threadSchema })
 
-export const getThread = (http: HubSpotHttp, threadId: string): Promise<Thread> =>
-  http.send({ method: 'GET', path: `${base()}/threads/${threadId}`, auth: 'bearer', schema: threadSchema })
+// HubSpot answers 404 for an archived (deleted) thread unless archived=true is asked for.
+export const getThread = (http: HubSpotHttp, threadId: string, options: { archived?: boolean } = {}): Promise<Thread> =>
+  http.send({ method: 'GET', path: `${base()}/threads/${threadId}`, auth: 'bearer', query: { archived: options.archived || undefined }, schema: threadSchema })
+
+// A thread whether or not it is archived: read as it is, then with archived=true when HubSpot says
+// it does not exist. HubSpot documents archived=true, elsewhere, as "only results that have been
+// archived"; whether the single read returns a live thread with it is not documented, so a live
+// thread is never asked for with it (one read), and an archived one costs two.
+export const getThreadEvenArchived = async (http: HubSpotHttp, threadId: string): Promise<Thread> => {
+  try {
+    return await getThread(http, threadId)
+  } catch (error) {
+    if (error instanceof HubSpotApiError && error.status === 404) return getThread(http, threadId, { archived: true })
+    throw error
+  }
+}
 
 export type ThreadPage = { results: ThreadEntry[]; nextAfter?: string }
 

@@ -74,7 +74,6 @@ type Options = {
 }
 
 const http = axios.create()
-axiosRetry(http, { retries: 0 })
 
 // The budgets a request goes through (its portal's, and search's for a CRM search), and by when it
 // must have gone. Set per request; every attempt, retries included, waits its turn.
@@ -96,12 +95,14 @@ const headerNumber = (headers: unknown, name: string): number | undefined => {
 }
 
 // The budget a 429 speaks of is named by its policy: SECONDLY is CRM search's own limit, anything
-// else the portal's ten-second window. The Remaining headers count the ten-second window.
+// else the portal's ten-second window. The Remaining headers count the ten-second window; search
+// has no such headers, so any other answer to a search tells its budget there was room.
 const observe = (config: MeteredConfig | undefined, status: number | undefined, headers: unknown, body: unknown) => {
   const metered = config?.[METERED]
   if (!metered) return
   const [general, search] = metered.budgets
   if (status === 429) ((errorEnvelopeOf(body).policyName === 'SECONDLY' && search) || general)?.rateLimited()
+  else if (status !== undefined) search?.answered()
   general?.observe(headerNumber(headers, 'x-hubspot-ratelimit-remaining'), headerNumber(headers, 'x-hubspot-ratelimit-max'))
 }
 
@@ -115,6 +116,10 @@ http.interceptors.response.use(
     return Promise.reject(error)
   }
 )
+// After the interceptor above, so that it sees every answer, a 429 that axios-retry then retries
+// included (response interceptors run in the order they were added; axios-retry's hands the retry's
+// answer on in place of the 429).
+axiosRetry(http, { retries: 0 })
 
 const TEN_SECONDS = 10_000
 const portalBudget = (portal: string) => budgetFor(`${portal}:general`, () => new CallBudget(env.hubspotCallsPer10s, TEN_SECONDS))

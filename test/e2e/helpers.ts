@@ -180,10 +180,36 @@ export const newBrowser = () => {
   }
 }
 
-// The bot builder opens the connect link and approves in HubSpot: start, consent, callback.
+// A form of a page (the connect flow's confirmation): where it goes and its hidden fields.
+export const formOf = (hop: Hop): { action: string; hidden: Record<string, string> } | undefined => {
+  const unescape = (text: string) => text.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] ?? '')
+  const form = /<form method="get" action="([^"]*)"/.exec(hop.body)
+  if (!form) return undefined
+  const hidden: Record<string, string> = {}
+  for (const input of hop.body.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) hidden[unescape(input[1]!)] = unescape(input[2]!)
+  return { action: unescape(form[1]!), hidden }
+}
+
+// The URL a browser opens when the form of `hop` is sent with `fields` typed in.
+export const submitted = (hop: Hop, fields: Record<string, string>): string => {
+  const form = formOf(hop)
+  if (!form) throw new Error(`no form in the page: ${hop.body.slice(0, 200)}`)
+  const url = new URL(form.action)
+  for (const [name, value] of Object.entries({ ...form.hidden, ...fields })) url.searchParams.set(name, value)
+  return url.toString()
+}
+
+// The bot builder opens the connect link and approves in HubSpot: the link, its check that the
+// cookie comes back (`start` is the hop that sends the browser to HubSpot), HubSpot's consent, the
+// callback; when the cookie did not come back (a gateway that drops cookies), the callback asks for
+// the link again, and the builder pastes it.
 export const connectThroughBrowser = async (w: World, driver = w.driver, browser = newBrowser()) => {
-  const start = await browser.open(connectLink(w, driver))
+  const link = connectLink(w, driver)
+  const first = await browser.open(link)
+  const start = first.location ? await browser.open(first.location) : first
   const consent = start.location ? await browser.open(start.location) : start
-  const callback = consent.location ? await browser.open(consent.location) : consent
-  return { start, consent, callback, browser }
+  const redirected = consent.location ? await browser.open(consent.location) : consent
+  const confirmation = formOf(redirected) ? redirected : undefined
+  const callback = confirmation ? await browser.open(submitted(confirmation, { link })) : redirected
+  return { first, start, consent, confirmation, callback, browser }
 }

@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { download, DownloadError, isInternalAddress } from '../../src/download'
 import { captureOutput } from '../support/output'
-import { connectLink, customerView, escalated, hostFile, newBrowser, setEnv, settle, threadMessages, world } from './helpers'
+import type { World } from '../../testbed/world'
+import { connectLink, connectThroughBrowser, customerView, escalated, formOf, hostFile, newBrowser, setEnv, settle, submitted, threadMessages, world } from './helpers'
+
+const keyOf = (w: World): string => new URL(connectLink(w)).searchParams.get('key')!
 
 const servers: { close: () => void }[] = []
 afterEach(() => {
@@ -118,8 +121,9 @@ describe('[connect-security] only the bot builder can connect a portal', () => {
     }
     expect(w.hs.portal.tokens.authCodes.size).toBe(0)
     const root = await newBrowser().open(`${w.driver.webhookUrl}/`)
-    expect(root.body).not.toContain('/oauth/start?key=')
-    expect((await newBrowser().open(`${w.driver.webhookUrl}/?key=${new URL(connectLink(w)).searchParams.get('key')}`)).body).toContain(connectLink(w).replace(/&/g, '&amp;'))
+    expect(root.body).not.toContain(keyOf(w))
+    expect(root.body).toContain('your bot › Logs')
+    expect((await newBrowser().open(`${w.driver.webhookUrl}/?key=${keyOf(w)}`)).body).toContain(connectLink(w).replace(/&/g, '&amp;'))
   })
 
   it('[connect-security] register, while HubSpot is not connected, gives the link with its key', async () => {
@@ -133,22 +137,99 @@ describe('[connect-security] only the bot builder can connect a portal', () => {
     expect(capture.lines.join('\n')).toContain(`HubSpot is not connected. Open ${connectLink(w)} to connect your HubSpot portal`)
   })
 
-  it('[connect-security] a forged, replayed, expired or other browser\'s state is refused; the right browser connects once', async () => {
-    const w = await world({ withoutRefreshToken: true })
+  // Every route of the flow, with and without key, cookie and state, and with parameters missing or
+  // forged: an answer shows the key only to a request that brought it (or the cookie of the browser
+  // that started with it), and every page says where the link is.
+  it.each([
+    { gateway: 'passes cookies', passCookies: true },
+    { gateway: 'drops cookies', passCookies: false },
+  ])('[connect-security] no answer contains the key unless the request brought it (gateway $gateway)', async ({ passCookies }) => {
+    const w = await world({ withoutRefreshToken: true, botpress: { passCookies } })
+    const base = w.driver.webhookUrl
+    const key = keyOf(w)
+    // A genuine state of each binding, as the bot builder's browser gets them.
+    const builder = newBrowser()
+    const first = await builder.open(connectLink(w))
+    const check = new URL(first.location!).searchParams.get('check')!
+    const toHubSpot = await builder.open(first.location!)
+    const state = new URL(toHubSpot.location!).searchParams.get('state')!
+    const consent = await builder.open(toHubSpot.location!)
+    const code = new URL(consent.location!).searchParams.get('code')!
+    expect(state.split('.')[2]).toBe(passCookies ? 'cookie' : 'key')
+    const [issuedAt, nonce, binding, signature] = state.split('.')
+    const otherBinding = binding === 'cookie' ? 'key' : 'cookie'
+    const cookieName = passCookies ? [...builder.jar.keys()][0]! : 'hitl_connect_x'
+
+    const states = {
+      none: undefined,
+      genuine: state,
+      forged: `${issuedAt}.${nonce}.${binding}.forged`,
+      rebound: `${issuedAt}.${nonce}.${otherBinding}.${signature}`,
+      expired: `${Date.now() - 31 * 60 * 1000}.${nonce}.${binding}.${signature}`,
+      garbage: 'x.y.z',
+    }
+    const cookies = { none: undefined, wrong: `${cookieName}=someone-else`, other: 'session=1' }
+    const queries: string[] = []
+    for (const s of Object.values(states)) {
+      for (const extra of ['', `code=${code}`, 'code=forged-code', 'error=access_denied', 'error=x&error_description=y', `code=${code}&link=https://example.com/oauth/start?key=wrong`, `code=${code}&key=wrong`, `code=${code}&link=${key}x`]) {
+        queries.push([s === undefined ? '' : `state=${encodeURIComponent(s)}`, extra].filter(Boolean).join('&'))
+      }
+    }
+    const requests: { method: string; url: string; cookie?: string }[] = []
+    for (const cookie of Object.values(cookies)) {
+      for (const query of queries) requests.push({ method: 'GET', url: `${base}/oauth/callback${query ? `?${query}` : ''}`, cookie })
+      for (const query of ['', 'key=wrong', `check=${check}`, `key=wrong&check=${check}`, 'key=', `link=${key}`]) requests.push({ method: 'GET', url: `${base}/oauth/start${query ? `?${query}` : ''}`, cookie })
+      for (const query of ['', 'key=wrong', 'link=wrong', `check=${check}`]) requests.push({ method: 'GET', url: `${base}/${query ? `?${query}` : ''}`, cookie })
+      for (const path of ['/oauth/callback', '/oauth/start', '/']) requests.push({ method: 'POST', url: `${base}${path}?state=${encodeURIComponent(state)}&code=${code}`, cookie })
+    }
+
+    let pages = 0
+    for (const request of requests) {
+      const response = await fetch(request.url, { method: request.method, redirect: 'manual', headers: request.cookie ? { cookie: request.cookie } : {}, ...(request.method === 'POST' && { body: '[]' }) })
+      const body = await response.text()
+      const pairs: string[] = []
+      response.headers.forEach((value, name) => pairs.push(`${name}: ${value}`))
+      const headers = pairs.join('\n')
+      const where = `${request.method} ${request.url} (cookie ${request.cookie ?? 'none'})`
+      expect(body, where).not.toContain(key)
+      expect(headers, where).not.toContain(key)
+      if (response.headers.get('content-type')?.includes('text/html')) {
+        pages++
+        expect(body, where).toContain('HubSpot is not connected')
+        expect(body, where).toContain('your bot › Logs')
+      }
+    }
+    expect(pages).toBeGreaterThan(100)
+    // None of them connected anything, and the genuine approval still works for its browser.
+    expect(w.bp.store.findState('integration', w.driver.integrationId, 'oauth')?.payload ?? undefined).toBeUndefined()
+    const own = passCookies ? await builder.open(consent.location!) : await builder.open(`${consent.location!}&link=${encodeURIComponent(connectLink(w))}`)
+    expect(own.body).toContain('HubSpot is connected')
+  })
+
+  it('[connect-security] a forged, replayed, expired, rebound or other browser\'s state is refused; the right browser connects once (gateway passing cookies)', async () => {
+    const w = await world({ withoutRefreshToken: true, botpress: { passCookies: true } })
     const browser = newBrowser()
-    const start = await browser.open(connectLink(w))
-    expect(start.status).toBe(302)
+    const first = await browser.open(connectLink(w))
+    expect(first.status).toBe(302)
     const cookie = [...browser.jar.keys()][0]!
+    const start = await browser.open(first.location!)
     const consent = await browser.open(start.location!)
     const callbackUrl = consent.location!
     const state = new URL(callbackUrl).searchParams.get('state')!
-    const [issuedAt, nonce] = state.split('.')
+    const [issuedAt, nonce, binding, signature] = state.split('.')
+    expect(binding).toBe('cookie')
 
-    const forged = await browser.open(callbackUrl.replace(state, `${issuedAt}.${nonce}.forged`))
+    const forged = await browser.open(callbackUrl.replace(state, `${issuedAt}.${nonce}.cookie.forged`))
     expect(forged.body).toContain('This connection link has expired')
     const otherBrowser = await newBrowser().open(callbackUrl)
     expect(otherBrowser.status).toBe(400)
     expect(otherBrowser.body).toContain('This approval was started in another browser')
+    // With the cookie proven to work, a state bound to it never falls back to asking for the key,
+    // not even when the request brings the key.
+    const withKey = await newBrowser().open(`${callbackUrl}&link=${encodeURIComponent(connectLink(w))}`)
+    expect(withKey.body).toContain('This approval was started in another browser')
+    const rebound = await newBrowser().open(callbackUrl.replace(state, `${issuedAt}.${nonce}.key.${signature}`))
+    expect(rebound.body).toContain('This connection link has expired')
     const wrongCookie = newBrowser()
     wrongCookie.jar.set(cookie, 'someone-else')
     expect((await wrongCookie.open(callbackUrl)).body).toContain('started in another browser')
@@ -162,7 +243,69 @@ describe('[connect-security] only the bot builder can connect a portal', () => {
     expect(replayed.body).toContain('This approval was already used')
 
     const expiredAt = Date.now() - 31 * 60 * 1000
-    const stale = callbackUrl.replace(state, `${expiredAt}.${nonce}.${state.split('.')[2]}`)
+    const stale = callbackUrl.replace(state, `${expiredAt}.${nonce}.cookie.${signature}`)
     expect((await browser.open(stale)).body).toContain('This connection link has expired')
+  })
+
+  it('[connect-security] through a gateway that drops cookies, the approval connects once the link is given again, and a forged approval is refused', async () => {
+    const w = await world({ withoutRefreshToken: true })
+    expect(w.bp.gateway.passCookies).toBe(false)
+    const connected = () => w.bp.store.findState('integration', w.driver.integrationId, 'oauth')?.payload ?? undefined
+    const browser = newBrowser()
+    const first = await browser.open(connectLink(w))
+    expect(browser.jar.size).toBe(0)
+    const start = await browser.open(first.location!)
+    const consent = await browser.open(start.location!)
+    const state = new URL(consent.location!).searchParams.get('state')!
+    expect(state.split('.')[2]).toBe('key')
+
+    // HubSpot's redirect alone connects nothing: the page asks for the link, and shows no key.
+    const confirmation = await browser.open(consent.location!)
+    expect(confirmation.status).toBe(200)
+    expect(confirmation.body).toContain('Confirm the connection to HubSpot')
+    expect(confirmation.body).toContain('If someone else sent you to this page, close it')
+    expect(confirmation.body).not.toContain(keyOf(w))
+    expect(formOf(confirmation)).toMatchObject({ action: `${w.driver.webhookUrl}/oauth/callback`, hidden: { state } })
+
+    // A forged approval: a wrong link, a wrong key, the right key on a forged or rebound state.
+    for (const url of [
+      submitted(confirmation, { link: `${w.driver.webhookUrl}/oauth/start?key=not-the-key` }),
+      submitted(confirmation, { link: 'not-the-key' }),
+      `${consent.location!}&key=${keyOf(w)}x`,
+    ]) {
+      const refused = await newBrowser().open(url)
+      expect(refused.status).toBe(403)
+      expect(refused.body).toContain('This is not the connect link of this integration')
+      expect(refused.body).not.toContain(keyOf(w))
+    }
+    const [issuedAt, nonce, , signature] = state.split('.')
+    for (const forgedState of [`${issuedAt}.${nonce}.key.forged`, `${issuedAt}.${nonce}.cookie.${signature}`]) {
+      const refused = await newBrowser().open(submitted(confirmation, { link: connectLink(w), state: forgedState }))
+      expect(refused.body).toContain('This connection link has expired')
+    }
+    expect(w.hs.portal.tokens.authCodes.size).toBe(1)
+    expect(connected()).toBeUndefined()
+
+    // The bot builder pastes the link: connected, once.
+    const confirmed = submitted(confirmation, { link: connectLink(w) })
+    const done = await browser.open(confirmed)
+    expect(done.body.replace(/<[^>]+>/g, ' ')).toContain('HubSpot is connected')
+    expect(connected()).toMatchObject({ portalId: w.hs.portalId })
+    const replayed = await browser.open(confirmed)
+    expect(replayed.body).toContain('This approval was already used')
+
+    // The key alone does as well as the whole link.
+    const again = newBrowser()
+    const toHubSpot = await again.open((await again.open(connectLink(w))).location!)
+    const asked = await again.open((await again.open(toHubSpot.location!)).location!)
+    expect((await again.open(submitted(asked, { link: keyOf(w) }))).body).toContain('HubSpot is connected')
+  })
+
+  it('[connect-security] through a gateway that passes cookies, the approval connects at once', async () => {
+    const w = await world({ withoutRefreshToken: true, botpress: { passCookies: true } })
+    const flow = await connectThroughBrowser(w)
+    expect(flow.confirmation).toBeUndefined()
+    expect(flow.callback.body).toContain('HubSpot is connected')
+    expect(flow.browser.jar.size).toBe(0)
   })
 })

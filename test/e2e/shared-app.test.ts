@@ -112,6 +112,28 @@ describe('[shared-app] one HubSpot app, two installations', () => {
     second.bot.dispose()
   })
 
+  it('[shared-app] a deleted (archived) thread of the other installation is handed on, and its session ends', async () => {
+    const w = await world()
+    const second = await secondInstallation(w)
+    await uploadServedProject(w.hs, w.driver.webhookUrl)
+    const john = await escalate(second.bot, 'John Roe')
+    const johnThread = w.bp.store.conversations.get(john.conversationId)!.tags.hubspotThreadId!
+    await settle(w)
+
+    // The holder has never seen this thread: it must read it although HubSpot now hides it (404
+    // without archived=true).
+    w.hs.resetCalls()
+    w.hs.agent.delete(johnThread)
+    await settle(w)
+    expect(w.hs.portal.threads.get(johnThread)!.archived).toBe(true)
+    expect(second.bot.events(john).map((e) => e.type)).toEqual(['hitlStopped'])
+    expect(second.bot.events(john).map((e) => e.botId)).toEqual([second.driver.botId])
+    const reads = w.hs.calls.filter((call) => call.method === 'GET' && call.path.endsWith(`/threads/${johnThread}`))
+    expect(reads.map((call) => call.status)).toEqual([404, 200])
+    expect(w.hs.deliveries.filter((d) => d.kind === 'app').every((d) => d.url === w.driver.webhookUrl && d.status === 200)).toBe(true)
+    second.bot.dispose()
+  })
+
   it('[shared-app] a forwarded event is never forwarded again, and a forged one is refused', async () => {
     const w = await world()
     const second = await secondInstallation(w)

@@ -436,6 +436,18 @@ describe('[hubspot stand-in] the agent side', () => {
     expect(appEvents().find((event) => event.objectId === threadId && event.propertyValue === 'A-222')).toBeDefined()
   })
 
+  it('hides a deleted (archived) thread from a read without archived=true, as HubSpot does', async () => {
+    const { threadId } = await openThread('session-delete')
+    hs.agent.delete(threadId)
+    await hs.settle()
+    expect(appEvents().filter((event) => event.objectId === threadId).map((event) => event.subscriptionType)).toContain('conversation.deletion')
+    const hidden = await api(`/conversations/v3/conversations/threads/${threadId}`)
+    expect(hidden.status).toBe(404)
+    const shown = await api(`/conversations/v3/conversations/threads/${threadId}?archived=true`)
+    expect(shown.status).toBe(200)
+    expect(threadSchema.parse(await shown.json())).toMatchObject({ id: threadId, archived: true })
+  })
+
   it('is drivable over the control API with CORS headers', async () => {
     const { threadId } = await openThread('session-control')
     const reply = await fetch(`${hs.url}/_testbed/threads/${threadId}/reply`, {

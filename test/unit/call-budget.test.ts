@@ -1,5 +1,9 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { BudgetExhaustedError, CallBudget } from '../../src/hubspot/call-budget'
+import { HubSpotHttp } from '../../src/hubspot/http'
+import { silentLogger } from '../../src/log'
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 1_000_000 })
@@ -102,3 +106,102 @@ describe('the per-portal call budget', () => {
     expect(released.length).toBeLessThanOrEqual(14)
   })
 })
+
+describe('[budget] the CRM search budget', () => {
+  it('[budget] a search answered without a 429 grows the share back, as an answer with room does for the general budget', async () => {
+    const budget = new CallBudget(() => 4, 1_000)
+    budget.rateLimited() // a SECONDLY 429: 2 searches a second
+    await vi.advanceTimersByTimeAsync(1_000)
+    for (let i = 0; i < 4; i++) {
+      budget.answered()
+      await vi.advanceTimersByTimeAsync(500)
+    }
+    await vi.advanceTimersByTimeAsync(1_100)
+    const { released } = order(budget, 4)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(released).toHaveLength(4)
+  })
+
+  // Through the HTTP client, as a portal sees it. Before, only the general budget listened to
+  // HubSpot's answers, and a search budget halved by a SECONDLY 429 stayed at half for good.
+  it('[budget] recovers its full rate after a SECONDLY 429', async () => {
+    vi.useRealTimers()
+    // Retry-After longer than the call's time budget: that search fails at once (no retry), as
+    // the 429s that reached the budget before did.
+    const server = await searchEndpoint({ retryAfter: '10' })
+    try {
+      const http = clientOf(server, 'search-recovery')
+      const started = Date.now()
+      // Two searchers, each one search after the other, for 5 seconds.
+      await Promise.all(
+        [0, 1].map(async () => {
+          while (Date.now() - started < 5_000) await search(http).catch(() => new Promise((resolve) => setTimeout(resolve, 50)))
+        })
+      )
+      expect(server.refused).toBe(1)
+      // Seconds 3 to 5: 4 searches a second again (2 a second, about 4 in all, while it stayed halved).
+      expect(server.arrivals.filter((at) => at >= started + 3_000 && at < started + 5_000).length).toBeGreaterThanOrEqual(6)
+    } finally {
+      await server.close()
+    }
+  }, 15_000)
+
+  // axios-retry answers a retried request with the retry's answer: the budgets must have seen the
+  // 429 before that, or a 429 cuts nothing whenever its retry succeeds.
+  it('[budget] a SECONDLY 429 that is retried still halves the search budget and holds the retry', async () => {
+    vi.useRealTimers()
+    const server = await searchEndpoint({})
+    try {
+      const http = clientOf(server, 'search-retried')
+      await search(http)
+      expect(server.arrivals).toHaveLength(2)
+      // The retry waited for the pause a 429 imposes (4 slots of a 4-a-second window), not just its backoff.
+      expect(server.arrivals[1]! - server.arrivals[0]!).toBeGreaterThanOrEqual(900)
+    } finally {
+      await server.close()
+    }
+  }, 15_000)
+})
+
+// A CRM search endpoint that answers its first search with a SECONDLY 429, then succeeds.
+const searchEndpoint = async (options: { retryAfter?: string }) => {
+  const arrivals: number[] = []
+  const state = { refused: 0 }
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      arrivals.push(Date.now())
+      res.setHeader('content-type', 'application/json')
+      if (state.refused === 0) {
+        state.refused++
+        res.statusCode = 429
+        if (options.retryAfter) res.setHeader('retry-after', options.retryAfter)
+        res.end(JSON.stringify({ status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', policyName: 'SECONDLY' }))
+        return
+      }
+      res.end(JSON.stringify({ total: 0, results: [] }))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    arrivals,
+    get refused() {
+      return state.refused
+    },
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+const clientOf = (server: { url: string }, portal: string) =>
+  new HubSpotHttp({
+    baseUrl: server.url,
+    tokens: { get: async () => 'token', invalidate: () => undefined, portalId: () => portal },
+    budgetMs: 5_000,
+    baseDelayMs: 10,
+    timeoutMs: 2_000,
+    logger: silentLogger,
+  })
+
+const search = (http: HubSpotHttp) =>
+  http.send({ method: 'POST', path: '/crm/v3/objects/contacts/search', limit: 'search', auth: 'bearer', retrySafe: true, json: {}, schema: undefined })

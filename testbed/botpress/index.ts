@@ -33,6 +33,13 @@ export interface BotpressStandInOptions {
   token?: string
   /** Items per page of the list routes (default 20); `meta.nextToken` leads to the next page. */
   pageSize?: number
+  /**
+   * Whether the webhook gateway passes cookies: the caller's `Cookie` header to the integration and
+   * the integration's `Set-Cookie` back. Default false: what webhook.botpress.cloud does with them
+   * is not documented (testbed/README.md, "The webhook gateway and cookies"), and dropping them is
+   * the stricter case. Can be changed on the instance (`gateway.passCookies`).
+   */
+  passCookies?: boolean
 }
 
 /** One runtime API call received (webhook relays and file upload/download URLs are not counted). */
@@ -77,6 +84,8 @@ export class BotpressStandIn {
    */
   afterApiCall: ((call: ApiCall) => void | Promise<void>) | undefined
   readonly token: string
+  /** How the webhook gateway treats cookies (see BotpressStandInOptions.passCookies). */
+  readonly gateway: { passCookies: boolean }
   private readonly drivers = new Map<string, IntegrationDriver>()
   private readonly api: RouteTable<ApiHandler>
   private readonly server: Server
@@ -84,6 +93,7 @@ export class BotpressStandIn {
 
   private constructor(options: BotpressStandInOptions) {
     this.token = options.token ?? `bp_pat_${randomBytes(16).toString('hex')}`
+    this.gateway = { passCookies: options.passCookies ?? false }
     this.api = createRuntimeApi({ store: this.store, baseUrl: () => this.baseUrl, pageSize: options.pageSize ?? 20 })
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error: unknown) => {
@@ -224,7 +234,7 @@ export class BotpressStandIn {
 
   /**
    * Like webhook.botpress.cloud: wrap the request into `webhook_received` and answer with what the
-   * integration answered. An integration failure (5xx, or the SDK's error body for a thrown error)
+   * integration answered; cookies both ways only with `gateway.passCookies`. An integration failure (5xx, or the SDK's error body for a thrown error)
    * becomes a 500 so that the sender retries.
    */
   private async relayWebhook(
@@ -238,13 +248,15 @@ export class BotpressStandIn {
       return
     }
     const method = (req.method ?? 'GET').toUpperCase()
+    const requestHeaders = lowerCaseHeaders(req)
+    if (!this.gateway.passCookies) delete requestHeaders.cookie
     let answer: IntegrationResponse
     try {
       answer = await driver.relayWebhook({
         method,
         path: request.path,
         query: request.search,
-        headers: lowerCaseHeaders(req),
+        headers: requestHeaders,
         ...(method !== 'GET' && method !== 'HEAD' && { body: request.body.toString('utf8') }),
       })
     } catch (error) {
@@ -259,7 +271,9 @@ export class BotpressStandIn {
     }
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(answer.headers)) {
-      if (!NOT_RELAYED_HEADERS.has(name)) headers[name] = value
+      const lower = name.toLowerCase()
+      if (NOT_RELAYED_HEADERS.has(lower) || (lower === 'set-cookie' && !this.gateway.passCookies)) continue
+      headers[name] = value
     }
     const body = Buffer.from(answer.body, 'utf8')
     res.writeHead(answer.status, { ...headers, 'content-length': String(body.byteLength) })
