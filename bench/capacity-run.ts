@@ -56,6 +56,9 @@ export type StepResult = {
   ratioToBound: number
   customerToAgent: DirectionFigures
   agentToCustomer: DirectionFigures
+  // Deliveries answered non-2xx, and those of them no HubSpot or Botpress failure explains.
+  deliveriesRefused: number
+  redeliveriesNeeded: number
   events: Record<string, EventResult>
   failures: string[]
 }
@@ -194,6 +197,7 @@ export class CapacityDriver {
   async step(exchangesPerSecond: number, durationMs: number, drainMs = 30_000): Promise<StepResult> {
     const started = Date.now()
     const callsBefore = this.w.hs.calls.length
+    const deliveriesBefore = this.w.hs.deliveries.length
     const touched = new Set<Tracked>()
     const offeredMarks = new Set<string>()
     const escalationTimes: Promise<number>[] = []
@@ -227,10 +231,10 @@ export class CapacityDriver {
     }
     await Promise.all([...touched].map((run) => run.chain))
     while (pending() > 0 && Date.now() < deadline) {
-      await this.w.hs.settle()
+      await this.w.hs.settleAdvancingRedeliveries()
       await sleep(200)
     }
-    await this.w.hs.settle()
+    await this.w.hs.settleAdvancingRedeliveries()
 
     const runs = [...touched]
     const inStep = (sent: Sent[]) => sent.filter((message) => offeredMarks.has(message.mark))
@@ -244,6 +248,10 @@ export class CapacityDriver {
     }, 0)
     const closed = runs.filter((run) => !this.sessions.includes(run))
     const events = totalEvents(closed.map((run) => measureEvents(['hitlAssigned', 'hitlStopped'], this.w.bot.events(run.session).map((e) => e.type))))
+    // Deliveries answered non-2xx with no infrastructure failure behind them: each would have made a
+    // customer wait minutes for HubSpot's redelivery.
+    const refused = this.w.hs.deliveries.slice(deliveriesBefore).filter((d) => d.status === null || d.status < 200 || d.status >= 300)
+    const redeliveriesNeeded = refused.filter((d) => d.status === null || !/failed: (unreachable|out of time)/.test(d.answer ?? '')).length
     const elapsed = Date.now() - started
     // Completed exchanges over the time they took: the step, or longer when a backlog drained after it.
     const lastArrival = Math.max(started + durationMs, ...runs.flatMap((run) => [...run.arrived.c, ...run.arrived.a].filter((a) => offeredMarks.has(a.mark)).map((a) => a.at)))
@@ -268,6 +276,8 @@ export class CapacityDriver {
       customerToAgent: figures(streams.map((s) => s.c)),
       agentToCustomer: figures(streams.map((s) => s.a)),
       events,
+      deliveriesRefused: refused.length,
+      redeliveriesNeeded,
       failures: this.failures.slice(failuresBefore),
       ...(elapsed > durationMs + drainMs + 60_000 && { note: 'drain overran' }),
     }

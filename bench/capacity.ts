@@ -70,6 +70,7 @@ const row = (label: string, step: StepResult) =>
     `429 ${(step.share429 * 100).toFixed(1)}%`.padEnd(10),
     `c→a p50 ${step.customerToAgent.p50Ms} p99 ${step.customerToAgent.p99Ms} ms`.padEnd(28),
     `a→c p50 ${step.agentToCustomer.p50Ms} p99 ${step.agentToCustomer.p99Ms} ms`.padEnd(28),
+    `redeliveries needed ${step.redeliveriesNeeded}`.padEnd(24),
     `lost ${step.customerToAgent.lost + step.agentToCustomer.lost} doubled ${step.customerToAgent.duplicated + step.agentToCustomer.duplicated} reordered ${step.customerToAgent.outOfOrder + step.agentToCustomer.outOfOrder}`,
   ].join(' ')
 
@@ -124,6 +125,7 @@ const main = async () => {
       ratioToBound: maximum.ratioToBound,
       escalationsPerMinute: maximum.escalationsPerMinute,
       share429: maximum.share429,
+      redeliveriesNeeded: maximum.redeliveriesNeeded,
       customerToAgent: maximum.customerToAgent,
       agentToCustomer: maximum.agentToCustomer,
     },
@@ -142,7 +144,7 @@ const main = async () => {
   console.log(
     maximum
       ? `Maximum: ${maximum.achievedExchangesPerSecond} exchanges/s per portal (${(maximum.ratioToBound * 100).toFixed(0)}% of the ${maximum.boundExchangesPerSecond}/s bound at ${maximum.callsPerExchange} calls per exchange), ` +
-          `${maximum.escalationsPerMinute} escalations/min, ${(maximum.share429 * 100).toFixed(1)}% of calls answered 429`
+          `${maximum.escalationsPerMinute} escalations/min, ${(maximum.share429 * 100).toFixed(1)}% of calls answered 429, ${steps.reduce((sum, step) => sum + step.redeliveriesNeeded, 0)} redeliveries needed in all steps`
       : 'No step held: see the report'
   )
   console.log(`Written to ${options.out} in ${Math.round(report.totalMs / 1000)} s`)

@@ -142,7 +142,9 @@ const main = async () => {
   process.env.HUBSPOT_SEARCHES_PER_SECOND = '1000000'
   const console_ = muteConsole()
   const started = Date.now()
-  const hubspot = { webhookRetryDelaysMs: [100, 250, 500, 1000, 2000], random: seeded(seed ^ 0x5eed) }
+  // HubSpot's own redelivery schedule (2 minutes, then 4, 8, …): the run advances its clock when only
+  // redeliveries are left, and counts each one a customer would have waited minutes for.
+  const hubspot = { random: seeded(seed ^ 0x5eed) }
   const { w, pool } = options.processes > 1 ? await startWorldOnProcesses(options.processes, { hubspot }) : { w: await startWorld({ hubspot }), pool: undefined }
   // The stand-in's own limiter would otherwise be the bottleneck; every 429 below is injected.
   w.hs.settings.rateLimitPer10s = 1_000_000
@@ -193,7 +195,7 @@ const main = async () => {
     byThread.set(threadId, run)
     w.hs.agent.assign(threadId, run.agent)
   })
-  await w.hs.settle()
+  await w.hs.settleAdvancingRedeliveries()
   const openedAt = Date.now()
   w.hs.resetCalls()
   w.hs.resetDeliveries()
@@ -241,7 +243,7 @@ const main = async () => {
   // Settle: every delivery, redelivery and held delivery done, and nothing new arriving.
   let arrivals = -1
   for (let round = 0; round < 20; round++) {
-    await w.hs.settle()
+    await w.hs.settleAdvancingRedeliveries()
     await sleep(300)
     const now = runs.reduce((sum, run) => sum + run.arrived.customerToAgent.length + run.arrived.agentToCustomer.length, 0)
     if (now === arrivals) break
@@ -252,9 +254,9 @@ const main = async () => {
   // The agents close their threads: a session's last customer messages that HubSpot refused are
   // owed until the thread's next event, and the close is one.
   for (const run of runs) w.hs.agent.close(run.threadId)
-  await w.hs.settle()
+  await w.hs.settleAdvancingRedeliveries()
   await sleep(300)
-  await w.hs.settle()
+  await w.hs.settleAdvancingRedeliveries()
   const settledAt = Date.now()
 
   // Measure. The agent sees the thread in HubSpot's timeline order: that order is the one judged,
@@ -287,6 +289,12 @@ const main = async () => {
   const heldForReorder = Math.max(0, faultsInjected - apiFaultAnswers - duplicatedDeliveries)
   const failedDeliveries = deliveries.filter((d) => d.status === null || d.status < 200 || d.status >= 300).length
   const redeliveries = deliveries.filter((d) => !d.duplicate && d.attempt > 0).length
+  // A delivery answered non-2xx makes a customer wait minutes for HubSpot's redelivery. It is needed
+  // only when HubSpot or Botpress failed (the faults this run injects) or time ran out; any other
+  // refusal is a defect.
+  const infrastructureCause = /failed: (unreachable|out of time)/
+  const redeliveriesNeeded = deliveries.filter((d) => d.status !== null && (d.status < 200 || d.status >= 300) && !infrastructureCause.test(d.answer ?? '')).length
+  const redeliveriesForInfrastructure = deliveries.filter((d) => d.status === null || ((d.status < 200 || d.status >= 300) && infrastructureCause.test(d.answer ?? ''))).length
   const originalDeliveries = deliveries.filter((d) => !d.duplicate && d.attempt === 0).length
   const faultedDeliveries = Math.min(deliveries.length, duplicatedDeliveries + heldForReorder + failedDeliveries)
 
@@ -309,6 +317,8 @@ const main = async () => {
       heldForReorder,
       failedDeliveries,
       redeliveries,
+      redeliveriesNeeded,
+      redeliveriesForInfrastructure,
       deliveries: deliveries.length,
       originalDeliveries,
       faultedDeliveryShare: Number((faultedDeliveries / Math.max(1, originalDeliveries)).toFixed(3)),
@@ -347,7 +357,7 @@ const main = async () => {
           `  ${`event ${type}`.padEnd(18)} expected ${String(e.expected).padStart(3)}  emitted ${String(e.emitted).padStart(3)}  lost ${String(e.lost).padStart(4)}  duplicated ${String(e.duplicated).padStart(4)}  outOfOrder ${String(e.outOfOrder).padStart(4)}`
       ),
       `Faults injected: ${faultsInjected} (API 429/5xx answers ${apiFaultAnswers}, duplicated deliveries ${duplicatedDeliveries}, held for reordering ${heldForReorder}); ` +
-        `${deliveries.length} webhook deliveries, ${failedDeliveries} answered non-2xx, ${redeliveries} redeliveries; faulted share ${(report.faults.faultedDeliveryShare * 100).toFixed(1)}% of deliveries`,
+        `${deliveries.length} webhook deliveries, ${failedDeliveries} answered non-2xx (${redeliveriesNeeded} with no infrastructure fault behind them: redeliveries needed), ${redeliveries} redeliveries; faulted share ${(report.faults.faultedDeliveryShare * 100).toFixed(1)}% of deliveries`,
       `Send failures: customer ${failures.customer}, agent ${failures.agent}`,
       ...[...failures.reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([reason, n]) => `  ${n} × ${reason}`),
       `Time: open ${report.timingMs.openSessions} ms, exchange ${report.timingMs.exchange} ms, settle ${report.timingMs.settle} ms, total ${report.timingMs.total} ms`,

@@ -91,6 +91,14 @@ export type HubSpotStandIn = {
   agent: AgentControls
   faults: StandInFaults
   settle(): Promise<void>
+  /** Deliveries not done yet: queued, in flight, held, or waiting to be delivered again. */
+  pendingDeliveries(): number
+  /** Redeliveries waiting for HubSpot's schedule (2 minutes, then 4, 8, …). */
+  pendingRedeliveries(): number
+  /** Sends every waiting redelivery now, as if their time had come; returns how many. */
+  redeliverNow(): number
+  /** Waits until every delivery is done, sending redeliveries as soon as nothing else is left. */
+  settleAdvancingRedeliveries(): Promise<void>
   hideNewChannelsFromListFor(listCalls: number): void
   // Configures the app's webhook target URL and subscriptions, as a developer would in HubSpot.
   setAppWebhookTarget(targetUrl: string, subscriptions?: SeedSubscription[]): void
@@ -239,6 +247,9 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     resetDeliveries: () => {
       state.dispatcher.deliveries.length = 0
     },
+    pendingDeliveries: () => state.dispatcher.pendingCount(),
+    pendingRedeliveries: () => state.dispatcher.pendingRedeliveries(),
+    redeliverNow: () => state.dispatcher.redeliverNow(),
     issueRefreshToken: (tokenOptions = {}) => issueRefreshToken(state, tokenOptions).token,
     agent,
     faults: {
@@ -256,6 +267,13 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
       },
     },
     settle: () => state.dispatcher.settle(),
+    settleAdvancingRedeliveries: async () => {
+      // HubSpot's schedule without its wait: whenever only redeliveries are left, their time comes.
+      for (;;) {
+        while (state.dispatcher.pendingCount() > state.dispatcher.pendingRedeliveries()) await new Promise((resolve) => setTimeout(resolve, 50))
+        if (state.dispatcher.redeliverNow() === 0) return
+      }
+    },
     hideNewChannelsFromListFor: (listCalls) => {
       settings.hideNewChannelsForListCalls = listCalls
     },

@@ -63,7 +63,7 @@ const USER_AGENT = 'HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: we
 export class WebhookDispatcher {
   readonly deliveries: DeliveryRecord[] = []
   private readonly lanes = new Map<string, Lane>()
-  private readonly retryTimers = new Set<NodeJS.Timeout>()
+  private readonly retryTimers = new Map<NodeJS.Timeout, Job>()
   private held: Job[] = []
   private releaseTimer: NodeJS.Timeout | null = null
   private readonly inFlight = new Set<AbortController>()
@@ -104,7 +104,7 @@ export class WebhookDispatcher {
 
   stop(): void {
     this.stopped = true
-    for (const timer of this.retryTimers) clearTimeout(timer)
+    for (const timer of this.retryTimers.keys()) clearTimeout(timer)
     this.retryTimers.clear()
     if (this.releaseTimer) clearTimeout(this.releaseTimer)
     this.held = []
@@ -237,13 +237,29 @@ export class WebhookDispatcher {
   private scheduleRetry(job: Job): void {
     const delay = this.options.retryDelaysMs()[job.retries]
     if (delay === undefined) return
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer)
-      if (this.stopped) return
-      this.lane(job.url).queue.push({ ...job, attempt: job.attempt + 1, retries: job.retries + 1 })
-      void this.pump(job.url)
-    }, delay)
-    this.retryTimers.add(timer)
+    const timer = setTimeout(() => this.redeliver(timer), delay)
+    this.retryTimers.set(timer, job)
+  }
+
+  private redeliver(timer: NodeJS.Timeout): void {
+    const job = this.retryTimers.get(timer)
+    clearTimeout(timer)
+    this.retryTimers.delete(timer)
+    if (!job || this.stopped) return
+    this.lane(job.url).queue.push({ ...job, attempt: job.attempt + 1, retries: job.retries + 1 })
+    void this.pump(job.url)
+  }
+
+  /** Redeliveries waiting for their time (HubSpot's: minutes to hours). */
+  pendingRedeliveries(): number {
+    return this.retryTimers.size
+  }
+
+  /** Advances the clock to every waiting redelivery: they are sent now. Returns how many. */
+  redeliverNow(): number {
+    const timers = [...this.retryTimers.keys()]
+    for (const timer of timers) this.redeliver(timer)
+    return timers.length
   }
 
   private notifyIfIdle(force = false): void {
