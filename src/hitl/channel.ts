@@ -6,7 +6,7 @@ import type { HitlMessageType, IntegrationProps } from '../types'
 import { createDeps } from './context'
 import { explain, fail } from './errors'
 import { customerMessageOf, isRefusedForGood, isWorthWaitingFor, owe, publishBotpressMessage, reportUndelivered } from './outbox'
-import { loadSession, sessionFromTags } from './session'
+import { loadSession, messageTagsFor, sessionFromTags } from './session'
 import { drain, hasWork } from './session-work'
 
 type ChannelHandlers = IntegrationProps['channels']['hitl']['messages']
@@ -30,7 +30,7 @@ const forwardToHubSpot = async (props: HandlerProps) => {
       if (!drained.ran || session.owes) return await owe(deps, session, message)
     }
     const hubspotMessageId = await publishBotpressMessage(deps, session, message)
-    if (hubspotMessageId) await props.ack({ tags: { hubspotMessageId } })
+    if (hubspotMessageId) await props.ack({ tags: messageTagsFor({ hubspotMessageId }) })
   } catch (error) {
     if (isWorthWaitingFor(error)) return owe(deps, session, message)
     if (!isRefusedForGood(error)) throw explain(error, 'sending the message to HubSpot', deps.connectUrl)

@@ -17,7 +17,7 @@ export const postNotice = async (deps: Pick<Deps, 'client' | 'texts'>, conversat
 // assigned, the notice waits on that message's tags (no list shared between processes).
 // `now`: the session is ending, so there is no assignment left to wait for.
 export const tellCustomer = async (deps: Deps, session: Session, aboutMessageId: string, text: string, options?: { now: boolean }): Promise<void> => {
-  if (session.agent?.actorId || options?.now) {
+  if ((session.agent?.actorId && session.agentKnownToPlugin) || options?.now) {
     await postNotice(deps, session.conversationId, text)
     await markMessage(deps, aboutMessageId, { noticeState: 'told' })
     return

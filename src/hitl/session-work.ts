@@ -128,13 +128,14 @@ const settle = async (deps: Deps, loaded: Session): Promise<string[]> => {
     session = (await loadSession(deps, session.conversationId)) ?? session
   }
   const active = activationOf(session).state === 'active'
+  if (active && assignment === 'agent assigned' && session.noticesPending) session = await awaitAgentKnownToPlugin(deps, session)
   if (active && session.repliesPending && !session.closeRequested) {
     // Cleared first: a reply recorded after this read sets it again, and is seen after the release.
     await setRepliesPending(deps, session.conversationId, false)
     const delivered = await catchUpReplies(deps, session)
     if (delivered > 0) outcomes.push(`${delivered} held reply(ies) delivered`)
   }
-  if (active && session.noticesPending && session.agent?.actorId) await deliverPendingNotices(deps, session)
+  if (active && session.noticesPending && pluginKnowsTheAgent(session)) await deliverPendingNotices(deps, session)
   if (session.owes && !session.closeRequested) {
     if ((await flushOwed(deps, session, { threadClosed: false })) === 'still owed') outcomes.push('customer messages still owed')
   }
@@ -143,13 +144,33 @@ const settle = async (deps: Deps, loaded: Session): Promise<string[]> => {
   return outcomes
 }
 
+// A notice comes from a user of its own; the plugin takes the author of the first message on an
+// unassigned session for its agent. So notices wait until the plugin has recorded the agent HubSpot
+// assigned (its humanAgentId tag), or, where that tag cannot be read, until the assignment is older
+// than NOTICE_AFTER_ASSIGNMENT_MS.
+const NOTICE_AFTER_ASSIGNMENT_MS = 10_000
+const pluginKnowsTheAgent = (session: Session): boolean =>
+  !!session.agent?.actorId && (!!session.agentKnownToPlugin || Date.now() - session.agent.occurredAt > NOTICE_AFTER_ASSIGNMENT_MS)
+
+// Right after hitlAssigned, the customer's pending notices wait (briefly) for the plugin to record
+// the agent.
+const awaitAgentKnownToPlugin = async (deps: Deps, session: Session): Promise<Session> => {
+  let current = session
+  const until = Math.min(Date.now() + 2_000, deps.deadline - env.deadlineMarginMs())
+  while (!current.agentKnownToPlugin && Date.now() + 150 < until) {
+    await sleep(150)
+    current = (await loadSession(deps, current.conversationId)) ?? current
+  }
+  return current
+}
+
 export const hasWork = (session: Session): boolean =>
   session.phase === 'ready' &&
   (!!session.pendingAssignment ||
     !!session.closeRequested ||
     session.owes ||
     (session.repliesPending && activationOf(session).state === 'active') ||
-    (session.noticesPending && !!session.agent?.actorId))
+    (session.noticesPending && pluginKnowsTheAgent(session)))
 
 export type DrainResult = { ran: true; outcomes: string[] } | { ran: false }
 

@@ -49,6 +49,8 @@ export type Session = {
   readyAt: number | undefined
   // The hitl plugin links the conversation (a tag `<plugin alias>#upstream`) just before activating it.
   linkedByPlugin: boolean
+  // The Botpress user the plugin recorded as the session's agent (tag `<alias>#humanAgentId`).
+  agentKnownToPlugin: string | undefined
   // Started by a version that recorded neither `opening` nor `readyAt`: long active.
   startedByEarlierVersion: boolean
   owes: boolean
@@ -104,6 +106,7 @@ export const sessionFromTags = (conversationId: string, tags: Record<string, str
     closeRequested: closeFrom(t.closeRequested),
     readyAt,
     linkedByPlugin: Object.entries(tags).some(([key, value]) => key.endsWith('#upstream') && !!value),
+    agentKnownToPlugin: Object.entries(tags).find(([key, value]) => key.endsWith('#humanAgentId') && !!value)?.[1],
     startedByEarlierVersion,
     owes: t.outboxPending === 'true',
     repliesPending: t.repliesPending === 'true',

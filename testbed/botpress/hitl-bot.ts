@@ -365,6 +365,10 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
       const agentUserId = typeof event.payload.userId === 'string' ? event.payload.userId : undefined
       record.status.agentUserId = agentUserId
       record.status.agentName = agentUserId === undefined ? undefined : this.bp.store.users.get(agentUserId)?.name
+      // The plugin records the agent on both conversations (tags humanAgentId, humanAgentName).
+      const agentTags = { [`${PLUGIN_ALIAS}#humanAgentId`]: agentUserId ?? '', [`${PLUGIN_ALIAS}#humanAgentName`]: record.status.agentName ?? 'A Human Agent' }
+      this.bp.store.updateConversation(record.session.conversationId, { tags: agentTags })
+      this.bp.store.updateConversation(record.session.upstreamConversationId, { tags: agentTags })
       this.emit('sessionChanged', record.session, { ...record.status })
       this.sayUpstream(record.session, record.session.upstreamConversationId, PLUGIN_MESSAGES.agentAssigned)
     } else {
