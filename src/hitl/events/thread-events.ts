@@ -39,15 +39,15 @@ const recordAndDrain = async (
   done: Outcome,
   duplicate: Outcome
 ): Promise<Outcome> => {
+  // Recorded first: from here on, whoever settles the session (startHitl as it finishes, another
+  // process) settles this too.
+  const recorded = await record(session)
+  // startHitl marks the session ready, then looks for what was recorded: read again after
+  // recording, and one of the two sees the other.
+  const now = session.phase === 'opening' ? await loadSession(deps, session.conversationId) : session
+  if (!now || now.phase === 'opening') return recorded ? 'recorded: applied once the plugin sees the session' : duplicate
   // Waiting a moment for the plugin, within the webhook's time, spares a scheduled event.
-  const { session: current } = await awaitActivation(deps, session)
-  const recorded = await record(current)
-  if (current.phase === 'opening') {
-    // startHitl marks the session ready, then looks for requests: read again after recording, one
-    // of the two sees the other.
-    const now = await loadSession(deps, current.conversationId)
-    if (!now || now.phase === 'opening') return recorded ? 'recorded: applied once the plugin sees the session' : duplicate
-  }
+  const { session: current } = await awaitActivation(deps, now)
   // Waiting for a holder that is alive costs a moment; one that died leaves the lock to expire,
   // and HubSpot delivers the event the dead process never answered again.
   const drained = await drain(deps, current.conversationId, { waitMs: Number.POSITIVE_INFINITY })
