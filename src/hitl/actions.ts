@@ -90,9 +90,7 @@ export const startHitl: Actions['startHitl'] = async (props) => {
     channelId: setup.channelId,
     channelAccountId,
     inboxId,
-    customerUserId: customer.userId,
-    customerName: customer.name,
-    delivery: customer.delivery,
+    customer: { botpressUserId: customer.userId, displayName: customer.name, delivery: customer.delivery },
     contactId: customer.contactId,
   })
 
@@ -149,7 +147,7 @@ export const stopHitl: Actions['stopHitl'] = async (props) => {
     }
   }
   const ending = await loadSession(deps, session.conversationId)
-  if (ending?.noticesPending) await deliverPendingNotices(deps, ending)
+  if (ending?.holdsNotices) await deliverPendingNotices(deps, ending)
   // Marked closed first, so the status webhook our own close causes is recognised and ignored.
   // Closing is repeated even when already marked: a failed earlier attempt may have left it open.
   if (session.phase !== 'closed') await markClosed(deps, session.conversationId)

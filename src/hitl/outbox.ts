@@ -48,7 +48,7 @@ export const publishBotpressMessage = async (deps: Deps, session: Session, messa
     const published = await publishContent(deps, address, { from: 'bot', content: { ...content, text: content.text ? deps.texts.notice(content.text) : content.text }, idempotencyKey })
     return published[0]?.id
   }
-  const sender = message.senderId === session.customerUserId ? undefined : await getCustomer(deps, message.senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
+  const sender = message.senderId === session.customerBotpressUserId ? undefined : await getCustomer(deps, message.senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
   const notAttached: NotAttached[] = []
   const published = await publishContent(deps, address, { from: 'customer', sender, content, idempotencyKey, onNotAttached: (file) => notAttached.push(file) })
   for (const file of notAttached) await tellCustomer(deps, session, message.messageId, deps.texts.fileNotDelivered(file))

@@ -29,8 +29,8 @@ const LINK_MEMORY = 5000
 export const activationOf = (session: Session, now = Date.now()): Activation => {
   if (session.phase === 'closed') return { state: 'ended' }
   if (session.startedByEarlierVersion) return { state: 'active' }
-  if (!session.readyAt) return { state: 'starting' }
-  let at = session.readyAt + env.pluginActivationGraceMs()
+  if (!session.startedAt) return { state: 'starting' }
+  let at = session.startedAt + env.pluginActivationGraceMs()
   if (session.linkedByPlugin) {
     let seen = linkSeenAt.get(session.conversationId)
     if (seen === undefined) {
@@ -80,7 +80,7 @@ const emitWhenSeen = async (deps: Deps, session: Session, type: 'hitlAssigned' |
 }
 
 const settleAssignment = async (deps: Deps, session: Session): Promise<string | undefined> => {
-  const pending = session.pendingAssignment
+  const pending = session.assignmentToApply
   if (!pending) return undefined
   const actorId = normaliseAgentActorId(pending.actorId)
   if (!actorId || actorId === session.agent?.actorId) {
@@ -98,7 +98,7 @@ const settleAssignment = async (deps: Deps, session: Session): Promise<string | 
 }
 
 const settleClose = async (deps: Deps, session: Session): Promise<string | undefined> => {
-  const request = session.closeRequested
+  const request = session.closeToApply
   if (!request || session.phase === 'closed') return undefined
   const active = activationOf(session).state === 'active'
   // Replies the agent wrote before closing whose webhooks have not come yet go first.
@@ -106,7 +106,7 @@ const settleClose = async (deps: Deps, session: Session): Promise<string | undef
   // What the customer wrote while HubSpot was failing is not published into the closed thread,
   // and what the customer was to be told once an agent came is told now, before the hand-back.
   if (session.owes) await flushOwed(deps, session, { threadClosed: true })
-  if (session.noticesPending || session.owes) await deliverPendingNotices(deps, session)
+  if (session.holdsNotices || session.owes) await deliverPendingNotices(deps, session)
   // Each session has a conversation of its own, so any hitlStopped on it ended this session.
   if ((await emittedSince(deps, session.conversationId, 'hitlStopped', 0)).length === 0) {
     await emitWhenSeen(deps, session, 'hitlStopped', { conversationId: session.conversationId })
@@ -128,15 +128,15 @@ const settle = async (deps: Deps, loaded: Session): Promise<string[]> => {
     session = (await loadSession(deps, session.conversationId)) ?? session
   }
   const active = activationOf(session).state === 'active'
-  if (active && assignment === 'agent assigned' && session.noticesPending) session = await awaitAgentKnownToPlugin(deps, session)
-  if (active && session.repliesPending && !session.closeRequested) {
+  if (active && assignment === 'agent assigned' && session.holdsNotices) session = await awaitAgentKnownToPlugin(deps, session)
+  if (active && session.holdsReplies && !session.closeToApply) {
     // Cleared first: a reply recorded after this read sets it again, and is seen after the release.
     await setRepliesPending(deps, session.conversationId, false)
     const delivered = await catchUpReplies(deps, session)
     if (delivered > 0) outcomes.push(`${delivered} held reply(ies) delivered`)
   }
-  if (active && session.noticesPending && pluginKnowsTheAgent(session)) await deliverPendingNotices(deps, session)
-  if (session.owes && !session.closeRequested) {
+  if (active && session.holdsNotices && pluginKnowsTheAgent(session)) await deliverPendingNotices(deps, session)
+  if (session.owes && !session.closeToApply) {
     if ((await flushOwed(deps, session, { threadClosed: false })) === 'still owed') outcomes.push('customer messages still owed')
   }
   const closed = await settleClose(deps, session)
@@ -166,11 +166,11 @@ const awaitAgentKnownToPlugin = async (deps: Deps, session: Session): Promise<Se
 
 export const hasWork = (session: Session): boolean =>
   session.phase === 'ready' &&
-  (!!session.pendingAssignment ||
-    !!session.closeRequested ||
+  (!!session.assignmentToApply ||
+    !!session.closeToApply ||
     session.owes ||
-    (session.repliesPending && activationOf(session).state === 'active') ||
-    (session.noticesPending && pluginKnowsTheAgent(session)))
+    (session.holdsReplies && activationOf(session).state === 'active') ||
+    (session.holdsNotices && pluginKnowsTheAgent(session)))
 
 export type DrainResult = { ran: true; outcomes: string[] } | { ran: false }
 

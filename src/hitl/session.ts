@@ -39,14 +39,14 @@ export type Session = {
   threadId: string | undefined
   channelId: string | undefined
   inboxId: string | undefined
-  customerUserId: string | undefined
+  customerBotpressUserId: string | undefined
   // Where customer messages go; undefined until HubSpot named the thread.
   address: SessionAddress | undefined
   // The assignment last applied (the agent the plugin was told of), and one recorded but not applied yet.
   agent: Assignment | undefined
-  pendingAssignment: Assignment | undefined
-  closeRequested: CloseRequest | undefined
-  readyAt: number | undefined
+  assignmentToApply: Assignment | undefined
+  closeToApply: CloseRequest | undefined
+  startedAt: number | undefined
   // The hitl plugin links the conversation (a tag `<plugin alias>#upstream`) just before activating it.
   linkedByPlugin: boolean
   // The Botpress user the plugin recorded as the session's agent (tag `<alias>#humanAgentId`).
@@ -54,8 +54,8 @@ export type Session = {
   // Started by a version that recorded neither `opening` nor `readyAt`: long active.
   startedByEarlierVersion: boolean
   owes: boolean
-  repliesPending: boolean
-  noticesPending: boolean
+  holdsReplies: boolean
+  holdsNotices: boolean
 }
 
 const assignmentFrom = (value: string | undefined): Assignment | undefined => {
@@ -99,18 +99,18 @@ export const sessionFromTags = (conversationId: string, tags: Record<string, str
     threadId,
     channelId: channelId || undefined,
     inboxId: inboxId || undefined,
-    customerUserId: t.customerUserId || undefined,
+    customerBotpressUserId: t.customerUserId || undefined,
     address,
     agent: agentActorId || agentAt ? { actorId: agentActorId, occurredAt: agentAt } : undefined,
-    pendingAssignment: recorded && recorded.occurredAt > agentAt ? recorded : undefined,
-    closeRequested: closeFrom(t.closeRequested),
-    readyAt,
+    assignmentToApply: recorded && recorded.occurredAt > agentAt ? recorded : undefined,
+    closeToApply: closeFrom(t.closeRequested),
+    startedAt: readyAt,
     linkedByPlugin: Object.entries(tags).some(([key, value]) => key.endsWith('#upstream') && !!value),
     agentKnownToPlugin: Object.entries(tags).find(([key, value]) => key.endsWith('#humanAgentId') && !!value)?.[1],
     startedByEarlierVersion,
     owes: t.outboxPending === 'true',
-    repliesPending: t.repliesPending === 'true',
-    noticesPending: t.noticesPending === 'true',
+    holdsReplies: t.repliesPending === 'true',
+    holdsNotices: t.noticesPending === 'true',
   }
 }
 
@@ -161,9 +161,7 @@ export type OpeningFacts = {
   channelId: string
   channelAccountId: string
   inboxId: string
-  customerUserId: string
-  customerName: string
-  delivery: DeliveryIdentifier
+  customer: { botpressUserId: string; displayName: string; delivery: DeliveryIdentifier }
   contactId?: string
 }
 
@@ -173,10 +171,10 @@ export const openSession = async (deps: Pick<Deps, 'client'>, facts: OpeningFact
     channelId: facts.channelId,
     channelAccountId: facts.channelAccountId,
     inboxId: facts.inboxId,
-    customerUserId: facts.customerUserId,
-    customerName: facts.customerName,
-    deliveryType: facts.delivery.type,
-    deliveryValue: facts.delivery.value,
+    customerUserId: facts.customer.botpressUserId,
+    customerName: facts.customer.displayName,
+    deliveryType: facts.customer.delivery.type,
+    deliveryValue: facts.customer.delivery.value,
     opening: 'true',
     closed: 'false',
     ...(facts.contactId && { contactId: facts.contactId }),
@@ -199,7 +197,7 @@ const assignmentValue = (assignment: Assignment) => `${assignment.occurredAt}|${
 // An assignment HubSpot reported, kept until it is applied (an older one than what is known is not).
 export const recordAssignment = async (deps: Pick<Deps, 'client'>, session: Session, assignment: Assignment): Promise<boolean> => {
   if (session.agent && assignment.occurredAt <= session.agent.occurredAt) return false
-  if (session.pendingAssignment && assignment.occurredAt < session.pendingAssignment.occurredAt) return false
+  if (session.assignmentToApply && assignment.occurredAt < session.assignmentToApply.occurredAt) return false
   await write(deps, session.conversationId, { pendingAssignment: assignmentValue(assignment) })
   return true
 }
@@ -209,7 +207,7 @@ export const applyAssignment = (deps: Pick<Deps, 'client'>, session: Session, as
   write(deps, session.conversationId, { assignedActorId: assignment.actorId ?? '', assignedAt: String(assignment.occurredAt) })
 
 export const recordCloseRequest = async (deps: Pick<Deps, 'client'>, session: Session, request: CloseRequest): Promise<boolean> => {
-  if (session.phase === 'closed' || session.closeRequested) return false
+  if (session.phase === 'closed' || session.closeToApply) return false
   await write(deps, session.conversationId, { closeRequested: `${request.occurredAt}|${request.why}` })
   return true
 }

@@ -34,7 +34,7 @@ describe('sessionFromTags', () => {
     ['a newer one recorded after one applied', { pendingAssignment: '3000|A-222', assignedActorId: 'A-111', assignedAt: '2000' }, { occurredAt: 3000, actorId: 'A-222' }],
     ['malformed', { pendingAssignment: 'soon|someone' }, undefined],
   ])('pending assignment: %s', (_, tags, expected) => {
-    expect(sessionFromTags('conv_1', { ...base, hubspotThreadId: '77', readyAt: '1', ...tags }).pendingAssignment).toEqual(expected)
+    expect(sessionFromTags('conv_1', { ...base, hubspotThreadId: '77', readyAt: '1', ...tags }).assignmentToApply).toEqual(expected)
   })
 
   it('reads the plugin link whatever the plugin alias', () => {
