@@ -14,7 +14,7 @@ import {
   tokenResponseSchema,
 } from '../../src/hubspot/schemas'
 import { verifyV1OrV2, verifyV3 } from '../../src/hubspot/signature'
-import { startHubSpotStandIn, type HubSpotStandIn } from '../../testbed/hubspot'
+import { HUBSPOT_REDELIVERY_DELAYS_MS, startHubSpotStandIn, type HubSpotStandIn } from '../../testbed/hubspot'
 
 type Received = { url: string; headers: IncomingHttpHeaders; body: string }
 
@@ -463,6 +463,47 @@ describe('[hubspot stand-in] the agent side', () => {
     const preflight = await fetch(`${hs.url}/_testbed/faults`, { method: 'OPTIONS' })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
+  })
+})
+
+describe('[hubspot stand-in] HubSpot’s redelivery schedule', () => {
+  it('by default delivers a refused webhook again after 2 minutes, then 4, 8, …, 10 times in about a day', () => {
+    expect(HUBSPOT_REDELIVERY_DELAYS_MS).toHaveLength(10)
+    expect(HUBSPOT_REDELIVERY_DELAYS_MS.slice(0, 4)).toEqual([120_000, 240_000, 480_000, 960_000])
+    const total = HUBSPOT_REDELIVERY_DELAYS_MS.reduce((sum, delay) => sum + delay, 0)
+    expect(total).toBeGreaterThan(20 * 3_600_000)
+    expect(total).toBeLessThan(26 * 3_600_000)
+  })
+
+  it('waits for the schedule (or a test advancing it), and never redelivers an answer that says the request is wrong', async () => {
+    const real = await startHubSpotStandIn()
+    try {
+      expect(real.settings.webhookRetryDelaysMs).toEqual(HUBSPOT_REDELIVERY_DELAYS_MS)
+      const { threadId } = await openThread('session-schedule')
+      await hs.settle()
+      hs.settings.webhookRetryDelaysMs = HUBSPOT_REDELIVERY_DELAYS_MS
+      hs.resetDeliveries()
+      receiver.statuses.push(503)
+      hs.agent.close(threadId)
+      while (hs.deliveries.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(hs.pendingRedeliveries()).toBe(1)
+      expect(hs.redeliverNow()).toBe(1)
+      await hs.settle()
+      expect(hs.deliveries.map((delivery) => [delivery.status, delivery.attempt])).toEqual([
+        [503, 0],
+        [200, 1],
+      ])
+      hs.resetDeliveries()
+      receiver.statuses.push(400)
+      hs.agent.reopen(threadId)
+      hs.agent.close(threadId)
+      await hs.settle()
+      expect(hs.deliveries.filter((delivery) => delivery.status === 400)).toHaveLength(1)
+      expect(hs.pendingRedeliveries()).toBe(0)
+    } finally {
+      hs.settings.webhookRetryDelaysMs = [50, 100]
+      await real.close()
+    }
   })
 })
 
