@@ -85,6 +85,9 @@ export const openSession = async (
   historyLength = 0
 ): Promise<Session> => {
   const output = startHitlOutput.parse(await driver.callAction('startHitl', startHitlInput(customerUserId, historyLength)))
+  // The hitl plugin links the conversation right after startHitl returns (its trace the integration
+  // reads to know the session is about to be active); the benchmark has no plugin, so it does that.
+  bp.store.updateConversation(output.conversationId, { tags: { 'hitl#upstream': `bench-upstream-${output.conversationId}` } })
   return sessionOf(bp, output.conversationId, customerUserId)
 }
 

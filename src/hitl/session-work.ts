@@ -106,7 +106,7 @@ const settleClose = async (deps: Deps, session: Session): Promise<string | undef
   // What the customer wrote while HubSpot was failing is not published into the closed thread,
   // and what the customer was to be told once an agent came is told now, before the hand-back.
   if (session.owes) await flushOwed(deps, session, { threadClosed: true })
-  if (session.holdsNotices || session.owes) await deliverPendingNotices(deps, session)
+  if (session.holdsNotices) await deliverPendingNotices(deps, session)
   // Each session has a conversation of its own, so any hitlStopped on it ended this session.
   if ((await emittedSince(deps, session.conversationId, 'hitlStopped', 0)).length === 0) {
     await emitWhenSeen(deps, session, 'hitlStopped', { conversationId: session.conversationId })
