@@ -14,7 +14,7 @@ import type { Deps } from './context'
 import { getCustomer } from './customers'
 import { toHubSpotContent, type BotpressContent } from './messages'
 import { tellCustomer } from './notices'
-import { publishContent, type NotAttached } from './publish'
+import { publishContent, threadAddressOf, type NotAttached } from './publish'
 import { markMessage, owedMessages, setOwes, type Session } from './session'
 
 export type CustomerMessage = { messageId: string; type: string; payload: Record<string, unknown>; senderId?: string }
@@ -37,12 +37,10 @@ export const customerMessageOf = (message: { id: string; type: string; payload: 
 
 // Publishes one Botpress message of the hitl channel into its thread; returns the HubSpot message ID.
 export const publishBotpressMessage = async (deps: Deps, session: Session, message: CustomerMessage): Promise<string | undefined> => {
-  const thread = session.address
-  if (!thread) return undefined
+  if (!session.address) return undefined
+  const address = threadAddressOf(deps, session.address)
   const content = toHubSpotContent({ type: message.type, payload: message.payload } as BotpressContent, deps.texts)
   const idempotencyKey = `bp-${message.messageId}`
-  const customer = { deliveryIdentifier: thread.customer.deliveryIdentifier, name: thread.customer.name ?? deps.texts.customerFallbackName }
-  const address = { ...thread, customer }
   if (!message.senderId) {
     // A notice from the plugin (for instance "the user has ended the session"), not the customer's words.
     const published = await publishContent(deps, address, { from: 'bot', content: { ...content, text: content.text ? deps.texts.notice(content.text) : content.text }, idempotencyKey })

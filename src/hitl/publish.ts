@@ -8,6 +8,7 @@ import { publishMessage } from '../hubspot/custom-channels'
 import { uploadFile } from '../hubspot/files'
 import type { DeliveryIdentifier, Message, OutgoingAttachment } from '../hubspot/schemas'
 import { timeLeftFor, type Deps } from './context'
+import type { SessionAddress } from './session'
 import { splitText, type FileToAttach, type HubSpotContent } from './messages'
 import { inboxIdentifier } from './setup'
 
@@ -24,6 +25,12 @@ export type ThreadAddress = {
 
 export const isDeliveryType = (value: string | undefined): value is DeliveryIdentifier['type'] =>
   value === 'HS_EMAIL_ADDRESS' || value === 'HS_PHONE_NUMBER' || value === 'CHANNEL_SPECIFIC_OPAQUE_ID'
+
+// Where a session's messages go, its customer named (the language's fallback when unnamed).
+export const threadAddressOf = (deps: Pick<Deps, 'texts'>, address: SessionAddress): ThreadAddress => ({
+  ...address,
+  customer: { deliveryIdentifier: address.customer.deliveryIdentifier, name: address.customer.name ?? deps.texts.customerFallbackName },
+})
 
 export const botParty = (deps: Pick<Deps, 'texts'>, inboxId: string): Party => ({
   deliveryIdentifier: inboxIdentifier(inboxId),

@@ -16,7 +16,7 @@ import type { DeliveryIdentifier } from '../hubspot/schemas'
 import * as env from '../env'
 import type { ConversationTagValues } from '../types'
 import { isNotFound, type Deps } from './context'
-import { isDeliveryType } from './publish'
+import { isDeliveryType, type ThreadAddress } from './publish'
 
 export type Phase = 'opening' | 'ready' | 'closed'
 
@@ -24,14 +24,8 @@ export type Assignment = { actorId: string | undefined; occurredAt: number }
 
 export type CloseRequest = { occurredAt: number; why: string }
 
-export type SessionAddress = {
-  channelId: string
-  channelAccountId: string
-  inboxId: string
-  integrationThreadId: string
-  customer: { deliveryIdentifier: DeliveryIdentifier; name: string | undefined }
-  contactId?: string
-}
+// A thread address (publish.ts) whose customer may have no display name yet.
+export type SessionAddress = Omit<ThreadAddress, 'customer'> & { customer: { deliveryIdentifier: DeliveryIdentifier; name: string | undefined } }
 
 export type Session = {
   conversationId: string

@@ -6,7 +6,7 @@ import * as env from '../../env'
 import type { AppWebhookEvent } from '../../hubspot/schemas'
 import type { Deps } from '../context'
 import { normaliseAgentActorId } from '../agents'
-import { publishContent } from '../publish'
+import { publishContent, threadAddressOf } from '../publish'
 import { awaitActivation, drain } from '../session-work'
 import { findSessionByThread, loadSession, openingSessions, recordAssignment, recordCloseRequest, type Session } from '../session'
 import type { Outcome } from './outcome'
@@ -88,7 +88,7 @@ export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Pr
   if (!session) return NOT_A_HITL_THREAD
   if (session.phase !== 'closed') return 'ignored: session still open'
   if (!session.address) return 'ignored: incomplete session'
-  await publishContent(deps, { ...session.address, customer: { ...session.address.customer, name: session.address.customer.name ?? deps.texts.customerFallbackName } }, {
+  await publishContent(deps, threadAddressOf(deps, session.address), {
     from: 'bot',
     content: { text: deps.texts.reopenedAfterEnd, files: [] },
     idempotencyKey: `${session.conversationId}:reopened:${event.occurredAt}`,
