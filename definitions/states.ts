@@ -10,6 +10,11 @@ export const setupStateSchema = z.object({
     .describe('Channel account ID of each connected inbox, keyed by inbox ID'),
   portalId: z.string().optional().title('Portal ID').describe('ID of the HubSpot portal (hub ID) the token belongs to'),
   appKind: z.enum(appKinds).optional().title('App kind').describe('Kind of the HubSpot app the setup was made for: project or legacy'),
+  removedSibling: z
+    .object({ channelId: z.string(), webhookUrl: z.string(), heirChannelId: z.string(), heirWebhookUrl: z.string(), appKind: z.enum(appKinds) })
+    .optional()
+    .title('Removed sibling')
+    .describe('Another installation of the app that was removed while the app may still send its webhooks to it; said again at each register until app events arrive'),
 })
 
 export const oauthStateSchema = z.object({

@@ -35,11 +35,11 @@ const freePort = async (): Promise<number> => {
   return port
 }
 
-const waitForHealth = async (port: number): Promise<void> => {
-  for (let waited = 0; waited < 20_000; waited += 100) {
+const waitForHealth = async (port: number, pollMs = 100): Promise<void> => {
+  for (let waited = 0; waited < 20_000; waited += pollMs) {
     const health = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined)
     if (health?.ok) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await new Promise((resolve) => setTimeout(resolve, pollMs))
   }
   throw new Error(`integration process on port ${port} did not start`)
 }
@@ -57,8 +57,15 @@ export const poolEnvironment = (): Record<string, string | undefined> =>
     ['HUBSPOT_API_URL', 'HUBSPOT_AUTHORIZE_URL', 'BP_API_URL', 'BP_TOKEN', 'BP_WEBHOOK_URL', 'HUBSPOT_RETRY_BASE_MS', 'HITL_PLUGIN_ACTIVATION_GRACE_MS', 'HITL_PLUGIN_LINK_MARGIN_MS', 'HITL_SESSION_LOCK_EXPIRY_MS', 'HUBSPOT_CALLS_PER_10S', 'HUBSPOT_SEARCHES_PER_SECOND'].map((key) => [key, process.env[key]])
   )
 
+export type PoolOptions = {
+  // Short-lived processes, as Botpress Cloud runs them: each process answers only this many
+  // requests, then is replaced by a fresh one (its requests in flight finish first).
+  churn?: number
+}
+
 // The proxy listens at once, so the world can be given its URL before the processes exist.
-export const startProcessPool = async (count: number): Promise<ProcessPool> => {
+export const startProcessPool = async (count: number, options: PoolOptions = {}): Promise<ProcessPool> => {
+  if (options.churn !== undefined && options.churn > 0) return startChurningPool(count, options.churn)
   const outfile = join(mkdtempSync(join(tmpdir(), 'hitl-pool-')), 'index.cjs')
   const children: ChildProcess[] = []
   let ports: number[] = []
@@ -116,10 +123,112 @@ export const startProcessPool = async (count: number): Promise<ProcessPool> => {
   }
 }
 
+type Live = { child: ChildProcess; port: number; taken: number; inFlight: number }
+
+const spawnProcess = async (outfile: string, environment: Record<string, string | undefined>): Promise<Live> => {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], { env: { ...process.env, ...environment }, stdio: process.env.HITL_POOL_STDIO === 'inherit' ? 'inherit' : 'ignore' })
+  await waitForHealth(port, 20)
+  return { child, port, taken: 0, inFlight: 0 }
+}
+
+// `count` slots, each holding one process at a time. A process that has taken `churn` requests takes
+// no more: its slot starts a fresh one at once, and the old one is stopped when its last request is
+// answered. A request that finds every slot between processes waits for the first fresh one.
+const startChurningPool = async (count: number, churn: number): Promise<ProcessPool> => {
+  const outfile = join(mkdtempSync(join(tmpdir(), 'hitl-pool-')), 'index.cjs')
+  const slots: (Live | undefined)[] = Array.from({ length: count }, () => undefined)
+  const handled: number[] = []
+  const all: Live[] = []
+  const waiting: (() => void)[] = []
+  const starting = new Set<Promise<void>>()
+  let environment: Record<string, string | undefined> = {}
+  let next = 0
+  let closed = false
+
+  const fill = (index: number): Promise<void> => {
+    const started = spawnProcess(outfile, environment).then((live) => {
+      all.push(live)
+      handled.push(0)
+      if (closed) return void stop(live.child, 'SIGTERM')
+      slots[index] = live
+      for (const wake of waiting.splice(0)) wake()
+    })
+    starting.add(started)
+    void started.finally(() => starting.delete(started))
+    return started
+  }
+  const retire = (live: Live) => {
+    if (live.inFlight === 0 && live.taken >= churn) void stop(live.child, 'SIGTERM')
+  }
+  const take = async (): Promise<Live> => {
+    for (;;) {
+      for (let i = 0; i < count; i++) {
+        const index = (next + i) % count
+        const live = slots[index]
+        if (!live) continue
+        next = index + 1
+        live.taken += 1
+        handled[all.indexOf(live)]! += 1
+        if (live.taken >= churn) {
+          slots[index] = undefined
+          void fill(index)
+        }
+        return live
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve))
+    }
+  }
+  const proxy = createServer((req, res) => {
+    void take().then((live) => {
+      live.inFlight += 1
+      const done = () => {
+        live.inFlight -= 1
+        retire(live)
+      }
+      const forward = request({ host: '127.0.0.1', port: live.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+        answer.on('end', done)
+      })
+      forward.on('error', () => {
+        res.writeHead(502).end()
+        done()
+      })
+      req.pipe(forward)
+    })
+  })
+  const proxyPort = await listen(proxy)
+  return {
+    url: `http://127.0.0.1:${proxyPort}`,
+    handled,
+    start: async (env) => {
+      environment = env
+      await build({ entryPoints: [join(__dirname, '..', 'src', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'silent' })
+      await Promise.all(slots.map((_, index) => fill(index)))
+    },
+    crash: async () => {
+      throw new Error('a churning pool replaces its processes itself')
+    },
+    recovered: async () => {
+      await Promise.all([...starting])
+    },
+    close: async () => {
+      closed = true
+      await Promise.all([...starting].map((p) => p.catch(() => undefined)))
+      await Promise.all(all.map((live) => stop(live.child, 'SIGTERM')))
+      await new Promise<void>((resolve) => {
+        proxy.close(() => resolve())
+        proxy.closeAllConnections()
+      })
+    },
+  }
+}
+
 // A world whose integration runs as `count` processes behind one URL, its project uploaded and
 // registered, as a bot builder would leave it.
-export const startWorldOnProcesses = async (count: number, options: WorldOptions = {}): Promise<{ w: World; pool: ProcessPool }> => {
-  const pool = await startProcessPool(count)
+export const startWorldOnProcesses = async (count: number, options: WorldOptions = {}, poolOptions: PoolOptions = {}): Promise<{ w: World; pool: ProcessPool }> => {
+  const pool = await startProcessPool(count, poolOptions)
   const w = await startWorld({ ...options, integrationUrl: pool.url, register: false, uploadProject: false })
   await pool.start(poolEnvironment())
   await uploadServedProject(w.hs, w.driver.webhookUrl)

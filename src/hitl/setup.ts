@@ -13,7 +13,7 @@ import { MAX_ATTACHMENT_BYTES } from '../env'
 import { describeProblem, explain, fail, failAll } from './errors'
 import { projectRequirements } from './project-files'
 import { forgetSetup, readSetup, writeSetup, type Deps } from './context'
-import { announceToSiblings, rememberSiblings, siblingsAmong, type Sibling } from './forwarding'
+import { announceRemoval, announceToSiblings, describeRemoval, heirAmong, SIBLING_REMOVED, rememberSiblings, siblingsAmong, type Removal, type Sibling } from './forwarding'
 
 export const CHANNEL_CAPABILITIES: ChannelCapabilities = {
   deliveryIdentifierTypes: ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID'],
@@ -257,7 +257,20 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
     await announceToSiblings(deps, siblings, channelId)
   }
 
-  const setup: SetupState = { webhookUrl: deps.webhookUrl, channelId, channelAccounts, portalId: diagnosis.portalId, appKind: kind }
+  if (previous?.removedSibling) {
+    // Told when it happened; said again until the app's events arrive.
+    const { level, text } = describeRemoval(previous.removedSibling, deps.webhookUrl)
+    deps.logger[level](text)
+  }
+
+  const setup: SetupState = {
+    webhookUrl: deps.webhookUrl,
+    channelId,
+    channelAccounts,
+    portalId: diagnosis.portalId,
+    appKind: kind,
+    ...(previous?.removedSibling ? { removedSibling: previous.removedSibling } : {}),
+  }
   if (!sameSetup(previous, setup)) await writeSetup(deps, setup)
   return { status: 'ready', setup }
 }
@@ -276,10 +289,49 @@ export const ensureInboxAccount = async (deps: Deps, inboxId: string): Promise<{
   return { setup: updated, channelAccountId }
 }
 
-// Uninstall: the channel is archived and the refresh token revoked, so nothing this installation
-// held keeps access to the portal.
+// Before leaving, an installation that shares its app with others makes sure the app's webhooks
+// still reach one of them: on a legacy app it points the target URL at the heir (forwarding.ts) when
+// it named this installation, or nothing live; on a project app, which no API can change, it tells
+// every remaining installation what to change in the project. Returns what to announce.
+const handOverAppWebhooks = async (deps: Deps, setup: SetupState): Promise<{ siblings: Sibling[]; removal?: Removal }> => {
+  let siblings: Sibling[]
+  try {
+    siblings = siblingsAmong(await channels.listChannels(deps.hubspot), setup.channelId, deps.webhookUrl)
+  } catch (error) {
+    const status = error instanceof HubSpotApiError ? `HubSpot ${error.status ?? 'no answer'}` : 'error'
+    deps.logger.warn(`Could not list the app's other installations (${status}); if another bot uses this HubSpot app, make sure the app's webhook target URL is that installation's webhook URL`)
+    return { siblings: [] }
+  }
+  const heir = heirAmong(siblings)
+  if (!heir) return { siblings }
+  const kind = setup.appKind ?? resolveAppKind(deps, setup).kind
+  const removal: Removal = { type: SIBLING_REMOVED, channelId: setup.channelId, webhookUrl: deps.webhookUrl, heirChannelId: heir.channelId, heirWebhookUrl: heir.webhookUrl, appKind: kind }
+  if (kind === 'legacy') {
+    try {
+      const target = await webhookSettings.getWebhookTarget(deps.hubspot, deps.config.appId)
+      if (target && siblings.some((sibling) => sibling.webhookUrl === target)) {
+        removal.targetNow = target
+      } else {
+        await webhookSettings.setWebhookTarget(deps.hubspot, deps.config.appId, heir.webhookUrl, MAX_CONCURRENT_WEBHOOKS)
+        removal.targetNow = heir.webhookUrl
+        deps.logger.info(`The HubSpot app's webhook target URL now points to ${heir.webhookUrl}, the installation of channel ${heir.channelId}, which hands the others their events`)
+      }
+    } catch (error) {
+      const status = error instanceof HubSpotApiError ? `HubSpot ${error.status ?? 'no answer'}` : 'error'
+      deps.logger.warn(`Could not move the HubSpot app's webhook target URL (${status}); the remaining installations are told to set it to ${heir.webhookUrl}`)
+    }
+  }
+  if (!removal.targetNow) {
+    deps.logger.info(`The ${siblings.length} remaining installation(s) of this HubSpot app are told to point the app's webhook target URL at ${heir.webhookUrl}, the installation of channel ${heir.channelId}`)
+  }
+  return { siblings, removal }
+}
+
+// Uninstall: the app's webhooks are handed on (above), the channel is archived and the refresh
+// token revoked, so nothing this installation held keeps access to the portal.
 export const tearDown = async (deps: Deps): Promise<void> => {
   const setup = await readSetup(deps)
+  const handOver = setup?.channelId ? await handOverAppWebhooks(deps, setup) : { siblings: [] }
   if (setup?.channelId) {
     try {
       await channels.deleteChannel(deps.hubspot, setup.channelId)
@@ -294,6 +346,8 @@ export const tearDown = async (deps: Deps): Promise<void> => {
   await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'oauth', payload: null })
   TokenManager.forget(`${deps.ctx.integrationId}:`)
   forgetSetup(deps.ctx.integrationId)
+  // Told once this channel is archived, so the list they read again no longer names it.
+  if (handOver.removal) await announceRemoval(deps, handOver.siblings, handOver.removal)
 }
 
 // A refresh token no longer needed is revoked; a failure is reported, not fatal (the token then

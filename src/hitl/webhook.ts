@@ -17,7 +17,7 @@ import { createDeps, readSetup, type Deps } from './context'
 import { handleAgentReply } from './events/agent-reply'
 import type { Outcome } from './events/outcome'
 import { handleAssignment, handleStatusChange, handleThreadGone, NOT_A_HITL_THREAD } from './events/thread-events'
-import { FORWARDED_HEADER, ForwardingFailedError, forgetSiblings, forwardToSibling, SIBLINGS_CHANGED_PATH } from './forwarding'
+import { appEventsArrived, FORWARDED_HEADER, ForwardingFailedError, forwardToSibling, receiveSiblingNews, SIBLINGS_CHANGED_PATH } from './forwarding'
 import { json, page } from './pages'
 import { projectAsJson, projectPage } from './project-page'
 
@@ -86,6 +86,7 @@ const threadEventHandler = (event: AppWebhookEvent): ((deps: Deps, event: AppWeb
 // never a reason to hold this installation's events.
 const handleAppEvents = async (deps: Deps, items: unknown[], forwarded: boolean): Promise<EventResult[]> => {
   const setup = await readSetup(deps)
+  if (items.length) await appEventsArrived(deps, setup)
   const handOn = async (item: unknown, event: AppWebhookEvent, otherwise: string): Promise<string> => {
     if (forwarded || !setup?.channelId) return otherwise
     try {
@@ -159,8 +160,7 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
 
   if (path === SIBLINGS_CHANGED_PATH) {
     // Signed with the app's client secret: another installation of this app registered or left.
-    forgetSiblings(deps)
-    return json(200, { handled: ['channels of the app will be listed again'] })
+    return json(200, { handled: [await receiveSiblingNews(deps, body)] })
   }
 
   let raw: unknown

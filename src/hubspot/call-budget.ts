@@ -17,6 +17,10 @@ export class BudgetExhaustedError extends Error {
 }
 
 const WINDOW_SLACK_MS = 100
+// A fresh process knows nothing of the portal's window, which earlier processes may have nearly
+// spent: it sends one call, and waits for its answer (at most this long) before sending more.
+const PROBES = 1
+const PROBE_WAIT_MS = 2_000
 
 type Waiter = { resolve: () => void; reject: (error: Error) => void; deadline: number; since: number }
 
@@ -29,17 +33,39 @@ export class CallBudget {
   private share: number | undefined
   private shrunkAt = 0
   private grownAt = 0
+  // While cautious: no answer yet, so what the window holds is unknown (see learn()).
+  private probing: { since?: number } | undefined
 
   constructor(
     private readonly limit: () => number,
     readonly windowMs: number,
-    private readonly now: () => number = Date.now
-  ) {}
+    private readonly now: () => number = Date.now,
+    options: { cautious?: boolean } = {}
+  ) {
+    if (options.cautious) this.probing = {}
+  }
+
+  // The first answer ends the cautious start. HubSpot's Remaining counts every call of the portal's
+  // window, ours included: the rest are other processes' (earlier, short-lived ones of this
+  // integration among them), and they stay in this window as if sent evenly over the last 10 s, so
+  // this process spends only what HubSpot says is left.
+  private learn(remaining: number | undefined, max: number | undefined): void {
+    if (!this.probing) return
+    this.probing = undefined
+    if (remaining === undefined || !Number.isFinite(remaining)) return this.schedule()
+    this.prune()
+    const others = Math.max(0, Math.floor((max ?? this.limit()) - remaining - this.sent.length))
+    const at = this.now()
+    const seeded = Array.from({ length: others }, (_, j) => at - this.windowMs + ((j + 1) * this.windowMs) / (others + 1))
+    this.sent.push(...seeded)
+    this.sent.sort((a, b) => a - b)
+    this.schedule()
+  }
 
   // Resolves when the call may go; rejects with BudgetExhaustedError if that would be after `deadline`.
   take(deadline: number): Promise<void> {
     if (this.waiting.length === 0 && this.readyAt() <= this.now()) {
-      this.sent.push(this.now())
+      this.record()
       return Promise.resolve()
     }
     return new Promise((resolve, reject) => {
@@ -51,10 +77,12 @@ export class CallBudget {
   // HubSpot's view of the shared window after a call. Nearly nothing left: other processes are
   // busy, so the share shrinks and calls are spaced out; a tenth or more left: the share grows back.
   observe(remaining: number | undefined, max: number | undefined): void {
+    this.learn(remaining, max)
     if (remaining === undefined || !Number.isFinite(remaining)) return
     const full = max ?? this.limit()
     const slotMs = this.windowMs / Math.max(1, full)
     const reserve = Math.max(2, Math.ceil(full * 0.02))
+
     if (remaining <= reserve) {
       // HubSpot counts calls on arrival, this window on departure: a few more on its side are this
       // process's own in flight. Well more are other processes'.
@@ -70,6 +98,7 @@ export class CallBudget {
   // per-second limit): the limit had room for this call, so the share grows back as observe() grows
   // it. Without this, a search share halved by a SECONDLY 429 would never grow back.
   answered(): void {
+    this.learn(undefined, undefined)
     this.grow(this.windowMs / Math.max(1, this.limit()))
   }
 
@@ -84,6 +113,7 @@ export class CallBudget {
   // A 429 all the same (other processes, another app of the portal): the share halves, and nothing
   // goes out until a few slots of the window have passed.
   rateLimited(): void {
+    this.learn(undefined, undefined)
     this.shrink(0.5)
     this.pause((this.windowMs / Math.max(1, this.limit())) * 4)
   }
@@ -116,7 +146,13 @@ export class CallBudget {
     this.prune()
     const limit = this.currentLimit()
     const room = this.sent.length < limit ? this.now() : this.sent[this.sent.length - limit]! + this.windowMs + WINDOW_SLACK_MS
-    return Math.max(room, this.pausedUntil)
+    const probed = this.probing?.since !== undefined && this.sent.length >= PROBES ? this.probing.since + PROBE_WAIT_MS : 0
+    return Math.max(room, this.pausedUntil, probed)
+  }
+
+  private record(): void {
+    if (this.probing && this.probing.since === undefined) this.probing.since = this.now()
+    this.sent.push(this.now())
   }
 
   private schedule(): void {
@@ -145,7 +181,7 @@ export class CallBudget {
       }
       if (at > this.now()) return
       this.waiting.shift()
-      this.sent.push(this.now())
+      this.record()
       head.resolve()
     }
   }

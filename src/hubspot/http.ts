@@ -122,7 +122,9 @@ http.interceptors.response.use(
 axiosRetry(http, { retries: 0 })
 
 const TEN_SECONDS = 10_000
-const portalBudget = (portal: string) => budgetFor(`${portal}:general`, () => new CallBudget(env.hubspotCallsPer10s, TEN_SECONDS))
+// A process starts cautious on a portal's general budget: HubSpot's rate-limit headers on its first
+// answer say how much of the shared window earlier processes left (call-budget.ts).
+const portalBudget = (portal: string) => budgetFor(`${portal}:general`, () => new CallBudget(env.hubspotCallsPer10s, TEN_SECONDS, Date.now, { cautious: true }))
 const searchBudget = (portal: string) => budgetFor(`${portal}:search`, () => new CallBudget(env.hubspotSearchesPerSecond, 1_000))
 
 const errorEnvelopeOf = (data: unknown): ErrorEnvelope => {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
 import { uploadServedProject, type World } from '../../testbed/world'
+import { captureOutput } from '../support/output'
 import { customerView, eventsOf, settle, threadOf, world } from './helpers'
 
 const servers: Server[] = []
@@ -30,6 +31,17 @@ const secondInstallation = async (w: World) => {
   const driver = w.connect({ ...w.configuration, refreshToken: w.hs.issueRefreshToken() })
   await driver.register()
   return { driver, bot: new HitlBot(w.bp, driver) }
+}
+
+// What each of these installations prints while `work` runs.
+const logged = async (work: () => Promise<unknown>): Promise<string> => {
+  const capture = captureOutput()
+  try {
+    await work()
+  } finally {
+    capture.stop()
+  }
+  return capture.lines.join('\n')
 }
 
 const escalate = (bot: HitlBot, name: string) => bot.escalate({ customer: { name, email: `${name.toLowerCase().replace(' ', '.')}@example.com` } })
@@ -181,5 +193,99 @@ describe('[shared-app] one HubSpot app, two installations', () => {
     await settle(w)
     expect(second.bot.events(john).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
     second.bot.dispose()
+  })
+})
+
+
+type Installation = { driver: World['driver']; bot: HitlBot }
+type AppKind = 'project' | 'legacy'
+
+// A session on one installation, assigned and closed by the agent: its bot gets both events.
+const assignAndClose = async (w: World, installation: Installation, name: string) => {
+  const session = await escalate(installation.bot, name)
+  const threadId = w.bp.store.conversations.get(session.conversationId)!.tags.hubspotThreadId!
+  w.hs.agent.assign(threadId, 'A-111')
+  await settle(w)
+  w.hs.agent.close(threadId)
+  await settle(w)
+  return installation.bot.events(session).map((e) => `${e.type} ${e.botId === installation.driver.botId ? 'own bot' : 'other bot'}`)
+}
+
+const uninstall = async (installation: Installation) => {
+  installation.bot.dispose()
+  await installation.driver.unregister()
+}
+
+const targetOf = (w: World) => w.hs.portal.appWebhookSettings?.targetUrl
+const projectLine = (heirUrl: string) => `set settings.targetUrl in src/app/webhooks/webhooks-hsmeta.json to ${heirUrl}`
+const channelOf = (w: World, installation: Installation) =>
+  [...w.hs.portal.channels.values()].find((channel) => channel.webhookUrl === installation.driver.webhookUrl && !channel.archived)!.id
+
+describe.each(['project', 'legacy'] as AppKind[])('[shared-app] installations that come and go, %s app', (appKind) => {
+  const start = () => world({ hubspot: { appKind } })
+
+  it(`[shared-app] install A, then B, then uninstall A (${appKind} app): B gets its assignments and closes, or its log says what to change`, async () => {
+    const w = await start()
+    const a: Installation = { driver: w.driver, bot: w.bot }
+    const b = await secondInstallation(w)
+    expect(targetOf(w)).toBe(a.driver.webhookUrl)
+    const removedChannel = channelOf(w, a)
+
+    const log = await logged(() => uninstall(a))
+    if (appKind === 'legacy') {
+      // tearDown moved the target itself; B is told there is nothing to do.
+      expect(targetOf(w)).toBe(b.driver.webhookUrl)
+      expect(log).toContain(`The app's webhook target URL is now ${b.driver.webhookUrl}, a remaining installation`)
+    } else {
+      // No API moves a project app's target: B's log says what to change, and how.
+      expect(log).toContain(`The installation of channel ${removedChannel} (${a.driver.webhookUrl}) was removed from this HubSpot app`)
+      expect(log).toContain(`${projectLine(`this installation's URL, ${b.driver.webhookUrl}`)}, then run hs project upload`)
+      expect(log).toContain(`${b.driver.webhookUrl}/hubspot-project`)
+      // And again at its next save, until the app's events arrive.
+      expect(await logged(() => b.driver.register())).toContain(projectLine(`this installation's URL, ${b.driver.webhookUrl}`))
+      await uploadServedProject(w.hs, b.driver.webhookUrl)
+    }
+    expect(await assignAndClose(w, b, 'John Roe')).toEqual(['hitlAssigned own bot', 'hitlStopped own bot'])
+    // Events arrived: a later save no longer asks for anything.
+    expect(await logged(() => b.driver.register())).not.toContain('was removed from this HubSpot app')
+    b.bot.dispose()
+  })
+
+  it(`[shared-app] install A, uninstall A, then install B (${appKind} app): B gets its assignments and closes`, async () => {
+    const w = await start()
+    await uninstall({ driver: w.driver, bot: w.bot })
+    const driver = w.connect({ ...w.configuration, refreshToken: w.hs.issueRefreshToken() })
+    // B's bot builder sets up as for a first installation: on a project app, uploads B's project.
+    if (appKind === 'project') await uploadServedProject(w.hs, driver.webhookUrl)
+    await driver.register()
+    expect(targetOf(w)).toBe(driver.webhookUrl)
+    const b = { driver, bot: new HitlBot(w.bp, driver) }
+    expect(await assignAndClose(w, b, 'John Roe')).toEqual(['hitlAssigned own bot', 'hitlStopped own bot'])
+    b.bot.dispose()
+  })
+
+  it(`[shared-app] three installations, the one in the middle (holding the target URL) removed (${appKind} app): the other two get their assignments and closes, or are told what to change`, async () => {
+    const w = await start()
+    const a: Installation = { driver: w.driver, bot: w.bot }
+    const b = await secondInstallation(w)
+    const c = await secondInstallation(w)
+    // The middle installation holds the app's target URL.
+    if (appKind === 'project') await uploadServedProject(w.hs, b.driver.webhookUrl)
+    else w.hs.portal.appWebhookSettings!.targetUrl = b.driver.webhookUrl
+    const heirChannel = channelOf(w, a)
+
+    const log = await logged(() => uninstall(b))
+    if (appKind === 'legacy') {
+      expect(targetOf(w)).toBe(a.driver.webhookUrl)
+      expect(log.split(`The app's webhook target URL is now ${a.driver.webhookUrl}, a remaining installation`).length - 1).toBe(2)
+    } else {
+      // Both remaining installations say the same: point it at A, the oldest channel.
+      expect(log).toContain(projectLine(`this installation's URL, ${a.driver.webhookUrl}`))
+      expect(log).toContain(projectLine(`${a.driver.webhookUrl} (the installation of channel ${heirChannel}, which hands this one the events of its threads)`))
+      await uploadServedProject(w.hs, a.driver.webhookUrl)
+    }
+    expect(await assignAndClose(w, a, 'Jane Doe')).toEqual(['hitlAssigned own bot', 'hitlStopped own bot'])
+    expect(await assignAndClose(w, c, 'John Roe')).toEqual(['hitlAssigned own bot', 'hitlStopped own bot'])
+    c.bot.dispose()
   })
 })

@@ -28,6 +28,30 @@ const order = (budget: CallBudget, count: number, deadlineMs = 60_000) => {
 }
 
 describe('the per-portal call budget', () => {
+  it('a fresh process starts cautious: one call until its answer, then only what HubSpot says is left of the shared window', async () => {
+    const budget = new CallBudget(() => 105, 10_000, Date.now, { cautious: true })
+    const { released } = order(budget, 40)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(released).toHaveLength(1)
+    // Earlier processes spent 79 calls of the window (110 - 30 left, less our own one).
+    budget.observe(30, 110)
+    await vi.advanceTimersByTimeAsync(0)
+    // 105 - 80: the rest waits for those calls to leave the window, as if sent evenly over it.
+    expect(released).toHaveLength(26)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(released.length).toBeGreaterThan(26)
+    expect(released.length).toBeLessThan(40)
+  })
+
+  it('a cautious start that hears nothing sends its next call after 2 s; one that is not cautious sends at once', async () => {
+    const cautious = order(new CallBudget(() => 105, 10_000, Date.now, { cautious: true }), 3)
+    const bold = order(new CallBudget(() => 105, 10_000), 3)
+    await vi.advanceTimersByTimeAsync(0)
+    expect([cautious.released.length, bold.released.length]).toEqual([1, 3])
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(cautious.released).toHaveLength(3)
+  })
+
   it('lets the limit through at once and the rest as the window turns over (and the time a call takes to arrive), in order', async () => {
     const budget = new CallBudget(() => 3, 1_000)
     const { released } = order(budget, 7)
