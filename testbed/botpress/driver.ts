@@ -26,7 +26,8 @@ export interface ConnectOptions {
   webhookId?: string
   /**
    * `x-bp-configuration-type`: null for the default configuration (one-click), else the name of one
-   * of `configurations` ('manual'). Default 'manual': the bring-your-own-app configuration.
+   * of `configurations` ('manual'). Default null, as Botpress sends for the default configuration;
+   * the testbed's world asks for 'manual' unless a test asks for one-click.
    */
   configurationType?: string | null
 }
@@ -109,7 +110,7 @@ export class IntegrationDriver {
     this.integrationAlias = options.integrationAlias ?? DEFAULT_INTEGRATION_ALIAS
     this.webhookId = options.webhookId ?? randomUUID()
     this.webhookUrl = `${webhookBaseUrl}/${this.webhookId}`
-    this.configurationType = options.configurationType === undefined ? 'manual' : options.configurationType
+    this.configurationType = options.configurationType ?? null
     if (!store.users.has(this.botUserId)) store.createUser({ id: this.botUserId, name: 'Bot', tags: {} })
   }
 
