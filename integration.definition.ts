@@ -1,12 +1,14 @@
 import { IntegrationDefinition } from '@botpress/sdk'
 import hitl from './bp_modules/hitl'
 import {
-  configurationSchema,
   conversationTags,
   entities,
   integrationName,
   integrationVersion,
+  manualConfigurationSchema,
   messageTags,
+  oneClickConfigurationSchema,
+  publisherSecrets,
   states,
   userTags,
 } from './definitions'
@@ -19,7 +21,19 @@ export default new IntegrationDefinition({
     'Hand a chatbot conversation to a live agent in a HubSpot inbox, with the transcript, files and the agent name, and get it back when the agent closes the thread.',
   icon: 'icon.svg',
   readme: 'hub.md',
-  configuration: { schema: configurationSchema },
+  // One-click (the default): Botpress shows a Connect button whose link linkTemplate.vrl writes.
+  configuration: { schema: oneClickConfigurationSchema, identifier: { linkTemplateScript: 'linkTemplate.vrl' } },
+  configurations: {
+    manual: {
+      title: 'Manual: your own HubSpot app',
+      description: 'Bring your own HubSpot app: its client ID, client secret, app ID and developer API key, and connect with the link the integration gives',
+      schema: manualConfigurationSchema,
+    },
+  },
+  // Webhooks of the publisher app reach Botpress's global route; extract.vrl names the portal, and
+  // Botpress hands the request to the installation that claimed that portal as its identifier.
+  identifier: { extractScript: 'extract.vrl' },
+  secrets: publisherSecrets,
   states,
   entities,
   user: { tags: userTags },

@@ -7,6 +7,8 @@ export type AppKind = (typeof appKinds)[number]
 
 const inboxId = z.string().regex(/^\d+$/, 'An inbox ID is a number, as shown in the inbox URL in HubSpot')
 
+// The manual configuration: the bot builder's own HubSpot app (bring your own app). Installations
+// made before one-click existed carry exactly these fields; they are this configuration unchanged.
 export const configurationSchema = z.object({
   clientId: z
     .string()
@@ -74,3 +76,31 @@ export const configurationSchema = z.object({
 })
 
 export type Configuration = z.infer<typeof configurationSchema>
+export const manualConfigurationSchema = configurationSchema
+export type ManualConfiguration = Configuration
+
+// The default configuration, one-click: the publisher's HubSpot app (its credentials are the
+// integration's secrets), so the bot builder fills in no HubSpot credentials at all and connects a
+// portal with Botpress's Connect button. Inboxes may be left empty: the page that confirms the
+// connection lists the portal's inboxes to pick from.
+export const oneClickConfigurationSchema = z.object({
+  defaultInboxId: inboxId
+    .optional()
+    .title('Default inbox ID')
+    .describe('ID of the HubSpot inbox (or help desk) that receives escalations. Leave empty at first: once HubSpot is connected, the confirmation page lists your inboxes with their IDs'),
+  additionalInboxIds: configurationSchema.shape.additionalInboxIds,
+  contactPolicy: configurationSchema.shape.contactPolicy,
+  defaultCountry: configurationSchema.shape.defaultCountry,
+  language: configurationSchema.shape.language,
+})
+export type OneClickConfiguration = z.infer<typeof oneClickConfigurationSchema>
+
+// The names of the publisher's secrets (bp deploy --secrets NAME=value); the running integration
+// reads them as SECRET_<NAME> environment variables.
+export const publisherSecrets = {
+  CLIENT_ID: { description: 'Client ID of the publisher HubSpot app used by the one-click configuration' },
+  CLIENT_SECRET: { description: 'Client secret of the publisher HubSpot app; it also verifies the signature of its webhooks' },
+  APP_ID: { description: 'Numeric ID of the publisher HubSpot app' },
+  DEVELOPER_API_KEY: { description: 'Developer API key of the HubSpot developer account that owns the publisher app (creates the custom channels)' },
+} as const
+export type PublisherSecretName = keyof typeof publisherSecrets

@@ -4,4 +4,4 @@ export * from './tags'
 export * from './entities'
 
 export const integrationName = 'hubspot-inbox-hitl'
-export const integrationVersion = '1.0.0'
+export const integrationVersion = '2.0.0'

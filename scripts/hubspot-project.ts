@@ -1,15 +1,29 @@
 // Writes the HubSpot project of one installation, for `hs project upload`:
 //   npm run hubspot-project -- <webhook URL> [--out <folder>]    (default folder: hubspot-project-out)
 //   npm run hubspot-project -- --template                        (rewrites the template in hubspot-project/)
+//   npm run hubspot-project -- --publisher [--out <folder>]      (the publisher app of one-click connect,
+//                                                                 for https://webhook.botpress.cloud; default folder: hubspot-publisher-project)
 // The files are the ones the integration serves at <webhook URL>/hubspot-project.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { projectFiles, TEMPLATE_WEBHOOK_URL } from '../src/hitl/project-files'
+import { integrationName } from '../definitions'
+import { projectFiles, publisherProjectFiles, TEMPLATE_WEBHOOK_URL } from '../src/hitl/project-files'
 
 const args = process.argv.slice(2)
 const option = (name: string): string | undefined => {
   const index = args.indexOf(name)
   return index >= 0 ? args[index + 1] : undefined
+}
+if (args.includes('--publisher')) {
+  const base = process.env.BP_WEBHOOK_URL || 'https://webhook.botpress.cloud'
+  const out = resolve(option('--out') ?? 'hubspot-publisher-project')
+  for (const file of publisherProjectFiles(base, integrationName)) {
+    const path = join(out, file.path)
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(path, file.content)
+  }
+  console.log(`Wrote the publisher app's HubSpot project (redirect ${base}/oauth, webhooks to ${base}/integration/global/${integrationName}) to ${out}. Next: cd ${out} && hs project upload`)
+  process.exit(0)
 }
 const template = args.includes('--template')
 const webhookUrl = template ? TEMPLATE_WEBHOOK_URL : args.find((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--out')

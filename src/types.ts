@@ -14,8 +14,9 @@ import type {
   stopHitlOutputSchema,
 } from '../bp_modules/hitl'
 import type {
-  Configuration,
   ConnectState,
+  ManualConfiguration,
+  OneClickConfiguration,
   LockState,
   OutboxState,
   conversationTags,
@@ -38,8 +39,8 @@ export type HistoryMessage = StartHitlInput['messageHistory'][number]
 export type Integration = {
   name: typeof integrationName
   version: typeof integrationVersion
-  configuration: Configuration
-  configurations: {}
+  configuration: OneClickConfiguration
+  configurations: { manual: ManualConfiguration }
   actions: {
     createUser: { input: z.infer<typeof createUserInputSchema>; output: z.infer<typeof createUserOutputSchema> }
     startHitl: { input: StartHitlInput; output: z.infer<typeof startHitlOutputSchema> }

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net'
 import { startBotpressStandIn, type BotpressStandIn, type BotpressStandInOptions, type IntegrationDriver } from './botpress'
 import { HitlBot, type HitlBotOptions } from './botpress/hitl-bot'
 import { startHubSpotStandIn } from './hubspot'
+import { integrationName } from '../definitions'
+import { publisherProjectFiles } from '../src/hitl/project-files'
 
 export type HubSpotStandIn = Awaited<ReturnType<typeof startHubSpotStandIn>>
 export type HubSpotStandInOptions = NonNullable<Parameters<typeof startHubSpotStandIn>[0]>
@@ -26,6 +28,27 @@ export type WorldOptions = {
   // The hitl plugin's timing and configuration (activation delay, agentAssignedTimeoutSeconds).
   plugin?: HitlBotOptions
   env?: Record<string, string>
+  /**
+   * One-click connect (the default configuration, x-bp-configuration-type absent): the HubSpot app
+   * is the publisher's marketplace app (its project uploaded: redirect <webhook base>/oauth, app
+   * webhooks to Botpress's global route), its credentials are the integration's SECRET_* variables,
+   * and the configuration holds no HubSpot credentials. Without it the world installs the manual
+   * configuration, as every test written before one-click expects. `secrets: false` deploys the
+   * integration without the publisher's secrets.
+   */
+  oneClick?: boolean | { secrets?: boolean }
+}
+
+export const PUBLISHER_SECRET_NAMES = ['CLIENT_ID', 'CLIENT_SECRET', 'APP_ID', 'DEVELOPER_API_KEY'] as const
+
+// What `bp deploy --secrets NAME=value` gives the running integration: SECRET_<NAME> variables.
+export const setPublisherSecrets = (app: { clientId: string; clientSecret: string; appId: string; developerApiKey: string } | undefined): void => {
+  const values = { CLIENT_ID: app?.clientId, CLIENT_SECRET: app?.clientSecret, APP_ID: app?.appId, DEVELOPER_API_KEY: app?.developerApiKey }
+  for (const name of PUBLISHER_SECRET_NAMES) {
+    const value = values[name]
+    if (value === undefined) delete process.env[`SECRET_${name}`]
+    else process.env[`SECRET_${name}`] = value
+  }
 }
 
 export type World = {
@@ -36,6 +59,9 @@ export type World = {
   configuration: Record<string, unknown>
   integrationUrl: string
   connect: (configuration?: Record<string, unknown>) => IntegrationDriver
+  // One-click: what pressing Botpress's Connect button does, followed through HubSpot's consent
+  // (the stand-in approves) to the integration's confirmation page.
+  pressConnect: (driver?: IntegrationDriver) => Promise<{ status: number; url: string; body: string }>
   close: () => Promise<void>
 }
 
@@ -85,7 +111,14 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
   })
   const integrationUrl = options.integrationUrl ?? process.env.TESTBED_INTEGRATION_URL ?? (await serveIntegration()).url
 
-  const configuration: Record<string, unknown> = {
+  const oneClick = options.oneClick ? { secrets: true, ...(options.oneClick === true ? {} : options.oneClick) } : undefined
+  if (oneClick) {
+    setPublisherSecrets(oneClick.secrets ? hs.app : undefined)
+    hs.uploadProject(Object.fromEntries(publisherProjectFiles(bp.webhookBaseUrl, integrationName).map((file) => [file.path, file.content])))
+  }
+  const configuration: Record<string, unknown> = oneClick
+    ? { defaultInboxId: hs.inboxes[0]!.id, additionalInboxIds: [hs.inboxes[1]!.id], ...options.configuration }
+    : {
     clientId: hs.app.clientId,
     clientSecret: hs.app.clientSecret,
     appId: hs.app.appId,
@@ -95,10 +128,11 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
     additionalInboxIds: [hs.inboxes[1]!.id],
     ...options.configuration,
   }
-  if (hs.settings.appKind === 'legacy' && configuration.appKind === undefined) configuration.appKind = 'legacy'
-  const connect = (overrides: Record<string, unknown> = configuration) => bp.connect({ integrationUrl, configuration: overrides })
+  if (!oneClick && hs.settings.appKind === 'legacy' && configuration.appKind === undefined) configuration.appKind = 'legacy'
+  const connect = (overrides: Record<string, unknown> = configuration) =>
+    bp.connect({ integrationUrl, configuration: overrides, configurationType: oneClick ? null : 'manual' })
   const driver = connect(configuration)
-  if (hs.settings.appKind === 'project' && (options.uploadProject ?? true)) await uploadServedProject(hs, driver.webhookUrl)
+  if (!oneClick && hs.settings.appKind === 'project' && (options.uploadProject ?? true)) await uploadServedProject(hs, driver.webhookUrl)
   if (options.register ?? true) await driver.register()
   const bot = new HitlBot(bp, driver, options.plugin)
 
@@ -110,6 +144,10 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
     configuration,
     integrationUrl,
     connect,
+    pressConnect: async (target = driver) => {
+      const response = await fetch(`${bp.webhookBaseUrl}/oauth/start?state=${encodeURIComponent(target.webhookId)}`, { redirect: 'follow' })
+      return { status: response.status, url: response.url, body: await response.text() }
+    },
     close: async () => {
       bot.dispose()
       await hs.settle().catch(() => undefined)

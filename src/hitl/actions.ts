@@ -78,6 +78,7 @@ export const startHitl: Actions['startHitl'] = async (props) => {
   const deps = createDeps(props, 'action')
   const { input } = props
   const inboxId = input.hitlSession?.inboxId || deps.config.defaultInboxId
+  if (!inboxId) throw fail('noInboxChosen', { connectUrl: deps.connectUrl })
   const configured = configuredInboxIds(deps)
   if (!configured.includes(inboxId)) throw fail('inboxNotConfigured', { inboxId, configured })
 

@@ -1,6 +1,6 @@
 // What one invocation needs: the parsed configuration, the HubSpot client with its token source,
 // the texts in the configured language, and the setup state (cached in memory between invocations).
-import { configurationSchema, type Configuration, type SetupState } from '../../definitions'
+import { configurationSchema, integrationName, oneClickConfigurationSchema, type Configuration, type SetupState } from '../../definitions'
 import * as env from '../env'
 import { HubSpotHttp } from '../hubspot/http'
 import { TokenManager, type StoredToken, type TokenStore } from '../hubspot/oauth'
@@ -10,10 +10,17 @@ import type { Client, Context } from '../types'
 import { connectLinkFor } from './connect-key'
 import { fail } from './errors'
 
+// 'one-click': the default configuration, on the publisher's HubSpot app (its credentials are the
+// integration's secrets); 'manual': the bot builder's own app (configurations.manual).
+export type Mode = 'one-click' | 'manual'
+
 export type Deps = {
   ctx: Context
   client: Client
   logger: Logger
+  mode: Mode
+  // Both modes read as the manual fields: in one-click the app's come from the publisher's secrets,
+  // there is no refresh token field, and the inboxes may not be chosen yet (defaultInboxId '').
   config: Configuration
   texts: Texts
   hubspot: HubSpotHttp
@@ -30,6 +37,36 @@ export const parseConfiguration = (raw: unknown): Configuration => {
   const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'configuration'}: ${issue.message}`)
   throw fail('invalidConfiguration', { issues })
 }
+
+// The publisher app's credentials, given at `bp deploy --secrets NAME=value` and passed to the
+// integration by Botpress as SECRET_<NAME> environment variables.
+export const publisherApp = (): { clientId: string; clientSecret: string; appId: string; developerApiKey: string } | undefined => {
+  const [clientId, clientSecret, appId, developerApiKey] = ['CLIENT_ID', 'CLIENT_SECRET', 'APP_ID', 'DEVELOPER_API_KEY'].map((name) => process.env[`SECRET_${name}`]?.trim() ?? '')
+  if (!clientId || !clientSecret || !appId || !developerApiKey) return undefined
+  return { clientId, clientSecret, appId, developerApiKey }
+}
+
+export const modeOf = (ctx: Pick<Context, 'configurationType'>): Mode => (ctx.configurationType === 'manual' ? 'manual' : 'one-click')
+
+// One-click's configuration read as the manual one, the app's credentials from the secrets.
+export const parseOneClickConfiguration = (raw: unknown): Configuration => {
+  const parsed = oneClickConfigurationSchema.safeParse(raw ?? {})
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'configuration'}: ${issue.message}`)
+    throw fail('invalidConfiguration', { issues })
+  }
+  const app = publisherApp()
+  if (!app) throw fail('oneClickUnavailable')
+  return { ...parsed.data, ...app, appKind: 'project', refreshToken: undefined, defaultInboxId: parsed.data.defaultInboxId ?? '' }
+}
+
+// The public URL of Botpress's global route of this integration: the publisher app's webhooks
+// target it, and HubSpot signs that URL.
+export const globalWebhookUrl = (): string => `${env.botpressWebhookBaseUrl()}/integration/global/${integrationName}`
+
+// One-click's connect link: Botpress's OAuth route, routed to this installation by `state` (what
+// linkTemplate.vrl writes for the Connect button).
+export const oneClickConnectUrl = (webhookId: string): string => `${env.botpressWebhookBaseUrl()}/oauth/start?state=${encodeURIComponent(webhookId)}`
 
 const isNotFound = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && ((error as { code?: unknown }).code === 404 || (error as { type?: unknown }).type === 'ResourceNotFound')
@@ -55,7 +92,8 @@ export const createDeps = (
   props: { ctx: Context; client: Client; logger: Logger & { forBot?: () => Logger }; webhookUrl?: string },
   purpose: 'action' | 'webhook'
 ): Deps => {
-  const config = parseConfiguration(props.ctx.configuration)
+  const mode = modeOf(props.ctx)
+  const config = mode === 'manual' ? parseConfiguration(props.ctx.configuration) : parseOneClickConfiguration(props.ctx.configuration)
   // The bot builder reads these lines in the bot's logs (they carry IDs and statuses, nothing personal).
   const logger = props.logger.forBot?.() ?? props.logger
   const webhookUrl = props.webhookUrl || env.publicWebhookUrl(props.ctx.webhookId)
@@ -83,13 +121,14 @@ export const createDeps = (
     ctx: props.ctx,
     client: props.client,
     logger,
+    mode,
     config,
     texts: textsFor(config.language),
     hubspot,
     tokens,
     webhookUrl,
     deadline,
-    connectUrl: connectLinkFor(webhookUrl, config.clientSecret, props.ctx.webhookId),
+    connectUrl: mode === 'manual' ? connectLinkFor(webhookUrl, config.clientSecret, props.ctx.webhookId) : oneClickConnectUrl(props.ctx.webhookId),
   }
 }
 

@@ -11,6 +11,14 @@ const problem = <A = void>(summary: string, fix: (args: A) => string): Problem<A
 
 export const problems = {
   invalidConfiguration: problem<{ issues: string[] }>('The configuration is invalid.', ({ issues }) => `Fix these fields: ${issues.join('; ')}.`),
+  oneClickUnavailable: problem(
+    'One-click connect is not available in this deployment.',
+    () => 'This deployment of the integration was made without the publisher app\'s secrets (CLIENT_ID, CLIENT_SECRET, APP_ID, DEVELOPER_API_KEY). Choose the configuration "Manual: your own HubSpot app" and fill in your own app\'s credentials, or redeploy with bp deploy --secrets.'
+  ),
+  noInboxChosen: problem<{ connectUrl: string }>(
+    'No HubSpot inbox is chosen yet.',
+    ({ connectUrl }) => `Fill in "Default inbox ID" in the configuration and save: the page at ${connectUrl} lists the portal's inboxes with their IDs once HubSpot is connected.`
+  ),
   notConnected: problem<{ connectUrl: string }>(
     'HubSpot is not connected.',
     ({ connectUrl }) => `Open ${connectUrl} to connect your HubSpot portal, or paste a refresh token in the "Refresh token" field.`

@@ -44,11 +44,14 @@ const isBotpressWebhookUrl = (url: string): boolean => {
 }
 
 // The app's other channels that lead to a Botpress installation: those events may be handed to.
-export const siblingsAmong = (channels: Channel[], ourChannelId: string, ourWebhookUrl: string): Sibling[] =>
+// One-click lists every installation of the publisher app, in every customer's portal: an event is
+// only ever handed to the one whose channel the thread (read with this portal's token, so a thread
+// of this portal) belongs to, so it never leaves the portal.
+export const siblingsAmong = (channels: Channel[], ourChannelId: string, ourWebhookUrl: string, max = MAX_SIBLINGS): Sibling[] =>
   channels
     .filter((channel) => channel.id !== ourChannelId && channel.webhookUrl && channel.webhookUrl !== ourWebhookUrl && isBotpressWebhookUrl(channel.webhookUrl))
     .map((channel) => ({ channelId: channel.id, webhookUrl: channel.webhookUrl! }))
-    .slice(0, MAX_SIBLINGS)
+    .slice(0, max)
 
 // Register has just listed the channels: the list serves this process's first events too.
 export const rememberSiblings = (deps: Pick<Deps, 'ctx'>, siblings: Sibling[]): void => {
@@ -58,7 +61,7 @@ export const rememberSiblings = (deps: Pick<Deps, 'ctx'>, siblings: Sibling[]): 
 const listSiblings = async (deps: Deps, ourChannelId: string, maxAgeMs: number): Promise<Sibling[]> => {
   const known = siblingsByInstallation.get(deps.ctx.integrationId)
   if (known && Date.now() - known.at < maxAgeMs) return known.siblings
-  const siblings = siblingsAmong(await listChannels(deps.hubspot), ourChannelId, deps.webhookUrl)
+  const siblings = siblingsAmong(await listChannels(deps.hubspot), ourChannelId, deps.webhookUrl, deps.mode === 'one-click' ? Infinity : MAX_SIBLINGS)
   rememberSiblings(deps, siblings)
   return siblings
 }
@@ -124,6 +127,9 @@ export const forwardToSibling = async (
   const siblings = await listSiblings(deps, setup.channelId, FRESH_MS)
   if (siblings.length === 0) return undefined
   if (setup.portalId && target.portalId !== setup.portalId) {
+    // One-click: the publisher app serves every customer's portal, and Botpress routed this event
+    // here by its portal; one customer's events never go to another customer's bot.
+    if (deps.mode === 'one-click') return undefined
     // Another portal's thread cannot be read with this portal's token: every installation of the
     // app is told, and the one connected to that portal handles it.
     await Promise.all(siblings.map((sibling) => send(deps, sibling, rawEvent, setup.channelId)))

@@ -120,3 +120,45 @@ export const projectRequirements = (webhookUrl: string): string =>
   `${PROJECT_PATHS.webhooks} must set settings.targetUrl to ${webhookUrl} and subscribe (under ${CONVERSATION_SUBSCRIPTIONS_SECTION}) to ${APP_SUBSCRIPTIONS.map(
     (s) => `${s.eventType}${s.propertyName ? ` ${s.propertyName}` : ''}`
   ).join(', ')}; ${PROJECT_PATHS.app} must list ${redirectUrlFor(webhookUrl)} in auth.redirectUrls`
+
+// The publisher's app of one-click connect: one app for every customer, distributed on the
+// marketplace, OAuth through Botpress's OAuth route (one redirect URL for every installation, routed
+// by `state`), app webhooks of every portal to Botpress's global route of the integration, which
+// routes each to the installation that claimed the portal (extract.vrl).
+export const PUBLISHER_PROJECT_NAME = 'botpress-hubspot-inbox-hitl'
+export const publisherRedirectUrl = (webhookBaseUrl: string): string => `${webhookBaseUrl.replace(/\/+$/, '')}/oauth`
+export const publisherWebhookTarget = (webhookBaseUrl: string, integrationName: string): string =>
+  `${webhookBaseUrl.replace(/\/+$/, '')}/integration/global/${integrationName}`
+
+export const publisherProjectFiles = (webhookBaseUrl: string, integrationName: string): ProjectFile[] => {
+  const base = projectManifests(publisherWebhookTarget(webhookBaseUrl, integrationName))
+  const project = { ...base.project, name: PUBLISHER_PROJECT_NAME }
+  const app = {
+    ...base.app,
+    config: {
+      ...base.app.config,
+      name: 'Botpress HubSpot Inbox HITL',
+      distribution: 'marketplace',
+      auth: { ...base.app.config.auth, redirectUrls: [publisherRedirectUrl(webhookBaseUrl)] },
+      support: { documentationUrl: 'https://botpress.com/integrations', supportUrl: 'https://botpress.com/integrations' },
+    },
+  }
+  const text = `# ${PUBLISHER_PROJECT_NAME}
+
+The publisher app of the HubSpot Inbox HITL integration's one-click connect: one app for every
+bot builder, who connects a portal with Botpress's Connect button.
+
+- OAuth redirect: ${publisherRedirectUrl(webhookBaseUrl)} (Botpress's OAuth route)
+- App webhooks: ${publisherWebhookTarget(webhookBaseUrl, integrationName)} (Botpress's global route)
+
+Upload with \`hs project upload\`, then deploy the integration with
+\`bp deploy --secrets CLIENT_ID=… --secrets CLIENT_SECRET=… --secrets APP_ID=… --secrets DEVELOPER_API_KEY=…\`
+(README.md, "Publishing one-click connect").
+`
+  return [
+    { path: PROJECT_PATHS.project, content: json(project) },
+    { path: PROJECT_PATHS.app, content: json(app) },
+    { path: PROJECT_PATHS.webhooks, content: json(base.webhooks) },
+    { path: PROJECT_PATHS.readme, content: text },
+  ]
+}

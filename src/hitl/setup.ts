@@ -42,8 +42,9 @@ export const channelToCreate = (webhookUrl: string): ChannelCreate => ({
 // The business side of every thread in an inbox: how our channel account is identified.
 export const inboxIdentifier = (inboxId: string): DeliveryIdentifier => ({ type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `botpress-inbox-${inboxId}` })
 
+// One-click may have no inbox chosen yet (defaultInboxId '').
 export const configuredInboxIds = (deps: Pick<Deps, 'config'>): string[] => [
-  ...new Set([deps.config.defaultInboxId, ...deps.config.additionalInboxIds]),
+  ...new Set([deps.config.defaultInboxId, ...deps.config.additionalInboxIds].filter((id) => id !== '')),
 ]
 
 const describeInboxes = (inboxes: Inbox[]): string =>
@@ -55,7 +56,8 @@ type Diagnosis = { problems: string[]; connected: boolean; portalId?: string }
 // calling the webhook settings API (which a project app must not), so: the configuration's choice;
 // else the kind recorded at the first setup; else legacy for a setup an earlier version made (it
 // supported legacy public apps only); else project, the only kind HubSpot lets anyone create today.
-export const resolveAppKind = (deps: Pick<Deps, 'config'>, previous: SetupState | undefined): { kind: AppKind; why: string } => {
+export const resolveAppKind = (deps: Pick<Deps, 'config'> & Partial<Pick<Deps, 'mode'>>, previous: SetupState | undefined): { kind: AppKind; why: string } => {
+  if (deps.mode === 'one-click') return { kind: 'project', why: 'the publisher app of one-click connect' }
   if (deps.config.appKind) return { kind: deps.config.appKind, why: 'as configured' }
   if (previous?.appKind) return { kind: previous.appKind, why: 'as recorded at the first setup' }
   if (previous) return { kind: 'legacy', why: 'this installation was set up by an earlier version, which supported legacy public apps only' }
@@ -238,7 +240,7 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
   if (diagnosis.problems.length) throw failAll(diagnosis.problems)
   if (!diagnosis.connected) {
     deps.logger.warn(`${describeProblem('notConnected', { connectUrl: deps.connectUrl })} Setup finishes as soon as HubSpot is connected.`)
-    if (kind === 'project') explainProjectAppWebhooks(deps)
+    if (kind === 'project' && deps.mode === 'manual') explainProjectAppWebhooks(deps)
     return { status: 'awaiting-connection' }
   }
 
@@ -248,11 +250,13 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
   const wanted = configuredInboxIds(deps)
   const stillWanted = Object.fromEntries(Object.entries(known).filter(([inboxId]) => wanted.includes(inboxId)))
   const channelAccounts = await connectInboxes(deps, channelId, wanted, stillWanted)
-  const siblings = siblingsAmong(diagnosis.channelList ?? [], channelId, deps.webhookUrl)
+  const siblings = siblingsAmong(diagnosis.channelList ?? [], channelId, deps.webhookUrl, deps.mode === 'one-click' ? Infinity : undefined)
   rememberSiblings(deps, siblings)
   if (kind === 'legacy') await ensureLegacyAppWebhooks(deps, siblings)
-  else explainProjectAppWebhooks(deps)
-  if (siblings.length) {
+  else if (deps.mode === 'manual') explainProjectAppWebhooks(deps)
+  // One-click: the siblings are every customer's installations of the publisher app; they are not
+  // told of this one (whichever receives this portal's events lists the channels again within 10 s).
+  if (siblings.length && deps.mode === 'manual') {
     explainSharedApp(deps, siblings)
     await announceToSiblings(deps, siblings, channelId)
   }
@@ -342,6 +346,8 @@ export const tearDown = async (deps: Deps): Promise<void> => {
   }
   const refreshToken = await deps.tokens.refreshToken().catch(() => undefined)
   if (refreshToken) await revokeQuietly(deps, refreshToken, 'the integration was uninstalled')
+  // One-click: this installation no longer receives the portal's webhooks.
+  if (deps.mode === 'one-click') await deps.client.configureIntegration({ identifier: null }).catch(() => deps.logger.warn('Could not release the HubSpot portal identifier'))
   await writeSetup(deps, null)
   await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'oauth', payload: null })
   TokenManager.forget(`${deps.ctx.integrationId}:`)

@@ -13,7 +13,8 @@ import { appWebhookEventSchema, outgoingMessageEventSchema, type AppWebhookEvent
 import { verifyHubSpotRequest } from '../hubspot/signature'
 import type { IntegrationProps } from '../types'
 import { finishConnection, homePage, startConnection, WHERE_THE_LINK_IS } from './connect'
-import { createDeps, readSetup, type Deps } from './context'
+import { createDeps, globalWebhookUrl, readSetup, type Deps } from './context'
+import { finishOneClick, startOneClick } from './one-click'
 import { handleAgentReply } from './events/agent-reply'
 import type { Outcome } from './events/outcome'
 import { handleAssignment, handleStatusChange, handleThreadGone, NOT_A_HITL_THREAD } from './events/thread-events'
@@ -152,7 +153,12 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
   const path = normalisePath(req.path)
   const uri = `${deps.webhookUrl}${path === '/' ? '' : path}${req.query ? `?${req.query}` : ''}`
   const isBatch = body.trimStart().startsWith('[')
-  const verdict = verifyHubSpotRequest({ secret: deps.config.clientSecret, method: req.method, uri, body, headers: req.headers, allowV1: isBatch })
+  let verdict = verifyHubSpotRequest({ secret: deps.config.clientSecret, method: req.method, uri, body, headers: req.headers, allowV1: isBatch })
+  // The publisher app's webhooks are sent to Botpress's global route, and HubSpot signed that URL.
+  if (!verdict.ok && isBatch && deps.mode === 'one-click' && path === '/') {
+    const global = verifyHubSpotRequest({ secret: deps.config.clientSecret, method: req.method, uri: `${globalWebhookUrl()}${req.query ? `?${req.query}` : ''}`, body, headers: req.headers, allowV1: true })
+    if (global.ok) verdict = global
+  }
   if (!verdict.ok) {
     deps.logger.warn(`Refused a webhook: ${verdict.reason}`)
     return json(401, { error: 'invalid signature' })
@@ -204,6 +210,13 @@ export const handleWebhook: IntegrationProps['handler'] = async (props) => {
   }
   const path = normalisePath(props.req.path)
   const method = props.req.method.toUpperCase()
+  if (deps.mode === 'one-click') {
+    if (method === 'GET' && path === '/oauth/start') return startOneClick(deps, props.req.query)
+    if (method === 'GET' && path === '/oauth') return finishOneClick(deps, props.req.query)
+    if (method === 'GET') {
+      return page(200, { title: 'HubSpot Inbox HITL', tone: 'info', lines: ['This is the integration\'s webhook URL. To connect HubSpot, press Connect in the integration\'s page in Botpress.'] })
+    }
+  }
   if (method === 'GET' && path === '/oauth/start') return await startConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))
   if (method === 'GET' && path === '/oauth/callback') {
     return finishConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))

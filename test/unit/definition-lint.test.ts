@@ -35,7 +35,20 @@ describe('definition passes the bp lint rules', () => {
 
   it('configuration fields are titled, described, and secrets hidden', () => {
     expect(problemsOfFields('configuration', definition.configuration?.schema)).toEqual([])
-    const fields = fieldsOf(definition.configuration?.schema)
+    // One-click holds no HubSpot credential; the manual configuration holds them, hidden.
+    expect(Object.keys(fieldsOf(definition.configuration?.schema)).filter((name) => /secret|key|token|client/i.test(name))).toEqual([])
+    expect(definition.configuration?.identifier?.linkTemplateScript).toBe('linkTemplate.vrl')
+    expect(definition.identifier?.extractScript).toBe('extract.vrl')
+    const manual = definition.configurations?.manual
+    expect(manual?.title && manual.description).toBeTruthy()
+    expect(problemsOfFields('configurations.manual', manual?.schema)).toEqual([])
+    expect(Object.entries(definition.secrets ?? {}).map(([name, secret]) => [name, !!secret.description])).toEqual([
+      ['CLIENT_ID', true],
+      ['CLIENT_SECRET', true],
+      ['APP_ID', true],
+      ['DEVELOPER_API_KEY', true],
+    ])
+    const fields = fieldsOf(manual?.schema)
     for (const secret of ['clientSecret', 'developerApiKey', 'refreshToken']) expect(fields[secret]?.getMetadata?.().secret, secret).toBe(true)
   })
 

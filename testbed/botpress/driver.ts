@@ -24,6 +24,12 @@ export interface ConnectOptions {
   integrationId?: string
   integrationAlias?: string
   webhookId?: string
+  /**
+   * `x-bp-configuration-type`: null for the default configuration (one-click), else the name of one
+   * of `configurations` ('manual'). Default null, as Botpress sends for the default configuration;
+   * the testbed's world asks for 'manual' unless a test asks for one-click.
+   */
+  configurationType?: string | null
 }
 
 /** The HTTP request Botpress Cloud wraps into a `webhook_received` call. */
@@ -88,6 +94,7 @@ export class IntegrationDriver {
   readonly integrationAlias: string
   readonly webhookId: string
   readonly webhookUrl: string
+  readonly configurationType: string | null
 
   constructor(
     options: ConnectOptions,
@@ -103,6 +110,7 @@ export class IntegrationDriver {
     this.integrationAlias = options.integrationAlias ?? DEFAULT_INTEGRATION_ALIAS
     this.webhookId = options.webhookId ?? randomUUID()
     this.webhookUrl = `${webhookBaseUrl}/${this.webhookId}`
+    this.configurationType = options.configurationType ?? null
     if (!store.users.has(this.botUserId)) store.createUser({ id: this.botUserId, name: 'Bot', tags: {} })
   }
 
@@ -194,6 +202,7 @@ export class IntegrationDriver {
       'x-webhook-id': this.webhookId,
       'x-bp-operation': operation,
       'x-bp-configuration': Buffer.from(JSON.stringify(this.configuration)).toString('base64'),
+      ...(this.configurationType !== null && { 'x-bp-configuration-type': this.configurationType }),
     }
   }
 }

@@ -6,6 +6,7 @@ import { IntegrationDriver, type ConnectOptions, type IntegrationResponse } from
 import { BotpressApiError } from './errors'
 import { FaultInjector } from './faults'
 import { lowerCaseHeaders, readBody, sendJson, splitUrl } from './http-utils'
+import { extractIdentifier } from './extract'
 import { createRuntimeApi, type ApiHandler } from './runtime-api'
 import type { RouteTable } from './route-table'
 import { BotpressStore, type StoreEvents } from './store'
@@ -164,6 +165,16 @@ export class BotpressStandIn {
     const method = (req.method ?? 'GET').toUpperCase()
     const body = await readBody(req)
 
+    // Botpress's OAuth route, <webhook base>/oauth…?state=<webhook ID>: one URL for every
+    // installation (an OAuth app's redirect URL is fixed), routed by `state`.
+    const oauth = /^\/webhooks(\/oauth(?:\/.*)?)$/.exec(pathname)
+    if (oauth) return this.relayOAuth(req, res, { path: oauth[1]!, search, body })
+
+    // Botpress's global route of an integration: the integration's extract script names the
+    // identifier, and the installation that owns it receives the request.
+    const global = /^\/webhooks\/integration\/global\/([^/]+)\/?$/.exec(pathname)
+    if (global) return this.relayGlobal(req, res, { integrationName: decodeURIComponent(global[1]!), search, body })
+
     const webhook = /^\/webhooks\/([^/]+)(\/.*)?$/.exec(pathname)
     if (webhook) return this.relayWebhook(req, res, { webhookId: webhook[1], path: webhook[2] ?? '/', search, body })
 
@@ -278,6 +289,46 @@ export class BotpressStandIn {
     const body = Buffer.from(answer.body, 'utf8')
     res.writeHead(answer.status, { ...headers, 'content-length': String(body.byteLength) })
     res.end(method === 'HEAD' ? undefined : body)
+  }
+
+  /** Requests Botpress routed through its OAuth route or global route, in order. */
+  readonly routed: { route: 'oauth' | 'global'; webhookId?: string; identifier?: string; status: number }[] = []
+
+  private async relayOAuth(req: IncomingMessage, res: ServerResponse, request: { path: string; search: string; body: Buffer }): Promise<void> {
+    const state = new URLSearchParams(request.search).get('state')
+    const driver = state ? this.drivers.get(state) : undefined
+    if (!driver) {
+      this.routed.push({ route: 'oauth', status: 400 })
+      sendJson(res, 400, new BotpressApiError(400, 'InvalidPayload', state ? 'The state does not name a webhook' : 'Missing state parameter').toBody())
+      return
+    }
+    this.routed.push({ route: 'oauth', webhookId: driver.webhookId, status: 200 })
+    return this.relayWebhook(req, res, { webhookId: driver.webhookId, path: request.path, search: request.search, body: request.body })
+  }
+
+  private async relayGlobal(req: IncomingMessage, res: ServerResponse, request: { integrationName: string; search: string; body: Buffer }): Promise<void> {
+    let identifier: string
+    try {
+      identifier = extractIdentifier({ body: request.body.toString('utf8') })
+    } catch (error) {
+      this.routed.push({ route: 'global', status: 400 })
+      sendJson(res, 400, new BotpressApiError(400, 'InvalidPayload', `The extract script failed: ${error instanceof Error ? error.message : String(error)}`).toBody())
+      return
+    }
+    const ownerId = identifier ? this.store.ownerOfIdentifier(identifier) : undefined
+    const driver = ownerId ? [...this.drivers.values()].find((candidate) => candidate.integrationId === ownerId && candidate.integrationAlias.length > 0) : undefined
+    if (!driver || !request.integrationName) {
+      this.routed.push({ route: 'global', identifier, status: 404 })
+      sendJson(res, 404, new BotpressApiError(404, 'ResourceNotFound', `No installation owns the identifier "${identifier}"`).toBody())
+      return
+    }
+    this.routed.push({ route: 'global', identifier, webhookId: driver.webhookId, status: 200 })
+    return this.relayWebhook(req, res, { webhookId: driver.webhookId, path: '/', search: request.search, body: request.body })
+  }
+
+  /** The URL of Botpress's global route of an integration: `${webhookBaseUrl}/integration/global/<name>`. */
+  globalWebhookUrl(integrationName: string): string {
+    return `${this.webhookBaseUrl}/integration/global/${integrationName}`
   }
 
   private receiveUpload(req: IncomingMessage, res: ServerResponse, fileId: string, search: string, body: Buffer): void {

@@ -718,7 +718,16 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Integrations
 
+  /**
+   * Botpress's identifier semantics: one installation owns an identifier at a time, and the newest
+   * to claim it replaces the previous owner (who then receives none of its global webhooks).
+   */
   configureIntegration(integrationId: string, settings: { identifier?: string | null; scheduleRegisterCall?: string }): IntegrationSettings {
+    if (settings.identifier) {
+      for (const other of this.integrationSettings.values()) {
+        if (other.integrationId !== integrationId && other.identifier === settings.identifier) other.identifier = null
+      }
+    }
     const configured: IntegrationSettings = {
       ...this.integrationSettings.get(integrationId),
       integrationId,
@@ -728,6 +737,12 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     }
     this.integrationSettings.set(integrationId, configured)
     return configured
+  }
+
+  /** The installation that owns an identifier, if any. */
+  ownerOfIdentifier(identifier: string): string | undefined {
+    for (const settings of this.integrationSettings.values()) if (settings.identifier === identifier) return settings.integrationId
+    return undefined
   }
 
   // Helpers

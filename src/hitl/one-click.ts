@@ -1,0 +1,130 @@
+// One-click connect: the publisher's HubSpot app, connected through Botpress's OAuth route.
+//
+// - The Connect button (linkTemplate.vrl) opens <webhook base>/oauth/start?state=<webhook ID>;
+//   Botpress routes it to this installation by `state`, and the page sends the browser to HubSpot's
+//   consent page for the publisher app, with the redirect <webhook base>/oauth (one URL for every
+//   installation, as a marketplace app's redirect must be) and the same state.
+// - HubSpot sends the browser back to <webhook base>/oauth?code=…&state=<webhook ID>; Botpress
+//   routes it here again. The code is traded, the portal learnt (token introspection), the portal
+//   claimed as this installation's identifier (so Botpress routes that portal's app webhooks here),
+//   the setup finished, and the page confirms the portal and lists its inboxes when none is chosen.
+//
+// The state is the webhook ID and nothing else (that is what Botpress routes by), so anyone who
+// knows a webhook ID can start this flow: an installation connected to a portal is never moved to
+// another one by it.
+import type { Response } from '@botpress/sdk'
+import * as env from '../env'
+import { listInboxes } from '../hubspot/conversations'
+import { fingerprint, introspectToken, refreshMomentFor, requestTokenWithAuthorizationCode, revokeRefreshToken, TokenManager, currentRefreshToken } from '../hubspot/oauth'
+import { scopesFor } from './app-requirements'
+import { oauthStore, readSetup, type Deps } from './context'
+import { explain } from './errors'
+import { page } from './pages'
+import { revokeQuietly, setUp } from './setup'
+
+// Botpress's OAuth route and the header an answer may claim the identifier with (the SDK's
+// OAUTH_IDENTIFIER_HEADER, not exported by @botpress/sdk 5.4.3).
+export const oneClickRedirectUri = (): string => `${env.botpressWebhookBaseUrl()}/oauth`
+export const IDENTIFIER_HEADER = 'x-bp-integration-identifier'
+
+const stateIsOurs = (deps: Deps, params: URLSearchParams): boolean => params.get('state') === deps.ctx.webhookId
+
+const wrongState = (): Response =>
+  page(400, {
+    title: 'This connection link is not valid',
+    tone: 'error',
+    lines: ['Open the Connect button of the integration in Botpress again.'],
+  })
+
+// GET /oauth/start?state=<webhook ID>: to HubSpot's consent page.
+export const startOneClick = (deps: Deps, query: string): Response => {
+  const params = new URLSearchParams(query)
+  if (!stateIsOurs(deps, params)) return wrongState()
+  const { scope, optionalScope } = scopesFor('project', deps.config)
+  const url = new URL(env.hubspotAuthorizeUrl())
+  url.searchParams.set('client_id', deps.config.clientId)
+  url.searchParams.set('redirect_uri', oneClickRedirectUri())
+  url.searchParams.set('scope', scope.join(' '))
+  url.searchParams.set('optional_scope', optionalScope.join(' '))
+  url.searchParams.set('state', deps.ctx.webhookId)
+  return { status: 302, headers: { location: url.toString(), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body: '' }
+}
+
+// The portal this installation is connected to, if any: the setup's, else the stored token's.
+const connectedPortal = async (deps: Deps): Promise<string | undefined> =>
+  (await readSetup(deps))?.portalId ?? (await oauthStore(deps.client, deps.ctx.integrationId).load())?.portalId
+
+// GET /oauth?code=…&state=<webhook ID> (or error=…): HubSpot's redirect after the consent.
+export const finishOneClick = async (deps: Deps, query: string): Promise<Response> => {
+  const params = new URLSearchParams(query)
+  if (!stateIsOurs(deps, params)) return wrongState()
+  const denied = params.get('error')
+  if (denied) {
+    return page(400, { title: 'HubSpot was not connected', tone: 'error', lines: [`HubSpot answered: ${params.get('error_description') || denied}.`, 'Press Connect in Botpress to try again.'] })
+  }
+  const code = params.get('code')
+  if (!code) return wrongState()
+
+  let portalId: string
+  try {
+    const obtainedAt = Date.now()
+    const token = await requestTokenWithAuthorizationCode(deps.hubspot, deps.config, code, oneClickRedirectUri())
+    const info = await introspectToken(deps.hubspot, deps.config, token.access_token).catch(() => undefined)
+    const hubId = info?.hub_id ?? token.hub_id
+    if (hubId === undefined) throw new Error('HubSpot did not say which portal the token is for')
+    portalId = String(hubId)
+    const served = await connectedPortal(deps)
+    if (served && served !== portalId) {
+      // The new token is of no use here: revoked at once, the installation stays as it was.
+      await revokeRefreshToken(deps.hubspot, deps.config, token.refresh_token).catch(() => undefined)
+      return page(409, {
+        title: 'HubSpot was not connected',
+        tone: 'error',
+        lines: [
+          `This bot is already connected to HubSpot portal ${served}; the approval was for portal ${portalId}, and nothing changed.`,
+          'To connect another portal: in Botpress, remove the integration from this bot (which disconnects portal ' + served + ' and revokes its access), add it again, and press Connect. To connect both portals, use a second bot.',
+        ],
+      })
+    }
+    const store = oauthStore(deps.client, deps.ctx.integrationId)
+    const replaced = currentRefreshToken(undefined, await store.load())
+    await store.save({
+      refreshToken: token.refresh_token,
+      accessToken: token.access_token,
+      expiresAt: obtainedAt + token.expires_in * 1000,
+      refreshAt: refreshMomentFor(obtainedAt, token.expires_in),
+      tokenOf: fingerprint(token.refresh_token),
+      portalId,
+    })
+    TokenManager.forget(`${deps.ctx.integrationId}:`)
+    if (replaced && replaced !== token.refresh_token) await revokeQuietly(deps, replaced, 'HubSpot was connected again')
+    // Botpress now routes the publisher app's webhooks about this portal to this installation.
+    await deps.client.configureIntegration({ identifier: portalId })
+  } catch (error) {
+    return page(502, { title: 'HubSpot was not connected', tone: 'error', lines: [explain(error, 'trading the authorization code', deps.connectUrl).message, 'Press Connect in Botpress to try again.'] })
+  }
+
+  const withIdentifier = (response: Response): Response => ({ ...response, headers: { ...response.headers, [IDENTIFIER_HEADER]: portalId } })
+  try {
+    const outcome = await setUp(deps)
+    const lines = [`HubSpot portal ${portalId} is connected to this bot.`]
+    if (outcome.status === 'ready') {
+      const inboxes = Object.keys(outcome.setup.channelAccounts)
+      if (inboxes.length) lines.push(`Escalations go to inbox${inboxes.length > 1 ? 'es' : ''} ${inboxes.join(', ')}. You can close this page.`)
+    }
+    if (!deps.config.defaultInboxId) {
+      const available = await listInboxes(deps.hubspot)
+      lines.push(
+        available.length
+          ? 'Choose the inbox that receives escalations: copy its ID into "Default inbox ID" in the integration\'s configuration in Botpress and save (others may go to "Other inbox IDs").'
+          : 'This portal has no inbox or help desk yet: create one in HubSpot, then come back to this page with the Connect button.',
+        ...available.map((inbox) => `Inbox "${inbox.name}": ID ${inbox.id}`)
+      )
+    }
+    return withIdentifier(page(200, { title: 'HubSpot is connected', tone: 'ok', lines }))
+  } catch (error) {
+    return withIdentifier(
+      page(200, { title: 'HubSpot is connected, but setup is not finished', tone: 'error', lines: explain(error, 'setting up the custom channel', deps.connectUrl).message.split('\n') })
+    )
+  }
+}
