@@ -44,6 +44,7 @@ export const messageTags = {
   delivery: { title: 'Delivery', description: 'owed while HubSpot has not taken a customer message, then sent, or reported to the customer' },
   notice: { title: 'Notice', description: 'What the customer is to be told about this message once an agent is assigned' },
   noticeState: { title: 'Notice state', description: 'pending while the notice waits for an agent, told once posted' },
+  noticeFor: { title: 'Notice about', description: 'On a notice to the customer: the customer message it is about, so it is posted once' },
 } as const
 
 export type TagsOf<T> = { [K in keyof T]?: string }

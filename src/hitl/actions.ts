@@ -8,9 +8,8 @@ import { explain, fail } from './errors'
 import { toHubSpotContent, transcriptMessages } from './messages'
 import { monotonicClock, publishContent, type Party, type ThreadAddress } from './publish'
 import { abandonOpening, loadSession, markClosed, markReady, openSession, recordThread } from './session'
-import { deliverPendingNotices } from './notices'
 import { flushOwed } from './outbox'
-import { drain, hasWork } from './session-work'
+import { drain, hasWork, reportWhatCameLate } from './session-work'
 import { configuredInboxIds, ensureInboxAccount } from './setup'
 
 type Actions = IntegrationProps['actions']
@@ -147,11 +146,12 @@ export const stopHitl: Actions['stopHitl'] = async (props) => {
       await flushOwed(deps, after, { threadClosed: true })
     }
   }
-  const ending = await loadSession(deps, session.conversationId)
-  if (ending?.holdsNotices) await deliverPendingNotices(deps, ending)
   // Marked closed first, so the status webhook our own close causes is recognised and ignored.
   // Closing is repeated even when already marked: a failed earlier attempt may have left it open.
   if (session.phase !== 'closed') await markClosed(deps, session.conversationId)
+  // What is still owed, or still to be told, is reported (what comes from here on, by its writer).
+  const ending = await loadSession(deps, session.conversationId)
+  if (ending && (ending.owes || ending.holdsNotices)) await reportWhatCameLate(deps, ending)
   try {
     await setThreadStatus(deps.hubspot, session.threadId, 'CLOSED')
   } catch (error) {

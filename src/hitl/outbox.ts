@@ -15,7 +15,7 @@ import { getCustomer } from './customers'
 import { toHubSpotContent, type BotpressContent } from './messages'
 import { tellCustomer } from './notices'
 import { publishContent, threadAddressOf, type NotAttached } from './publish'
-import { markMessage, owedMessages, setOwes, type Session } from './session'
+import { loadSession, markMessage, owedMessages, setOwes, type Session } from './session'
 
 export type CustomerMessage = { messageId: string; type: string; payload: Record<string, unknown>; senderId?: string }
 
@@ -49,7 +49,7 @@ export const publishBotpressMessage = async (deps: Deps, session: Session, messa
   const sender = message.senderId === session.customerBotpressUserId ? undefined : await getCustomer(deps, message.senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
   const notAttached: NotAttached[] = []
   const published = await publishContent(deps, address, { from: 'customer', sender, content, idempotencyKey, onNotAttached: (file) => notAttached.push(file) })
-  for (const file of notAttached) await tellCustomer(deps, session, message.messageId, deps.texts.fileNotDelivered(file))
+  if (notAttached.length) await tellCustomer(deps, session, message.messageId, notAttached.map((file) => deps.texts.fileNotDelivered(file)).join('\n'))
   return published[0]?.id
 }
 
@@ -58,6 +58,13 @@ export const publishBotpressMessage = async (deps: Deps, session: Session, messa
 export const owe = async (deps: Deps, session: Session, message: CustomerMessage): Promise<void> => {
   await markMessage(deps, message.messageId, { delivery: 'owed' })
   await setOwes(deps, session.conversationId, true)
+  // A session that ended meanwhile will send nothing more: whoever ended it reported what was owed
+  // then (after marking it ended), and this is reported now.
+  const now = await loadSession(deps, session.conversationId)
+  if (now?.phase === 'closed') {
+    await flushOwed(deps, now, { threadClosed: true })
+    return
+  }
   deps.logger.warn(`HubSpot did not take a customer message of conversation ${session.conversationId} in time; it is kept and sent with the next one`)
 }
 

@@ -112,8 +112,17 @@ const settleClose = async (deps: Deps, session: Session): Promise<string | undef
     await emitWhenSeen(deps, session, 'hitlStopped', { conversationId: session.conversationId })
   }
   await markClosed(deps, session.conversationId)
+  await reportWhatCameLate(deps, session)
   deps.logger.info(`HITL session ended (${request.why}): conversation ${session.conversationId}`)
   return 'session stopped'
+}
+
+// Once a session is marked ended: a customer message owed, or a notice recorded, while it was
+// ending is reported now (their writers look again once they recorded them, so one of the two
+// sees the other; a notice is posted once whoever posts it).
+export const reportWhatCameLate = async (deps: Deps, session: Session): Promise<void> => {
+  await flushOwed(deps, session, { threadClosed: true })
+  await deliverPendingNotices(deps, session)
 }
 
 // Everything recorded on the session, in the order the customer should see it: the agent joins,
@@ -121,6 +130,7 @@ const settleClose = async (deps: Deps, session: Session): Promise<string | undef
 const settle = async (deps: Deps, loaded: Session): Promise<string[]> => {
   const outcomes: string[] = []
   let session = loaded
+  if (session.phase === 'closed' && (session.owes || session.holdsNotices)) await reportWhatCameLate(deps, session)
   if (session.phase === 'opening' || session.phase === 'closed') return outcomes
   const assignment = await settleAssignment(deps, session)
   if (assignment) {

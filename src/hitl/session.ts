@@ -11,7 +11,7 @@
 // - an event that finds the lock taken records what it asks for in the tags first and leaves it to
 //   the holder, which looks at the tags again after releasing (see `drainWith` in session-work.ts).
 // Tag names appear here and in definitions/ only.
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { DeliveryIdentifier } from '../hubspot/schemas'
 import * as env from '../env'
 import type { ConversationTagValues } from '../types'
@@ -146,7 +146,7 @@ export const sessionsWithPendingWork = async (deps: Pick<Deps, 'client'>): Promi
     const { conversations } = await deps.client.listConversations({ channel: 'hitl', tags })
     for (const conversation of conversations) found.set(conversation.id, sessionFromTags(conversation.id, conversation.tags))
   }
-  return [...found.values()].filter((session) => session.phase === 'ready')
+  return [...found.values()].filter((session) => session.phase === 'ready' || (session.phase === 'closed' && (session.owes || session.holdsNotices)))
 }
 
 // Transitions
@@ -254,6 +254,13 @@ export const noticeOf = (message: { tags: Record<string, string | undefined> }):
 
 export const reachedBotpress = async (deps: Pick<Deps, 'client'>, conversationId: string, hubspotMessageId: string): Promise<boolean> =>
   (await deps.client.listMessages({ conversationId, tags: { hubspotMessageId } })).messages.length > 0
+
+// The tags that make a notice the one notice about a customer message (get-or-create): however
+// many processes tell it, the customer reads it once.
+export const noticeKey = (aboutMessageId: string, text: string) => ({
+  tags: { noticeFor: `${aboutMessageId}:${createHash('sha256').update(text).digest('hex').slice(0, 12)}` },
+  discriminateByTags: ['noticeFor'] as ['noticeFor'],
+})
 
 // The tags that make an agent's Botpress message the copy of one HubSpot message (get-or-create).
 export const agentMessageKey = (hubspotMessageId: string) => ({ tags: { hubspotMessageId }, discriminateByTags: ['hubspotMessageId'] as ['hubspotMessageId'] })

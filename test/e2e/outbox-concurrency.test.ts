@@ -132,7 +132,12 @@ describe('[outbox-concurrency] owed customer messages on 3 processes', () => {
         const owed = w.bp.store.messagesOf(session.conversationId).filter((m) => m.tags.delivery === 'owed')
         expect(owed).toEqual([])
       }),
-      { numRuns: Number(process.env.OUTBOX_CONCURRENCY_RUNS ?? 10), endOnFailure: true }
+      {
+        numRuns: Number(process.env.OUTBOX_CONCURRENCY_RUNS ?? 10),
+        endOnFailure: true,
+        // A failure prints its seed: OUTBOX_CONCURRENCY_SEED replays it.
+        ...(process.env.OUTBOX_CONCURRENCY_SEED && { seed: Number(process.env.OUTBOX_CONCURRENCY_SEED) }),
+      }
     )
   }, 600_000)
 })
