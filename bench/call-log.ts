@@ -43,20 +43,20 @@ export const routeOf = (path: string, query = ''): string => {
 export class CallRecorder {
   private answeredAt: { hubspot: number; botpress: number } | undefined
 
-  constructor(private readonly world: Pick<World, 'hs' | 'bp'>) {}
+  public constructor(private readonly world: Pick<World, 'hs' | 'bp'>) {}
 
-  open(): void {
+  public open(): void {
     this.world.hs.resetCalls()
     this.world.bp.resetCalls()
     this.answeredAt = undefined
   }
 
   // Calls logged after this point were made while handling webhooks the operation caused.
-  markAnswered(): void {
+  public markAnswered(): void {
     this.answeredAt = { hubspot: this.world.hs.calls.length, botpress: this.world.bp.calls.length }
   }
 
-  close(): CallWindow {
+  public close(): CallWindow {
     const answered = this.answeredAt
     return {
       hubspot: this.world.hs.calls.map((call, index) => ({

@@ -100,7 +100,7 @@ export class CapacityDriver {
   private readonly failures: string[] = []
   private readonly detach: () => void
 
-  constructor(
+  public constructor(
     private readonly w: World,
     private readonly mix: Mix = DEFAULT_MIX
   ) {
@@ -125,12 +125,12 @@ export class CapacityDriver {
     }
   }
 
-  dispose(): void {
+  public dispose(): void {
     this.detach()
   }
 
   // Opens sessions (escalation, then assignment) until `count` are ready.
-  async open(count: number): Promise<void> {
+  public async open(count: number): Promise<void> {
     await this.hostImage()
     await Promise.all(Array.from({ length: count }, () => this.escalate()))
   }
@@ -194,7 +194,7 @@ export class CapacityDriver {
 
   // Offers `exchangesPerSecond` for `durationMs` (open loop: arrivals do not wait for answers),
   // retiring each session after its exchanges and escalating a new customer in its place.
-  async step(exchangesPerSecond: number, durationMs: number, drainMs = 30_000): Promise<StepResult> {
+  public async step(exchangesPerSecond: number, durationMs: number, drainMs = 30_000): Promise<StepResult> {
     const started = Date.now()
     const callsBefore = this.w.hs.calls.length
     const deliveriesBefore = this.w.hs.deliveries.length

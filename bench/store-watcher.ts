@@ -8,7 +8,7 @@ import type { StoreEvents, StoredEvent, StoredMessage } from '../testbed/botpres
 type Waiter<T> = { matches: (item: T) => boolean; resolve: (seen: { at: number; item: T }) => void; timer: NodeJS.Timeout }
 
 export class EffectTimeout extends Error {
-  readonly name = 'EffectTimeout'
+  public readonly name = 'EffectTimeout'
 }
 
 const conversationOfEvent = (event: StoredEvent): string | undefined =>
@@ -26,7 +26,7 @@ export class StoreWatcher {
     if (kind === 'created') this.settle(this.eventWaiters, event)
   }
 
-  constructor(
+  public constructor(
     private readonly bp: BotpressStandIn,
     private readonly timeoutMs = 10_000
   ) {
@@ -34,13 +34,13 @@ export class StoreWatcher {
     bp.on('event', this.onEvent)
   }
 
-  dispose(): void {
+  public dispose(): void {
     this.bp.off('message', this.onMessage)
     this.bp.off('event', this.onEvent)
   }
 
   // The next message the integration creates on the conversation (incoming = towards the bot).
-  nextIncomingMessage(conversationId: string, type?: string): Promise<{ at: number; item: StoredMessage }> {
+  public nextIncomingMessage(conversationId: string, type?: string): Promise<{ at: number; item: StoredMessage }> {
     return this.wait(
       this.messageWaiters,
       (message) => message.conversationId === conversationId && message.direction === 'incoming' && (type === undefined || message.type === type),
@@ -48,7 +48,7 @@ export class StoreWatcher {
     )
   }
 
-  nextEvent(conversationId: string, type: string): Promise<{ at: number; item: StoredEvent }> {
+  public nextEvent(conversationId: string, type: string): Promise<{ at: number; item: StoredEvent }> {
     return this.wait(this.eventWaiters, (event) => event.type === type && conversationOfEvent(event) === conversationId, `${type} on ${conversationId}`)
   }
 

@@ -3,17 +3,17 @@
 // (checked on the resolved address of every connection, redirects included, so a DNS answer that
 // changes between check and use cannot slip through), and a bearer token sent only to hosts that
 // are allowed to see it.
+import axios from 'axios'
+import ipaddr from 'ipaddr.js'
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import type { Readable } from 'node:stream'
-import axios from 'axios'
-import ipaddr from 'ipaddr.js'
 
 export class DownloadError extends Error {
-  readonly name = 'DownloadError'
+  public readonly name = 'DownloadError'
   // The file host's HTTP status, when it answered.
-  constructor(message: string, readonly permanent: boolean, readonly status?: number) {
+  public constructor(message: string, public readonly permanent: boolean, public readonly status?: number) {
     super(message)
   }
 }

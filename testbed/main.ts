@@ -18,8 +18,8 @@ const escalateInput = z.object({
 const sayInput = z.object({ text: z.string().min(1) })
 
 class BadRequest extends Error {
-  constructor(
-    readonly status: number,
+  public constructor(
+    public readonly status: number,
     message: string,
   ) {
     super(message)

@@ -1,13 +1,13 @@
 // The integration as Botpress Cloud runs it: several processes behind one URL, each request going
 // to the next process in turn. Each process is the deployable bundle (built as `bp build` builds it),
 // started with the world's endpoints; nothing is shared between them but the stand-ins.
+import { build } from 'esbuild'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { startWorld, uploadServedProject, type World, type WorldOptions } from './world'
 
 export type ProcessPool = {

@@ -3,11 +3,11 @@
 // Used by the end-to-end tests, `npm run testbed`, the sandbox, the benchmark and the load run.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { integrationName } from '../definitions'
+import { publisherProjectFiles } from '../src/hitl/project-files'
 import { startBotpressStandIn, type BotpressStandIn, type BotpressStandInOptions, type IntegrationDriver } from './botpress'
 import { HitlBot, type HitlBotOptions } from './botpress/hitl-bot'
 import { startHubSpotStandIn } from './hubspot'
-import { integrationName } from '../definitions'
-import { publisherProjectFiles } from '../src/hitl/project-files'
 
 export type HubSpotStandIn = Awaited<ReturnType<typeof startHubSpotStandIn>>
 export type HubSpotStandInOptions = NonNullable<Parameters<typeof startHubSpotStandIn>[0]>

@@ -2,12 +2,12 @@
 // browser to HubSpot's consent page; /oauth/callback trades the code for tokens, keeps the refresh
 // token in integration state, and finishes the setup that register could not do without it. The
 // bare webhook URL (`/`) says what it is and where the link is.
-import { createHmac, randomBytes } from 'node:crypto'
 import type { Response } from '@botpress/sdk'
+import { createHmac, randomBytes } from 'node:crypto'
 import * as env from '../env'
 import { currentRefreshToken, fingerprint, introspectToken, refreshMomentFor, requestTokenWithAuthorizationCode, TokenManager } from '../hubspot/oauth'
-import { redirectUrlFor, scopesFor } from './app-requirements'
 import { constantTimeEqual } from '../hubspot/signature'
+import { redirectUrlFor, scopesFor } from './app-requirements'
 import { isConnectKey } from './connect-key'
 import { isNotFound, oauthStore, readSetup, type Deps } from './context'
 import { explain } from './errors'

@@ -1,9 +1,9 @@
 // Every error a bot builder can meet, with its fix. Each message starts with a fixed summary that
 // hub.md's troubleshooting table lists (a test keeps the two in step).
 import { isApiError, RuntimeError } from '@botpress/sdk'
+import type { AppKind } from '../../definitions'
 import { DownloadError } from '../download'
 import { HubSpotApiError } from '../hubspot/http'
-import type { AppKind } from '../../definitions'
 import { HubSpotAuthError } from '../hubspot/oauth'
 
 type Problem<A> = { summary: string; fix: (args: A) => string }

@@ -20,7 +20,7 @@ export const FORWARDED_HEADER = 'x-botpress-hitl-forwarded-from'
 // A sibling answering 5xx or nothing: HubSpot delivers the batch again, and the sibling's own
 // deduplication absorbs what it already handled.
 export class ForwardingFailedError extends Error {
-  readonly name = 'ForwardingFailedError'
+  public readonly name = 'ForwardingFailedError'
 }
 
 export type Sibling = { channelId: string; webhookUrl: string }

@@ -70,30 +70,35 @@ export const owe = async (deps: Deps, session: Session, message: CustomerMessage
 
 export type FlushResult = 'nothing owed' | 'still owed'
 
+// One owed message: sent, reported to the customer (refused for good, or failing for too long), or
+// left to wait (the ones after it wait too, so the agent reads them in order).
+const sendOwed = async (deps: Deps, session: Session, stored: { createdAt: string }, message: CustomerMessage): Promise<'done' | 'wait'> => {
+  try {
+    const hubspotMessageId = await publishBotpressMessage(deps, session, message)
+    await markMessage(deps, message.messageId, { delivery: 'sent', ...(hubspotMessageId && { hubspotMessageId }) })
+    return 'done'
+  } catch (error) {
+    if (isWorthWaitingFor(error)) {
+      if (Date.now() - Date.parse(stored.createdAt) < env.outboxGiveUpMs()) return 'wait'
+      deps.logger.warn(`A customer message of conversation ${session.conversationId} could not reach HubSpot for ${Math.round(env.outboxGiveUpMs() / 1000)} s; the customer is told`)
+      await reportUndelivered(deps, session, message, deps.texts.messageNotDelivered)
+      return 'done'
+    }
+    if (!isRefusedForGood(error)) throw error
+    deps.logger.warn(`HubSpot refused an owed customer message of conversation ${session.conversationId} (${error instanceof Error ? error.message : 'refused'}); the customer is told`)
+    await reportUndelivered(deps, session, message, deps.texts.messageRefused)
+    return 'done'
+  }
+}
+
 // Under the session's lock. `threadClosed`: the agent closed the thread, so what is owed is
 // reported to the customer rather than published into it.
 export const flushOwed = async (deps: Deps, session: Session, options: { threadClosed: boolean }): Promise<FlushResult> => {
   for (let round = 0; round < 3; round++) {
     for (const stored of await owedMessages(deps, session.conversationId)) {
       const message = customerMessageOf(stored)
-      if (options.threadClosed) {
-        await reportUndelivered(deps, session, message, deps.texts.messageAfterClose, { now: true })
-        continue
-      }
-      try {
-        const hubspotMessageId = await publishBotpressMessage(deps, session, message)
-        await markMessage(deps, message.messageId, { delivery: 'sent', ...(hubspotMessageId && { hubspotMessageId }) })
-      } catch (error) {
-        if (isWorthWaitingFor(error)) {
-          if (Date.now() - Date.parse(stored.createdAt) < env.outboxGiveUpMs()) return 'still owed'
-          deps.logger.warn(`A customer message of conversation ${session.conversationId} could not reach HubSpot for ${Math.round(env.outboxGiveUpMs() / 1000)} s; the customer is told`)
-          await reportUndelivered(deps, session, message, deps.texts.messageNotDelivered)
-          continue
-        }
-        if (!isRefusedForGood(error)) throw error
-        deps.logger.warn(`HubSpot refused an owed customer message of conversation ${session.conversationId} (${error instanceof Error ? error.message : 'refused'}); the customer is told`)
-        await reportUndelivered(deps, session, message, deps.texts.messageRefused)
-      }
+      if (options.threadClosed) await reportUndelivered(deps, session, message, deps.texts.messageAfterClose, { now: true })
+      else if ((await sendOwed(deps, session, stored, message)) === 'wait') return 'still owed'
     }
     // Cleared, then listed again: a message owed meanwhile is either seen here or sets the flag after.
     await setOwes(deps, session.conversationId, false)

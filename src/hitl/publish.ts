@@ -8,8 +8,8 @@ import { publishMessage } from '../hubspot/custom-channels'
 import { uploadFile } from '../hubspot/files'
 import type { DeliveryIdentifier, Message, OutgoingAttachment } from '../hubspot/schemas'
 import { timeLeftFor, type Deps } from './context'
-import type { SessionAddress } from './session'
 import { splitText, type FileToAttach, type HubSpotContent } from './messages'
+import type { SessionAddress } from './session'
 import { inboxIdentifier } from './setup'
 
 export type Party = { deliveryIdentifier: DeliveryIdentifier; name: string }

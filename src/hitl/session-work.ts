@@ -6,9 +6,9 @@
 // looks at the tags again after releasing the lock and settles what was added meanwhile. So no
 // event waits for another process, and none needs HubSpot to deliver it again.
 import * as env from '../env'
+import { normaliseAgentActorId, resolveAgentUser } from './agents'
 import type { Deps } from './context'
 import { catchUpReplies, deliverRepliesBeforeClose } from './events/agent-message'
-import { normaliseAgentActorId, resolveAgentUser } from './agents'
 import { deliverPendingNotices } from './notices'
 import { flushOwed } from './outbox'
 import { applyAssignment, loadSession, markClosed, releaseLock, sessionsWithPendingWork, setRepliesPending, tryLock, type Session } from './session'

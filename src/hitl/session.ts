@@ -12,8 +12,8 @@
 //   the holder, which looks at the tags again after releasing (see `drainWith` in session-work.ts).
 // Tag names appear here and in definitions/ only.
 import { createHash, randomUUID } from 'node:crypto'
-import type { DeliveryIdentifier } from '../hubspot/schemas'
 import * as env from '../env'
+import type { DeliveryIdentifier } from '../hubspot/schemas'
 import type { ConversationTagValues } from '../types'
 import { isNotFound, type Deps } from './context'
 import { isDeliveryType, type ThreadAddress } from './publish'

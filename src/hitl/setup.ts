@@ -2,18 +2,18 @@
 // then find or create our custom channel and one channel account per configured inbox. Saving the
 // configuration again finds what the first save created and writes nothing to HubSpot.
 import type { AppKind, SetupState } from '../../definitions'
-import * as channels from '../hubspot/custom-channels'
+import { MAX_ATTACHMENT_BYTES } from '../env'
 import { listInboxes } from '../hubspot/conversations'
+import * as channels from '../hubspot/custom-channels'
 import { HubSpotApiError } from '../hubspot/http'
 import { HubSpotAuthError, introspectToken, revokeRefreshToken, TokenManager } from '../hubspot/oauth'
 import type { Channel, ChannelCapabilities, ChannelCreate, DeliveryIdentifier, Inbox } from '../hubspot/schemas'
 import * as webhookSettings from '../hubspot/webhook-settings'
 import { APP_SUBSCRIPTIONS, CONTACT_WRITE_SCOPE, describeSubscription, MAX_CONCURRENT_WEBHOOKS, REQUIRED_SCOPES, type WantedSubscription } from './app-requirements'
-import { MAX_ATTACHMENT_BYTES } from '../env'
-import { describeProblem, explain, fail, failAll } from './errors'
-import { projectRequirements } from './project-files'
 import { forgetSetup, readSetup, writeSetup, type Deps } from './context'
+import { describeProblem, explain, fail, failAll } from './errors'
 import { announceRemoval, announceToSiblings, describeRemoval, heirAmong, SIBLING_REMOVED, rememberSiblings, siblingsAmong, type Removal, type Sibling } from './forwarding'
+import { projectRequirements } from './project-files'
 
 export const CHANNEL_CAPABILITIES: ChannelCapabilities = {
   deliveryIdentifierTypes: ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID'],

@@ -10,8 +10,8 @@
 // processes settle on their shares of the limit instead of refusing each other in turn.
 
 export class BudgetExhaustedError extends Error {
-  readonly name = 'BudgetExhaustedError'
-  constructor(readonly waitedMs: number) {
+  public readonly name = 'BudgetExhaustedError'
+  public constructor(public readonly waitedMs: number) {
     super(`HubSpot's rate limit for this portal leaves no room in time (waited ${waitedMs} ms)`)
   }
 }
@@ -36,9 +36,9 @@ export class CallBudget {
   // While cautious: no answer yet, so what the window holds is unknown (see learn()).
   private probing: { since?: number } | undefined
 
-  constructor(
+  public constructor(
     private readonly limit: () => number,
-    readonly windowMs: number,
+    public readonly windowMs: number,
     private readonly now: () => number = Date.now,
     options: { cautious?: boolean } = {}
   ) {
@@ -63,7 +63,7 @@ export class CallBudget {
   }
 
   // Resolves when the call may go; rejects with BudgetExhaustedError if that would be after `deadline`.
-  take(deadline: number): Promise<void> {
+  public take(deadline: number): Promise<void> {
     if (this.waiting.length === 0 && this.readyAt() <= this.now()) {
       this.record()
       return Promise.resolve()
@@ -76,7 +76,7 @@ export class CallBudget {
 
   // HubSpot's view of the shared window after a call. Nearly nothing left: other processes are
   // busy, so the share shrinks and calls are spaced out; a tenth or more left: the share grows back.
-  observe(remaining: number | undefined, max: number | undefined): void {
+  public observe(remaining: number | undefined, max: number | undefined): void {
     this.learn(remaining, max)
     if (remaining === undefined || !Number.isFinite(remaining)) return
     const full = max ?? this.limit()
@@ -97,7 +97,7 @@ export class CallBudget {
   // An answer that was not a 429, from a limit HubSpot reports no Remaining for (CRM search's own
   // per-second limit): the limit had room for this call, so the share grows back as observe() grows
   // it. Without this, a search share halved by a SECONDLY 429 would never grow back.
-  answered(): void {
+  public answered(): void {
     this.learn(undefined, undefined)
     this.grow(this.windowMs / Math.max(1, this.limit()))
   }
@@ -112,7 +112,7 @@ export class CallBudget {
 
   // A 429 all the same (other processes, another app of the portal): the share halves, and nothing
   // goes out until a few slots of the window have passed.
-  rateLimited(): void {
+  public rateLimited(): void {
     this.learn(undefined, undefined)
     this.shrink(0.5)
     this.pause((this.windowMs / Math.max(1, this.limit())) * 4)

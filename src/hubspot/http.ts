@@ -3,8 +3,8 @@
 import axios, { type AxiosError, type AxiosRequestConfig, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
 import axiosRetry, { type IAxiosRetryConfig } from 'axios-retry'
 import type { z } from 'zod'
-import type { Logger } from '../log'
 import * as env from '../env'
+import type { Logger } from '../log'
 import { budgetFor, BudgetExhaustedError, CallBudget } from './call-budget'
 import { decideRetry } from './retry-policy'
 import { errorEnvelopeSchema, type ErrorEnvelope } from './schemas'
@@ -39,24 +39,24 @@ export type TokenSource = {
 export type DeveloperCredentials = { apiKey: string; appId: string }
 
 export class HubSpotApiError extends Error {
-  readonly name = 'HubSpotApiError'
-  constructor(
-    readonly status: number | undefined,
-    readonly method: string,
-    readonly path: string,
-    readonly envelope: ErrorEnvelope,
+  public readonly name = 'HubSpotApiError'
+  public constructor(
+    public readonly status: number | undefined,
+    public readonly method: string,
+    public readonly path: string,
+    public readonly envelope: ErrorEnvelope,
     summary: string
   ) {
     super(summary)
   }
-  get category(): string | undefined {
+  public get category(): string | undefined {
     return this.envelope.category ?? this.envelope.errorType
   }
-  get hubspotMessage(): string | undefined {
+  public get hubspotMessage(): string | undefined {
     return this.envelope.message
   }
   // A failure worth retrying later (a new webhook delivery, a new action call).
-  get transient(): boolean {
+  public get transient(): boolean {
     return this.status === undefined || this.status === 429 || this.status >= 500
   }
 }
@@ -170,9 +170,9 @@ const describe = (method: string, path: string, status: number | undefined, enve
 }
 
 export class HubSpotHttp {
-  constructor(private readonly options: Options) {}
+  public constructor(private readonly options: Options) {}
 
-  async send<S extends z.ZodTypeAny | undefined>(
+  public async send<S extends z.ZodTypeAny | undefined>(
     request: HubSpotRequest<S>
   ): Promise<S extends z.ZodTypeAny ? z.output<S> : void> {
     const response = await this.sendWithAuth(request, false)

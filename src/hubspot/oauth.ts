@@ -31,8 +31,8 @@ export type TokenStore = {
 export type HubSpotAuthProblem = 'not-connected' | 'refresh-token-rejected' | 'app-credentials-rejected' | 'authorization-code-rejected'
 
 export class HubSpotAuthError extends Error {
-  readonly name = 'HubSpotAuthError'
-  constructor(readonly problem: HubSpotAuthProblem, message: string) {
+  public readonly name = 'HubSpotAuthError'
+  public constructor(public readonly problem: HubSpotAuthProblem, message: string) {
     super(message)
   }
 }
@@ -140,7 +140,7 @@ export type TokenManagerOptions = {
 
 export class TokenManager implements TokenSource {
   private readonly now: () => number
-  constructor(private readonly options: TokenManagerOptions) {
+  public constructor(private readonly options: TokenManagerOptions) {
     this.now = options.now ?? Date.now
   }
 
@@ -153,16 +153,16 @@ export class TokenManager implements TokenSource {
     return !!token?.accessToken && token.refreshAt !== undefined && token.refreshAt > this.now() && !rejectedTokens.has(token.accessToken)
   }
 
-  async get(): Promise<string> {
+  public async get(): Promise<string> {
     return (await this.current()).accessToken
   }
 
   // The portal the tokens are for, once a token named it: HubSpot's rate limits are per portal.
-  portalId(): string | undefined {
+  public portalId(): string | undefined {
     return memoryCache.get(this.key)?.portalId
   }
 
-  async current(): Promise<CachedToken> {
+  public async current(): Promise<CachedToken> {
     const cached = memoryCache.get(this.key)
     if (cached && this.usable(cached)) return cached
     const key = this.key
@@ -175,18 +175,18 @@ export class TokenManager implements TokenSource {
   }
 
   // The refresh token in use now (for revocation), or undefined when HubSpot is not connected.
-  async refreshToken(): Promise<string | undefined> {
+  public async refreshToken(): Promise<string | undefined> {
     return currentRefreshToken(this.options.configuredRefreshToken, await this.options.store.load())
   }
 
-  invalidate(token: string): void {
+  public invalidate(token: string): void {
     rejectedTokens.add(token)
     const cached = memoryCache.get(this.key)
     if (cached?.accessToken === token) memoryCache.delete(this.key)
   }
 
   // Drops cached tokens whose cache key starts with the prefix (after a reconnection or an uninstall).
-  static forget(prefix: string): void {
+  public static forget(prefix: string): void {
     for (const key of [...memoryCache.keys()]) if (key.startsWith(prefix)) memoryCache.delete(key)
   }
 

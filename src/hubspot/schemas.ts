@@ -162,7 +162,7 @@ export const channelCreateSchema = z.object({
 export type ChannelCreate = z.infer<typeof channelCreateSchema>
 
 export const channelSchema = z.object({
-  id: id,
+  id,
   name: z.string(),
   capabilities: z.record(z.unknown()),
   createdAt: isoDate,
@@ -184,7 +184,7 @@ export const channelAccountCreateSchema = z.object({
 export type ChannelAccountCreate = z.infer<typeof channelAccountCreateSchema>
 
 export const channelAccountSchema = z.object({
-  id: id,
+  id,
   channelId: id,
   inboxId: id,
   name: z.string(),
@@ -316,7 +316,7 @@ export type MessageStatusUpdate = z.infer<typeof messageStatusUpdateSchema>
 // Conversations: threads, thread messages, actors, inboxes
 
 export const threadSchema = z.object({
-  id: id,
+  id,
   status: z.enum(['OPEN', 'CLOSED']),
   inboxId: id.optional(),
   associatedContactId: id.optional().nullable(),
@@ -367,7 +367,7 @@ export const actorSchema = z.object({
 export type Actor = z.infer<typeof actorSchema>
 
 export const inboxSchema = z.object({
-  id: id,
+  id,
   name: z.string(),
   type: z.string().optional(),
   archived: z.boolean().optional(),
@@ -379,7 +379,7 @@ export const inboxListSchema = pageOf(inboxSchema)
 // CRM contacts
 
 export const contactSchema = z.object({
-  id: id,
+  id,
   properties: z.record(z.string().nullable().optional()),
   createdAt: isoDate.optional(),
   updatedAt: isoDate.optional(),
@@ -440,7 +440,7 @@ export const fileUploadOptionsSchema = z.object({
 })
 
 export const fileSchema = z.object({
-  id: id,
+  id,
   access: z.string().optional(),
   name: z.string().optional(),
   extension: z.string().optional(),

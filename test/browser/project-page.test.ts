@@ -1,7 +1,7 @@
 // <webhook URL>/hubspot-project in a real browser: the files are shown, and the Download button
 // saves one .zip whose entries are exactly the files the integration serves.
-import { readFile } from 'node:fs/promises'
 import { unzipSync, strFromU8 } from 'fflate'
+import { readFile } from 'node:fs/promises'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { projectFiles, projectNameFor, VALUES_TO_COPY } from '../../src/hitl/project-files'

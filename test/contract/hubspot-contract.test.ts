@@ -1,6 +1,8 @@
 // The client and the HubSpot stand-in share src/hubspot/schemas.ts. These tests call every client
 // function against the stand-in: each request must pass the stand-in's validation (else 400) and
 // each response the client's schema (else the call throws), so neither side can drift alone.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as contacts from '../../src/hubspot/contacts'
 import * as conversations from '../../src/hubspot/conversations'
@@ -13,8 +15,6 @@ import { verifyHubSpotRequest } from '../../src/hubspot/signature'
 import * as webhookSettings from '../../src/hubspot/webhook-settings'
 import { silentLogger } from '../../src/log'
 import { startHubSpotStandIn } from '../../testbed/hubspot'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 
 let hs: Awaited<ReturnType<typeof startHubSpotStandIn>>
 let http: HubSpotHttp

@@ -1,10 +1,10 @@
 // The deployable bundle, built as `bp build` builds it (esbuild, CommonJS, node, from src/index.ts),
 // run in its own process against the testbed: what a bot builder ships is what is tested.
+import { build } from 'esbuild'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import { afterAll, describe, expect, it } from 'vitest'
 import { uploadServedProject } from '../../testbed/world'
 import { freePort, stopProcess } from '../support/processes'

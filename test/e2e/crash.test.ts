@@ -3,7 +3,7 @@
 // shows it SENT, and the bot has one hitlAssigned.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeSteps, startCrashWorld, type CrashWorld } from '../support/crash'
-import { customerView, eventsOf, reportedStatus, shownStatus, threadOf } from './helpers'
+import { customerView, eventsOf, shownStatus, threadOf } from './helpers'
 
 let crash: CrashWorld
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 // The whole life of an escalation over real HTTP: install, escalate, talk both ways, hand back.
 import { describe, expect, it } from 'vitest'
-import { customerView, eventsOf, failureOf, hostFile, reportedStatus, shownStatus, sendAppWebhook, settle, threadMessages, threadOf, world } from './helpers'
+import { customerView, eventsOf, failureOf, hostFile, shownStatus, sendAppWebhook, settle, threadMessages, threadOf, world } from './helpers'
 
 const jane = { name: 'Jane Doe', email: 'jane@example.com' }
 

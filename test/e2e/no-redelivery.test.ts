@@ -3,8 +3,8 @@
 // it: every delivery is answered 2xx on its first attempt, and the customer sees the result within
 // 5 s. The stand-in redelivers on HubSpot's real schedule here.
 import { afterEach, describe, expect, it } from 'vitest'
-import { startWorldOnProcesses, type ProcessPool } from '../../testbed/multi-process'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
+import { startWorldOnProcesses, type ProcessPool } from '../../testbed/multi-process'
 import { uploadServedProject, type World } from '../../testbed/world'
 import { customerView, eventsOf, hostFile, postWebhook, sendAppWebhook, settle, threadOf, v3Headers, withheldAgentReply, world } from './helpers'
 

@@ -5,10 +5,10 @@
 // [publisher-routing] what the routes refuse, and bots sharing a portal.
 // [manual-mode] the default world, which the rest of the suite runs on, is the manual configuration.
 import { afterEach, describe, expect, it } from 'vitest'
+import { forgetSetup } from '../../src/hitl/context'
+import { signV3 } from '../../src/hubspot/signature'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
 import { setPublisherSecrets } from '../../testbed/world'
-import { signV3 } from '../../src/hubspot/signature'
-import { forgetSetup } from '../../src/hitl/context'
 import { customerView, eventsOf, failureOf, settle, threadMessages, threadOf, world } from './helpers'
 
 afterEach(() => setPublisherSecrets(undefined))

@@ -1,7 +1,7 @@
 // Property-based fuzzing of the webhook endpoint over HTTP (through Botpress's webhook relay): bad
 // input never gets a 5xx, never crashes the integration, and never writes anything.
-import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
+import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { signV1, signV3 } from '../../src/hubspot/signature'
 import type { World } from '../../testbed/world'

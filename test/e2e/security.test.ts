@@ -4,8 +4,8 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { download, DownloadError, isInternalAddress } from '../../src/download'
-import { captureOutput } from '../support/output'
 import type { World } from '../../testbed/world'
+import { captureOutput } from '../support/output'
 import { connectLink, connectThroughBrowser, customerView, escalated, formOf, hostFile, newBrowser, setEnv, settle, submitted, threadMessages, world } from './helpers'
 
 const keyOf = (w: World): string => new URL(connectLink(w)).searchParams.get('key')!

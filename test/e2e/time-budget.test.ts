@@ -4,7 +4,6 @@
 import { describe, expect, it } from 'vitest'
 import { customerView, escalated, settle, threadMessages } from './helpers'
 
-const PUBLISH = /\/custom-channels\/2026-03\/\d+\/messages$/
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 
 describe('[time-budget] one deadline per invocation', () => {

@@ -1,7 +1,7 @@
-import { once } from 'node:events'
-import type { AddressInfo } from 'node:net'
 import { Client, isApiError } from '@botpress/client'
 import * as sdk from '@botpress/sdk'
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
 import {
@@ -285,7 +285,7 @@ type TinyIntegration = sdk.DefaultIntegration<{
   user: { tags: { email: string; actor: string } }
 }>
 
-interface Seen {
+type Seen = {
   contexts: sdk.IntegrationContext<TinyIntegration>[]
   webhooks: sdk.Request[]
   messages: { type: string; payload: unknown; conversationId: string; userId: string; messageId: string }[]

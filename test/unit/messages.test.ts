@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { messageSchema } from '../../src/hubspot/schemas'
 import { agentMessageParts, classifyAttachment, htmlToText, partToBotpress, splitText, toHubSpotContent, transcriptMessages } from '../../src/hitl/messages'
+import { messageSchema } from '../../src/hubspot/schemas'
 import { catalogue } from '../../src/i18n'
 
 const texts = catalogue.en

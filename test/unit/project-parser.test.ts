@@ -3,15 +3,15 @@
 // (@hubspot/project-parsing-lib). Its every local check runs; only the JSON schemas it downloads
 // from HubSpot's servers (project-components-external/project-schemas/v3/<platformVersion>) are
 // replaced by schemas that accept any config, since no test reaches HubSpot.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { http } from '@hubspot/local-dev-lib/http'
 import { Components } from '@hubspot/project-parsing-lib/constants'
 import { isKnownPlatformVersion } from '@hubspot/project-parsing-lib/projects'
 import { mapToInternalType } from '@hubspot/project-parsing-lib/transform'
 import { isTranslationError, translate } from '@hubspot/project-parsing-lib/translate'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PLATFORM_VERSION, projectFiles, TEMPLATE_WEBHOOK_URL, VALUES_TO_COPY } from '../../src/hitl/project-files'
 
 const SCHEMAS_PATH = /^project-components-external\/project-schemas\/v3\//

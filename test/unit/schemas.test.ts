@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { configurationSchema } from '../../definitions'
-import { appWebhookEventSchema, messageStatusUpdateSchema, outgoingMessageEventSchema, publishMessageSchema } from '../../src/hubspot/schemas'
 import { parseConfiguration } from '../../src/hitl/context'
+import { appWebhookEventSchema, messageStatusUpdateSchema, outgoingMessageEventSchema, publishMessageSchema } from '../../src/hubspot/schemas'
 
 const validConfiguration = {
   clientId: 'client',

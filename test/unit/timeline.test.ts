@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { ThreadEntry } from '../../src/hubspot/schemas'
 import { chronological } from '../../src/hitl/events/agent-message'
+import type { ThreadEntry } from '../../src/hubspot/schemas'
 
 const entry = (id: string, ms: number): ThreadEntry => ({ id, type: 'THREAD_STATUS_CHANGE', newStatus: 'OPEN', createdAt: new Date(ms).toISOString() })
 const ids = (entries: ThreadEntry[]) => entries.map((e) => e.id)

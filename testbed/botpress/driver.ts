@@ -13,7 +13,7 @@ export const DEFAULT_INTEGRATION_ALIAS = 'hubspot-inbox-hitl'
 /** Botpress Cloud gives an integration call this long before giving up. */
 const INTEGRATION_TIMEOUT_MS = 60_000
 
-export interface ConnectOptions {
+export type ConnectOptions = {
   /** Where the integration listens (`integration.start(port)`), e.g. `http://127.0.0.1:8072`. */
   integrationUrl: string
   /** The integration's (default) configuration, sent base64-encoded in `x-bp-configuration`. */
@@ -33,7 +33,7 @@ export interface ConnectOptions {
 }
 
 /** The HTTP request Botpress Cloud wraps into a `webhook_received` call. */
-export interface WebhookRequest {
+export type WebhookRequest = {
   method: string
   /** Part of the path after the webhook id, always starting with `/` (`/` for the bare webhook URL). */
   path: string
@@ -45,13 +45,13 @@ export interface WebhookRequest {
   body?: string
 }
 
-export interface IntegrationResponse {
+export type IntegrationResponse = {
   status: number
   headers: Record<string, string>
   body: string
 }
 
-export interface SendMessageInput {
+export type SendMessageInput = {
   conversationId: string
   type: string
   payload: JsonObject
@@ -62,11 +62,11 @@ export interface SendMessageInput {
 
 /** The integration answered an operation with a non-2xx status (or could not be reached: status 0). */
 export class DriverError extends Error {
-  constructor(
-    readonly operation: IntegrationOperation,
-    readonly status: number,
+  public constructor(
+    public readonly operation: IntegrationOperation,
+    public readonly status: number,
     /** The response body, parsed as JSON when it is JSON. */
-    readonly body: unknown,
+    public readonly body: unknown,
   ) {
     super(`Integration answered ${operation} with ${status}: ${typeof body === 'string' ? body : JSON.stringify(body)}`)
     this.name = 'DriverError'
@@ -86,17 +86,17 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /** Calls an integration over HTTP exactly like Botpress Cloud does: same headers, bodies and response handling. */
 export class IntegrationDriver {
-  readonly integrationUrl: string
-  readonly configuration: object
-  readonly botId: string
-  readonly botUserId: string
-  readonly integrationId: string
-  readonly integrationAlias: string
-  readonly webhookId: string
-  readonly webhookUrl: string
-  readonly configurationType: string | null
+  public readonly integrationUrl: string
+  public readonly configuration: object
+  public readonly botId: string
+  public readonly botUserId: string
+  public readonly integrationId: string
+  public readonly integrationAlias: string
+  public readonly webhookId: string
+  public readonly webhookUrl: string
+  public readonly configurationType: string | null
 
-  constructor(
+  public constructor(
     options: ConnectOptions,
     webhookBaseUrl: string,
     private readonly store: BotpressStore,
@@ -114,20 +114,20 @@ export class IntegrationDriver {
     if (!store.users.has(this.botUserId)) store.createUser({ id: this.botUserId, name: 'Bot', tags: {} })
   }
 
-  register(): Promise<void> {
+  public register(): Promise<void> {
     return this.expectOk('register', { webhookUrl: this.webhookUrl }).then(() => undefined)
   }
 
-  unregister(): Promise<void> {
+  public unregister(): Promise<void> {
     return this.expectOk('unregister', { webhookUrl: this.webhookUrl }).then(() => undefined)
   }
 
-  ping(): Promise<void> {
+  public ping(): Promise<void> {
     return this.expectOk('ping', {}).then(() => undefined)
   }
 
   /** Runs an action and returns its `output`. */
-  async callAction(type: string, input: unknown): Promise<unknown> {
+  public async callAction(type: string, input: unknown): Promise<unknown> {
     const response = await this.expectOk('action_triggered', { type, input })
     const parsed = parseJson(response.body)
     return isObject(parsed) ? parsed.output : undefined
@@ -138,7 +138,7 @@ export class IntegrationDriver {
    * delivers it with `message_created`. Returns the stored message as it is once the integration
    * answered, so tags set by `ack` are included.
    */
-  async sendMessage(input: SendMessageInput): Promise<StoredMessage> {
+  public async sendMessage(input: SendMessageInput): Promise<StoredMessage> {
     const conversation = this.store.getConversation(input.conversationId)
     const user = this.store.getUser(input.userId ?? this.botUserId)
     const message = this.store.createMessage({
@@ -154,12 +154,12 @@ export class IntegrationDriver {
   }
 
   /** Delivers an external HTTP request with `webhook_received`; never throws on a non-2xx answer. */
-  relayWebhook(req: WebhookRequest): Promise<IntegrationResponse> {
+  public relayWebhook(req: WebhookRequest): Promise<IntegrationResponse> {
     return this.invoke('webhook_received', { req })
   }
 
   /** One raw call to the integration. Throws DriverError (status 0) only when it cannot be reached. */
-  async invoke(operation: IntegrationOperation, body: unknown): Promise<IntegrationResponse> {
+  public async invoke(operation: IntegrationOperation, body: unknown): Promise<IntegrationResponse> {
     let response: Response
     try {
       response = await fetch(this.integrationUrl, {
@@ -180,7 +180,7 @@ export class IntegrationDriver {
   }
 
   /** Stops routing this driver's webhook URL. */
-  disconnect(): void {
+  public disconnect(): void {
     this.onDisconnect(this)
   }
 

@@ -13,7 +13,7 @@ export type BotpressErrorType =
   | 'OperationTimeout'
 
 /** The JSON body the Botpress API answers with on failure; `@botpress/client` turns it into a typed error. */
-export interface BotpressErrorBody {
+export type BotpressErrorBody = {
   id: string
   code: number
   type: BotpressErrorType
@@ -37,17 +37,17 @@ export function errorTypeForStatus(status: number): BotpressErrorType {
 
 /** Thrown by routes and the store; the server answers it with `status` and a Botpress-shaped body. */
 export class BotpressApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: BotpressErrorType,
+  public constructor(
+    public readonly status: number,
+    public readonly type: BotpressErrorType,
     message: string,
-    readonly headers: Record<string, string> = {},
+    public readonly headers: Record<string, string> = {},
   ) {
     super(message)
     this.name = 'BotpressApiError'
   }
 
-  toBody(): BotpressErrorBody {
+  public toBody(): BotpressErrorBody {
     return { id: newErrorId(), code: this.status, type: this.type, message: this.message }
   }
 }

@@ -7,7 +7,7 @@
 //   event = if is_array(payload) { get!(payload, [0]) } else { payload }
 //   to_string!(get!(event, ["portalId"]))
 export class ExtractScriptError extends Error {
-  readonly name = 'ExtractScriptError'
+  public readonly name = 'ExtractScriptError'
 }
 
 // VRL's to_string: strings as they are, numbers and booleans written out, null as "".

@@ -1,6 +1,6 @@
 import { BotpressApiError, errorTypeForStatus, type BotpressErrorType } from './errors'
 
-export interface FaultSpec {
+export type FaultSpec = {
   /** HTTP method to match (any when absent). */
   method?: string
   /** Exact path, or a pattern tested on the path (without query); any when absent. */
@@ -15,19 +15,19 @@ export interface FaultSpec {
   headers?: Record<string, string>
 }
 
-export interface InjectedFault {
+export type InjectedFault = {
   readonly spec: FaultSpec
   /** Matching calls still to fail. */
   readonly remaining: number
 }
 
 class ArmedFault implements InjectedFault {
-  remaining: number
-  constructor(readonly spec: FaultSpec) {
+  public remaining: number
+  public constructor(public readonly spec: FaultSpec) {
     this.remaining = spec.count
   }
 
-  matches(method: string, path: string): boolean {
+  public matches(method: string, path: string): boolean {
     if (this.remaining <= 0) return false
     if (this.spec.method !== undefined && this.spec.method.toUpperCase() !== method.toUpperCase()) return false
     if (this.spec.path === undefined) return true
@@ -39,23 +39,23 @@ class ArmedFault implements InjectedFault {
 export class FaultInjector {
   private faults: ArmedFault[] = []
 
-  inject(spec: FaultSpec): InjectedFault {
+  public inject(spec: FaultSpec): InjectedFault {
     const fault = new ArmedFault(spec)
     this.faults.push(fault)
     return fault
   }
 
-  clear(): void {
+  public clear(): void {
     this.faults = []
   }
 
   /** Faults that still have calls to fail. */
-  get pending(): InjectedFault[] {
+  public get pending(): InjectedFault[] {
     return this.faults.filter((fault) => fault.remaining > 0)
   }
 
   /** Consumes one matching fault and returns the error to answer with, if any. */
-  take(method: string, path: string): BotpressApiError | undefined {
+  public take(method: string, path: string): BotpressApiError | undefined {
     const fault = this.faults.find((candidate) => candidate.matches(method, path))
     if (!fault) return undefined
     fault.remaining -= 1

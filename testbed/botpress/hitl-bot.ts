@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import type { IntegrationDriver } from './driver'
 import type { BotpressStandIn } from './index'
+import type { IntegrationDriver } from './driver'
 import { visibleTo, type JsonObject, type StoredEvent, type StoredMessage, type StoreEvents } from './store'
 import { TypedEmitter } from './typed-emitter'
 
@@ -21,7 +21,7 @@ export const PLUGIN_MESSAGES = {
  * and the plugin has linked the conversations (`activationDelayMs`, a few Botpress calls); until
  * then, and after it ends, hitlAssigned and agent messages are dropped silently.
  */
-export interface HitlBotOptions {
+export type HitlBotOptions = {
   /** Delay between startHitl returning and the session turning active (default 250 ms). */
   activationDelayMs?: number
   /** The plugin's agentAssignedTimeoutSeconds: an active session still unassigned then is ended with stopHitl. */
@@ -39,20 +39,20 @@ const UPSTREAM_CHANNEL = 'channel'
 const UPSTREAM_INTEGRATION = 'webchat'
 const HITL_EVENT_TYPES = ['hitlAssigned', 'hitlStopped'] as const
 
-export interface EscalationCustomer {
+export type EscalationCustomer = {
   name: string
   /** Email or phone number; the plugin's fake `<userId>@no-reply.<botId>.botpress.com` when absent. */
   email?: string
   pictureUrl?: string
 }
 
-export interface HistoryItem {
+export type HistoryItem = {
   from: 'customer' | 'bot'
   type: string
   payload: JsonObject
 }
 
-export interface EscalateInput {
+export type EscalateInput = {
   customer: EscalationCustomer
   history?: HistoryItem[]
   title?: string
@@ -60,7 +60,7 @@ export interface EscalateInput {
   hitlSession?: object
 }
 
-export interface HitlSession {
+export type HitlSession = {
   /** The customer's conversation on the upstream channel. */
   upstreamConversationId: string
   /** The `hitl` conversation the integration created in `startHitl`. */
@@ -71,7 +71,7 @@ export interface HitlSession {
   userId: string
 }
 
-export interface SessionStatus {
+export type SessionStatus = {
   active: boolean
   /** Agent user from `hitlAssigned`, or the first agent who wrote (the plugin's fallback assignment). */
   agentUserId?: string
@@ -90,7 +90,7 @@ export type HitlBotEvents = {
   sessionChanged: [session: HitlSession, status: SessionStatus]
 }
 
-interface SessionRecord {
+type SessionRecord = {
   session: HitlSession
   status: SessionStatus
   /** hitlAssigned events and agent messages the plugin dropped because the session was not active. */
@@ -124,7 +124,7 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly activationDelayMs: number
 
-  constructor(
+  public constructor(
     private readonly bp: BotpressStandIn,
     private readonly driver: IntegrationDriver,
     private readonly options: HitlBotOptions = {},
@@ -136,7 +136,7 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   }
 
   /** Stops listening to the stand-in. */
-  dispose(): void {
+  public dispose(): void {
     this.bp.off('message', this.onMessage)
     this.bp.off('event', this.onEvent)
     for (const timer of this.timers) clearTimeout(timer)
@@ -144,7 +144,7 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   }
 
   /** What the plugin dropped for the session because it was not active yet (or any more). */
-  dropped(session: HitlSession): SessionRecord['dropped'] {
+  public dropped(session: HitlSession): SessionRecord['dropped'] {
     const record = this.sessions.get(session.conversationId)
     return record ? { events: [...record.dropped.events], messages: [...record.dropped.messages] } : { events: [], messages: [] }
   }
@@ -159,7 +159,7 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
     })
   }
 
-  async escalate(input: EscalateInput): Promise<HitlSession> {
+  public async escalate(input: EscalateInput): Promise<HitlSession> {
     const store = this.bp.store
     const customer = store.createUser({
       name: input.customer.name,
@@ -244,7 +244,7 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   }
 
   /** The customer writes while the session is active: the plugin re-creates the message downstream. */
-  async customerSays(session: HitlSession, message: { type: string; payload: JsonObject }): Promise<StoredMessage> {
+  public async customerSays(session: HitlSession, message: { type: string; payload: JsonObject }): Promise<StoredMessage> {
     const record = this.activeRecord(session)
     this.bp.store.createMessage({
       conversationId: session.upstreamConversationId,
@@ -261,12 +261,12 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   }
 
   /** A plugin notice downstream: a text message without `payload.userId`. */
-  async notice(session: HitlSession, text: string): Promise<StoredMessage> {
+  public async notice(session: HitlSession, text: string): Promise<StoredMessage> {
     return this.driver.sendMessage({ conversationId: session.conversationId, type: 'text', payload: { text } })
   }
 
   /** The customer's close command: notice downstream, deactivate, then the integration's stopHitl. */
-  async end(session: HitlSession): Promise<void> {
+  public async end(session: HitlSession): Promise<void> {
     const record = this.activeRecord(session)
     await this.notice(session, PLUGIN_MESSAGES.userCancelled)
     this.deactivate(record, 'user-closed')
@@ -275,29 +275,29 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   }
 
   /** Messages the integration created on the session's hitl conversation by a user other than the bot, oldest first. */
-  agentMessages(session: HitlSession): StoredMessage[] {
+  public agentMessages(session: HitlSession): StoredMessage[] {
     return this.bp.store
       .messagesOf(session.conversationId)
       .filter((message) => message.userId !== this.driver.botUserId && message.direction === 'incoming')
   }
 
   /** hitlAssigned / hitlStopped events the integration created for the session, oldest first. */
-  events(session: HitlSession): StoredEvent[] {
+  public events(session: HitlSession): StoredEvent[] {
     return [...this.bp.store.events.values()].filter(
       (event) => this.isHitlEvent(event) && conversationIdOf(event) === session.conversationId,
     )
   }
 
   /** Everything on the customer's upstream conversation, oldest first. */
-  upstreamMessages(session: HitlSession): StoredMessage[] {
+  public upstreamMessages(session: HitlSession): StoredMessage[] {
     return this.bp.store.messagesOf(session.upstreamConversationId)
   }
 
-  isActive(session: HitlSession): boolean {
+  public isActive(session: HitlSession): boolean {
     return this.sessions.get(session.conversationId)?.status.active ?? false
   }
 
-  status(session: HitlSession): SessionStatus | undefined {
+  public status(session: HitlSession): SessionStatus | undefined {
     const record = this.sessions.get(session.conversationId)
     return record && { ...record.status }
   }

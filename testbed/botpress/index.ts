@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net'
 import qs from 'qs'
 import { IntegrationDriver, type ConnectOptions, type IntegrationResponse } from './driver'
 import { BotpressApiError } from './errors'
+import { extractIdentifier } from './extract'
 import { FaultInjector } from './faults'
 import { lowerCaseHeaders, readBody, sendJson, splitUrl } from './http-utils'
-import { extractIdentifier } from './extract'
-import { createRuntimeApi, type ApiHandler } from './runtime-api'
 import type { RouteTable } from './route-table'
+import { createRuntimeApi, type ApiHandler } from './runtime-api'
 import { BotpressStore, type StoreEvents } from './store'
 
 export * from './store'
@@ -25,7 +25,7 @@ export {
   type WebhookRequest,
 } from './driver'
 
-export interface BotpressStandInOptions {
+export type BotpressStandInOptions = {
   /** 0 (default) picks a free port. */
   port?: number
   /** Default 127.0.0.1. */
@@ -44,7 +44,7 @@ export interface BotpressStandInOptions {
 }
 
 /** One runtime API call received (webhook relays and file upload/download URLs are not counted). */
-export interface ApiCall {
+export type ApiCall = {
   method: string
   path: string
   /** Query string without the `?`. */
@@ -76,17 +76,17 @@ const isBotpressErrorBody = (text: string): boolean => {
  * webhook URLs relayed to the integration (`BP_WEBHOOK_URL`), and drivers that call the integration.
  */
 export class BotpressStandIn {
-  readonly store = new BotpressStore()
-  readonly calls: ApiCall[] = []
-  readonly faults = new FaultInjector()
+  public readonly store = new BotpressStore()
+  public readonly calls: ApiCall[] = []
+  public readonly faults = new FaultInjector()
   /**
    * Runs after a call has been applied and before it is answered: a test can kill the integration's
    * process here, so the call took effect but its caller never learnt it.
    */
-  afterApiCall: ((call: ApiCall) => void | Promise<void>) | undefined
-  readonly token: string
+  public afterApiCall: ((call: ApiCall) => void | Promise<void>) | undefined
+  public readonly token: string
   /** How the webhook gateway treats cookies (see BotpressStandInOptions.passCookies). */
-  readonly gateway: { passCookies: boolean }
+  public readonly gateway: { passCookies: boolean }
   private readonly drivers = new Map<string, IntegrationDriver>()
   private readonly api: RouteTable<ApiHandler>
   private readonly server: Server
@@ -105,7 +105,7 @@ export class BotpressStandIn {
     })
   }
 
-  static async start(options: BotpressStandInOptions = {}): Promise<BotpressStandIn> {
+  public static async start(options: BotpressStandInOptions = {}): Promise<BotpressStandIn> {
     const standIn = new BotpressStandIn(options)
     const host = options.host ?? '127.0.0.1'
     await new Promise<void>((resolve, reject) => {
@@ -118,32 +118,32 @@ export class BotpressStandIn {
   }
 
   /** BP_API_URL for the integration. */
-  get url(): string {
+  public get url(): string {
     return this.baseUrl
   }
 
   /** BP_WEBHOOK_URL: an integration's public URL is `${webhookBaseUrl}/${webhookId}`. */
-  get webhookBaseUrl(): string {
+  public get webhookBaseUrl(): string {
     return `${this.baseUrl}/webhooks`
   }
 
-  resetCalls(): void {
+  public resetCalls(): void {
     this.calls.length = 0
   }
 
   /** Subscribes to store changes (users, conversations, messages, events, states, files). */
-  on<K extends keyof StoreEvents & string>(event: K, listener: (...args: StoreEvents[K]) => void): this {
+  public on<K extends keyof StoreEvents & string>(event: K, listener: (...args: StoreEvents[K]) => void): this {
     this.store.on(event, listener)
     return this
   }
 
-  off<K extends keyof StoreEvents & string>(event: K, listener: (...args: StoreEvents[K]) => void): this {
+  public off<K extends keyof StoreEvents & string>(event: K, listener: (...args: StoreEvents[K]) => void): this {
     this.store.off(event, listener)
     return this
   }
 
   /** A driver for one installed integration; its webhook URL is routed until `disconnect()` or `close()`. */
-  connect(options: ConnectOptions): IntegrationDriver {
+  public connect(options: ConnectOptions): IntegrationDriver {
     const driver = new IntegrationDriver(options, this.webhookBaseUrl, this.store, (gone) => {
       if (this.drivers.get(gone.webhookId) === gone) this.drivers.delete(gone.webhookId)
     })
@@ -151,7 +151,7 @@ export class BotpressStandIn {
     return driver
   }
 
-  async close(): Promise<void> {
+  public async close(): Promise<void> {
     this.drivers.clear()
     this.store.cancelScheduled()
     await new Promise<void>((resolve) => {
@@ -292,7 +292,7 @@ export class BotpressStandIn {
   }
 
   /** Requests Botpress routed through its OAuth route or global route, in order. */
-  readonly routed: { route: 'oauth' | 'global'; webhookId?: string; identifier?: string; status: number }[] = []
+  public readonly routed: { route: 'oauth' | 'global'; webhookId?: string; identifier?: string; status: number }[] = []
 
   private async relayOAuth(req: IncomingMessage, res: ServerResponse, request: { path: string; search: string; body: Buffer }): Promise<void> {
     const state = new URLSearchParams(request.search).get('state')
@@ -327,7 +327,7 @@ export class BotpressStandIn {
   }
 
   /** The URL of Botpress's global route of an integration: `${webhookBaseUrl}/integration/global/<name>`. */
-  globalWebhookUrl(integrationName: string): string {
+  public globalWebhookUrl(integrationName: string): string {
     return `${this.webhookBaseUrl}/integration/global/${integrationName}`
   }
 

@@ -10,13 +10,13 @@ export class RouteTable<Handler> {
   private readonly router = Router({ ignoreTrailingSlash: true })
   private readonly handlers: Handler[] = []
 
-  add(methods: HttpMethod | HttpMethod[], path: string, handler: Handler): this {
+  public add(methods: HttpMethod | HttpMethod[], path: string, handler: Handler): this {
     const index = this.handlers.push(handler) - 1
     this.router.on(methods, path, () => undefined, { index })
     return this
   }
 
-  find(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | undefined {
+  public find(method: string, pathname: string): { handler: Handler; params: Record<string, string> } | undefined {
     if (!isHttpMethod(method)) return undefined
     const found = this.router.find(method, pathname)
     if (!found) return undefined

@@ -11,7 +11,7 @@ import {
 } from './store'
 
 /** A parsed, authenticated runtime API request. */
-export interface ApiRequest {
+export type ApiRequest = {
   method: string
   params: Record<string, string>
   /** Query string parsed with qs (`allowDots`), so `tags.x=1` and `tags[x]=1` both give `{ tags: { x: '1' } }`. */
@@ -23,14 +23,14 @@ export interface ApiRequest {
   integrationName?: string
 }
 
-export interface ApiResult {
+export type ApiResult = {
   status?: number
   body: unknown
 }
 
 export type ApiHandler = (req: ApiRequest) => ApiResult
 
-export interface RuntimeApiContext {
+export type RuntimeApiContext = {
   store: BotpressStore
   /** Base URL of the stand-in, for the upload and download URLs of files. */
   baseUrl: () => string

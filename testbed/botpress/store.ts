@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { contentTypeOf } from '../../src/content-types'
 import { notFound, invalidPayload } from './errors'
 import { newId } from './ids'
 import { TypedEmitter } from './typed-emitter'
-import { contentTypeOf } from '../../src/content-types'
 
 export type Tags = Record<string, string>
 export type JsonObject = Record<string, unknown>
@@ -11,7 +11,7 @@ export type JsonObject = Record<string, unknown>
 export const visibleTo = (resource: { botId?: string }, botId: string | undefined): boolean =>
   resource.botId === undefined || botId === undefined || resource.botId === botId
 
-export interface StoredUser {
+export type StoredUser = {
   id: string
   /** The bot whose API call created it; absent for resources a test created in the store. */
   botId?: string
@@ -23,7 +23,7 @@ export interface StoredUser {
   attributes?: Record<string, string>
 }
 
-export interface StoredConversation {
+export type StoredConversation = {
   id: string
   botId?: string
   createdAt: string
@@ -37,7 +37,7 @@ export interface StoredConversation {
 
 export type MessageDirection = 'incoming' | 'outgoing'
 
-export interface StoredMessage {
+export type StoredMessage = {
   id: string
   createdAt: string
   updatedAt: string
@@ -53,7 +53,7 @@ export interface StoredMessage {
 
 export type EventStatus = 'pending' | 'processed' | 'ignored' | 'failed' | 'scheduled' | 'canceled'
 
-export interface StoredEvent {
+export type StoredEvent = {
   id: string
   botId?: string
   createdAt: string
@@ -69,7 +69,7 @@ export interface StoredEvent {
 export const STATE_TYPES = ['conversation', 'user', 'bot', 'integration', 'task', 'workflow'] as const
 export type StateType = (typeof STATE_TYPES)[number]
 
-export interface StoredState {
+export type StoredState = {
   id: string
   createdAt: string
   updatedAt: string
@@ -96,14 +96,14 @@ export type FileStatus =
   | 'indexing_completed'
 export type FileAccessPolicy = 'integrations' | 'public_content'
 
-export interface FileOwner {
+export type FileOwner = {
   type: 'bot' | 'integration' | 'user'
   id?: string
   name?: string
   alias?: string
 }
 
-export interface StoredFile {
+export type StoredFile = {
   id: string
   botId: string
   key: string
@@ -124,7 +124,7 @@ export interface StoredFile {
   uploadToken: string
 }
 
-export interface IntegrationSettings {
+export type IntegrationSettings = {
   integrationId: string
   identifier?: string | null
   scheduleRegisterCall?: string
@@ -146,7 +146,7 @@ export type StoreEvents = {
 export type SortDirection = 'asc' | 'desc'
 export type DateField = 'createdAt' | 'updatedAt'
 
-export interface DateRange {
+export type DateRange = {
   afterDate?: string
   beforeDate?: string
 }
@@ -219,18 +219,18 @@ export function inferContentType(key: string): string {
  * can never interleave with another request: get-or-create is atomic by construction.
  */
 export class BotpressStore extends TypedEmitter<StoreEvents> {
-  readonly users = new Map<string, StoredUser>()
-  readonly conversations = new Map<string, StoredConversation>()
-  readonly messages = new Map<string, StoredMessage>()
-  readonly events = new Map<string, StoredEvent>()
+  public readonly users = new Map<string, StoredUser>()
+  public readonly conversations = new Map<string, StoredConversation>()
+  public readonly messages = new Map<string, StoredMessage>()
+  public readonly events = new Map<string, StoredEvent>()
   /** Keyed by `type/resourceId/name` (see `stateKey`). */
-  readonly states = new Map<string, StoredState>()
-  readonly files = new Map<string, StoredFile>()
-  readonly integrationSettings = new Map<string, IntegrationSettings>()
+  public readonly states = new Map<string, StoredState>()
+  public readonly files = new Map<string, StoredFile>()
+  public readonly integrationSettings = new Map<string, IntegrationSettings>()
 
   // Users
 
-  createUser(input: { tags?: Tags; name?: string; pictureUrl?: string; attributes?: Record<string, string>; id?: string; botId?: string }): StoredUser {
+  public createUser(input: { tags?: Tags; name?: string; pictureUrl?: string; attributes?: Record<string, string>; id?: string; botId?: string }): StoredUser {
     const at = nowIso()
     const user: StoredUser = {
       id: input.id ?? newId('user'),
@@ -247,11 +247,11 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return user
   }
 
-  getUser(id: string): StoredUser {
+  public getUser(id: string): StoredUser {
     return this.users.get(id) ?? this.throwNotFound('User', id)
   }
 
-  updateUser(
+  public updateUser(
     id: string,
     patch: { tags?: Tags; name?: string | null; pictureUrl?: string | null; attributes?: Record<string, string | null> },
   ): StoredUser {
@@ -275,13 +275,13 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return updated
   }
 
-  deleteUser(id: string): void {
+  public deleteUser(id: string): void {
     const user = this.getUser(id)
     this.users.delete(id)
     this.emit('user', { kind: 'deleted', user })
   }
 
-  listUsers(
+  public listUsers(
     filter: DateRange & { tags?: Tags; conversationId?: string; rangeField?: DateField; sortField?: DateField; sortDirection?: SortDirection; botId?: string } = {},
   ): StoredUser[] {
     const authors = filter.conversationId !== undefined ? this.authorsOf(filter.conversationId) : undefined
@@ -296,7 +296,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return sortByDate(users, filter.sortField ?? 'createdAt', filter.sortDirection ?? 'desc')
   }
 
-  getOrCreateUser(input: {
+  public getOrCreateUser(input: {
     tags: Tags
     name?: string
     pictureUrl?: string
@@ -313,7 +313,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Conversations
 
-  createConversation(input: { channel: string; tags?: Tags; integration: string; botId?: string }): StoredConversation {
+  public createConversation(input: { channel: string; tags?: Tags; integration: string; botId?: string }): StoredConversation {
     const at = nowIso()
     const conversation: StoredConversation = {
       id: newId('conv'),
@@ -329,11 +329,11 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return conversation
   }
 
-  getConversation(id: string): StoredConversation {
+  public getConversation(id: string): StoredConversation {
     return this.conversations.get(id) ?? this.throwNotFound('Conversation', id)
   }
 
-  updateConversation(id: string, patch: { tags?: Tags; currentTaskId?: string }): StoredConversation {
+  public updateConversation(id: string, patch: { tags?: Tags; currentTaskId?: string }): StoredConversation {
     const current = this.getConversation(id)
     const updated: StoredConversation = {
       ...current,
@@ -346,7 +346,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return updated
   }
 
-  deleteConversation(id: string): void {
+  public deleteConversation(id: string): void {
     const conversation = this.getConversation(id)
     for (const message of [...this.messages.values()]) {
       if (message.conversationId === id) this.deleteMessage(message.id)
@@ -355,7 +355,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     this.emit('conversation', { kind: 'deleted', conversation })
   }
 
-  listConversations(
+  public listConversations(
     filter: DateRange & {
       channel?: string
       tags?: Tags
@@ -378,7 +378,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return sortByDate(conversations, filter.sortField ?? 'createdAt', filter.sortDirection ?? 'desc')
   }
 
-  getOrCreateConversation(input: {
+  public getOrCreateConversation(input: {
     channel: string
     tags: Tags
     integration: string
@@ -398,7 +398,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Messages
 
-  createMessage(input: {
+  public createMessage(input: {
     conversationId: string
     userId: string
     type: string
@@ -427,11 +427,11 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return message
   }
 
-  getMessage(id: string): StoredMessage {
+  public getMessage(id: string): StoredMessage {
     return this.messages.get(id) ?? this.throwNotFound('Message', id)
   }
 
-  updateMessage(id: string, patch: { tags: Tags; payload?: JsonObject }): StoredMessage {
+  public updateMessage(id: string, patch: { tags: Tags; payload?: JsonObject }): StoredMessage {
     const current = this.getMessage(id)
     const updated: StoredMessage = {
       ...current,
@@ -444,14 +444,14 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return updated
   }
 
-  deleteMessage(id: string): void {
+  public deleteMessage(id: string): void {
     const message = this.getMessage(id)
     this.messages.delete(id)
     this.emit('message', { kind: 'deleted', message })
   }
 
   /** Newest first, like the Botpress API. */
-  listMessages(filter: DateRange & { conversationId?: string; tags?: Tags; botId?: string } = {}): StoredMessage[] {
+  public listMessages(filter: DateRange & { conversationId?: string; tags?: Tags; botId?: string } = {}): StoredMessage[] {
     const messages = [...this.messages.values()].filter(
       (message) =>
         (filter.botId === undefined || visibleTo(this.conversations.get(message.conversationId) ?? {}, filter.botId)) &&
@@ -463,11 +463,11 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   }
 
   /** Messages of a conversation in creation order (oldest first). */
-  messagesOf(conversationId: string): StoredMessage[] {
+  public messagesOf(conversationId: string): StoredMessage[] {
     return [...this.messages.values()].filter((message) => message.conversationId === conversationId)
   }
 
-  getOrCreateMessage(input: {
+  public getOrCreateMessage(input: {
     conversationId: string
     userId: string
     type: string
@@ -489,7 +489,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Events
 
-  createEvent(input: {
+  public createEvent(input: {
     type: string
     payload: JsonObject
     conversationId?: string
@@ -534,16 +534,16 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   private readonly scheduledTimers = new Set<NodeJS.Timeout>()
 
   /** Scheduled events not due yet are dropped (the testbed is closing). */
-  cancelScheduled(): void {
+  public cancelScheduled(): void {
     for (const timer of this.scheduledTimers) clearTimeout(timer)
     this.scheduledTimers.clear()
   }
 
-  getEvent(id: string): StoredEvent {
+  public getEvent(id: string): StoredEvent {
     return this.events.get(id) ?? this.throwNotFound('Event', id)
   }
 
-  setEventStatus(id: string, status: EventStatus, failureReason: string | null = null): StoredEvent {
+  public setEventStatus(id: string, status: EventStatus, failureReason: string | null = null): StoredEvent {
     const updated: StoredEvent = { ...this.getEvent(id), status, failureReason }
     this.events.set(id, updated)
     this.emit('event', { kind: 'updated', event: updated })
@@ -551,7 +551,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   }
 
   /** Newest first. */
-  listEvents(
+  public listEvents(
     filter: { type?: string; conversationId?: string; userId?: string; messageId?: string; status?: EventStatus; botId?: string } = {},
   ): StoredEvent[] {
     const events = [...this.events.values()].filter(
@@ -569,7 +569,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   // States
 
   /** The state, or undefined when unset or expired (an expired state is dropped). */
-  findState(type: StateType, resourceId: string, name: string): StoredState | undefined {
+  public findState(type: StateType, resourceId: string, name: string): StoredState | undefined {
     const key = stateKey(type, resourceId, name)
     const state = this.states.get(key)
     if (state && state.expiresAt !== null && Date.now() >= state.expiresAt) {
@@ -580,12 +580,12 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return state
   }
 
-  getState(type: StateType, resourceId: string, name: string): StoredState {
+  public getState(type: StateType, resourceId: string, name: string): StoredState {
     return this.findState(type, resourceId, name) ?? this.throwNotFound('State', stateKey(type, resourceId, name))
   }
 
   /** Sets (or, with a null payload, deletes) a state. `expiryMs` undefined keeps the current expiry. */
-  setState(input: {
+  public setState(input: {
     botId: string
     type: StateType
     resourceId: string
@@ -624,7 +624,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return state
   }
 
-  getOrSetState(input: {
+  public getOrSetState(input: {
     botId: string
     type: StateType
     resourceId: string
@@ -638,19 +638,19 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   }
 
   /** Shallow-merges into an existing state's payload; 404 when the state is unset. */
-  patchState(type: StateType, resourceId: string, name: string, payload: JsonObject): StoredState {
+  public patchState(type: StateType, resourceId: string, name: string, payload: JsonObject): StoredState {
     const current = this.getState(type, resourceId, name)
     return this.setState({ ...current, payload: { ...current.payload, ...payload } })
   }
 
-  setStateExpiry(type: StateType, resourceId: string, name: string, expiryMs: number | null): StoredState {
+  public setStateExpiry(type: StateType, resourceId: string, name: string, expiryMs: number | null): StoredState {
     const current = this.getState(type, resourceId, name)
     return this.setState({ ...current, expiryMs })
   }
 
   // Files
 
-  upsertFile(input: {
+  public upsertFile(input: {
     botId: string
     key: string
     size: number
@@ -687,15 +687,15 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   }
 
   /** By id or by key, like the Botpress files API. */
-  findFile(idOrKey: string): StoredFile | undefined {
+  public findFile(idOrKey: string): StoredFile | undefined {
     return this.files.get(idOrKey) ?? [...this.files.values()].find((file) => file.key === idOrKey)
   }
 
-  getFile(idOrKey: string): StoredFile {
+  public getFile(idOrKey: string): StoredFile {
     return this.findFile(idOrKey) ?? this.throwNotFound('File', idOrKey)
   }
 
-  completeUpload(id: string, content: Buffer, contentType: string | undefined): StoredFile {
+  public completeUpload(id: string, content: Buffer, contentType: string | undefined): StoredFile {
     const current = this.getFile(id)
     const updated: StoredFile = {
       ...current,
@@ -710,7 +710,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     return updated
   }
 
-  deleteFile(idOrKey: string): void {
+  public deleteFile(idOrKey: string): void {
     const file = this.getFile(idOrKey)
     this.files.delete(file.id)
     this.emit('file', { kind: 'deleted', file })
@@ -722,7 +722,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
    * Botpress's identifier semantics: one installation owns an identifier at a time, and the newest
    * to claim it replaces the previous owner (who then receives none of its global webhooks).
    */
-  configureIntegration(integrationId: string, settings: { identifier?: string | null; scheduleRegisterCall?: string }): IntegrationSettings {
+  public configureIntegration(integrationId: string, settings: { identifier?: string | null; scheduleRegisterCall?: string }): IntegrationSettings {
     if (settings.identifier) {
       for (const other of this.integrationSettings.values()) {
         if (other.integrationId !== integrationId && other.identifier === settings.identifier) other.identifier = null
@@ -740,7 +740,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   }
 
   /** The installation that owns an identifier, if any. */
-  ownerOfIdentifier(identifier: string): string | undefined {
+  public ownerOfIdentifier(identifier: string): string | undefined {
     for (const settings of this.integrationSettings.values()) if (settings.identifier === identifier) return settings.integrationId
     return undefined
   }

@@ -9,26 +9,26 @@ type EventMap = Record<string, unknown[]>
 export class TypedEmitter<Events extends EventMap> {
   private readonly emitter = new EventEmitter()
 
-  constructor() {
+  public constructor() {
     this.emitter.setMaxListeners(100)
   }
 
-  on<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this {
+  public on<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this {
     this.emitter.on(event, listener as (...args: unknown[]) => void)
     return this
   }
 
-  off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this {
+  public off<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this {
     this.emitter.off(event, listener as (...args: unknown[]) => void)
     return this
   }
 
-  once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this {
+  public once<K extends keyof Events & string>(event: K, listener: (...args: Events[K]) => void): this {
     this.emitter.once(event, listener as (...args: unknown[]) => void)
     return this
   }
 
-  emit<K extends keyof Events & string>(event: K, ...args: Events[K]): void {
+  public emit<K extends keyof Events & string>(event: K, ...args: Events[K]): void {
     for (const listener of this.emitter.rawListeners(event)) {
       try {
         ;(listener as (...a: Events[K]) => void)(...args)

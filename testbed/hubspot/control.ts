@@ -1,7 +1,8 @@
 // The stand-in's own HTTP control API under /_testbed (JSON, CORS-enabled for the sandbox page).
-import { issueRefreshToken } from './auth'
 import type { AgentControls } from './agent'
+import { issueRefreshToken } from './auth'
 import { notFound, validationError } from './errors'
+import type { RequestMatch } from './faults'
 import { jsonReply, noContent, parseBody, type Reply, type RequestContext } from './http'
 import { threadView } from './inbox'
 import {
@@ -14,10 +15,9 @@ import {
   controlSettingsSchema,
   type ControlFaults,
 } from './local-schemas'
-import type { RequestMatch } from './faults'
 import { ProjectUploadError } from './project'
-import { channelAccountView, channelView } from './routes/channels'
 import { RouteTable } from './router'
+import { channelAccountView, channelView } from './routes/channels'
 import type { SeedSubscription } from './seed'
 import type { StandInState } from './state'
 

@@ -5,11 +5,11 @@ import type { ZodIssue } from 'zod'
 export type ErrorDetail = { message: string; code?: string; in?: string; context?: Record<string, string[]> }
 
 export class HubSpotError extends Error {
-  readonly status: number
-  readonly body: Record<string, unknown>
-  readonly headers: Record<string, string>
+  public readonly status: number
+  public readonly body: Record<string, unknown>
+  public readonly headers: Record<string, string>
 
-  constructor(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  public constructor(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) {
     super(typeof body.message === 'string' ? body.message : `HubSpot error ${status}`)
     this.status = status
     this.body = body

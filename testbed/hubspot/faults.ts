@@ -34,45 +34,45 @@ const matches = (match: RequestMatch, method: string, path: string): boolean => 
 
 export class FaultController {
   // Faults that actually happened: failed API calls plus duplicated or held webhook deliveries.
-  count = 0
+  public count = 0
   // The source of the duplicate and reordering decisions (seeded by a load run to repeat them).
-  constructor(readonly random: () => number = Math.random) {}
+  public constructor(public readonly random: () => number = Math.random) {}
   private apiFaults: ActiveFault[] = []
   private latencies: { ms: number; match: RequestMatch }[] = []
   private webhookFaults = { duplicateRate: 0, reorderWindowMs: 0, duplicateNext: 0, reorderNext: 0 }
 
-  inject(spec: FaultSpec): void {
+  public inject(spec: FaultSpec): void {
     if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599) throw new Error(`fault status must be 400..599, got ${spec.status}`)
     if (!Number.isInteger(spec.count) || spec.count < 1) throw new Error(`fault count must be a positive integer, got ${spec.count}`)
     this.apiFaults.push({ ...spec, remaining: spec.count })
   }
 
   // latency(0) removes every latency rule.
-  latency(ms: number, match: RequestMatch = {}): void {
+  public latency(ms: number, match: RequestMatch = {}): void {
     if (ms <= 0) this.latencies = []
     else this.latencies.push({ ms, match })
   }
 
-  webhooks(spec: WebhookFaultSpec): void {
+  public webhooks(spec: WebhookFaultSpec): void {
     this.webhookFaults = { ...this.webhookFaults, ...spec }
   }
 
-  clear(): void {
+  public clear(): void {
     this.apiFaults = []
     this.latencies = []
     this.webhookFaults = { duplicateRate: 0, reorderWindowMs: 0, duplicateNext: 0, reorderNext: 0 }
   }
 
-  pendingApiFaults(): number {
+  public pendingApiFaults(): number {
     return this.apiFaults.reduce((sum, fault) => sum + fault.remaining, 0)
   }
 
-  latencyFor(method: string, path: string): number {
+  public latencyFor(method: string, path: string): number {
     return this.latencies.filter((rule) => matches(rule.match, method, path)).reduce((sum, rule) => sum + rule.ms, 0)
   }
 
   // Consumes one matching fault, if any, and returns the error to answer with and its delay.
-  takeApiFault(method: string, path: string): { error: HubSpotError; delayMs: number } | null {
+  public takeApiFault(method: string, path: string): { error: HubSpotError; delayMs: number } | null {
     const fault = this.apiFaults.find((candidate) => matches(candidate, method, path))
     if (!fault) return null
     fault.remaining -= 1
@@ -85,7 +85,7 @@ export class FaultController {
     return { error, delayMs: fault.delayMs ?? 0 }
   }
 
-  takeDuplicate(): boolean {
+  public takeDuplicate(): boolean {
     const faults = this.webhookFaults
     let duplicate = this.random() < faults.duplicateRate
     if (faults.duplicateNext > 0) {
@@ -96,7 +96,7 @@ export class FaultController {
     return duplicate
   }
 
-  takeHold(): boolean {
+  public takeHold(): boolean {
     const faults = this.webhookFaults
     let hold = faults.reorderWindowMs > 0
     if (faults.reorderNext > 0) {
@@ -108,7 +108,7 @@ export class FaultController {
   }
 
   // Held deliveries go out when the window ends, or at once when a reorderNext batch is complete.
-  holdWindowMs(): number | 'release-now' {
+  public holdWindowMs(): number | 'release-now' {
     const faults = this.webhookFaults
     if (faults.reorderWindowMs > 0) return faults.reorderWindowMs
     return faults.reorderNext === 0 ? 'release-now' : DEFAULT_REORDER_WINDOW_MS
@@ -120,24 +120,24 @@ const DEFAULT_REORDER_WINDOW_MS = 1000
 export class SlidingWindowLimiter {
   private hits: number[] = []
 
-  constructor(
+  public constructor(
     private readonly limit: () => number,
-    readonly windowMs: number
+    public readonly windowMs: number
   ) {}
 
   // Records the hit and returns true when it is within the limit.
-  tryHit(now = Date.now()): boolean {
+  public tryHit(now = Date.now()): boolean {
     this.hits = this.hits.filter((at) => now - at < this.windowMs)
     if (this.hits.length >= this.limit()) return false
     this.hits.push(now)
     return true
   }
 
-  max(): number {
+  public max(): number {
     return this.limit()
   }
 
-  remaining(now = Date.now()): number {
+  public remaining(now = Date.now()): number {
     return Math.max(0, this.limit() - this.hits.filter((at) => now - at < this.windowMs).length)
   }
 }

@@ -186,65 +186,65 @@ const FIRST_IDS: Record<IdKind, number> = {
 }
 
 export class Portal {
-  readonly inboxes = new Map<string, InboxRecord>()
-  readonly agents = new Map<string, AgentRecord>()
-  readonly contacts = new Map<string, ContactRecord>()
-  readonly visitors = new Map<string, VisitorRecord>()
-  readonly channels = new Map<string, ChannelRecord>()
-  readonly channelAccounts = new Map<string, ChannelAccountRecord>()
-  readonly threads = new Map<string, ThreadRecord>()
+  public readonly inboxes = new Map<string, InboxRecord>()
+  public readonly agents = new Map<string, AgentRecord>()
+  public readonly contacts = new Map<string, ContactRecord>()
+  public readonly visitors = new Map<string, VisitorRecord>()
+  public readonly channels = new Map<string, ChannelRecord>()
+  public readonly channelAccounts = new Map<string, ChannelAccountRecord>()
+  public readonly threads = new Map<string, ThreadRecord>()
   // Messages of each thread, by thread id, in the order they were created.
-  readonly messages = new Map<string, StoredMessage[]>()
+  public readonly messages = new Map<string, StoredMessage[]>()
   // Status changes and assignments of each thread, by thread id.
-  readonly threadEvents = new Map<string, ThreadEvent[]>()
-  readonly files = new Map<string, StoredFile>()
-  readonly folders = new Map<string, string>()
-  readonly tokens: TokenStore = { access: new Map(), refresh: new Map(), authCodes: new Map() }
-  appWebhookSettings: WebhookSettingsRecord | null = null
-  readonly subscriptions = new Map<string, SubscriptionRecord>()
+  public readonly threadEvents = new Map<string, ThreadEvent[]>()
+  public readonly files = new Map<string, StoredFile>()
+  public readonly folders = new Map<string, string>()
+  public readonly tokens: TokenStore = { access: new Map(), refresh: new Map(), authCodes: new Map() }
+  public appWebhookSettings: WebhookSettingsRecord | null = null
+  public readonly subscriptions = new Map<string, SubscriptionRecord>()
 
-  readonly messageById = new Map<string, StoredMessage>()
+  public readonly messageById = new Map<string, StoredMessage>()
   // Every status the integration reported per message (PATCH), oldest first: a status HubSpot set
   // itself (agentReplyStatus) is not a report.
-  readonly statusReports = new Map<string, MessageStatus[]>()
+  public readonly statusReports = new Map<string, MessageStatus[]>()
   // `${channelId}:${integrationIdempotencyId}` → message id
-  readonly idempotencyKeys = new Map<string, string>()
+  public readonly idempotencyKeys = new Map<string, string>()
   // `${channelAccountId}:${threading key}` → thread id
-  readonly threadKeys = new Map<string, string>()
+  public readonly threadKeys = new Map<string, string>()
   // `${channelAccountId}:${type}:${value}` → visitor id
-  readonly visitorKeys = new Map<string, string>()
+  public readonly visitorKeys = new Map<string, string>()
 
   private readonly counters = new Map<IdKind, number>()
   private readonly insertionOrder = new WeakMap<object, number>()
   private insertions = 0
 
-  nextId(kind: IdKind): string {
+  public nextId(kind: IdKind): string {
     const next = this.counters.get(kind) ?? FIRST_IDS[kind]
     this.counters.set(kind, next + 1)
     return String(next)
   }
 
   // Keeps numeric ids unique when records are seeded with explicit ids.
-  reserveId(kind: IdKind, id: string): void {
+  public reserveId(kind: IdKind, id: string): void {
     const numeric = Number(id)
     if (!Number.isInteger(numeric)) return
     const next = this.counters.get(kind) ?? FIRST_IDS[kind]
     if (numeric >= next) this.counters.set(kind, numeric + 1)
   }
 
-  addMessage(message: StoredMessage): void {
+  public addMessage(message: StoredMessage): void {
     this.insertionOrder.set(message, this.insertions++)
     this.listOf(this.messages, message.conversationsThreadId).push(message)
     this.messageById.set(message.id, message)
   }
 
-  addThreadEvent(threadId: string, event: ThreadEvent): void {
+  public addThreadEvent(threadId: string, event: ThreadEvent): void {
     this.insertionOrder.set(event, this.insertions++)
     this.listOf(this.threadEvents, threadId).push(event)
   }
 
   // Messages and thread events together, oldest first (ties keep creation order).
-  timeline(threadId: string): TimelineEntry[] {
+  public timeline(threadId: string): TimelineEntry[] {
     const entries: TimelineEntry[] = [...(this.messages.get(threadId) ?? []), ...(this.threadEvents.get(threadId) ?? [])]
     const order = (entry: TimelineEntry) => this.insertionOrder.get(entry) ?? 0
     return entries.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || order(a) - order(b))

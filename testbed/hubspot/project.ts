@@ -53,7 +53,7 @@ export type ProjectSection = 'crmObjects' | 'legacyCrmObjects' | 'hubEvents'
 export type AppAuth = { redirectUrls: string[]; requiredScopes: string[]; optionalScopes: string[] }
 
 export class ProjectUploadError extends Error {
-  constructor(readonly problems: string[]) {
+  public constructor(public readonly problems: string[]) {
     super(`hs project upload failed the schema check:\n${problems.join('\n')}`)
   }
 }

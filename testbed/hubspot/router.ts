@@ -21,11 +21,11 @@ const METHODS = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 export class RouteTable {
   private readonly router = Router({ ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1000 })
 
-  add(method: HttpMethod, paths: string | string[], def: RouteDef): void {
+  public add(method: HttpMethod, paths: string | string[], def: RouteDef): void {
     for (const path of Array.isArray(paths) ? paths : [paths]) this.router.on(method, path, () => undefined, def)
   }
 
-  find(method: string, path: string): { def: RouteDef; params: Record<string, string> } | null {
+  public find(method: string, path: string): { def: RouteDef; params: Record<string, string> } | null {
     if (!METHODS.has(method)) return null
     const found = this.router.find(method as HttpMethod, path)
     if (!found) return null

@@ -61,7 +61,7 @@ const NOT_RETRIED = new Set([400, 401, 403, 404, 405])
 const USER_AGENT = 'HubSpot Connect 2.0 (http://dev.hubspot.com/) (namespace: webhooks-nonprod)'
 
 export class WebhookDispatcher {
-  readonly deliveries: DeliveryRecord[] = []
+  public readonly deliveries: DeliveryRecord[] = []
   private readonly lanes = new Map<string, Lane>()
   private readonly retryTimers = new Map<NodeJS.Timeout, Job>()
   private held: Job[] = []
@@ -70,13 +70,13 @@ export class WebhookDispatcher {
   private idleWaiters: (() => void)[] = []
   private stopped = false
 
-  constructor(private readonly options: DispatcherOptions) {}
+  public constructor(private readonly options: DispatcherOptions) {}
 
-  sendChannelEvent(url: string, body: string): void {
+  public sendChannelEvent(url: string, body: string): void {
     this.submit({ kind: 'channel', url, body, attempt: 0, retries: 0, duplicate: false, duplicationDecided: false })
   }
 
-  sendAppEvent(url: string, event: AppWebhookEvent): void {
+  public sendAppEvent(url: string, event: AppWebhookEvent): void {
     if (this.stopped) return
     if (this.options.faults.takeHold()) {
       this.hold({ kind: 'app', url, events: [event], attempt: 0, retries: 0, duplicate: false, duplicationDecided: false })
@@ -91,18 +91,18 @@ export class WebhookDispatcher {
     void this.pump(url)
   }
 
-  pendingCount(): number {
+  public pendingCount(): number {
     let count = this.retryTimers.size + this.held.length
     for (const lane of this.lanes.values()) count += lane.queue.length + lane.pendingAppEvents.length + lane.active
     return count
   }
 
-  settle(): Promise<void> {
+  public settle(): Promise<void> {
     if (this.pendingCount() === 0) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
-  stop(): void {
+  public stop(): void {
     this.stopped = true
     for (const timer of this.retryTimers.keys()) clearTimeout(timer)
     this.retryTimers.clear()
@@ -251,12 +251,12 @@ export class WebhookDispatcher {
   }
 
   /** Redeliveries waiting for their time (HubSpot's: minutes to hours). */
-  pendingRedeliveries(): number {
+  public pendingRedeliveries(): number {
     return this.retryTimers.size
   }
 
   /** Advances the clock to every waiting redelivery: they are sent now. Returns how many. */
-  redeliverNow(): number {
+  public redeliverNow(): number {
     const timers = [...this.retryTimers.keys()]
     for (const timer of timers) this.redeliver(timer)
     return timers.length

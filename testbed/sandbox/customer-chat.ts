@@ -2,8 +2,8 @@
 // plugin-like HitlBot, then relays the customer's messages until the agent or the customer ends it.
 import { Client } from '@botpress/client'
 import type { JsonObject, StoredMessage } from '../botpress'
-import { PLUGIN_MESSAGES, type HistoryItem, type HitlSession, type SessionStatus } from '../botpress/hitl-bot'
 import { DriverError } from '../botpress/driver'
+import { PLUGIN_MESSAGES, type HistoryItem, type HitlSession, type SessionStatus } from '../botpress/hitl-bot'
 import type { World } from '../world'
 import type { EventLog } from './event-log'
 
@@ -96,7 +96,7 @@ export class CustomerChat {
   // The customer message the integration is publishing right now.
   private inFlight: ChatLine | undefined
 
-  constructor(
+  public constructor(
     private readonly world: World,
     private readonly log: EventLog,
     private readonly onChange: () => void,
@@ -113,11 +113,11 @@ export class CustomerChat {
     this.add({ from: 'bot', text: 'Hello! I am the demo bot. Ask me something, or type "agent" to talk to a human.' })
   }
 
-  dispose(): void {
+  public dispose(): void {
     this.unsubscribe()
   }
 
-  setIdentity(identity: Identity): void {
+  public setIdentity(identity: Identity): void {
     this.identity = identity
     this.onChange()
   }
@@ -127,7 +127,7 @@ export class CustomerChat {
     return { name: 'Jane Doe', ...(email !== undefined && { email }) }
   }
 
-  snapshot(): CustomerSnapshot {
+  public snapshot(): CustomerSnapshot {
     const customer = this.customer
     return {
       name: customer.name,
@@ -140,7 +140,7 @@ export class CustomerChat {
     }
   }
 
-  say(text: string): Promise<void> {
+  public say(text: string): Promise<void> {
     return this.serially(async () => {
       const line = this.add({ from: 'customer', text })
       if (text.trim() === '/end') return this.endSession()
@@ -150,7 +150,7 @@ export class CustomerChat {
     })
   }
 
-  sendFile(file: CustomerFile): Promise<void> {
+  public sendFile(file: CustomerFile): Promise<void> {
     return this.serially(async () => {
       const url = await this.hostOnBotpress(file)
       const isImage = file.contentType.startsWith('image/')
@@ -163,19 +163,19 @@ export class CustomerChat {
     })
   }
 
-  requestHuman(): Promise<void> {
+  public requestHuman(): Promise<void> {
     return this.serially(async () => {
       if (this.session) return void this.add({ from: 'bot', text: 'You are already connected to the HubSpot inbox.' })
       return this.escalate()
     })
   }
 
-  end(): Promise<void> {
+  public end(): Promise<void> {
     return this.serially(() => this.endSession())
   }
 
   // A fresh conversation: ends any live session and clears the chat.
-  restart(): Promise<void> {
+  public restart(): Promise<void> {
     return this.serially(async () => {
       if (this.session) await this.endSession()
       this.leaveSession()
@@ -252,7 +252,7 @@ export class CustomerChat {
 
   // HubSpot refused a publish (429 or 5xx) while a customer message was on its way: it is held
   // until the integration's retry goes through.
-  publishRefused(status: number): void {
+  public publishRefused(status: number): void {
     const line = this.inFlight
     if (!line) return
     const reason = status === 429 ? 'HubSpot answered 429 (rate limit)' : `HubSpot answered ${status}`

@@ -1,6 +1,6 @@
 // The sandbox's event log: hitl events Botpress received, webhooks HubSpot delivered, calls the bot made.
-import type { DeliveryRecord } from '../hubspot'
 import type { StoredEvent } from '../botpress'
+import type { DeliveryRecord } from '../hubspot'
 
 export type LogSource = 'botpress' | 'hubspot' | 'bot'
 
@@ -25,10 +25,10 @@ export class EventLog {
   private readonly entries: LogEntry[] = []
   private nextId = 1
 
-  constructor(private readonly onChange: () => void) {}
+  public constructor(private readonly onChange: () => void) {}
 
   // Webhook deliveries are collected by polling, after the fact: each entry goes where its time puts it.
-  add(entry: Omit<LogEntry, 'id' | 'at'> & { at?: number }): void {
+  public add(entry: Omit<LogEntry, 'id' | 'at'> & { at?: number }): void {
     const added: LogEntry = { ...entry, id: this.nextId++, at: new Date(entry.at ?? Date.now()).toISOString() }
     let index = this.entries.length
     while (index > 0 && this.entries[index - 1].at > added.at) index--
@@ -37,11 +37,11 @@ export class EventLog {
     this.onChange()
   }
 
-  list(): LogEntry[] {
+  public list(): LogEntry[] {
     return [...this.entries]
   }
 
-  clear(): void {
+  public clear(): void {
     this.entries.length = 0
     this.onChange()
   }

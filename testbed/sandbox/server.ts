@@ -79,8 +79,8 @@ const readPage = (): string => {
 }
 
 class HttpError extends Error {
-  constructor(
-    readonly status: number,
+  public constructor(
+    public readonly status: number,
     message: string,
   ) {
     super(message)

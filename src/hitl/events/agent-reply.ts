@@ -5,8 +5,8 @@
 // the session records that replies are held and the session's next work delivers them.
 import type { OutgoingMessageEvent } from '../../hubspot/schemas'
 import type { Deps } from '../context'
-import { drain, awaitActivation } from '../session-work'
 import { findSessionByThread, loadSession, setRepliesPending } from '../session'
+import { drain, awaitActivation } from '../session-work'
 import { deliverReply, isAgentReply, report } from './agent-message'
 import type { Outcome } from './outcome'
 

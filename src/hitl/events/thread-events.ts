@@ -4,11 +4,11 @@
 // session's lock (session-work.ts): whoever holds the lock settles it, now or right after.
 import * as env from '../../env'
 import type { AppWebhookEvent } from '../../hubspot/schemas'
-import type { Deps } from '../context'
 import { normaliseAgentActorId } from '../agents'
+import type { Deps } from '../context'
 import { publishContent, threadAddressOf } from '../publish'
-import { awaitActivation, drain } from '../session-work'
 import { findSessionByThread, loadSession, openingSessions, recordAssignment, recordCloseRequest, type Session } from '../session'
+import { awaitActivation, drain } from '../session-work'
 import type { Outcome } from './outcome'
 
 // A conversation left "opening" longer than this belongs to a startHitl that died.

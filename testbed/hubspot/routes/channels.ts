@@ -11,8 +11,8 @@ import {
   publishMessageSchema,
   type ChannelCapabilities,
 } from '../../../src/hubspot/schemas'
-import { emitChannelAccountEvent, withoutUndefined } from '../events'
 import { apiError, notFound, validationError } from '../errors'
+import { emitChannelAccountEvent, withoutUndefined } from '../events'
 import { noContent, nowIso, paginate, parseBody, respond, type Reply, type RequestContext } from '../http'
 import { publishMessage, requireChannel } from '../inbox'
 import type { ChannelAccountRecord, ChannelRecord, MessageStatus, StoredMessage } from '../portal'
