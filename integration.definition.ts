@@ -26,7 +26,8 @@ export default new IntegrationDefinition({
   configurations: {
     manual: {
       title: 'Manual: your own HubSpot app',
-      description: 'Bring your own HubSpot app: its client ID, client secret, app ID and developer API key, and connect with the link the integration gives',
+      description:
+        'Bring your own HubSpot app: its client ID, client secret, app ID and developer API key, and connect with the link the integration gives',
       schema: manualConfigurationSchema,
     },
   },
@@ -50,11 +51,20 @@ export default new IntegrationDefinition({
   },
   events: {
     hitlAssigned: { title: 'Agent assigned', description: 'A HubSpot agent was assigned to the HITL session' },
-    hitlStopped: { title: 'Session closed', description: 'The HubSpot agent closed the thread, ending the HITL session' },
+    hitlStopped: {
+      title: 'Session closed',
+      description: 'The HubSpot agent closed the thread, ending the HITL session',
+    },
   },
   actions: {
-    createUser: { title: 'Create user', description: 'Resolve the customer as a HubSpot contact and create the Botpress user' },
-    startHitl: { title: 'Start HITL', description: 'Open a HubSpot thread with the transcript and the Botpress conversation of the session' },
+    createUser: {
+      title: 'Create user',
+      description: 'Resolve the customer as a HubSpot contact and create the Botpress user',
+    },
+    startHitl: {
+      title: 'Start HITL',
+      description: 'Open a HubSpot thread with the transcript and the Botpress conversation of the session',
+    },
     stopHitl: { title: 'Stop HITL', description: 'Close the HubSpot thread of the session' },
   },
 }))

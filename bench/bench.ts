@@ -10,9 +10,25 @@ import { closeServedIntegration } from '../testbed/world'
 import { describeCall } from './call-log'
 import { inspectBundle, measureColdStart, type BundleInfo, type ColdStart } from './cold-start'
 import type { OperationResult } from './measure'
-import { closeLab, measureRegister, measureSteadyState, openLab, RAISED_LIMITS, type OperationPlans } from './operations'
+import {
+  closeLab,
+  measureRegister,
+  measureSteadyState,
+  openLab,
+  RAISED_LIMITS,
+  type OperationPlans,
+} from './operations'
 import { print, quietConsole, type CapturedLogs } from './quiet-console'
-import { BASELINE, checkTargets, OPERATION_ORDER, printCallLists, printOperations, printTargets, printThroughput, type TargetCheck } from './report'
+import {
+  BASELINE,
+  checkTargets,
+  OPERATION_ORDER,
+  printCallLists,
+  printOperations,
+  printTargets,
+  printThroughput,
+  type TargetCheck,
+} from './report'
 import { round2 } from './stats'
 import {
   agentThroughput,
@@ -35,7 +51,10 @@ const repetitionScale = (): number => {
 }
 
 const plansFor = (scale: number): OperationPlans => {
-  const plan = (repetitions: number, warmups = 5) => ({ repetitions: Math.max(3, Math.round(repetitions * scale)), warmups })
+  const plan = (repetitions: number, warmups = 5) => ({
+    repetitions: Math.max(3, Math.round(repetitions * scale)),
+    warmups,
+  })
   return {
     register: plan(30, 3),
     reregister: plan(50),
@@ -55,7 +74,10 @@ const plansFor = (scale: number): OperationPlans => {
 const projectRoot = (): string => {
   const root = process.cwd()
   const manifest = join(root, 'package.json')
-  if (!existsSync(manifest) || (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name !== 'hubspot-inbox-hitl') {
+  if (
+    !existsSync(manifest) ||
+    (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name !== 'hubspot-inbox-hitl'
+  ) {
     throw new Error('run the bench from the project root (npm run bench)')
   }
   return root
@@ -95,7 +117,9 @@ const operationJson = (result: OperationResult) => ({
   botpressWrites: result.botpressWrites,
   callsFromWebhooksItCaused: { hubspot: result.causedHubspotCalls, botpress: result.causedBotpressCalls },
   callsVariedBetweenRepetitions: result.countsVaried,
-  ...(result.deliveryLatency ? { webhookDeliveryP50Ms: result.deliveryLatency.p50Ms, webhookDeliveryP99Ms: result.deliveryLatency.p99Ms } : {}),
+  ...(result.deliveryLatency
+    ? { webhookDeliveryP50Ms: result.deliveryLatency.p50Ms, webhookDeliveryP99Ms: result.deliveryLatency.p99Ms }
+    : {}),
   calls: { hubspot: result.calls.hubspot.map(describeCall), botpress: result.calls.botpress.map(describeCall) },
   problems: result.problems,
 })
@@ -131,7 +155,9 @@ const main = async (): Promise<void> => {
   const logs = quietConsole()
   const machine = describeMachine()
   const plans = plansFor(repetitionScale())
-  print(`HubSpot Inbox HITL benchmark — ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.platform}/${machine.arch}`)
+  print(
+    `HubSpot Inbox HITL benchmark — ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${machine.platform}/${machine.arch}`
+  )
   print(RATE_LIMIT_NOTE)
   print()
 
@@ -146,13 +172,25 @@ const main = async (): Promise<void> => {
     const sessions = await stage('50 customer sessions opened', () => openCustomerSessions(lab, 50))
     await customerThroughput(lab, sessions, 10, 50)
     for (const level of CONCURRENCY_LEVELS) {
-      customerRuns.push(await stage(`customer messages at concurrency ${level}`, () => customerThroughput(lab, sessions, level, MESSAGES_PER_LEVEL[level])))
+      customerRuns.push(
+        await stage(`customer messages at concurrency ${level}`, () =>
+          customerThroughput(lab, sessions, level, MESSAGES_PER_LEVEL[level])
+        )
+      )
     }
-    const installations = await stage('50 installations prepared for the agent side', () => prepareInstallations(lab, 50))
+    const installations = await stage('50 installations prepared for the agent side', () =>
+      prepareInstallations(lab, 50)
+    )
     for (const level of CONCURRENCY_LEVELS) {
-      agentRuns.push(await stage(`agent messages at concurrency ${level}`, () => agentThroughput(lab, installations, level, MESSAGES_PER_LEVEL[level])))
+      agentRuns.push(
+        await stage(`agent messages at concurrency ${level}`, () =>
+          agentThroughput(lab, installations, level, MESSAGES_PER_LEVEL[level])
+        )
+      )
     }
-    burst = await stage('every access token expired, 50 customer messages at once', () => expiredTokenBurst(lab, sessions))
+    burst = await stage('every access token expired, 50 customer messages at once', () =>
+      expiredTokenBurst(lab, sessions)
+    )
   } finally {
     await closeLab(lab)
     await closeServedIntegration()
@@ -169,7 +207,9 @@ const main = async (): Promise<void> => {
   }
 
   const byName = new Map(operations.map((result) => [result.name, result]))
-  const ordered = OPERATION_ORDER.map((name) => byName.get(name)).filter((result): result is OperationResult => result !== undefined)
+  const ordered = OPERATION_ORDER.map((name) => byName.get(name)).filter(
+    (result): result is OperationResult => result !== undefined
+  )
   const extra = byName.get('startHitlHistory5')
   const concurrency50 = {
     customer: customerRuns.find((run) => run.concurrency === 50),
@@ -197,11 +237,16 @@ const main = async (): Promise<void> => {
   printThroughput(customerRuns, agentRuns)
   print(RATE_LIMIT_NOTE)
   print(AGENT_CONCURRENCY_NOTE)
-  for (const run of [...customerRuns, ...agentRuns]) for (const problem of run.problems) print(`  problem at concurrency ${run.concurrency}: ${problem}`)
+  for (const run of [...customerRuns, ...agentRuns])
+    for (const problem of run.problems) print(`  problem at concurrency ${run.concurrency}: ${problem}`)
   print()
   if (bundle) {
-    const stale = bundle.olderThanSources ? ' — older than src/ or definitions/: run npm run build for current figures' : ''
-    print(`Bundle dist/index.cjs: ${bundle.bytes} bytes (${bundle.gzipBytes} gzipped)${bundle.builtNow ? ', built for this run' : ''}${stale}`)
+    const stale = bundle.olderThanSources
+      ? ' — older than src/ or definitions/: run npm run build for current figures'
+      : ''
+    print(
+      `Bundle dist/index.cjs: ${bundle.bytes} bytes (${bundle.gzipBytes} gzipped)${bundle.builtNow ? ', built for this run' : ''}${stale}`
+    )
   }
   if (coldStart) {
     print(
@@ -229,7 +274,10 @@ const main = async (): Promise<void> => {
       customerMessagesPerSecond: perLevel(customerRuns),
       agentMessagesPerSecond: perLevel(agentRuns),
       rateLimits: { ...RAISED_LIMITS, note: RATE_LIMIT_NOTE },
-      tokenRefreshesAtConcurrency50: { customer: concurrency50.customer?.tokenRefreshes, agent: concurrency50.agent?.tokenRefreshes },
+      tokenRefreshesAtConcurrency50: {
+        customer: concurrency50.customer?.tokenRefreshes,
+        agent: concurrency50.agent?.tokenRefreshes,
+      },
       runs: { customer: customerRuns, agent: agentRuns },
     },
     tokenExpiryBurst: burst,

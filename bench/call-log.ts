@@ -33,7 +33,9 @@ export const routeOf = (path: string, query = ''): string => {
   const segments = path.split('/')
   const isHostedFile = segments[1] === 'hubfs'
   const normalised = segments.map((segment, index) =>
-    isHostedFile && index === segments.length - 1 && index > 1 ? '{fileName}' : placeholderFor(segment, segments[index - 1])
+    isHostedFile && index === segments.length - 1 && index > 1
+      ? '{fileName}'
+      : placeholderFor(segment, segments[index - 1])
   )
   const search = query.replace(/^\?/, '').replace(/=(\d{3,}|[a-z]+_[0-9A-Z]{16,})(?=&|$)/g, '={id}')
   return `${normalised.join('/')}${search ? `?${search}` : ''}`

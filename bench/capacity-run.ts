@@ -9,7 +9,16 @@ import type { StoredMessage as BotpressMessage } from '../testbed/botpress/store
 import type { StoredMessage as HubSpotMessage } from '../testbed/hubspot/portal'
 import type { World } from '../testbed/world'
 import { SMALL_PDF, TINY_PNG } from './escalation'
-import { measureEvents, measureStream, percentile, totalEvents, type Arrival, type EventResult, type Sent, type StreamResult } from './load-metrics'
+import {
+  measureEvents,
+  measureStream,
+  percentile,
+  totalEvents,
+  type Arrival,
+  type EventResult,
+  type Sent,
+  type StreamResult,
+} from './load-metrics'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -73,7 +82,10 @@ const historyOf = (lines: number) =>
   Array.from({ length: lines }, (_, i) => ({
     from: i % 2 ? ('bot' as const) : ('customer' as const),
     type: 'text',
-    payload: { text: i % 2 ? `Bot line ${i}: let me look into that for you.` : `Customer line ${i}: my order has not arrived yet.` },
+    payload: {
+      text:
+        i % 2 ? `Bot line ${i}: let me look into that for you.` : `Customer line ${i}: my order has not arrived yet.`,
+    },
   }))
 
 const figures = (results: StreamResult[]): DirectionFigures => {
@@ -139,7 +151,12 @@ export class CapacityDriver {
     if (this.imageUrl) return
     const { Client } = await import('@botpress/client')
     const client = new Client({ apiUrl: this.w.bp.url, token: this.w.bp.token, botId: this.w.driver.botId })
-    const { file } = await client.uploadFile({ key: 'capacity/photo.png', content: TINY_PNG, contentType: 'image/png', accessPolicies: ['public_content'] })
+    const { file } = await client.uploadFile({
+      key: 'capacity/photo.png',
+      content: TINY_PNG,
+      contentType: 'image/png',
+      accessPolicies: ['public_content'],
+    })
     this.imageUrl = file.url ?? ''
   }
 
@@ -152,7 +169,16 @@ export class CapacityDriver {
         history: historyOf(this.mix.historyLines[index % this.mix.historyLines.length]!),
       })
       const threadId = this.w.bp.store.conversations.get(session.conversationId)!.tags.hubspotThreadId!
-      const run: Tracked = { index, session, threadId, agent: index % 2 ? 'A-222' : 'A-111', sent: { c: [], a: [] }, arrived: { c: [], a: [] }, exchanges: 0, chain: Promise.resolve() }
+      const run: Tracked = {
+        index,
+        session,
+        threadId,
+        agent: index % 2 ? 'A-222' : 'A-111',
+        sent: { c: [], a: [] },
+        arrived: { c: [], a: [] },
+        exchanges: 0,
+        chain: Promise.resolve(),
+      }
       this.byThread.set(threadId, run)
       this.byConversation.set(session.conversationId, run)
       this.w.hs.agent.assign(threadId, run.agent)
@@ -175,7 +201,9 @@ export class CapacityDriver {
         ? { type: 'image', payload: { imageUrl: this.imageUrl, title: `${customerMark} photo` } }
         : { type: 'text', payload: { text: `${customerMark} customer message ${n}` } }
       await this.w.bot.customerSays(run.session, message).catch((error: unknown) => {
-        this.failures.push(`customer ${customerMark}: ${error instanceof Error ? error.message.slice(0, 160) : String(error)}`)
+        this.failures.push(
+          `customer ${customerMark}: ${error instanceof Error ? error.message.slice(0, 160) : String(error)}`
+        )
       })
     })
     run.sent.a.push({ mark: agentMark, sentAt: Date.now() })
@@ -224,7 +252,8 @@ export class CapacityDriver {
     const durations = await Promise.all(escalationTimes)
     // Drain: everything offered arrives or the drain time passes.
     const deadline = Date.now() + drainMs
-    const arrivedMarks = () => new Set([...touched].flatMap((run) => [...run.arrived.c, ...run.arrived.a].map((a) => a.mark)))
+    const arrivedMarks = () =>
+      new Set([...touched].flatMap((run) => [...run.arrived.c, ...run.arrived.a].map((a) => a.mark)))
     const pending = () => {
       const arrived = arrivedMarks()
       return [...offeredMarks].filter((m) => !arrived.has(m)).length
@@ -238,23 +267,47 @@ export class CapacityDriver {
 
     const runs = [...touched]
     const inStep = (sent: Sent[]) => sent.filter((message) => offeredMarks.has(message.mark))
-    const calls = this.w.hs.calls.slice(callsBefore).filter((call) => call.auth === 'bearer' && !call.path.startsWith('/oauth'))
+    const calls = this.w.hs.calls
+      .slice(callsBefore)
+      .filter((call) => call.auth === 'bearer' && !call.path.startsWith('/oauth'))
     const answered429 = calls.filter((call) => call.status === 429).length
-    const streams = runs.map((run) => ({ c: measureStream(inStep(run.sent.c), run.arrived.c), a: measureStream(inStep(run.sent.a), run.arrived.a) }))
+    const streams = runs.map((run) => ({
+      c: measureStream(inStep(run.sent.c), run.arrived.c),
+      a: measureStream(inStep(run.sent.a), run.arrived.a),
+    }))
     // An exchange is done when both its messages arrived (they share their number).
     const completed = runs.reduce((sum, run) => {
       const arrived = new Set([...run.arrived.c, ...run.arrived.a].map((a) => a.mark))
-      return sum + inStep(run.sent.c).filter((sent) => arrived.has(sent.mark) && arrived.has(sent.mark.replace(' c', ' a'))).length
+      return (
+        sum +
+        inStep(run.sent.c).filter((sent) => arrived.has(sent.mark) && arrived.has(sent.mark.replace(' c', ' a'))).length
+      )
     }, 0)
     const closed = runs.filter((run) => !this.sessions.includes(run))
-    const events = totalEvents(closed.map((run) => measureEvents(['hitlAssigned', 'hitlStopped'], this.w.bot.events(run.session).map((e) => e.type))))
+    const events = totalEvents(
+      closed.map((run) =>
+        measureEvents(
+          ['hitlAssigned', 'hitlStopped'],
+          this.w.bot.events(run.session).map((e) => e.type)
+        )
+      )
+    )
     // Deliveries answered non-2xx with no infrastructure failure behind them: each would have made a
     // customer wait minutes for HubSpot's redelivery.
-    const refused = this.w.hs.deliveries.slice(deliveriesBefore).filter((d) => d.status === null || d.status < 200 || d.status >= 300)
-    const redeliveriesNeeded = refused.filter((d) => d.status === null || !/failed: (unreachable|out of time)/.test(d.answer ?? '')).length
+    const refused = this.w.hs.deliveries
+      .slice(deliveriesBefore)
+      .filter((d) => d.status === null || d.status < 200 || d.status >= 300)
+    const redeliveriesNeeded = refused.filter(
+      (d) => d.status === null || !/failed: (unreachable|out of time)/.test(d.answer ?? '')
+    ).length
     const elapsed = Date.now() - started
     // Completed exchanges over the time they took: the step, or longer when a backlog drained after it.
-    const lastArrival = Math.max(started + durationMs, ...runs.flatMap((run) => [...run.arrived.c, ...run.arrived.a].filter((a) => offeredMarks.has(a.mark)).map((a) => a.at)))
+    const lastArrival = Math.max(
+      started + durationMs,
+      ...runs.flatMap((run) =>
+        [...run.arrived.c, ...run.arrived.a].filter((a) => offeredMarks.has(a.mark)).map((a) => a.at)
+      )
+    )
     const achieved = completed / ((lastArrival - started) / 1000)
     const callsPerExchange = completed ? (calls.length - answered429) / completed : 0
     const bound = callsPerExchange ? HUBSPOT_CALLS_PER_SECOND / callsPerExchange : 0

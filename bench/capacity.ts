@@ -12,17 +12,38 @@ import { startWorldOnProcesses } from '../testbed/multi-process'
 import { closeServedIntegration, startWorld } from '../testbed/world'
 import { CapacityDriver, DEFAULT_MIX, HUBSPOT_CALLS_PER_SECOND, type StepResult } from './capacity-run'
 
-type Options = { fractions: number[]; stepMs: number; calibrationRate: number; sessions: number; processes: number; churn?: number; out: string }
+type Options = {
+  fractions: number[]
+  stepMs: number
+  calibrationRate: number
+  sessions: number
+  processes: number
+  churn?: number
+  out: string
+}
 
 const parse = (argv: string[]): Options => {
-  const options: Options = { fractions: [0.5, 0.75, 0.9, 0.95, 1.0, 1.1, 1.25, 1.5], stepMs: 20_000, calibrationRate: 1.5, sessions: 3, processes: 1, out: 'bench/out/capacity.json' }
+  const options: Options = {
+    fractions: [0.5, 0.75, 0.9, 0.95, 1.0, 1.1, 1.25, 1.5],
+    stepMs: 20_000,
+    calibrationRate: 1.5,
+    sessions: 3,
+    processes: 1,
+    out: 'bench/out/capacity.json',
+  }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined]
     const value = () => inline ?? argv[++i] ?? ''
     if (flag === '--help') {
-      console.log('npm run capacity -- [--fractions 0.5,0.9,1,1.25] [--step-ms 20000] [--calibration-rate 1.5] [--sessions 3] [--processes 1] [--churn K: each process answers K requests, then a fresh one replaces it] [--out bench/out/capacity.json]')
+      console.log(
+        'npm run capacity -- [--fractions 0.5,0.9,1,1.25] [--step-ms 20000] [--calibration-rate 1.5] [--sessions 3] [--processes 1] [--churn K: each process answers K requests, then a fresh one replaces it] [--out bench/out/capacity.json]'
+      )
       process.exit(0)
-    } else if (flag === '--fractions') options.fractions = value().split(',').map(Number).filter((n) => n > 0)
+    } else if (flag === '--fractions')
+      options.fractions = value()
+        .split(',')
+        .map(Number)
+        .filter((n) => n > 0)
     else if (flag === '--step-ms') options.stepMs = Number(value())
     else if (flag === '--calibration-rate') options.calibrationRate = Number(value())
     else if (flag === '--sessions') options.sessions = Number(value())
@@ -42,7 +63,9 @@ const muteConsole = () => {
   for (const name of methods) {
     console[name] = (...args: unknown[]) => {
       if (name !== 'warn' && name !== 'error') return
-      const line = format(...args).replace(/\d{3,}|conv_\w+/g, '#').slice(0, 140)
+      const line = format(...args)
+        .replace(/\d{3,}|conv_\w+/g, '#')
+        .slice(0, 140)
       warnings.set(line, (warnings.get(line) ?? 0) + 1)
     }
   }
@@ -84,7 +107,9 @@ const main = async () => {
   // With --churn, each process answers only that many requests before a fresh one replaces it, as
   // Botpress Cloud's short-lived instances do: a fresh process knows nothing of the portal's window.
   const { w, pool } =
-    options.processes > 1 || options.churn ? await startWorldOnProcesses(options.processes, {}, { churn: options.churn }) : { w: await startWorld(), pool: undefined }
+    options.processes > 1 || options.churn
+      ? await startWorldOnProcesses(options.processes, {}, { churn: options.churn })
+      : { w: await startWorld(), pool: undefined }
   // HubSpot's limits as HubSpot applies them (the stand-in's defaults, written out).
   w.hs.settings.rateLimitPer10s = 110
   w.hs.settings.searchRateLimitPerSecond = 5
@@ -114,12 +139,19 @@ const main = async () => {
     if (!healthy(step)) break
   }
   const sustained = steps.filter((step) => healthy(step) && step.share429 < 0.05)
-  const maximum = sustained.reduce<StepResult | undefined>((best, step) => (!best || step.ratioToBound > best.ratioToBound ? step : best), undefined)
+  const maximum = sustained.reduce<StepResult | undefined>(
+    (best, step) => (!best || step.ratioToBound > best.ratioToBound ? step : best),
+    undefined
+  )
   const report = {
     processes: options.processes,
     churn: options.churn,
     processesStarted: pool?.handled.length,
-    limits: { bearerCallsPer10s: 110, searchesPerSecond: 5, integrationBudgetPer10s: Number(process.env.HUBSPOT_CALLS_PER_10S ?? 105) },
+    limits: {
+      bearerCallsPer10s: 110,
+      searchesPerSecond: 5,
+      integrationBudgetPer10s: Number(process.env.HUBSPOT_CALLS_PER_10S ?? 105),
+    },
     mix: DEFAULT_MIX,
     callsPerExchange: calibration.callsPerExchange,
     boundExchangesPerSecond: Number(bound.toFixed(2)),

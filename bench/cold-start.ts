@@ -8,7 +8,13 @@ import { performance } from 'node:perf_hooks'
 import { gzipSync } from 'node:zlib'
 import { round2, summarise, type LatencySummary } from './stats'
 
-export type BundleInfo = { path: string; bytes: number; gzipBytes: number; builtNow: boolean; olderThanSources: boolean }
+export type BundleInfo = {
+  path: string
+  bytes: number
+  gzipBytes: number
+  builtNow: boolean
+  olderThanSources: boolean
+}
 
 const newestModification = (directory: string): number => {
   let newest = 0
@@ -29,7 +35,8 @@ export const inspectBundle = (root: string): BundleInfo => {
     bytes: size,
     gzipBytes: gzipSync(readFileSync(path)).length,
     builtNow,
-    olderThanSources: mtimeMs < Math.max(newestModification(join(root, 'src')), newestModification(join(root, 'definitions'))),
+    olderThanSources:
+      mtimeMs < Math.max(newestModification(join(root, 'src')), newestModification(join(root, 'definitions'))),
   }
 }
 
@@ -57,7 +64,12 @@ const pingHeaders = {
 
 const answersPing = async (port: number): Promise<boolean> => {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: pingHeaders, body: '{}', signal: AbortSignal.timeout(2_000) })
+    const response = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: pingHeaders,
+      body: '{}',
+      signal: AbortSignal.timeout(2_000),
+    })
     await response.arrayBuffer()
     return response.ok
   } catch {

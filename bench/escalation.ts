@@ -7,7 +7,11 @@ import type { BotpressStandIn, IntegrationDriver } from '../testbed/botpress'
 
 export type Session = { conversationId: string; threadId: string; customerUserId: string }
 
-export type HistoryEntry = { source: { type: 'user'; userId: string } | { type: 'bot' }; type: 'text'; payload: { text: string } }
+export type HistoryEntry = {
+  source: { type: 'user'; userId: string } | { type: 'bot' }
+  type: 'text'
+  payload: { text: string }
+}
 
 const createUserOutput = z.object({ userId: z.string().min(1) })
 const startHitlOutput = z.object({ conversationId: z.string().min(1) })
@@ -18,7 +22,9 @@ export const TINY_PNG = Buffer.from(
   'base64'
 )
 
-export const SMALL_PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
+export const SMALL_PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'
+)
 
 const CUSTOMER_LINES = [
   'Hello, I ordered a desk last week',
@@ -51,7 +57,11 @@ export const mixedHistory = (customerUserId: string, length: number): HistoryEnt
   Array.from({ length }, (_, index) => {
     const turn = Math.floor(index / 2)
     return index % 2 === 0
-      ? { source: { type: 'user', userId: customerUserId }, type: 'text', payload: { text: CUSTOMER_LINES[turn % CUSTOMER_LINES.length]! } }
+      ? {
+          source: { type: 'user', userId: customerUserId },
+          type: 'text',
+          payload: { text: CUSTOMER_LINES[turn % CUSTOMER_LINES.length]! },
+        }
       : { source: { type: 'bot' }, type: 'text', payload: { text: BOT_LINES[turn % BOT_LINES.length]! } }
   })
 
@@ -60,7 +70,10 @@ export const createUserInput = (index: number, runId: string) => ({
   email: `bench-${runId}-${index}@example.com`,
 })
 
-export const linkCustomer = async (driver: IntegrationDriver, input: { name: string; email: string }): Promise<string> => {
+export const linkCustomer = async (
+  driver: IntegrationDriver,
+  input: { name: string; email: string }
+): Promise<string> => {
   const output = createUserOutput.parse(await driver.callAction('createUser', input))
   return output.userId
 }
@@ -84,10 +97,14 @@ export const openSession = async (
   customerUserId: string,
   historyLength = 0
 ): Promise<Session> => {
-  const output = startHitlOutput.parse(await driver.callAction('startHitl', startHitlInput(customerUserId, historyLength)))
+  const output = startHitlOutput.parse(
+    await driver.callAction('startHitl', startHitlInput(customerUserId, historyLength))
+  )
   // The hitl plugin links the conversation right after startHitl returns (its trace the integration
   // reads to know the session is about to be active); the benchmark has no plugin, so it does that.
-  bp.store.updateConversation(output.conversationId, { tags: { 'hitl#upstream': `bench-upstream-${output.conversationId}` } })
+  bp.store.updateConversation(output.conversationId, {
+    tags: { 'hitl#upstream': `bench-upstream-${output.conversationId}` },
+  })
   return sessionOf(bp, output.conversationId, customerUserId)
 }
 

@@ -51,7 +51,9 @@ export const measureStream = (sent: Sent[], arrivals: Arrival[]): StreamResult =
     }
   }
   const delivered = firstSeen.size
-  const latenciesMs = sent.filter((m) => firstSeen.has(m.mark)).map((m) => Math.max(0, firstSeen.get(m.mark)! - m.sentAt))
+  const latenciesMs = sent
+    .filter((m) => firstSeen.has(m.mark))
+    .map((m) => Math.max(0, firstSeen.get(m.mark)! - m.sentAt))
   return {
     sent: sent.length,
     delivered,
@@ -102,8 +104,19 @@ export const measureEvents = (expected: string[], emitted: string[]): Record<str
       const got = emitted.filter((t) => t === type).length
       const position = expected.indexOf(type)
       const misplaced =
-        got > 0 && position >= 0 && expected.slice(0, position).some((earlier) => firstAt(earlier) === -1 || firstAt(earlier) > firstAt(type))
-      return [type, { expected: want, emitted: got, lost: Math.max(0, want - got), duplicated: Math.max(0, got - want), outOfOrder: misplaced ? 1 : 0 }]
+        got > 0 &&
+        position >= 0 &&
+        expected.slice(0, position).some((earlier) => firstAt(earlier) === -1 || firstAt(earlier) > firstAt(type))
+      return [
+        type,
+        {
+          expected: want,
+          emitted: got,
+          lost: Math.max(0, want - got),
+          duplicated: Math.max(0, got - want),
+          outOfOrder: misplaced ? 1 : 0,
+        },
+      ]
     })
   )
 }

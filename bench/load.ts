@@ -11,7 +11,16 @@ import type { StoredMessage as BotpressMessage } from '../testbed/botpress/store
 import type { StoredMessage as HubSpotMessage } from '../testbed/hubspot/portal'
 import { startWorldOnProcesses } from '../testbed/multi-process'
 import { closeServedIntegration, startWorld, type World } from '../testbed/world'
-import { measureEvents, measureStream, total, totalEvents, type Arrival, type Direction, type Sent, type StreamResult } from './load-metrics'
+import {
+  measureEvents,
+  measureStream,
+  total,
+  totalEvents,
+  type Arrival,
+  type Direction,
+  type Sent,
+  type StreamResult,
+} from './load-metrics'
 import { parseOptions, type LoadOptions } from './load-options'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -53,7 +62,9 @@ const muteConsole = () => {
     console[name] = (...args: unknown[]) => {
       counts[name] = (counts[name] ?? 0) + 1
       if (name === 'warn' || name === 'error') {
-        const line = format(...args).replace(/\d{3,}|[0-9a-f]{8}-[0-9a-f-]{27,}|conv_\w+/g, '#').slice(0, 160)
+        const line = format(...args)
+          .replace(/\d{3,}|[0-9a-f]{8}-[0-9a-f-]{27,}|conv_\w+/g, '#')
+          .slice(0, 160)
         samples.set(`${name}: ${line}`, (samples.get(`${name}: ${line}`) ?? 0) + 1)
       }
     }
@@ -62,7 +73,10 @@ const muteConsole = () => {
     restore: () => {
       for (const [name, original] of originals) console[name] = original as never
     },
-    report: () => ({ counts, topWarningsAndErrors: Object.fromEntries([...samples.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)) }),
+    report: () => ({
+      counts,
+      topWarningsAndErrors: Object.fromEntries([...samples.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)),
+    }),
   }
 }
 
@@ -145,7 +159,10 @@ const main = async () => {
   // HubSpot's own redelivery schedule (2 minutes, then 4, 8, …): the run advances its clock when only
   // redeliveries are left, and counts each one a customer would have waited minutes for.
   const hubspot = { random: seeded(seed ^ 0x5eed) }
-  const { w, pool } = options.processes > 1 ? await startWorldOnProcesses(options.processes, { hubspot }) : { w: await startWorld({ hubspot }), pool: undefined }
+  const { w, pool } =
+    options.processes > 1
+      ? await startWorldOnProcesses(options.processes, { hubspot })
+      : { w: await startWorld({ hubspot }), pool: undefined }
   // The stand-in's own limiter would otherwise be the bottleneck; every 429 below is injected.
   w.hs.settings.rateLimitPer10s = 1_000_000
   w.hs.settings.searchRateLimitPerSecond = 1_000_000
@@ -180,7 +197,9 @@ const main = async () => {
   // Open the sessions, each with its agent assigned.
   const indexes = Array.from({ length: options.sessions }, (_, i) => i)
   await inPool(indexes, options.escalationConcurrency, async (index) => {
-    const session = await w.bot.escalate({ customer: { name: `Load Customer ${index}`, email: `load.customer.${index}@example.com` } })
+    const session = await w.bot.escalate({
+      customer: { name: `Load Customer ${index}`, email: `load.customer.${index}@example.com` },
+    })
     const threadId = w.bp.store.conversations.get(session.conversationId)!.tags.hubspotThreadId!
     const run: SessionRun = {
       index,
@@ -212,7 +231,10 @@ const main = async () => {
   const faults = startFaults(w, options)
   await Promise.all(
     runs.map(async (run) => {
-      const steps = [...Array.from({ length: perDirection }, () => 'c' as const), ...Array.from({ length: perDirection }, () => 'a' as const)]
+      const steps = [
+        ...Array.from({ length: perDirection }, () => 'c' as const),
+        ...Array.from({ length: perDirection }, () => 'a' as const),
+      ]
       for (let i = steps.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1))
         ;[steps[i], steps[j]] = [steps[j]!, steps[i]!]
@@ -224,7 +246,9 @@ const main = async () => {
         const text = `${mark(run.index, side, n)} ${side === 'c' ? 'customer' : 'agent'} message ${n} of session ${run.index}`
         if (side === 'c') {
           run.sent.customerToAgent.push({ mark: mark(run.index, 'c', n), sentAt: Date.now() })
-          await w.bot.customerSays(run.session, { type: 'text', payload: { text } }).catch((error: unknown) => noteFailure('customer', error))
+          await w.bot
+            .customerSays(run.session, { type: 'text', payload: { text } })
+            .catch((error: unknown) => noteFailure('customer', error))
         } else {
           run.sent.agentToCustomer.push({ mark: mark(run.index, 'a', n), sentAt: Date.now() })
           try {
@@ -245,7 +269,10 @@ const main = async () => {
   for (let round = 0; round < 20; round++) {
     await w.hs.settleAdvancingRedeliveries()
     await sleep(300)
-    const now = runs.reduce((sum, run) => sum + run.arrived.customerToAgent.length + run.arrived.agentToCustomer.length, 0)
+    const now = runs.reduce(
+      (sum, run) => sum + run.arrived.customerToAgent.length + run.arrived.agentToCustomer.length,
+      0
+    )
     if (now === arrivals) break
     arrivals = now
   }
@@ -263,24 +290,33 @@ const main = async () => {
   // with each message's arrival time for latency.
   for (const run of runs) {
     const arrivedAt = new Map(run.arrived.customerToAgent.map((a) => [a.mark, a.at]))
-    run.arrived.customerToAgent = w.hs.portal
-      .timeline(run.threadId)
-      .flatMap((entry) => {
-        const found = entry.type === 'MESSAGE' && entry.direction === 'INCOMING' ? MARK.exec(entry.text) : null
-        return found?.[2] === 'c' ? [{ mark: found[0], at: arrivedAt.get(found[0]) ?? Date.now() }] : []
-      })
+    run.arrived.customerToAgent = w.hs.portal.timeline(run.threadId).flatMap((entry) => {
+      const found = entry.type === 'MESSAGE' && entry.direction === 'INCOMING' ? MARK.exec(entry.text) : null
+      return found?.[2] === 'c' ? [{ mark: found[0], at: arrivedAt.get(found[0]) ?? Date.now() }] : []
+    })
   }
   const directions: Direction[] = ['customerToAgent', 'agentToCustomer']
   const perSession = runs
     .sort((a, b) => a.index - b.index)
     .map((run) => {
-      const result = Object.fromEntries(directions.map((d) => [d, measureStream(run.sent[d], run.arrived[d])])) as Record<Direction, StreamResult>
+      const result = Object.fromEntries(
+        directions.map((d) => [d, measureStream(run.sent[d], run.arrived[d])])
+      ) as Record<Direction, StreamResult>
       return { run, result }
     })
-  const byDirection = Object.fromEntries(directions.map((d) => [d, total(perSession.map((s) => s.result[d]))])) as Record<Direction, ReturnType<typeof total>>
+  const byDirection = Object.fromEntries(
+    directions.map((d) => [d, total(perSession.map((s) => s.result[d]))])
+  ) as Record<Direction, ReturnType<typeof total>>
   const all = total(perSession.flatMap((s) => directions.map((d) => s.result[d])))
   // Each session was assigned once and closed once: one hitlAssigned, then one hitlStopped.
-  const events = totalEvents(runs.map((run) => measureEvents(['hitlAssigned', 'hitlStopped'], w.bot.events(run.session).map((e) => e.type))))
+  const events = totalEvents(
+    runs.map((run) =>
+      measureEvents(
+        ['hitlAssigned', 'hitlStopped'],
+        w.bot.events(run.session).map((e) => e.type)
+      )
+    )
+  )
 
   const deliveries = w.hs.deliveries
   const apiFaultAnswers = w.hs.calls.filter((c) => c.status === 429 || c.status >= 500).length
@@ -293,8 +329,12 @@ const main = async () => {
   // only when HubSpot or Botpress failed (the faults this run injects) or time ran out; any other
   // refusal is a defect.
   const infrastructureCause = /failed: (unreachable|out of time)/
-  const redeliveriesNeeded = deliveries.filter((d) => d.status !== null && (d.status < 200 || d.status >= 300) && !infrastructureCause.test(d.answer ?? '')).length
-  const redeliveriesForInfrastructure = deliveries.filter((d) => d.status === null || ((d.status < 200 || d.status >= 300) && infrastructureCause.test(d.answer ?? ''))).length
+  const redeliveriesNeeded = deliveries.filter(
+    (d) => d.status !== null && (d.status < 200 || d.status >= 300) && !infrastructureCause.test(d.answer ?? '')
+  ).length
+  const redeliveriesForInfrastructure = deliveries.filter(
+    (d) => d.status === null || ((d.status < 200 || d.status >= 300) && infrastructureCause.test(d.answer ?? ''))
+  ).length
   const originalDeliveries = deliveries.filter((d) => !d.duplicate && d.attempt === 0).length
   const faultedDeliveries = Math.min(deliveries.length, duplicatedDeliveries + heldForReorder + failedDeliveries)
 
@@ -325,14 +365,30 @@ const main = async () => {
       scheduled,
     },
     sendFailures: { customer: failures.customer, agent: failures.agent, reasons: Object.fromEntries(failures.reasons) },
-    timingMs: { openSessions: openedAt - started, exchange: sendingDoneAt - openedAt, settle: settledAt - sendingDoneAt, total: settledAt - started },
+    timingMs: {
+      openSessions: openedAt - started,
+      exchange: sendingDoneAt - openedAt,
+      settle: settledAt - sendingDoneAt,
+      total: settledAt - started,
+    },
     integrationLog: console_.report(),
     config: options,
     perSession: perSession.map(({ run, result }) => ({
       session: run.index,
       conversationId: run.session.conversationId,
       threadId: run.threadId,
-      ...Object.fromEntries(directions.map((d) => [d, { sent: result[d].sent, delivered: result[d].delivered, lost: result[d].lost, duplicated: result[d].duplicated, outOfOrder: result[d].outOfOrder }])),
+      ...Object.fromEntries(
+        directions.map((d) => [
+          d,
+          {
+            sent: result[d].sent,
+            delivered: result[d].delivered,
+            lost: result[d].lost,
+            duplicated: result[d].duplicated,
+            outOfOrder: result[d].outOfOrder,
+          },
+        ])
+      ),
     })),
   }
 
@@ -359,7 +415,10 @@ const main = async () => {
       `Faults injected: ${faultsInjected} (API 429/5xx answers ${apiFaultAnswers}, duplicated deliveries ${duplicatedDeliveries}, held for reordering ${heldForReorder}); ` +
         `${deliveries.length} webhook deliveries, ${failedDeliveries} answered non-2xx (${redeliveriesNeeded} with no infrastructure fault behind them: redeliveries needed), ${redeliveries} redeliveries; faulted share ${(report.faults.faultedDeliveryShare * 100).toFixed(1)}% of deliveries`,
       `Send failures: customer ${failures.customer}, agent ${failures.agent}`,
-      ...[...failures.reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([reason, n]) => `  ${n} × ${reason}`),
+      ...[...failures.reasons.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5)
+        .map(([reason, n]) => `  ${n} × ${reason}`),
       `Time: open ${report.timingMs.openSessions} ms, exchange ${report.timingMs.exchange} ms, settle ${report.timingMs.settle} ms, total ${report.timingMs.total} ms`,
       `Written to ${options.out}`,
     ].join('\n')

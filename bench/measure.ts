@@ -35,7 +35,8 @@ export type OperationResult = {
 export type Lab = { world: World; recorder: CallRecorder; watcher: StoreWatcher }
 
 // Token introspection is a POST that only reads.
-const isWrite = (call: LoggedCall): boolean => call.method !== 'GET' && call.method !== 'HEAD' && !/\/token\/introspect$/.test(call.route)
+const isWrite = (call: LoggedCall): boolean =>
+  call.method !== 'GET' && call.method !== 'HEAD' && !/\/token\/introspect$/.test(call.route)
 
 const mostCommon = (windows: CallWindow[]): CallWindow => {
   const tally = new Map<string, { count: number; window: CallWindow }>()
@@ -48,7 +49,8 @@ const mostCommon = (windows: CallWindow[]): CallWindow => {
   return [...tally.values()].sort((a, b) => b.count - a.count)[0]?.window ?? { hubspot: [], botpress: [] }
 }
 
-const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300)
+const describeError = (error: unknown): string =>
+  (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300)
 
 export const measureOperation = async (
   name: string,
@@ -74,7 +76,9 @@ export const measureOperation = async (
   }
   const representative = mostCommon(kept.map((repetition) => repetition.window))
   const signatures = new Set(kept.map((repetition) => signatureOf(repetition.window)))
-  const deliveries = kept.map((repetition) => repetition.deliveryMs).filter((value): value is number => value !== undefined)
+  const deliveries = kept
+    .map((repetition) => repetition.deliveryMs)
+    .filter((value): value is number => value !== undefined)
   return {
     name,
     timing,

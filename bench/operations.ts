@@ -88,7 +88,11 @@ export const measureSteadyState = async (lab: Lab, plans: OperationPlans): Promi
   await hs.settle()
 
   const results: OperationResult[] = []
-  results.push(await measureOperation('reregister', 'driver round trip', plans.reregister, () => timeInvocation(lab, () => driver.register())))
+  results.push(
+    await measureOperation('reregister', 'driver round trip', plans.reregister, () =>
+      timeInvocation(lab, () => driver.register())
+    )
+  )
 
   results.push(
     await measureOperation('createUser', 'driver round trip', plans.createUser, (index) =>
@@ -97,14 +101,20 @@ export const measureSteadyState = async (lab: Lab, plans: OperationPlans): Promi
   )
 
   const customerUserId = await linkCustomer(driver, { name: 'Jane Bench', email: `jane-${runId}@example.com` })
-  for (const [name, historyLength] of [['startHitl', 20], ['startHitlHistory5', 5]] as const) {
+  for (const [name, historyLength] of [
+    ['startHitl', 20],
+    ['startHitlHistory5', 5],
+  ] as const) {
     results.push(
       await measureOperation(name, 'driver round trip', plans[name], async () => {
         let conversationId = ''
         const repetition = await timeInvocation(lab, async () => {
-          conversationId = parseStartHitlOutput(await driver.callAction('startHitl', startHitlInput(customerUserId, historyLength)))
+          conversationId = parseStartHitlOutput(
+            await driver.callAction('startHitl', startHitlInput(customerUserId, historyLength))
+          )
         })
-        if (!bp.store.conversations.get(conversationId)?.tags.hubspotThreadId) repetition.problems.push('startHitl left no HubSpot thread ID')
+        if (!bp.store.conversations.get(conversationId)?.tags.hubspotThreadId)
+          repetition.problems.push('startHitl left no HubSpot thread ID')
         return repetition
       })
     )
@@ -114,7 +124,11 @@ export const measureSteadyState = async (lab: Lab, plans: OperationPlans): Promi
   const sendAsCustomer = async (type: string, payload: Record<string, string>) => {
     let acknowledged = false
     const repetition = await timeInvocation(lab, async () => {
-      const sent = await driver.sendMessage({ conversationId: main.conversationId, type, payload: { ...payload, userId: customerUserId } })
+      const sent = await driver.sendMessage({
+        conversationId: main.conversationId,
+        type,
+        payload: { ...payload, userId: customerUserId },
+      })
       acknowledged = Boolean(sent.tags.hubspotMessageId)
     })
     if (!acknowledged) repetition.problems.push('the message was not acknowledged with its HubSpot message ID')
@@ -127,7 +141,11 @@ export const measureSteadyState = async (lab: Lab, plans: OperationPlans): Promi
   )
   results.push(
     await measureOperation('customerImage', 'driver round trip', plans.customerImage, async (index) => {
-      const imageUrl = await hostCustomerFile(bp, driver, { name: `damage-${index}.png`, content: TINY_PNG, contentType: 'image/png' })
+      const imageUrl = await hostCustomerFile(bp, driver, {
+        name: `damage-${index}.png`,
+        content: TINY_PNG,
+        contentType: 'image/png',
+      })
       return sendAsCustomer('image', { imageUrl })
     })
   )
@@ -160,7 +178,11 @@ export const measureSteadyState = async (lab: Lab, plans: OperationPlans): Promi
       timeAgentAction(
         lab,
         (watcher) => watcher.nextIncomingMessage(main.conversationId, 'file'),
-        () => hs.agent.reply(main.threadId, { actorId: AGENT, files: [{ name: `return-label-${index}.pdf`, contentType: 'application/pdf', data: SMALL_PDF }] })
+        () =>
+          hs.agent.reply(main.threadId, {
+            actorId: AGENT,
+            files: [{ name: `return-label-${index}.pdf`, contentType: 'application/pdf', data: SMALL_PDF }],
+          })
       )
     )
   )
@@ -179,8 +201,11 @@ export const measureSteadyState = async (lab: Lab, plans: OperationPlans): Promi
   results.push(
     await measureOperation('stopHitl', 'driver round trip', plans.stopHitl, async () => {
       const session = await openSession(bp, driver, customerUserId)
-      const repetition = await timeInvocation(lab, () => driver.callAction('stopHitl', { conversationId: session.conversationId }))
-      if (hs.portal.threads.get(session.threadId)?.status !== 'CLOSED') repetition.problems.push('stopHitl left the HubSpot thread open')
+      const repetition = await timeInvocation(lab, () =>
+        driver.callAction('stopHitl', { conversationId: session.conversationId })
+      )
+      if (hs.portal.threads.get(session.threadId)?.status !== 'CLOSED')
+        repetition.problems.push('stopHitl left the HubSpot thread open')
       return repetition
     })
   )

@@ -5,7 +5,9 @@ export type CapturedLogs = { warnings: Map<string, number>; errors: Map<string, 
 
 const normalise = (args: unknown[]): string =>
   args
-    .map((arg) => (arg instanceof Error ? `${arg.name}: ${arg.message}` : typeof arg === 'string' ? arg : JSON.stringify(arg)))
+    .map((arg) =>
+      arg instanceof Error ? `${arg.name}: ${arg.message}` : typeof arg === 'string' ? arg : JSON.stringify(arg)
+    )
     .join(' ')
     .replace(/\b(conv|msg|user|evt)_[0-9A-Z]{16,}\b/g, '$1_…')
     .replace(/\b\d{4,}\b/g, 'N')

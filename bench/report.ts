@@ -34,7 +34,8 @@ export const BASELINE = {
 
 export type TargetCheck = { target: string; pass: boolean; detail: string }
 
-const routes = (calls: LoggedCall[]): string => (calls.length ? calls.map((call) => `${call.method} ${call.route}`).join(', ') : 'none')
+const routes = (calls: LoggedCall[]): string =>
+  calls.length ? calls.map((call) => `${call.method} ${call.route}`).join(', ') : 'none'
 
 const failedRuns = (result: OperationResult | undefined): string | undefined => {
   if (!result) return 'not measured'
@@ -48,10 +49,16 @@ export const checkTargets = (
   burst: ExpiryBurst | undefined
 ): TargetCheck[] => {
   const checks: TargetCheck[] = []
-  const check = (target: string, name: string, evaluate: (result: OperationResult) => { pass: boolean; detail: string }) => {
+  const check = (
+    target: string,
+    name: string,
+    evaluate: (result: OperationResult) => { pass: boolean; detail: string }
+  ) => {
     const result = operations.get(name)
     const broken = failedRuns(result)
-    checks.push(broken || !result ? { target, pass: false, detail: broken ?? 'not measured' } : { target, ...evaluate(result) })
+    checks.push(
+      broken || !result ? { target, pass: false, detail: broken ?? 'not measured' } : { target, ...evaluate(result) }
+    )
   }
 
   check('customerText: 1 HubSpot call, at most 1 Botpress call (the ack), no state read', 'customerText', (result) => {
@@ -93,7 +100,10 @@ export const checkTargets = (
 }
 
 const pad = (cells: string[], widths: number[], rightAligned: boolean[]): string =>
-  cells.map((cell, index) => (rightAligned[index] ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!))).join('  ').trimEnd()
+  cells
+    .map((cell, index) => (rightAligned[index] ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!)))
+    .join('  ')
+    .trimEnd()
 
 export const printTable = (header: string[], rows: string[][], rightAligned: boolean[]): void => {
   const widths = header.map((cell, index) => Math.max(cell.length, ...rows.map((row) => row[index]?.length ?? 0)))
@@ -134,7 +144,9 @@ export const printCallLists = (results: OperationResult[]): void => {
     print(`  Botpress (${result.botpressCalls}):`)
     for (const call of result.calls.botpress) print(`    ${describeCall(call)}`)
     if (result.deliveryLatency) {
-      print(`  webhook deliveries answered in p50 ${fixed(result.deliveryLatency.p50Ms)} ms, p99 ${fixed(result.deliveryLatency.p99Ms)} ms`)
+      print(
+        `  webhook deliveries answered in p50 ${fixed(result.deliveryLatency.p50Ms)} ms, p99 ${fixed(result.deliveryLatency.p99Ms)} ms`
+      )
     }
     for (const problem of result.problems) print(`  problem: ${problem}`)
   }

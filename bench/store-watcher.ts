@@ -5,7 +5,11 @@ import { performance } from 'node:perf_hooks'
 import type { BotpressStandIn } from '../testbed/botpress'
 import type { StoreEvents, StoredEvent, StoredMessage } from '../testbed/botpress/store'
 
-type Waiter<T> = { matches: (item: T) => boolean; resolve: (seen: { at: number; item: T }) => void; timer: NodeJS.Timeout }
+type Waiter<T> = {
+  matches: (item: T) => boolean
+  resolve: (seen: { at: number; item: T }) => void
+  timer: NodeJS.Timeout
+}
 
 export class EffectTimeout extends Error {
   public readonly name = 'EffectTimeout'
@@ -43,16 +47,27 @@ export class StoreWatcher {
   public nextIncomingMessage(conversationId: string, type?: string): Promise<{ at: number; item: StoredMessage }> {
     return this.wait(
       this.messageWaiters,
-      (message) => message.conversationId === conversationId && message.direction === 'incoming' && (type === undefined || message.type === type),
+      (message) =>
+        message.conversationId === conversationId &&
+        message.direction === 'incoming' &&
+        (type === undefined || message.type === type),
       `a ${type ?? 'message'} on ${conversationId}`
     )
   }
 
   public nextEvent(conversationId: string, type: string): Promise<{ at: number; item: StoredEvent }> {
-    return this.wait(this.eventWaiters, (event) => event.type === type && conversationOfEvent(event) === conversationId, `${type} on ${conversationId}`)
+    return this.wait(
+      this.eventWaiters,
+      (event) => event.type === type && conversationOfEvent(event) === conversationId,
+      `${type} on ${conversationId}`
+    )
   }
 
-  private wait<T>(waiters: Set<Waiter<T>>, matches: (item: T) => boolean, what: string): Promise<{ at: number; item: T }> {
+  private wait<T>(
+    waiters: Set<Waiter<T>>,
+    matches: (item: T) => boolean,
+    what: string
+  ): Promise<{ at: number; item: T }> {
     return new Promise((resolve, reject) => {
       const waiter: Waiter<T> = {
         matches,

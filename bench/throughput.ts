@@ -29,7 +29,8 @@ export type ThroughputRun = {
 
 export type Installation = { driver: IntegrationDriver; session: Session }
 
-const describeError = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300)
+const describeError = (error: unknown): string =>
+  (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300)
 
 type WorkerPlan = { concurrency: number; messages: number; send: (worker: number, sequence: number) => Promise<void> }
 
@@ -71,7 +72,12 @@ const runWorkers = async (lab: Lab, plan: WorkerPlan, drain: () => Promise<void>
   }
 }
 
-export const customerThroughput = (lab: Lab, sessions: Session[], concurrency: number, messages: number): Promise<ThroughputRun> => {
+export const customerThroughput = (
+  lab: Lab,
+  sessions: Session[],
+  concurrency: number,
+  messages: number
+): Promise<ThroughputRun> => {
   const { driver } = lab.world
   return runWorkers(
     lab,
@@ -99,13 +105,19 @@ const replyAndWait = async (lab: Lab, session: Session, text: string): Promise<v
   await delivered
 }
 
-export const agentThroughput = (lab: Lab, installations: Installation[], concurrency: number, messages: number): Promise<ThroughputRun> =>
+export const agentThroughput = (
+  lab: Lab,
+  installations: Installation[],
+  concurrency: number,
+  messages: number
+): Promise<ThroughputRun> =>
   runWorkers(
     lab,
     {
       concurrency,
       messages,
-      send: (worker, sequence) => replyAndWait(lab, installations[worker]!.session, `Reply ${sequence} to customer ${worker}`),
+      send: (worker, sequence) =>
+        replyAndWait(lab, installations[worker]!.session, `Reply ${sequence} to customer ${worker}`),
     },
     () => lab.world.hs.settle()
   )
@@ -117,7 +129,10 @@ export const prepareInstallations = async (lab: Lab, count: number): Promise<Ins
   for (let index = 0; index < count; index++) {
     const driver = index === 0 ? lab.world.driver : lab.world.connect()
     if (index > 0) await driver.register()
-    const customerUserId = await linkCustomer(driver, { name: `Agent Side Customer ${index}`, email: `agent-side-${index}@example.com` })
+    const customerUserId = await linkCustomer(driver, {
+      name: `Agent Side Customer ${index}`,
+      email: `agent-side-${index}@example.com`,
+    })
     const session = await openSession(lab.world.bp, driver, customerUserId)
     await replyAndWait(lab, session, 'Hello, I am looking into it')
     installations.push({ driver, session })
@@ -130,13 +145,22 @@ export const openCustomerSessions = async (lab: Lab, count: number): Promise<Ses
   const { driver, bp } = lab.world
   const sessions: Session[] = []
   for (let index = 0; index < count; index++) {
-    const customerUserId = await linkCustomer(driver, { name: `Throughput Customer ${index}`, email: `throughput-${index}@example.com` })
+    const customerUserId = await linkCustomer(driver, {
+      name: `Throughput Customer ${index}`,
+      email: `throughput-${index}@example.com`,
+    })
     sessions.push(await openSession(bp, driver, customerUserId))
   }
   return sessions
 }
 
-export type ExpiryBurst = { concurrency: number; tokenRefreshes: number; rejectedWith401: number; failures: number; problems: string[] }
+export type ExpiryBurst = {
+  concurrency: number
+  tokenRefreshes: number
+  rejectedWith401: number
+  failures: number
+  problems: string[]
+}
 
 // Every access token expires at once, then one message per session arrives together.
 export const expiredTokenBurst = async (lab: Lab, sessions: Session[]): Promise<ExpiryBurst> => {

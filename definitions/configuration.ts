@@ -20,7 +20,9 @@ export const configurationSchema = z.object({
     .min(1)
     .secret()
     .title('Client secret')
-    .describe('Client secret of your HubSpot app (same Auth tab); it also verifies the signature of every HubSpot webhook'),
+    .describe(
+      'Client secret of your HubSpot app (same Auth tab); it also verifies the signature of every HubSpot webhook'
+    ),
   appId: z
     .string()
     .regex(/^\d+$/, 'The app ID is a number')
@@ -31,7 +33,9 @@ export const configurationSchema = z.object({
     .min(1)
     .secret()
     .title('Developer API key')
-    .describe('Developer API key of the HubSpot account that owns the app (Development > Keys > Developer API key); HubSpot requires it to create the custom channel'),
+    .describe(
+      'Developer API key of the HubSpot account that owns the app (Development > Keys > Developer API key); HubSpot requires it to create the custom channel'
+    ),
   appKind: z
     .enum(appKinds)
     .optional()
@@ -67,7 +71,9 @@ export const configurationSchema = z.object({
     .regex(/^[A-Z]{2}$/, 'Use a two-letter country code such as US or FR')
     .optional()
     .title('Default phone country')
-    .describe('Two-letter country code used to read phone numbers written without an international prefix (e.g. US, FR)'),
+    .describe(
+      'Two-letter country code used to read phone numbers written without an international prefix (e.g. US, FR)'
+    ),
   language: z
     .enum(languages)
     .default('en')
@@ -87,7 +93,9 @@ export const oneClickConfigurationSchema = z.object({
   defaultInboxId: inboxId
     .optional()
     .title('Default inbox ID')
-    .describe('ID of the HubSpot inbox (or help desk) that receives escalations. Leave empty at first: once HubSpot is connected, the confirmation page lists your inboxes with their IDs'),
+    .describe(
+      'ID of the HubSpot inbox (or help desk) that receives escalations. Leave empty at first: once HubSpot is connected, the confirmation page lists your inboxes with their IDs'
+    ),
   additionalInboxIds: configurationSchema.shape.additionalInboxIds,
   contactPolicy: configurationSchema.shape.contactPolicy,
   defaultCountry: configurationSchema.shape.defaultCountry,
@@ -99,8 +107,13 @@ export type OneClickConfiguration = z.infer<typeof oneClickConfigurationSchema>
 // reads them as SECRET_<NAME> environment variables.
 export const publisherSecrets = {
   CLIENT_ID: { description: 'Client ID of the publisher HubSpot app used by the one-click configuration' },
-  CLIENT_SECRET: { description: 'Client secret of the publisher HubSpot app; it also verifies the signature of its webhooks' },
+  CLIENT_SECRET: {
+    description: 'Client secret of the publisher HubSpot app; it also verifies the signature of its webhooks',
+  },
   APP_ID: { description: 'Numeric ID of the publisher HubSpot app' },
-  DEVELOPER_API_KEY: { description: 'Developer API key of the HubSpot developer account that owns the publisher app (creates the custom channels)' },
+  DEVELOPER_API_KEY: {
+    description:
+      'Developer API key of the HubSpot developer account that owns the publisher app (creates the custom channels)',
+  },
 } as const
 export type PublisherSecretName = keyof typeof publisherSecrets

@@ -5,7 +5,9 @@ export const hitlSessionSchema = z.object({
     .string()
     .optional()
     .title('Inbox ID')
-    .describe('HubSpot inbox to route this session to; must be the default inbox or one of the other configured inboxes'),
+    .describe(
+      'HubSpot inbox to route this session to; must be the default inbox or one of the other configured inboxes'
+    ),
 })
 
 export const entities = {

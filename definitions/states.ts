@@ -9,12 +9,24 @@ export const setupStateSchema = z.object({
     .title('Channel accounts')
     .describe('Channel account ID of each connected inbox, keyed by inbox ID'),
   portalId: z.string().optional().title('Portal ID').describe('ID of the HubSpot portal (hub ID) the token belongs to'),
-  appKind: z.enum(appKinds).optional().title('App kind').describe('Kind of the HubSpot app the setup was made for: project or legacy'),
+  appKind: z
+    .enum(appKinds)
+    .optional()
+    .title('App kind')
+    .describe('Kind of the HubSpot app the setup was made for: project or legacy'),
   removedSibling: z
-    .object({ channelId: z.string(), webhookUrl: z.string(), heirChannelId: z.string(), heirWebhookUrl: z.string(), appKind: z.enum(appKinds) })
+    .object({
+      channelId: z.string(),
+      webhookUrl: z.string(),
+      heirChannelId: z.string(),
+      heirWebhookUrl: z.string(),
+      appKind: z.enum(appKinds),
+    })
     .optional()
     .title('Removed sibling')
-    .describe('Another installation of the app that was removed while the app may still send its webhooks to it; said again at each register until app events arrive'),
+    .describe(
+      'Another installation of the app that was removed while the app may still send its webhooks to it; said again at each register until app events arrive'
+    ),
 })
 
 export const oauthStateSchema = z.object({
@@ -51,7 +63,10 @@ export const connectStateSchema = z.object({
 })
 
 export const lockStateSchema = z.object({
-  owner: z.string().title('Owner').describe('The invocation that handles an event of this session now; it expires on its own'),
+  owner: z
+    .string()
+    .title('Owner')
+    .describe('The invocation that handles an event of this session now; it expires on its own'),
 })
 
 export const outboxStateSchema = z.object({
@@ -61,7 +76,11 @@ export const outboxStateSchema = z.object({
         messageId: z.string().title('Message ID').describe('Botpress message ID (its idempotency key in HubSpot)'),
         type: z.string().title('Type').describe('Message type of the hitl channel'),
         payload: z.record(z.unknown()).title('Payload').describe('Message payload, without the plugin fields'),
-        senderId: z.string().optional().title('Sender').describe('Botpress user the message speaks for; none for a plugin notice'),
+        senderId: z
+          .string()
+          .optional()
+          .title('Sender')
+          .describe('Botpress user the message speaks for; none for a plugin notice'),
         queuedAt: z.number().title('Queued at').describe('When HubSpot first failed to take it, epoch milliseconds'),
       })
     )

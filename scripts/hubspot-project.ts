@@ -22,13 +22,18 @@ if (args.includes('--publisher')) {
     mkdirSync(dirname(path), { recursive: true })
     writeFileSync(path, file.content)
   }
-  console.log(`Wrote the publisher app's HubSpot project (redirect ${base}/oauth, webhooks to ${base}/integration/global/${integrationName}) to ${out}. Next: cd ${out} && hs project upload`)
+  console.log(
+    `Wrote the publisher app's HubSpot project (redirect ${base}/oauth, webhooks to ${base}/integration/global/${integrationName}) to ${out}. Next: cd ${out} && hs project upload`
+  )
   process.exit(0)
 }
 const template = args.includes('--template')
-const webhookUrl = template ? TEMPLATE_WEBHOOK_URL : args.find((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--out')
+const webhookUrl = template
+  ? TEMPLATE_WEBHOOK_URL
+  : args.find((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--out')
 
-const usage = 'Usage: npm run hubspot-project -- <webhook URL> [--out <folder>], e.g. npm run hubspot-project -- https://webhook.botpress.cloud/0a1b2c3d-4e5f-6789-abcd-ef0123456789'
+const usage =
+  'Usage: npm run hubspot-project -- <webhook URL> [--out <folder>], e.g. npm run hubspot-project -- https://webhook.botpress.cloud/0a1b2c3d-4e5f-6789-abcd-ef0123456789'
 if (!webhookUrl) {
   console.error(usage)
   process.exit(2)
@@ -40,9 +45,10 @@ try {
   console.error(`"${webhookUrl}" is not a URL. ${usage}`)
   process.exit(2)
 }
-if (parsed.protocol !== 'https:' && !template) console.warn(`warning: ${webhookUrl} is not https; HubSpot only calls https URLs`)
+if (parsed.protocol !== 'https:' && !template)
+  console.warn(`warning: ${webhookUrl} is not https; HubSpot only calls https URLs`)
 
-const out = resolve(template ? join(__dirname, '..', 'hubspot-project') : option('--out') ?? 'hubspot-project-out')
+const out = resolve(template ? join(__dirname, '..', 'hubspot-project') : (option('--out') ?? 'hubspot-project-out'))
 for (const file of projectFiles(webhookUrl.replace(/\/+$/, ''))) {
   const path = join(out, file.path)
   mkdirSync(dirname(path), { recursive: true })

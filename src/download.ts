@@ -13,7 +13,11 @@ import type { Readable } from 'node:stream'
 export class DownloadError extends Error {
   public readonly name = 'DownloadError'
   // The file host's HTTP status, when it answered.
-  public constructor(message: string, public readonly permanent: boolean, public readonly status?: number) {
+  public constructor(
+    message: string,
+    public readonly permanent: boolean,
+    public readonly status?: number
+  ) {
     super(message)
   }
 }
@@ -50,11 +54,13 @@ const tooLarge = (maxBytes: number, size?: number): DownloadError =>
 export const isInternalAddress = (address: string): boolean => {
   if (!ipaddr.isValid(address)) return true
   let parsed = ipaddr.parse(address)
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address()
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address()
   return parsed.range() !== 'unicast'
 }
 
-const internalTarget = (address: string) => new DownloadError(`the file URL points inside a private network (${address}); such addresses are not fetched`, true)
+const internalTarget = (address: string) =>
+  new DownloadError(`the file URL points inside a private network (${address}); such addresses are not fetched`, true)
 
 const hostAddress = (url: URL): string | undefined => {
   const host = url.hostname.replace(/^\[|\]$/g, '')
@@ -161,7 +167,12 @@ export const download = async (rawUrl: string, options: DownloadOptions): Promis
           throw refusedRedirect
         }
         // Every hop is checked like the first: a literal internal address, else its DNS answer.
-        const target = new URL(String(redirect.href ?? `${protocol}//${String(redirect.hostname)}${redirect.port ? `:${String(redirect.port)}` : ''}${String(redirect.path ?? '')}`))
+        const target = new URL(
+          String(
+            redirect.href ??
+              `${protocol}//${String(redirect.hostname)}${redirect.port ? `:${String(redirect.port)}` : ''}${String(redirect.path ?? '')}`
+          )
+        )
         redirect.agents = agentsFor(target.origin)
         const address = hostAddress(target)
         if (!trusted.has(target.origin) && address && isInternalAddress(address)) {
@@ -172,12 +183,19 @@ export const download = async (rawUrl: string, options: DownloadOptions): Promis
     })
     if (response.status < 200 || response.status >= 300) {
       response.data.destroy()
-      throw new DownloadError(`the file host answered ${response.status}`, response.status < 500 && response.status !== 429, response.status)
+      throw new DownloadError(
+        `the file host answered ${response.status}`,
+        response.status < 500 && response.status !== 429,
+        response.status
+      )
     }
     const data = await readWithin(response.data, options.maxBytes, Number(response.headers['content-length']))
     return {
       data,
-      contentType: typeof response.headers['content-type'] === 'string' ? response.headers['content-type'].split(';')[0]?.trim() : undefined,
+      contentType:
+        typeof response.headers['content-type'] === 'string'
+          ? response.headers['content-type'].split(';')[0]?.trim()
+          : undefined,
       fileName: fileNameFromDisposition(response.headers['content-disposition'] as string | undefined),
     }
   } catch (error) {

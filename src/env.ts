@@ -5,12 +5,15 @@ const trimSlash = (url: string) => url.replace(/\/+$/, '')
 
 export const hubspotApiUrl = (): string => trimSlash(process.env.HUBSPOT_API_URL || 'https://api.hubapi.com')
 
-export const hubspotAuthorizeUrl = (): string => process.env.HUBSPOT_AUTHORIZE_URL || 'https://app.hubspot.com/oauth/authorize'
+export const hubspotAuthorizeUrl = (): string =>
+  process.env.HUBSPOT_AUTHORIZE_URL || 'https://app.hubspot.com/oauth/authorize'
 
 // The Conversations API version to call; tests set it to run whole sessions on a dated version.
-export const conversationsApiVersion = (): string => process.env.HUBSPOT_CONVERSATIONS_API_VERSION || API_VERSIONS.conversations
+export const conversationsApiVersion = (): string =>
+  process.env.HUBSPOT_CONVERSATIONS_API_VERSION || API_VERSIONS.conversations
 
-export const botpressWebhookBaseUrl = (): string => trimSlash(process.env.BP_WEBHOOK_URL || 'https://webhook.botpress.cloud')
+export const botpressWebhookBaseUrl = (): string =>
+  trimSlash(process.env.BP_WEBHOOK_URL || 'https://webhook.botpress.cloud')
 
 export const publicWebhookUrl = (webhookId: string): string => `${botpressWebhookBaseUrl()}/${webhookId}`
 
@@ -53,7 +56,11 @@ export const sessionLockExpiryMs = (): number => numberFromEnv('HITL_SESSION_LOC
 // Origins files may be fetched from even when they resolve inside the network: the Botpress API and
 // HubSpot as configured, plus HITL_TRUSTED_FILE_ORIGINS (comma-separated; the testbed's local hosts).
 export const trustedFileOrigins = (): string[] => {
-  const origins = [process.env.BP_API_URL || 'https://api.botpress.cloud', hubspotApiUrl(), ...(process.env.HITL_TRUSTED_FILE_ORIGINS ?? '').split(',')]
+  const origins = [
+    process.env.BP_API_URL || 'https://api.botpress.cloud',
+    hubspotApiUrl(),
+    ...(process.env.HITL_TRUSTED_FILE_ORIGINS ?? '').split(','),
+  ]
   return origins.flatMap((value) => {
     try {
       return value.trim() ? [new URL(value.trim()).origin] : []

@@ -20,7 +20,7 @@ const sayInput = z.object({ text: z.string().min(1) })
 class BadRequest extends Error {
   public constructor(
     public readonly status: number,
-    message: string,
+    message: string
   ) {
     super(message)
   }
@@ -29,7 +29,8 @@ class BadRequest extends Error {
 const portFromEnv = (name: string): number => {
   const raw = process.env[name] ?? '0'
   const port = Number(raw)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number (0 picks a free one), got "${raw}"`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${name} must be a port number (0 picks a free one), got "${raw}"`)
   return port
 }
 
@@ -47,13 +48,20 @@ const readJson = async (req: IncomingMessage): Promise<unknown> => {
 
 const parse = <T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T => {
   const result = schema.safeParse(value)
-  if (!result.success) throw new BadRequest(400, result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '))
+  if (!result.success)
+    throw new BadRequest(
+      400,
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')
+    )
   return result.data
 }
 
 const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
   const text = `${JSON.stringify(body, null, 2)}\n`
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
   res.end(text)
 }
 
@@ -66,9 +74,15 @@ const createBotApi = (world: World, describe: () => Record<string, unknown>) => 
     ...session,
     hubspotThreadId: bp.store.conversations.get(session.conversationId)?.tags.hubspotThreadId ?? null,
     status: bot.status(session),
-    events: bot.events(session).map(({ type, payload, status }) => ({ type, payload, status, userName: userName(String(payload.userId)) })),
-    agentMessages: bot.agentMessages(session).map(({ type, payload, userId }) => ({ type, payload, userId, userName: userName(userId) })),
-    customerSees: bot.upstreamMessages(session).map(({ type, payload, userId }) => ({ type, payload, from: userName(userId) })),
+    events: bot
+      .events(session)
+      .map(({ type, payload, status }) => ({ type, payload, status, userName: userName(String(payload.userId)) })),
+    agentMessages: bot
+      .agentMessages(session)
+      .map(({ type, payload, userId }) => ({ type, payload, userId, userName: userName(userId) })),
+    customerSees: bot
+      .upstreamMessages(session)
+      .map(({ type, payload, userId }) => ({ type, payload, from: userName(userId) })),
   })
 
   const requireSession = (conversationId: string): HitlSession => {
@@ -93,7 +107,11 @@ const createBotApi = (world: World, describe: () => Record<string, unknown>) => 
         customer: { name: input.name, ...(input.email !== undefined && { email: input.email }) },
         ...(input.title !== undefined && { title: input.title }),
         ...(input.description !== undefined && { description: input.description }),
-        history: input.history.map((text, index) => ({ from: index % 2 === 0 ? 'customer' : 'bot', type: 'text', payload: { text } })),
+        history: input.history.map((text, index) => ({
+          from: index % 2 === 0 ? 'customer' : 'bot',
+          type: 'text',
+          payload: { text },
+        })),
       })
       sessions.set(session.conversationId, session)
       return sendJson(res, 201, sessionView(session))
@@ -112,7 +130,10 @@ const createBotApi = (world: World, describe: () => Record<string, unknown>) => 
         return sendJson(res, 200, sessionView(session))
       }
     }
-    throw new BadRequest(404, `No route ${method} ${pathname}; try GET /, GET /sessions, POST /escalate, POST /sessions/:id/messages, POST /sessions/:id/end, POST /register`)
+    throw new BadRequest(
+      404,
+      `No route ${method} ${pathname}; try GET /, GET /sessions, POST /escalate, POST /sessions/:id/messages, POST /sessions/:id/end, POST /register`
+    )
   }
 }
 
@@ -152,7 +173,10 @@ const main = async (): Promise<void> => {
     ['Botpress API (BP_API_URL)', bp.url],
     ['  token (BP_TOKEN)', bp.token],
     ['  bot id (x-bot-id)', driver.botId],
-    ['Integration', `${world.integrationUrl} ${external ? '(TESTBED_INTEGRATION_URL, not registered yet)' : '(src/, served in-process)'}`],
+    [
+      'Integration',
+      `${world.integrationUrl} ${external ? '(TESTBED_INTEGRATION_URL, not registered yet)' : '(src/, served in-process)'}`,
+    ],
     ['Webhook URL', driver.webhookUrl],
     ['Bot API', botApiUrl],
   ]
@@ -160,10 +184,14 @@ const main = async (): Promise<void> => {
   console.log(`\nHubSpot Inbox HITL testbed is up${external ? '' : ' (the integration is registered)'}.\n`)
   for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value}`)
   if (external) {
-    console.log('\nStart the other build with this environment, then register it with: curl -X POST ' + `${botApiUrl}/register`)
-    console.log(`  HUBSPOT_API_URL=${hs.url} HUBSPOT_AUTHORIZE_URL=${hs.url}/oauth/authorize BP_API_URL=${bp.url} BP_TOKEN=${bp.token} BP_WEBHOOK_URL=${bp.webhookBaseUrl}`)
+    console.log(
+      '\nStart the other build with this environment, then register it with: curl -X POST ' + `${botApiUrl}/register`
+    )
+    console.log(
+      `  HUBSPOT_API_URL=${hs.url} HUBSPOT_AUTHORIZE_URL=${hs.url}/oauth/authorize BP_API_URL=${bp.url} BP_TOKEN=${bp.token} BP_WEBHOOK_URL=${bp.webhookBaseUrl}`
+    )
   }
-  console.log('\nConfiguration sent to the integration (the stand-in\'s fake secrets):')
+  console.log("\nConfiguration sent to the integration (the stand-in's fake secrets):")
   console.log(JSON.stringify(world.configuration, null, 2).replace(/^/gm, '  '))
   console.log('\nSee "Running the testbed standalone" in testbed/README.md. Ctrl-C to stop.\n')
 

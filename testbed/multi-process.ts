@@ -54,7 +54,19 @@ const stop = (child: ChildProcess, signal: NodeJS.Signals): Promise<void> =>
 // What the processes need of the world's environment (set by startWorld): the stand-ins and tunables.
 export const poolEnvironment = (): Record<string, string | undefined> =>
   Object.fromEntries(
-    ['HUBSPOT_API_URL', 'HUBSPOT_AUTHORIZE_URL', 'BP_API_URL', 'BP_TOKEN', 'BP_WEBHOOK_URL', 'HUBSPOT_RETRY_BASE_MS', 'HITL_PLUGIN_ACTIVATION_GRACE_MS', 'HITL_PLUGIN_LINK_MARGIN_MS', 'HITL_SESSION_LOCK_EXPIRY_MS', 'HUBSPOT_CALLS_PER_10S', 'HUBSPOT_SEARCHES_PER_SECOND'].map((key) => [key, process.env[key]])
+    [
+      'HUBSPOT_API_URL',
+      'HUBSPOT_AUTHORIZE_URL',
+      'BP_API_URL',
+      'BP_TOKEN',
+      'BP_WEBHOOK_URL',
+      'HUBSPOT_RETRY_BASE_MS',
+      'HITL_PLUGIN_ACTIVATION_GRACE_MS',
+      'HITL_PLUGIN_LINK_MARGIN_MS',
+      'HITL_SESSION_LOCK_EXPIRY_MS',
+      'HUBSPOT_CALLS_PER_10S',
+      'HUBSPOT_SEARCHES_PER_SECOND',
+    ].map((key) => [key, process.env[key]])
   )
 
 export type PoolOptions = {
@@ -77,10 +89,13 @@ export const startProcessPool = async (count: number, options: PoolOptions = {})
     if (ports.length === 0) return void res.writeHead(503).end('integration processes not started')
     const index = next++ % ports.length
     handled[index]! += 1
-    const forward = request({ host: '127.0.0.1', port: ports[index], method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers)
-      answer.pipe(res)
-    })
+    const forward = request(
+      { host: '127.0.0.1', port: ports[index], method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      }
+    )
     forward.on('error', () => res.writeHead(502).end())
     req.pipe(forward)
   })
@@ -90,7 +105,12 @@ export const startProcessPool = async (count: number, options: PoolOptions = {})
     const started: number[] = []
     for (let i = 0; i < count; i++) {
       const port = await freePort()
-      children.push(spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], { env: { ...process.env, ...environment }, stdio: process.env.HITL_POOL_STDIO === 'inherit' ? 'inherit' : 'ignore' }))
+      children.push(
+        spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], {
+          env: { ...process.env, ...environment },
+          stdio: process.env.HITL_POOL_STDIO === 'inherit' ? 'inherit' : 'ignore',
+        })
+      )
       await waitForHealth(port)
       started.push(port)
     }
@@ -102,7 +122,15 @@ export const startProcessPool = async (count: number, options: PoolOptions = {})
     handled,
     start: async (env) => {
       environment = env
-      await build({ entryPoints: [join(__dirname, '..', 'src', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'silent' })
+      await build({
+        entryPoints: [join(__dirname, '..', 'src', 'index.ts')],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node18',
+        logLevel: 'silent',
+      })
       await startAll()
     },
     crash: async () => {
@@ -127,7 +155,10 @@ type Live = { child: ChildProcess; port: number; taken: number; inFlight: number
 
 const spawnProcess = async (outfile: string, environment: Record<string, string | undefined>): Promise<Live> => {
   const port = await freePort()
-  const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], { env: { ...process.env, ...environment }, stdio: process.env.HITL_POOL_STDIO === 'inherit' ? 'inherit' : 'ignore' })
+  const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], {
+    env: { ...process.env, ...environment },
+    stdio: process.env.HITL_POOL_STDIO === 'inherit' ? 'inherit' : 'ignore',
+  })
   await waitForHealth(port, 20)
   return { child, port, taken: 0, inFlight: 0 }
 }
@@ -186,11 +217,14 @@ const startChurningPool = async (count: number, churn: number): Promise<ProcessP
         live.inFlight -= 1
         retire(live)
       }
-      const forward = request({ host: '127.0.0.1', port: live.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-        answer.on('end', done)
-      })
+      const forward = request(
+        { host: '127.0.0.1', port: live.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+          answer.on('end', done)
+        }
+      )
       forward.on('error', () => {
         res.writeHead(502).end()
         done()
@@ -204,7 +238,15 @@ const startChurningPool = async (count: number, churn: number): Promise<ProcessP
     handled,
     start: async (env) => {
       environment = env
-      await build({ entryPoints: [join(__dirname, '..', 'src', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'silent' })
+      await build({
+        entryPoints: [join(__dirname, '..', 'src', 'index.ts')],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node18',
+        logLevel: 'silent',
+      })
       await Promise.all(slots.map((_, index) => fill(index)))
     },
     crash: async () => {
@@ -227,7 +269,11 @@ const startChurningPool = async (count: number, churn: number): Promise<ProcessP
 
 // A world whose integration runs as `count` processes behind one URL, its project uploaded and
 // registered, as a bot builder would leave it.
-export const startWorldOnProcesses = async (count: number, options: WorldOptions = {}, poolOptions: PoolOptions = {}): Promise<{ w: World; pool: ProcessPool }> => {
+export const startWorldOnProcesses = async (
+  count: number,
+  options: WorldOptions = {},
+  poolOptions: PoolOptions = {}
+): Promise<{ w: World; pool: ProcessPool }> => {
   const pool = await startProcessPool(count, poolOptions)
   const w = await startWorld({ ...options, integrationUrl: pool.url, register: false, uploadProject: false })
   await pool.start(poolEnvironment())

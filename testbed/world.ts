@@ -5,7 +5,12 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { integrationName } from '../definitions'
 import { publisherProjectFiles } from '../src/hitl/project-files'
-import { startBotpressStandIn, type BotpressStandIn, type BotpressStandInOptions, type IntegrationDriver } from './botpress'
+import {
+  startBotpressStandIn,
+  type BotpressStandIn,
+  type BotpressStandInOptions,
+  type IntegrationDriver,
+} from './botpress'
 import { HitlBot, type HitlBotOptions } from './botpress/hitl-bot'
 import { startHubSpotStandIn } from './hubspot'
 
@@ -42,8 +47,15 @@ export type WorldOptions = {
 export const PUBLISHER_SECRET_NAMES = ['CLIENT_ID', 'CLIENT_SECRET', 'APP_ID', 'DEVELOPER_API_KEY'] as const
 
 // What `bp deploy --secrets NAME=value` gives the running integration: SECRET_<NAME> variables.
-export const setPublisherSecrets = (app: { clientId: string; clientSecret: string; appId: string; developerApiKey: string } | undefined): void => {
-  const values = { CLIENT_ID: app?.clientId, CLIENT_SECRET: app?.clientSecret, APP_ID: app?.appId, DEVELOPER_API_KEY: app?.developerApiKey }
+export const setPublisherSecrets = (
+  app: { clientId: string; clientSecret: string; appId: string; developerApiKey: string } | undefined
+): void => {
+  const values = {
+    CLIENT_ID: app?.clientId,
+    CLIENT_SECRET: app?.clientSecret,
+    APP_ID: app?.appId,
+    DEVELOPER_API_KEY: app?.developerApiKey,
+  }
   for (const name of PUBLISHER_SECRET_NAMES) {
     const value = values[name]
     if (value === undefined) delete process.env[`SECRET_${name}`]
@@ -70,7 +82,12 @@ export type World = {
 // session nobody links (startHitl called without the plugin) is taken as active 2.5 s after it
 // started (5 s in production). A lock left by a killed process expires after 3 s instead of 10 s,
 // so a test's quick redelivery finds it free.
-const TESTBED_ENV = { HUBSPOT_RETRY_BASE_MS: '20', HITL_PLUGIN_ACTIVATION_GRACE_MS: '2500', HITL_PLUGIN_LINK_MARGIN_MS: '200', HITL_SESSION_LOCK_EXPIRY_MS: '3000' }
+const TESTBED_ENV = {
+  HUBSPOT_RETRY_BASE_MS: '20',
+  HITL_PLUGIN_ACTIVATION_GRACE_MS: '2500',
+  HITL_PLUGIN_LINK_MARGIN_MS: '200',
+  HITL_SESSION_LOCK_EXPIRY_MS: '3000',
+}
 
 let servedIntegration: Promise<{ server: Server; url: string }> | undefined
 
@@ -111,28 +128,36 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
   })
   const integrationUrl = options.integrationUrl ?? process.env.TESTBED_INTEGRATION_URL ?? (await serveIntegration()).url
 
-  const oneClick = options.oneClick ? { secrets: true, ...(options.oneClick === true ? {} : options.oneClick) } : undefined
+  const oneClick = options.oneClick
+    ? { secrets: true, ...(options.oneClick === true ? {} : options.oneClick) }
+    : undefined
   if (oneClick) {
     setPublisherSecrets(oneClick.secrets ? hs.app : undefined)
-    hs.uploadProject(Object.fromEntries(publisherProjectFiles(bp.webhookBaseUrl, integrationName).map((file) => [file.path, file.content])))
+    hs.uploadProject(
+      Object.fromEntries(
+        publisherProjectFiles(bp.webhookBaseUrl, integrationName).map((file) => [file.path, file.content])
+      )
+    )
   }
   const configuration: Record<string, unknown> = oneClick
     ? { defaultInboxId: hs.inboxes[0]!.id, additionalInboxIds: [hs.inboxes[1]!.id], ...options.configuration }
     : {
-    clientId: hs.app.clientId,
-    clientSecret: hs.app.clientSecret,
-    appId: hs.app.appId,
-    developerApiKey: hs.app.developerApiKey,
-    ...(options.withoutRefreshToken ? {} : { refreshToken: hs.refreshToken }),
-    defaultInboxId: hs.inboxes[0]!.id,
-    additionalInboxIds: [hs.inboxes[1]!.id],
-    ...options.configuration,
-  }
-  if (!oneClick && hs.settings.appKind === 'legacy' && configuration.appKind === undefined) configuration.appKind = 'legacy'
+        clientId: hs.app.clientId,
+        clientSecret: hs.app.clientSecret,
+        appId: hs.app.appId,
+        developerApiKey: hs.app.developerApiKey,
+        ...(options.withoutRefreshToken ? {} : { refreshToken: hs.refreshToken }),
+        defaultInboxId: hs.inboxes[0]!.id,
+        additionalInboxIds: [hs.inboxes[1]!.id],
+        ...options.configuration,
+      }
+  if (!oneClick && hs.settings.appKind === 'legacy' && configuration.appKind === undefined)
+    configuration.appKind = 'legacy'
   const connect = (overrides: Record<string, unknown> = configuration) =>
     bp.connect({ integrationUrl, configuration: overrides, configurationType: oneClick ? null : 'manual' })
   const driver = connect(configuration)
-  if (!oneClick && hs.settings.appKind === 'project' && (options.uploadProject ?? true)) await uploadServedProject(hs, driver.webhookUrl)
+  if (!oneClick && hs.settings.appKind === 'project' && (options.uploadProject ?? true))
+    await uploadServedProject(hs, driver.webhookUrl)
   if (options.register ?? true) await driver.register()
   const bot = new HitlBot(bp, driver, options.plugin)
 
@@ -145,7 +170,9 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
     integrationUrl,
     connect,
     pressConnect: async (target = driver) => {
-      const response = await fetch(`${bp.webhookBaseUrl}/oauth/start?state=${encodeURIComponent(target.webhookId)}`, { redirect: 'follow' })
+      const response = await fetch(`${bp.webhookBaseUrl}/oauth/start?state=${encodeURIComponent(target.webhookId)}`, {
+        redirect: 'follow',
+      })
       return { status: response.status, url: response.url, body: await response.text() }
     },
     close: async () => {

@@ -67,19 +67,34 @@ export const makeStartHitlInputSchema = <E extends sdk.z.ZodTypeAny>(hitlSession
       .describe('Message history to display in the HITL session'),
   })
 export const startHitlOutputSchema = z.object({
-  conversationId: z.string().title('Conversation ID').describe('ID of the Botpress conversation representing the HITL session'),
+  conversationId: z
+    .string()
+    .title('Conversation ID')
+    .describe('ID of the Botpress conversation representing the HITL session'),
 })
 export const stopHitlInputSchema = z.object({
-  conversationId: z.string().title('Conversation ID').describe('ID of the Botpress conversation representing the HITL session'),
+  conversationId: z
+    .string()
+    .title('Conversation ID')
+    .describe('ID of the Botpress conversation representing the HITL session'),
 })
 export const stopHitlOutputSchema = z.object({})
 
 export const hitlAssignedSchema = z.object({
-  conversationId: z.string().title('Conversation ID').describe('ID of the Botpress conversation representing the HITL session'),
-  userId: z.string().title('Agent user ID').describe('ID of the Botpress user representing the human agent assigned to the HITL session'),
+  conversationId: z
+    .string()
+    .title('Conversation ID')
+    .describe('ID of the Botpress conversation representing the HITL session'),
+  userId: z
+    .string()
+    .title('Agent user ID')
+    .describe('ID of the Botpress user representing the human agent assigned to the HITL session'),
 })
 export const hitlStoppedSchema = z.object({
-  conversationId: z.string().title('Conversation ID').describe('ID of the Botpress conversation representing the HITL session'),
+  conversationId: z
+    .string()
+    .title('Conversation ID')
+    .describe('ID of the Botpress conversation representing the HITL session'),
 })
 
 const hidden = sdk.WELL_KNOWN_ATTRIBUTES.HIDDEN_IN_STUDIO

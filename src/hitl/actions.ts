@@ -50,7 +50,10 @@ const publishTranscript = async (
   const clock = monotonicClock()
   const lines = await Promise.all(
     history.map(async (message) => ({
-      label: message.source.type === 'user' ? ((await historySender(deps, message, customer))?.name ?? customer.name) : deps.texts.botSenderName,
+      label:
+        message.source.type === 'user'
+          ? ((await historySender(deps, message, customer))?.name ?? customer.name)
+          : deps.texts.botSenderName,
       content: toHubSpotContent(message, deps.texts),
     }))
   )
@@ -58,17 +61,31 @@ const publishTranscript = async (
   // and an OUTGOING first message is unverified for routing and tickets): the handover note and the
   // transcript are the customer's request, written by the chatbot on their behalf.
   const [opening, ...rest] = transcriptMessages({
-    header: deps.texts.handoverHeader({ title: input.title, description: input.description, messageCount: history.length }),
+    header: deps.texts.handoverHeader({
+      title: input.title,
+      description: input.description,
+      messageCount: history.length,
+    }),
     lines,
     end: history.length > 0 ? deps.texts.transcriptEnd : undefined,
     attached: deps.texts.attachedFile,
   })
-  const published = await publishContent(deps, thread, { from: 'customer', content: opening!, idempotencyKey: `${conversationId}:header`, clock })
+  const published = await publishContent(deps, thread, {
+    from: 'customer',
+    content: opening!,
+    idempotencyKey: `${conversationId}:header`,
+    clock,
+  })
   const threadId = published[0]?.conversationsThreadId
   if (!threadId) throw fail('hubspotRefused', { during: 'opening the HubSpot thread', status: 'no thread ID' })
   await onThreadOpened(threadId)
   for (const [index, content] of rest.entries()) {
-    await publishContent(deps, thread, { from: 'customer', content, idempotencyKey: `${conversationId}:transcript:${index + 1}`, clock })
+    await publishContent(deps, thread, {
+      from: 'customer',
+      content,
+      idempotencyKey: `${conversationId}:transcript:${index + 1}`,
+      clock,
+    })
   }
   return threadId
 }
@@ -81,7 +98,9 @@ export const startHitl: Actions['startHitl'] = async (props) => {
   const configured = configuredInboxIds(deps)
   if (!configured.includes(inboxId)) throw fail('inboxNotConfigured', { inboxId, configured })
 
-  const { setup, channelAccountId } = await guard(deps, `connecting inbox ${inboxId}`, () => ensureInboxAccount(deps, inboxId))
+  const { setup, channelAccountId } = await guard(deps, `connecting inbox ${inboxId}`, () =>
+    ensureInboxAccount(deps, inboxId)
+  )
   const customer = await guard(deps, 'reading the customer', () => getCustomer(deps, input.userId))
 
   // The conversation exists, "opening", before HubSpot names the thread, so an assignment that
@@ -106,9 +125,13 @@ export const startHitl: Actions['startHitl'] = async (props) => {
   }
   try {
     // The thread is recorded as soon as it exists: routing may assign it while the transcript is published.
-    const threadId = await publishTranscript(deps, input, customer, thread, conversationId, (opened) => recordThread(deps, conversationId, opened))
+    const threadId = await publishTranscript(deps, input, customer, thread, conversationId, (opened) =>
+      recordThread(deps, conversationId, opened)
+    )
     await markReady(deps, conversationId)
-    deps.logger.info(`HITL session started: conversation ${conversationId}, HubSpot thread ${threadId}, inbox ${inboxId}`)
+    deps.logger.info(
+      `HITL session started: conversation ${conversationId}, HubSpot thread ${threadId}, inbox ${inboxId}`
+    )
   } catch (error) {
     await abandonOpening(deps, conversationId)
     throw explain(error, 'publishing the conversation to HubSpot', deps.connectUrl)
@@ -126,7 +149,9 @@ const settleWhatCameEarly = async (deps: Deps, conversationId: string): Promise<
     const session = await loadSession(deps, conversationId)
     if (session && hasWork(session)) await drain(deps, conversationId, { waitMs: 3_000 })
   } catch (error) {
-    deps.logger.warn(`Events of conversation ${conversationId} that came while it started are left for its next event (${error instanceof Error ? error.message : 'error'})`)
+    deps.logger.warn(
+      `Events of conversation ${conversationId} that came while it started are left for its next event (${error instanceof Error ? error.message : 'error'})`
+    )
   }
 }
 
@@ -142,7 +167,9 @@ export const stopHitl: Actions['stopHitl'] = async (props) => {
     await drain(deps, session.conversationId, { waitMs: 10_000 })
     const after = await loadSession(deps, session.conversationId)
     if (after?.owes) {
-      deps.logger.warn(`Conversation ${session.conversationId} ends with customer messages HubSpot has not taken; the customer is told`)
+      deps.logger.warn(
+        `Conversation ${session.conversationId} ends with customer messages HubSpot has not taken; the customer is told`
+      )
       await flushOwed(deps, after, { threadClosed: true })
     }
   }

@@ -28,7 +28,10 @@ export type ScopeRequest = { scope: string[]; optionalScope: string[] }
 export const scopesFor = (kind: AppKind, config: Pick<Configuration, 'contactPolicy'>): ScopeRequest =>
   kind === 'project'
     ? { scope: [OAUTH_SCOPE, ...REQUIRED_SCOPES], optionalScope: [...OPTIONAL_SCOPES] }
-    : { scope: config.contactPolicy === 'create' ? [...REQUIRED_SCOPES, CONTACT_WRITE_SCOPE] : [...REQUIRED_SCOPES], optionalScope: [] }
+    : {
+        scope: config.contactPolicy === 'create' ? [...REQUIRED_SCOPES, CONTACT_WRITE_SCOPE] : [...REQUIRED_SCOPES],
+        optionalScope: [],
+      }
 
 // Assignments, closes and deleted threads reach the integration through the app's webhooks,
 // subscribed per property: HubSpot documents property changes per property.
@@ -39,7 +42,8 @@ export const APP_SUBSCRIPTIONS: WantedSubscription[] = [
   { eventType: 'conversation.deletion' },
 ]
 
-export const describeSubscription = (s: WantedSubscription): string => `${s.eventType}${s.propertyName ? ` (${s.propertyName})` : ''}`
+export const describeSubscription = (s: WantedSubscription): string =>
+  `${s.eventType}${s.propertyName ? ` (${s.propertyName})` : ''}`
 
 // How many webhook requests HubSpot may send the integration at once.
 export const MAX_CONCURRENT_WEBHOOKS = 10

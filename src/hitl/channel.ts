@@ -5,7 +5,14 @@
 import type { HitlMessageType, IntegrationProps } from '../types'
 import { createDeps } from './context'
 import { explain, fail } from './errors'
-import { customerMessageOf, isRefusedForGood, isWorthWaitingFor, owe, publishBotpressMessage, reportUndelivered } from './outbox'
+import {
+  customerMessageOf,
+  isRefusedForGood,
+  isWorthWaitingFor,
+  owe,
+  publishBotpressMessage,
+  reportUndelivered,
+} from './outbox'
 import { loadSession, messageTagsFor, sessionFromTags } from './session'
 import { drain, hasWork } from './session-work'
 
@@ -20,7 +27,11 @@ const forwardToHubSpot = async (props: HandlerProps) => {
   let session = sessionFromTags(props.conversation.id, props.conversation.tags)
   if (!session.address) throw fail('notHitlConversation', { conversationId: session.conversationId })
   if (session.phase === 'closed') throw fail('sessionEnded', { conversationId: session.conversationId })
-  const message = customerMessageOf({ id: props.message.id, type: props.type, payload: props.payload as Record<string, unknown> })
+  const message = customerMessageOf({
+    id: props.message.id,
+    type: props.type,
+    payload: props.payload as Record<string, unknown>,
+  })
 
   try {
     if (hasWork(session)) {
@@ -35,7 +46,9 @@ const forwardToHubSpot = async (props: HandlerProps) => {
     if (isWorthWaitingFor(error)) return owe(deps, session, message)
     if (!isRefusedForGood(error)) throw explain(error, 'sending the message to HubSpot', deps.connectUrl)
     // Sending it again cannot help: the customer is told, and the bot builder reads why in the log.
-    deps.logger.error(`HubSpot refused a customer message of conversation ${session.conversationId}: ${explain(error, 'sending the message to HubSpot', deps.connectUrl).message}`)
+    deps.logger.error(
+      `HubSpot refused a customer message of conversation ${session.conversationId}: ${explain(error, 'sending the message to HubSpot', deps.connectUrl).message}`
+    )
     await reportUndelivered(deps, session, message, deps.texts.messageRefused)
   }
 }

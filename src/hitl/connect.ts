@@ -5,7 +5,14 @@
 import type { Response } from '@botpress/sdk'
 import { createHmac, randomBytes } from 'node:crypto'
 import * as env from '../env'
-import { currentRefreshToken, fingerprint, introspectToken, refreshMomentFor, requestTokenWithAuthorizationCode, TokenManager } from '../hubspot/oauth'
+import {
+  currentRefreshToken,
+  fingerprint,
+  introspectToken,
+  refreshMomentFor,
+  requestTokenWithAuthorizationCode,
+  TokenManager,
+} from '../hubspot/oauth'
 import { constantTimeEqual } from '../hubspot/signature'
 import { redirectUrlFor, scopesFor } from './app-requirements'
 import { isConnectKey } from './connect-key'
@@ -45,7 +52,9 @@ type State = { issuedAt: number; nonce: string; binding: Binding }
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/
 
 const signState = (deps: Deps, binding: Binding, issuedAt: number, nonce: string) =>
-  createHmac('sha256', deps.config.clientSecret).update(`connect-state:keyed:${deps.ctx.webhookId}:${binding}:${issuedAt}:${nonce}`).digest('base64url')
+  createHmac('sha256', deps.config.clientSecret)
+    .update(`connect-state:keyed:${deps.ctx.webhookId}:${binding}:${issuedAt}:${nonce}`)
+    .digest('base64url')
 
 const encodeState = (deps: Deps, state: State): string =>
   `${state.issuedAt}.${state.nonce}.${state.binding}.${signState(deps, state.binding, state.issuedAt, state.nonce)}`
@@ -54,13 +63,15 @@ const encodeState = (deps: Deps, state: State): string =>
 const decodeState = (deps: Deps, raw: string | null, now = Date.now()): State | undefined => {
   const [issued, nonce, binding, signature, ...rest] = (raw ?? '').split('.')
   const issuedAt = Number(issued)
-  if (rest.length || !nonce || !NONCE.test(nonce) || !signature || (binding !== 'cookie' && binding !== 'key')) return undefined
+  if (rest.length || !nonce || !NONCE.test(nonce) || !signature || (binding !== 'cookie' && binding !== 'key'))
+    return undefined
   if (!Number.isSafeInteger(issuedAt) || now - issuedAt > STATE_LIFETIME_MS || issuedAt - now > 60_000) return undefined
   if (!constantTimeEqual(signature, signState(deps, binding, issuedAt, nonce))) return undefined
   return { issuedAt, nonce, binding }
 }
 
-const cookieName = (deps: Deps) => `hitl_connect_${createHmac('sha256', 'cookie').update(deps.ctx.webhookId).digest('hex').slice(0, 12)}`
+const cookieName = (deps: Deps) =>
+  `hitl_connect_${createHmac('sha256', 'cookie').update(deps.ctx.webhookId).digest('hex').slice(0, 12)}`
 
 const cookie = (deps: Deps, value: string, maxAgeSeconds: number): string => {
   const url = new URL(deps.webhookUrl)
@@ -110,7 +121,12 @@ const readUsedStates = async (deps: Deps): Promise<string[]> => {
 
 // Single use: the nonce is recorded before the code is traded.
 const markUsed = async (deps: Deps, nonce: string, used: string[]): Promise<void> => {
-  await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'connect', payload: { usedStates: [...used, nonce].slice(-USED_STATES_KEPT) } })
+  await deps.client.setState({
+    type: 'integration',
+    id: deps.ctx.integrationId,
+    name: 'connect',
+    payload: { usedStates: [...used, nonce].slice(-USED_STATES_KEPT) },
+  })
 }
 
 export const redirectUri = (deps: Deps) => redirectUrlFor(deps.webhookUrl)
@@ -122,7 +138,10 @@ const missingKeyPage = (): Response =>
   page(403, {
     title: 'This connect link is incomplete',
     tone: 'error',
-    lines: ['Connecting HubSpot needs the link the integration gives you, which carries a key made from your configuration.', WHERE_THE_LINK_IS],
+    lines: [
+      'Connecting HubSpot needs the link the integration gives you, which carries a key made from your configuration.',
+      WHERE_THE_LINK_IS,
+    ],
   })
 
 // GET <webhook URL>/: what this address is; the connect link only for a request that brings its key.
@@ -133,7 +152,9 @@ export const homePage = (deps: Deps, query: string): Response => {
     tone: 'info',
     lines: [
       `This is the integration's webhook URL. The HubSpot project for it: ${deps.webhookUrl}/hubspot-project.`,
-      keyed ? `To connect HubSpot, open ${deps.connectUrl}.` : 'To connect HubSpot, open the connect link the integration gives you in Botpress.',
+      keyed
+        ? `To connect HubSpot, open ${deps.connectUrl}.`
+        : 'To connect HubSpot, open the connect link the integration gives you in Botpress.',
       WHERE_THE_LINK_IS,
     ],
   })
@@ -152,7 +173,11 @@ export const startConnection = async (deps: Deps, query: string, cookieHeader?: 
     const back = new URL(`${deps.webhookUrl}/oauth/start`)
     back.searchParams.set('key', key!)
     back.searchParams.set('check', nonce)
-    return { status: 302, headers: { location: back.toString(), ...noStore, 'set-cookie': cookie(deps, nonce, STATE_LIFETIME_MS / 1000) }, body: '' }
+    return {
+      status: 302,
+      headers: { location: back.toString(), ...noStore, 'set-cookie': cookie(deps, nonce, STATE_LIFETIME_MS / 1000) },
+      body: '',
+    }
   }
   const binding: Binding = cookieHolds(deps, cookieHeader, check) ? 'cookie' : 'key'
   const { kind } = resolveAppKind(deps, await readSetup(deps))
@@ -174,7 +199,10 @@ const withStateCookieCleared = (deps: Deps, response: Response): Response => ({
 
 const REFUSED_STATE = {
   invalid: { title: 'This connection link has expired', line: 'a link is valid for 30 minutes' },
-  'other-browser': { title: 'This approval was started in another browser', line: 'open the connect link and approve in the same browser' },
+  'other-browser': {
+    title: 'This approval was started in another browser',
+    line: 'open the connect link and approve in the same browser',
+  },
   used: { title: 'This approval was already used', line: 'each approval connects once' },
 }
 
@@ -185,8 +213,8 @@ const confirmationPage = (deps: Deps, code: string, state: string, wrongKey: boo
     tone: wrongKey ? 'error' : 'info',
     lines: [
       wrongKey
-        ? 'The link or key you entered does not match this integration\'s configuration; nothing was connected.'
-        : 'HubSpot approved the connection. To finish, paste the connect link you opened (or only its key) below: this browser\'s cookie did not reach the integration, so the link is how it knows the approval is yours.',
+        ? "The link or key you entered does not match this integration's configuration; nothing was connected."
+        : "HubSpot approved the connection. To finish, paste the connect link you opened (or only its key) below: this browser's cookie did not reach the integration, so the link is how it knows the approval is yours.",
       'Only go on if you opened the connect link yourself in the last 30 minutes. If someone else sent you to this page, close it: they may be trying to connect their own HubSpot portal to your bot.',
       WHERE_THE_LINK_IS,
     ],
@@ -200,7 +228,11 @@ const confirmationPage = (deps: Deps, code: string, state: string, wrongKey: boo
 
 // GET /oauth/callback: HubSpot's redirect after the consent (code and state, or error), or the
 // confirmation of a "key" state (code, state and link).
-export const finishConnection = async (deps: Deps, query: string, cookieHeader: string | undefined): Promise<Response> => {
+export const finishConnection = async (
+  deps: Deps,
+  query: string,
+  cookieHeader: string | undefined
+): Promise<Response> => {
   const params = new URLSearchParams(query)
   const rawState = params.get('state')
   const state = decodeState(deps, rawState)
@@ -209,23 +241,31 @@ export const finishConnection = async (deps: Deps, query: string, cookieHeader: 
   // The link is shown only to a request that brought the key, or that comes from the browser that
   // started with it (its cookie matches a state issued to a request with the key).
   const mayShowLink = brought.valid || browserProven
-  const startAgain = (why: string) => [mayShowLink ? `Start again from ${deps.connectUrl}; ${why}.` : `Start again from the connect link; ${why}.`, WHERE_THE_LINK_IS]
+  const startAgain = (why: string) => [
+    mayShowLink ? `Start again from ${deps.connectUrl}; ${why}.` : `Start again from the connect link; ${why}.`,
+    WHERE_THE_LINK_IS,
+  ]
 
   const denied = params.get('error')
   if (denied) {
     return page(400, {
       title: 'HubSpot was not connected',
       tone: 'error',
-      lines: [`HubSpot answered: ${params.get('error_description') || denied}.`, ...startAgain('you can approve again')],
+      lines: [
+        `HubSpot answered: ${params.get('error_description') || denied}.`,
+        ...startAgain('you can approve again'),
+      ],
     })
   }
   const code = params.get('code')
-  const refuse = (why: keyof typeof REFUSED_STATE, status = 400) => page(status, { title: REFUSED_STATE[why].title, tone: 'error', lines: startAgain(REFUSED_STATE[why].line) })
+  const refuse = (why: keyof typeof REFUSED_STATE, status = 400) =>
+    page(status, { title: REFUSED_STATE[why].title, tone: 'error', lines: startAgain(REFUSED_STATE[why].line) })
   if (!code || !state || !rawState) return refuse('invalid')
   const used = await readUsedStates(deps)
   if (used.includes(state.nonce)) return refuse('used')
   if (state.binding === 'cookie' && !browserProven) return refuse('other-browser')
-  if (state.binding === 'key' && !browserProven && !brought.valid) return confirmationPage(deps, code, rawState, brought.given)
+  if (state.binding === 'key' && !browserProven && !brought.valid)
+    return confirmationPage(deps, code, rawState, brought.given)
   await markUsed(deps, state.nonce, used)
   return withStateCookieCleared(deps, await completeConnection(deps, code))
 }
@@ -236,7 +276,10 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
   try {
     const obtainedAt = Date.now()
     const token = await requestTokenWithAuthorizationCode(deps.hubspot, deps.config, code, redirectUri(deps))
-    const portalId = token.hub_id !== undefined ? String(token.hub_id) : String((await introspectToken(deps.hubspot, deps.config, token.access_token)).hub_id)
+    const portalId =
+      token.hub_id !== undefined
+        ? String(token.hub_id)
+        : String((await introspectToken(deps.hubspot, deps.config, token.access_token)).hub_id)
     // Once set up for a portal, the connect page cannot move the integration to another portal:
     // anyone who learns the webhook URL could otherwise route the customers' chats to theirs.
     const servedPortal = (await readSetup(deps))?.portalId
@@ -246,7 +289,7 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
         tone: 'error',
         lines: [
           `This integration already serves HubSpot portal ${servedPortal}; the approval was for portal ${portalId}.`,
-          'To move to another portal, uninstall the integration in Botpress and install it again, or paste that portal\'s refresh token in the configuration.',
+          "To move to another portal, uninstall the integration in Botpress and install it again, or paste that portal's refresh token in the configuration.",
           WHERE_THE_LINK_IS,
         ],
       })
@@ -270,11 +313,18 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
     // A new connection replaces the previous one: its token is no longer needed anywhere.
     if (replaced && replaced !== token.refresh_token) await revokeQuietly(deps, replaced, 'HubSpot was connected again')
   } catch (error) {
-    return page(502, { title: 'HubSpot was not connected', tone: 'error', lines: [explain(error, 'trading the authorization code', deps.connectUrl).message, WHERE_THE_LINK_IS] })
+    return page(502, {
+      title: 'HubSpot was not connected',
+      tone: 'error',
+      lines: [explain(error, 'trading the authorization code', deps.connectUrl).message, WHERE_THE_LINK_IS],
+    })
   }
 
   const lines: string[] = []
-  if (deps.config.refreshToken) lines.push('The configuration also has a refresh token filled in; it takes precedence. Clear that field to use this connection.')
+  if (deps.config.refreshToken)
+    lines.push(
+      'The configuration also has a refresh token filled in; it takes precedence. Clear that field to use this connection.'
+    )
   try {
     const outcome = await setUp(deps)
     if (outcome.status === 'ready') {
@@ -290,7 +340,11 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
     return page(200, {
       title: 'HubSpot is connected, but setup is not finished',
       tone: 'error',
-      lines: [...explain(error, 'setting up the custom channel', deps.connectUrl).message.split('\n'), ...lines, WHERE_THE_LINK_IS],
+      lines: [
+        ...explain(error, 'setting up the custom channel', deps.connectUrl).message.split('\n'),
+        ...lines,
+        WHERE_THE_LINK_IS,
+      ],
     })
   }
 }

@@ -1,6 +1,12 @@
 // What one invocation needs: the parsed configuration, the HubSpot client with its token source,
 // the texts in the configured language, and the setup state (cached in memory between invocations).
-import { configurationSchema, integrationName, oneClickConfigurationSchema, type Configuration, type SetupState } from '../../definitions'
+import {
+  configurationSchema,
+  integrationName,
+  oneClickConfigurationSchema,
+  type Configuration,
+  type SetupState,
+} from '../../definitions'
 import * as env from '../env'
 import { HubSpotHttp } from '../hubspot/http'
 import { TokenManager, type StoredToken, type TokenStore } from '../hubspot/oauth'
@@ -40,13 +46,21 @@ export const parseConfiguration = (raw: unknown): Configuration => {
 
 // The publisher app's credentials, given at `bp deploy --secrets NAME=value` and passed to the
 // integration by Botpress as SECRET_<NAME> environment variables.
-export const publisherApp = (): { clientId: string; clientSecret: string; appId: string; developerApiKey: string } | undefined => {
-  const [clientId, clientSecret, appId, developerApiKey] = ['CLIENT_ID', 'CLIENT_SECRET', 'APP_ID', 'DEVELOPER_API_KEY'].map((name) => process.env[`SECRET_${name}`]?.trim() ?? '')
+export const publisherApp = ():
+  | { clientId: string; clientSecret: string; appId: string; developerApiKey: string }
+  | undefined => {
+  const [clientId, clientSecret, appId, developerApiKey] = [
+    'CLIENT_ID',
+    'CLIENT_SECRET',
+    'APP_ID',
+    'DEVELOPER_API_KEY',
+  ].map((name) => process.env[`SECRET_${name}`]?.trim() ?? '')
   if (!clientId || !clientSecret || !appId || !developerApiKey) return undefined
   return { clientId, clientSecret, appId, developerApiKey }
 }
 
-export const modeOf = (ctx: Pick<Context, 'configurationType'>): Mode => (ctx.configurationType === 'manual' ? 'manual' : 'one-click')
+export const modeOf = (ctx: Pick<Context, 'configurationType'>): Mode =>
+  ctx.configurationType === 'manual' ? 'manual' : 'one-click'
 
 // One-click's configuration read as the manual one, the app's credentials from the secrets.
 export const parseOneClickConfiguration = (raw: unknown): Configuration => {
@@ -57,7 +71,13 @@ export const parseOneClickConfiguration = (raw: unknown): Configuration => {
   }
   const app = publisherApp()
   if (!app) throw fail('oneClickUnavailable')
-  return { ...parsed.data, ...app, appKind: 'project', refreshToken: undefined, defaultInboxId: parsed.data.defaultInboxId ?? '' }
+  return {
+    ...parsed.data,
+    ...app,
+    appKind: 'project',
+    refreshToken: undefined,
+    defaultInboxId: parsed.data.defaultInboxId ?? '',
+  }
 }
 
 // The public URL of Botpress's global route of this integration: the publisher app's webhooks
@@ -66,10 +86,13 @@ export const globalWebhookUrl = (): string => `${env.botpressWebhookBaseUrl()}/i
 
 // One-click's connect link: Botpress's OAuth route, routed to this installation by `state` (what
 // linkTemplate.vrl writes for the Connect button).
-export const oneClickConnectUrl = (webhookId: string): string => `${env.botpressWebhookBaseUrl()}/oauth/start?state=${encodeURIComponent(webhookId)}`
+export const oneClickConnectUrl = (webhookId: string): string =>
+  `${env.botpressWebhookBaseUrl()}/oauth/start?state=${encodeURIComponent(webhookId)}`
 
 const isNotFound = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && ((error as { code?: unknown }).code === 404 || (error as { type?: unknown }).type === 'ResourceNotFound')
+  typeof error === 'object' &&
+  error !== null &&
+  ((error as { code?: unknown }).code === 404 || (error as { type?: unknown }).type === 'ResourceNotFound')
 
 export const oauthStore = (client: Client, integrationId: string): TokenStore => ({
   load: async () => {
@@ -93,12 +116,16 @@ export const createDeps = (
   purpose: 'action' | 'webhook'
 ): Deps => {
   const mode = modeOf(props.ctx)
-  const config = mode === 'manual' ? parseConfiguration(props.ctx.configuration) : parseOneClickConfiguration(props.ctx.configuration)
+  const config =
+    mode === 'manual'
+      ? parseConfiguration(props.ctx.configuration)
+      : parseOneClickConfiguration(props.ctx.configuration)
   // The bot builder reads these lines in the bot's logs (they carry IDs and statuses, nothing personal).
   const logger = props.logger.forBot?.() ?? props.logger
   const webhookUrl = props.webhookUrl || env.publicWebhookUrl(props.ctx.webhookId)
   const baseUrl = env.hubspotApiUrl()
-  const deadline = Date.now() + (purpose === 'webhook' ? env.webhookInvocationBudgetMs() : env.actionInvocationBudgetMs())
+  const deadline =
+    Date.now() + (purpose === 'webhook' ? env.webhookInvocationBudgetMs() : env.actionInvocationBudgetMs())
   const options = {
     baseUrl,
     budgetMs: purpose === 'webhook' ? env.webhookRetryBudgetMs() : env.actionRetryBudgetMs(),
@@ -116,7 +143,11 @@ export const createDeps = (
     http: tokenHttp,
     logger,
   })
-  const hubspot = new HubSpotHttp({ ...options, tokens, developer: { apiKey: config.developerApiKey, appId: config.appId } })
+  const hubspot = new HubSpotHttp({
+    ...options,
+    tokens,
+    developer: { apiKey: config.developerApiKey, appId: config.appId },
+  })
   return {
     ctx: props.ctx,
     client: props.client,
@@ -128,7 +159,10 @@ export const createDeps = (
     tokens,
     webhookUrl,
     deadline,
-    connectUrl: mode === 'manual' ? connectLinkFor(webhookUrl, config.clientSecret, props.ctx.webhookId) : oneClickConnectUrl(props.ctx.webhookId),
+    connectUrl:
+      mode === 'manual'
+        ? connectLinkFor(webhookUrl, config.clientSecret, props.ctx.webhookId)
+        : oneClickConnectUrl(props.ctx.webhookId),
   }
 }
 
@@ -137,7 +171,8 @@ export const createDeps = (
 const SETUP_CACHE_MS = 5 * 60 * 1000
 const setupCache = new Map<string, { setup: SetupState; until: number }>()
 
-const cacheSetup = (integrationId: string, setup: SetupState) => setupCache.set(integrationId, { setup, until: Date.now() + SETUP_CACHE_MS })
+const cacheSetup = (integrationId: string, setup: SetupState) =>
+  setupCache.set(integrationId, { setup, until: Date.now() + SETUP_CACHE_MS })
 
 export const readSetup = async (deps: Pick<Deps, 'client' | 'ctx'>): Promise<SetupState | undefined> => {
   const cached = setupCache.get(deps.ctx.integrationId)
@@ -164,6 +199,7 @@ export const forgetSetup = (integrationId: string): void => {
 }
 
 // What is left of the invocation's time for one more request, at most `cap` ms.
-export const timeLeftFor = (deps: Pick<Deps, 'deadline'>, cap: number): number => Math.max(1, Math.min(cap, deps.deadline - Date.now() - env.deadlineMarginMs()))
+export const timeLeftFor = (deps: Pick<Deps, 'deadline'>, cap: number): number =>
+  Math.max(1, Math.min(cap, deps.deadline - Date.now() - env.deadlineMarginMs()))
 
 export { isNotFound }

@@ -19,8 +19,15 @@ const remember = (deps: Deps, customer: Customer) => {
   knownCustomers.set(`${deps.ctx.integrationId}:${customer.userId}`, customer)
 }
 
-const resolveContact = async (deps: Deps, identifier: Exclude<CustomerIdentifier, { kind: 'none' }>, name: string | undefined) => {
-  const found = identifier.kind === 'email' ? await findContactByEmail(deps.hubspot, identifier.email) : await findContactByPhone(deps.hubspot, identifier)
+const resolveContact = async (
+  deps: Deps,
+  identifier: Exclude<CustomerIdentifier, { kind: 'none' }>,
+  name: string | undefined
+) => {
+  const found =
+    identifier.kind === 'email'
+      ? await findContactByEmail(deps.hubspot, identifier.email)
+      : await findContactByPhone(deps.hubspot, identifier)
   if (found) return found.id
   switch (deps.config.contactPolicy) {
     case 'refuse':
@@ -28,7 +35,9 @@ const resolveContact = async (deps: Deps, identifier: Exclude<CustomerIdentifier
     case 'anonymous':
       return undefined
     case 'create': {
-      const properties: Record<string, string> = { ...(identifier.kind === 'email' ? { email: identifier.email } : { phone: identifier.e164 }) }
+      const properties: Record<string, string> = {
+        ...(identifier.kind === 'email' ? { email: identifier.email } : { phone: identifier.e164 }),
+      }
       for (const [key, value] of Object.entries(splitName(name))) if (value) properties[key] = value
       const created = await createContact(deps.hubspot, properties)
       deps.logger.info(`HubSpot contact ${created.id} ${created.created ? 'created' : 'found'} for a new customer`)
@@ -43,9 +52,14 @@ const RESOLVED_TTL_MS = 10 * 60 * 1000
 const recentlyResolved = new Map<string, { customer: Customer; until: number }>()
 
 const resolutionKey = (deps: Deps, identifier: CustomerIdentifier, name: string, pictureUrl?: string) =>
-  identifier.kind === 'none' ? undefined : JSON.stringify([deps.ctx.integrationId, deps.config.contactPolicy, identifier, name, pictureUrl ?? ''])
+  identifier.kind === 'none'
+    ? undefined
+    : JSON.stringify([deps.ctx.integrationId, deps.config.contactPolicy, identifier, name, pictureUrl ?? ''])
 
-export const createCustomer = async (deps: Deps, input: { name?: string; email?: string; pictureUrl?: string }): Promise<Customer> => {
+export const createCustomer = async (
+  deps: Deps,
+  input: { name?: string; email?: string; pictureUrl?: string }
+): Promise<Customer> => {
   const identifier = parseCustomerIdentifier(input.email, deps.config.defaultCountry)
   const key = resolutionKey(deps, identifier, input.name?.trim() || deps.texts.customerFallbackName, input.pictureUrl)
   const recent = key ? recentlyResolved.get(key) : undefined
@@ -68,12 +82,18 @@ const resolveCustomer = async (
   let contactId: string | undefined
   if (identifier.kind === 'none') {
     if (deps.config.contactPolicy === 'refuse') throw fail('customerUnidentified')
-    if (identifier.reason === 'unrecognised') deps.logger.warn('The customer identifier is neither an email nor a valid phone number; continuing as an anonymous visitor')
+    if (identifier.reason === 'unrecognised')
+      deps.logger.warn(
+        'The customer identifier is neither an email nor a valid phone number; continuing as an anonymous visitor'
+      )
     delivery = { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `bp-visitor-${randomUUID()}` }
   } else {
     contactId = await resolveContact(deps, identifier, input.name)
     if (contactId || deps.config.contactPolicy !== 'anonymous') {
-      delivery = identifier.kind === 'email' ? { type: 'HS_EMAIL_ADDRESS', value: identifier.email } : { type: 'HS_PHONE_NUMBER', value: identifier.e164 }
+      delivery =
+        identifier.kind === 'email'
+          ? { type: 'HS_EMAIL_ADDRESS', value: identifier.email }
+          : { type: 'HS_PHONE_NUMBER', value: identifier.e164 }
     } else {
       // Anonymous by policy: HubSpot must not match or create a contact from the email or phone.
       delivery = { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `bp-visitor-${randomUUID()}` }
@@ -111,7 +131,12 @@ export const getCustomer = async (deps: Deps, userId: string): Promise<Customer>
     isDeliveryType(tags.deliveryType) && tags.deliveryValue
       ? { type: tags.deliveryType, value: tags.deliveryValue }
       : { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `bp-user-${user.id}` }
-  const customer: Customer = { userId: user.id, name: user.name || deps.texts.customerFallbackName, delivery, contactId: tags.hubspotContactId || undefined }
+  const customer: Customer = {
+    userId: user.id,
+    name: user.name || deps.texts.customerFallbackName,
+    delivery,
+    contactId: tags.hubspotContactId || undefined,
+  }
   remember(deps, customer)
   return customer
 }

@@ -47,9 +47,20 @@ const isBotpressWebhookUrl = (url: string): boolean => {
 // One-click lists every installation of the publisher app, in every customer's portal: an event is
 // only ever handed to the one whose channel the thread (read with this portal's token, so a thread
 // of this portal) belongs to, so it never leaves the portal.
-export const siblingsAmong = (channels: Channel[], ourChannelId: string, ourWebhookUrl: string, max = MAX_SIBLINGS): Sibling[] =>
+export const siblingsAmong = (
+  channels: Channel[],
+  ourChannelId: string,
+  ourWebhookUrl: string,
+  max = MAX_SIBLINGS
+): Sibling[] =>
   channels
-    .filter((channel) => channel.id !== ourChannelId && channel.webhookUrl && channel.webhookUrl !== ourWebhookUrl && isBotpressWebhookUrl(channel.webhookUrl))
+    .filter(
+      (channel) =>
+        channel.id !== ourChannelId &&
+        channel.webhookUrl &&
+        channel.webhookUrl !== ourWebhookUrl &&
+        isBotpressWebhookUrl(channel.webhookUrl)
+    )
     .map((channel) => ({ channelId: channel.id, webhookUrl: channel.webhookUrl! }))
     .slice(0, max)
 
@@ -61,7 +72,12 @@ export const rememberSiblings = (deps: Pick<Deps, 'ctx'>, siblings: Sibling[]): 
 const listSiblings = async (deps: Deps, ourChannelId: string, maxAgeMs: number): Promise<Sibling[]> => {
   const known = siblingsByInstallation.get(deps.ctx.integrationId)
   if (known && Date.now() - known.at < maxAgeMs) return known.siblings
-  const siblings = siblingsAmong(await listChannels(deps.hubspot), ourChannelId, deps.webhookUrl, deps.mode === 'one-click' ? Infinity : MAX_SIBLINGS)
+  const siblings = siblingsAmong(
+    await listChannels(deps.hubspot),
+    ourChannelId,
+    deps.webhookUrl,
+    deps.mode === 'one-click' ? Infinity : MAX_SIBLINGS
+  )
   rememberSiblings(deps, siblings)
   return siblings
 }
@@ -74,7 +90,8 @@ const threadChannel = async (deps: Deps, threadId: string): Promise<string | und
     // Archived too: a deleted or archived thread is still someone's, and its deletion is news to them.
     const channelId = (await getThreadEvenArchived(deps.hubspot, threadId)).originalChannelId ?? undefined
     if (channelId) {
-      if (channelOfThread.size >= THREAD_CACHE_LIMIT) channelOfThread.delete(channelOfThread.keys().next().value as string)
+      if (channelOfThread.size >= THREAD_CACHE_LIMIT)
+        channelOfThread.delete(channelOfThread.keys().next().value as string)
       channelOfThread.set(key, channelId)
     }
     return channelId
@@ -110,8 +127,12 @@ const send = async (deps: Deps, sibling: Sibling, rawEvent: unknown, ourChannelI
   } catch {
     throw new ForwardingFailedError(`The installation of channel ${sibling.channelId} did not answer`)
   }
-  if (status >= 500 || status === 429) throw new ForwardingFailedError(`The installation of channel ${sibling.channelId} answered ${status}`)
-  if (status >= 300) deps.logger.warn(`The installation of channel ${sibling.channelId} refused a forwarded event (${status}); check that it uses the same HubSpot app`)
+  if (status >= 500 || status === 429)
+    throw new ForwardingFailedError(`The installation of channel ${sibling.channelId} answered ${status}`)
+  if (status >= 300)
+    deps.logger.warn(
+      `The installation of channel ${sibling.channelId} refused a forwarded event (${status}); check that it uses the same HubSpot app`
+    )
 }
 
 type ForwardTarget = { threadId: string; portalId: string }
@@ -153,9 +174,15 @@ export const announceToSiblings = async (deps: Deps, siblings: Sibling[], ourCha
     siblings.map((sibling) =>
       post(deps, `${sibling.webhookUrl}${SIBLINGS_CHANGED_PATH}`, body, ourChannelId).then(
         (status) => {
-          if (status >= 300) deps.logger.warn(`The installation of channel ${sibling.channelId} did not take the news of this one (${status})`)
+          if (status >= 300)
+            deps.logger.warn(
+              `The installation of channel ${sibling.channelId} did not take the news of this one (${status})`
+            )
         },
-        () => deps.logger.warn(`The installation of channel ${sibling.channelId} did not answer; it learns of this one within 10 seconds`)
+        () =>
+          deps.logger.warn(
+            `The installation of channel ${sibling.channelId} did not answer; it learns of this one within 10 seconds`
+          )
       )
     )
   )
@@ -186,12 +213,20 @@ const channelOrder = (a: Sibling, b: Sibling): number => {
 export const heirAmong = (siblings: Sibling[]): Sibling | undefined => [...siblings].sort(channelOrder)[0]
 
 // What the bot builder must do, as the installation at `ownWebhookUrl` says it.
-export const describeRemoval = (removal: RemovedSibling & { targetNow?: string }, ownWebhookUrl: string): { level: 'info' | 'warn'; text: string } => {
+export const describeRemoval = (
+  removal: RemovedSibling & { targetNow?: string },
+  ownWebhookUrl: string
+): { level: 'info' | 'warn'; text: string } => {
   const removed = `The installation of channel ${removal.channelId} (${removal.webhookUrl}) was removed from this HubSpot app.`
   const heirIsUs = removal.heirWebhookUrl === ownWebhookUrl
-  const heir = heirIsUs ? `this installation's URL, ${ownWebhookUrl}` : `${removal.heirWebhookUrl} (the installation of channel ${removal.heirChannelId}, which hands this one the events of its threads)`
+  const heir = heirIsUs
+    ? `this installation's URL, ${ownWebhookUrl}`
+    : `${removal.heirWebhookUrl} (the installation of channel ${removal.heirChannelId}, which hands this one the events of its threads)`
   if (removal.targetNow) {
-    return { level: 'info', text: `${removed} The app's webhook target URL is now ${removal.targetNow}, a remaining installation, which hands each installation its assignments and closes: nothing to do.` }
+    return {
+      level: 'info',
+      text: `${removed} The app's webhook target URL is now ${removal.targetNow}, a remaining installation, which hands each installation its assignments and closes: nothing to do.`,
+    }
   }
   if (removal.appKind === 'legacy') {
     return {
@@ -215,9 +250,13 @@ export const announceRemoval = async (deps: Deps, siblings: Sibling[], removal: 
     siblings.map((sibling) =>
       post(deps, `${sibling.webhookUrl}${SIBLINGS_CHANGED_PATH}`, body, removal.channelId).then(
         (status) => {
-          if (status >= 300) deps.logger.warn(`The installation of channel ${sibling.channelId} did not take the news of this removal (${status})`)
+          if (status >= 300)
+            deps.logger.warn(
+              `The installation of channel ${sibling.channelId} did not take the news of this removal (${status})`
+            )
         },
-        () => deps.logger.warn(`The installation of channel ${sibling.channelId} did not answer the news of this removal`)
+        () =>
+          deps.logger.warn(`The installation of channel ${sibling.channelId} did not answer the news of this removal`)
       )
     )
   )
@@ -258,5 +297,7 @@ export const appEventsArrived = async (deps: Deps, setup: SetupState | undefined
   if (!setup?.removedSibling) return
   const { removedSibling: _done, ...rest } = setup
   await writeSetup(deps, rest)
-  deps.logger.info(`The app's events arrive again: the removal of the installation of channel ${setup.removedSibling.channelId} needs nothing more`)
+  deps.logger.info(
+    `The app's events arrive again: the removal of the installation of channel ${setup.removedSibling.channelId} needs nothing more`
+  )
 }

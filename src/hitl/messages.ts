@@ -9,7 +9,8 @@ type Payload = Record<string, unknown>
 export type BotpressContent = { type: string; payload: Payload }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined)
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined)
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined
 
 export const fileNameFromUrl = (url: string, fallback: string): string => {
   try {
@@ -22,8 +23,15 @@ export const fileNameFromUrl = (url: string, fallback: string): string => {
   }
 }
 
-const media = (url: string | undefined, title: string | undefined, usage: FileUsageType, fallbackName: string): HubSpotContent =>
-  url ? { text: title ?? '', files: [{ url, name: title ?? fileNameFromUrl(url, fallbackName), usage }] } : { text: title ?? '', files: [] }
+const media = (
+  url: string | undefined,
+  title: string | undefined,
+  usage: FileUsageType,
+  fallbackName: string
+): HubSpotContent =>
+  url
+    ? { text: title ?? '', files: [{ url, name: title ?? fileNameFromUrl(url, fallbackName), usage }] }
+    : { text: title ?? '', files: [] }
 
 // One Botpress message becomes one HubSpot message: its text plus its media as attachments.
 export const toHubSpotContent = (message: BotpressContent, texts: Texts): HubSpotContent => {
@@ -49,7 +57,9 @@ export const toHubSpotContent = (message: BotpressContent, texts: Texts): HubSpo
     }
     case 'choice':
     case 'dropdown': {
-      const options = Array.isArray(p.options) ? p.options.map((o) => str((o as Payload)?.label) ?? '').filter(Boolean) : []
+      const options = Array.isArray(p.options)
+        ? p.options.map((o) => str((o as Payload)?.label) ?? '').filter(Boolean)
+        : []
       return { text: texts.choices(str(p.text) ?? '', options), files: [] }
     }
     case 'card':
@@ -60,7 +70,11 @@ export const toHubSpotContent = (message: BotpressContent, texts: Texts): HubSpo
     }
     case 'bloc': {
       const items = Array.isArray(p.items) ? (p.items as Payload[]) : []
-      return mergeContents(items.map((item) => toHubSpotContent({ type: String(item?.type), payload: (item?.payload ?? {}) as Payload }, texts)))
+      return mergeContents(
+        items.map((item) =>
+          toHubSpotContent({ type: String(item?.type), payload: (item?.payload ?? {}) as Payload }, texts)
+        )
+      )
     }
     default:
       return { text: texts.unsupported(message.type), files: [] }
@@ -161,7 +175,14 @@ export const classifyAttachment = (attachment: MessageAttachment): 'image' | 'au
   return 'file'
 }
 
-const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ' }
+const ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+  '&nbsp;': ' ',
+}
 
 export const htmlToText = (html: string): string =>
   html
@@ -178,9 +199,22 @@ export const agentMessageParts = (message: Message): AgentPart[] => {
   if (text) parts.push({ kind: 'text', text })
   for (const attachment of message.attachments) {
     if (attachment.type === 'FILE' && attachment.url) {
-      parts.push({ kind: 'media', as: classifyAttachment(attachment), attachment: { ...attachment, url: attachment.url } })
-    } else if (attachment.type === 'LOCATION' && attachment.latitude !== undefined && attachment.longitude !== undefined) {
-      parts.push({ kind: 'location', latitude: attachment.latitude, longitude: attachment.longitude, name: attachment.name })
+      parts.push({
+        kind: 'media',
+        as: classifyAttachment(attachment),
+        attachment: { ...attachment, url: attachment.url },
+      })
+    } else if (
+      attachment.type === 'LOCATION' &&
+      attachment.latitude !== undefined &&
+      attachment.longitude !== undefined
+    ) {
+      parts.push({
+        kind: 'location',
+        latitude: attachment.latitude,
+        longitude: attachment.longitude,
+        name: attachment.name,
+      })
     }
   }
   return parts
@@ -197,7 +231,10 @@ export type BotpressMessage =
 export const partToBotpress = (part: AgentPart, texts: Texts, hostedUrl?: string): BotpressMessage => {
   if (part.kind === 'text') return { type: 'text', payload: { text: part.text } }
   if (part.kind === 'location') {
-    return { type: 'text', payload: { text: texts.location({ latitude: part.latitude, longitude: part.longitude, title: part.name }) } }
+    return {
+      type: 'text',
+      payload: { text: texts.location({ latitude: part.latitude, longitude: part.longitude, title: part.name }) },
+    }
   }
   const url = hostedUrl ?? part.attachment.url
   switch (part.as) {

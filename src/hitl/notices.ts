@@ -4,20 +4,49 @@
 // assigned yet: so a notice goes out at once when an agent is assigned, and otherwise waits, kept
 // on the customer's message it is about, until the assignment is applied.
 import type { Deps } from './context'
-import { loadSession, markMessage, messagesWithPendingNotice, noticeKey, noticeOf, setNoticesPending, type Session } from './session'
+import {
+  loadSession,
+  markMessage,
+  messagesWithPendingNotice,
+  noticeKey,
+  noticeOf,
+  setNoticesPending,
+  type Session,
+} from './session'
 
 const MAX_NOTICE_CHARS = 400
 
 // Posted once per message it is about, whoever posts it: get-or-create keyed by that message.
-export const postNotice = async (deps: Pick<Deps, 'client' | 'texts'>, conversationId: string, text: string, aboutMessageId: string): Promise<void> => {
-  const { user } = await deps.client.getOrCreateUser({ tags: { kind: 'notice' }, name: deps.texts.noticeSenderName, discriminateByTags: ['kind'] })
-  await deps.client.getOrCreateMessage({ conversationId, userId: user.id, type: 'text', payload: { text }, ...noticeKey(aboutMessageId, text) })
+export const postNotice = async (
+  deps: Pick<Deps, 'client' | 'texts'>,
+  conversationId: string,
+  text: string,
+  aboutMessageId: string
+): Promise<void> => {
+  const { user } = await deps.client.getOrCreateUser({
+    tags: { kind: 'notice' },
+    name: deps.texts.noticeSenderName,
+    discriminateByTags: ['kind'],
+  })
+  await deps.client.getOrCreateMessage({
+    conversationId,
+    userId: user.id,
+    type: 'text',
+    payload: { text },
+    ...noticeKey(aboutMessageId, text),
+  })
 }
 
 // `aboutMessageId` is the customer's Botpress message the notice is about: while no agent is
 // assigned, the notice waits on that message's tags (no list shared between processes).
 // `now`: the session is ending, so there is no assignment left to wait for.
-export const tellCustomer = async (deps: Deps, session: Session, aboutMessageId: string, text: string, options?: { now: boolean }): Promise<void> => {
+export const tellCustomer = async (
+  deps: Deps,
+  session: Session,
+  aboutMessageId: string,
+  text: string,
+  options?: { now: boolean }
+): Promise<void> => {
   if ((session.agent?.actorId && session.agentKnownToPlugin) || options?.now) {
     await postNotice(deps, session.conversationId, text, aboutMessageId)
     await markMessage(deps, aboutMessageId, { noticeState: 'told' })

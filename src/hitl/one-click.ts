@@ -15,7 +15,15 @@
 import type { Response } from '@botpress/sdk'
 import * as env from '../env'
 import { listInboxes } from '../hubspot/conversations'
-import { fingerprint, introspectToken, refreshMomentFor, requestTokenWithAuthorizationCode, revokeRefreshToken, TokenManager, currentRefreshToken } from '../hubspot/oauth'
+import {
+  fingerprint,
+  introspectToken,
+  refreshMomentFor,
+  requestTokenWithAuthorizationCode,
+  revokeRefreshToken,
+  TokenManager,
+  currentRefreshToken,
+} from '../hubspot/oauth'
 import { scopesFor } from './app-requirements'
 import { oauthStore, readSetup, type Deps } from './context'
 import { explain } from './errors'
@@ -47,7 +55,11 @@ export const startOneClick = (deps: Deps, query: string): Response => {
   url.searchParams.set('scope', scope.join(' '))
   url.searchParams.set('optional_scope', optionalScope.join(' '))
   url.searchParams.set('state', deps.ctx.webhookId)
-  return { status: 302, headers: { location: url.toString(), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body: '' }
+  return {
+    status: 302,
+    headers: { location: url.toString(), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+    body: '',
+  }
 }
 
 // The portal this installation is connected to, if any: the setup's, else the stored token's.
@@ -60,7 +72,14 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
   if (!stateIsOurs(deps, params)) return wrongState()
   const denied = params.get('error')
   if (denied) {
-    return page(400, { title: 'HubSpot was not connected', tone: 'error', lines: [`HubSpot answered: ${params.get('error_description') || denied}.`, 'Press Connect in Botpress to try again.'] })
+    return page(400, {
+      title: 'HubSpot was not connected',
+      tone: 'error',
+      lines: [
+        `HubSpot answered: ${params.get('error_description') || denied}.`,
+        'Press Connect in Botpress to try again.',
+      ],
+    })
   }
   const code = params.get('code')
   if (!code) return wrongState()
@@ -82,7 +101,9 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
         tone: 'error',
         lines: [
           `This bot is already connected to HubSpot portal ${served}; the approval was for portal ${portalId}, and nothing changed.`,
-          'To connect another portal: in Botpress, remove the integration from this bot (which disconnects portal ' + served + ' and revokes its access), add it again, and press Connect. To connect both portals, use a second bot.',
+          'To connect another portal: in Botpress, remove the integration from this bot (which disconnects portal ' +
+            served +
+            ' and revokes its access), add it again, and press Connect. To connect both portals, use a second bot.',
         ],
       })
     }
@@ -101,16 +122,29 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
     // Botpress now routes the publisher app's webhooks about this portal to this installation.
     await deps.client.configureIntegration({ identifier: portalId })
   } catch (error) {
-    return page(502, { title: 'HubSpot was not connected', tone: 'error', lines: [explain(error, 'trading the authorization code', deps.connectUrl).message, 'Press Connect in Botpress to try again.'] })
+    return page(502, {
+      title: 'HubSpot was not connected',
+      tone: 'error',
+      lines: [
+        explain(error, 'trading the authorization code', deps.connectUrl).message,
+        'Press Connect in Botpress to try again.',
+      ],
+    })
   }
 
-  const withIdentifier = (response: Response): Response => ({ ...response, headers: { ...response.headers, [IDENTIFIER_HEADER]: portalId } })
+  const withIdentifier = (response: Response): Response => ({
+    ...response,
+    headers: { ...response.headers, [IDENTIFIER_HEADER]: portalId },
+  })
   try {
     const outcome = await setUp(deps)
     const lines = [`HubSpot portal ${portalId} is connected to this bot.`]
     if (outcome.status === 'ready') {
       const inboxes = Object.keys(outcome.setup.channelAccounts)
-      if (inboxes.length) lines.push(`Escalations go to inbox${inboxes.length > 1 ? 'es' : ''} ${inboxes.join(', ')}. You can close this page.`)
+      if (inboxes.length)
+        lines.push(
+          `Escalations go to inbox${inboxes.length > 1 ? 'es' : ''} ${inboxes.join(', ')}. You can close this page.`
+        )
     }
     if (!deps.config.defaultInboxId) {
       const available = await listInboxes(deps.hubspot)
@@ -124,7 +158,11 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
     return withIdentifier(page(200, { title: 'HubSpot is connected', tone: 'ok', lines }))
   } catch (error) {
     return withIdentifier(
-      page(200, { title: 'HubSpot is connected, but setup is not finished', tone: 'error', lines: explain(error, 'setting up the custom channel', deps.connectUrl).message.split('\n') })
+      page(200, {
+        title: 'HubSpot is connected, but setup is not finished',
+        tone: 'error',
+        lines: explain(error, 'setting up the custom channel', deps.connectUrl).message.split('\n'),
+      })
     )
   }
 }

@@ -21,35 +21,65 @@ export type CustomerMessage = { messageId: string; type: string; payload: Record
 
 // HubSpot failed or timed out after the retries (a refusal or a bad file is not worth waiting for).
 export const isWorthWaitingFor = (error: unknown): boolean =>
-  (error instanceof HubSpotApiError && error.transient && error.envelope.policyName !== 'DAILY') || (error instanceof DownloadError && !error.permanent)
+  (error instanceof HubSpotApiError && error.transient && error.envelope.policyName !== 'DAILY') ||
+  (error instanceof DownloadError && !error.permanent)
 
 // HubSpot (or the file) refused it for good: sending it again cannot help.
 export const isRefusedForGood = (error: unknown): boolean =>
-  (error instanceof HubSpotApiError && !error.transient) || (error instanceof DownloadError && error.permanent) || error instanceof RuntimeError
+  (error instanceof HubSpotApiError && !error.transient) ||
+  (error instanceof DownloadError && error.permanent) ||
+  error instanceof RuntimeError
 
 // The plugin fields of a hitl message payload are for the plugin, not the agent (interface 2.1
 // adds additionalData).
-export const customerMessageOf = (message: { id: string; type: string; payload: Record<string, unknown> }): CustomerMessage => {
+export const customerMessageOf = (message: {
+  id: string
+  type: string
+  payload: Record<string, unknown>
+}): CustomerMessage => {
   const { userId, additionalData: _additionalData, ...payload } = message.payload
   const senderId = typeof userId === 'string' && userId.length > 0 ? userId : undefined
   return { messageId: message.id, type: message.type, payload, ...(senderId && { senderId }) }
 }
 
 // Publishes one Botpress message of the hitl channel into its thread; returns the HubSpot message ID.
-export const publishBotpressMessage = async (deps: Deps, session: Session, message: CustomerMessage): Promise<string | undefined> => {
+export const publishBotpressMessage = async (
+  deps: Deps,
+  session: Session,
+  message: CustomerMessage
+): Promise<string | undefined> => {
   if (!session.address) return undefined
   const address = threadAddressOf(deps, session.address)
   const content = toHubSpotContent({ type: message.type, payload: message.payload } as BotpressContent, deps.texts)
   const idempotencyKey = `bp-${message.messageId}`
   if (!message.senderId) {
     // A notice from the plugin (for instance "the user has ended the session"), not the customer's words.
-    const published = await publishContent(deps, address, { from: 'bot', content: { ...content, text: content.text ? deps.texts.notice(content.text) : content.text }, idempotencyKey })
+    const published = await publishContent(deps, address, {
+      from: 'bot',
+      content: { ...content, text: content.text ? deps.texts.notice(content.text) : content.text },
+      idempotencyKey,
+    })
     return published[0]?.id
   }
-  const sender = message.senderId === session.customerBotpressUserId ? undefined : await getCustomer(deps, message.senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
+  const sender =
+    message.senderId === session.customerBotpressUserId
+      ? undefined
+      : await getCustomer(deps, message.senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
   const notAttached: NotAttached[] = []
-  const published = await publishContent(deps, address, { from: 'customer', sender, content, idempotencyKey, onNotAttached: (file) => notAttached.push(file) })
-  if (notAttached.length) await tellCustomer(deps, session, message.messageId, notAttached.map((file) => deps.texts.fileNotDelivered(file)).join('\n'))
+  const published = await publishContent(deps, address, {
+    from: 'customer',
+    sender,
+    content,
+    idempotencyKey,
+    onNotAttached: (file) => notAttached.push(file),
+  })
+  if (notAttached.length)
+    await tellCustomer(
+      deps,
+      session,
+      message.messageId,
+      notAttached.map((file) => deps.texts.fileNotDelivered(file)).join('\n')
+    )
   return published[0]?.id
 }
 
@@ -65,14 +95,21 @@ export const owe = async (deps: Deps, session: Session, message: CustomerMessage
     await flushOwed(deps, now, { threadClosed: true })
     return
   }
-  deps.logger.warn(`HubSpot did not take a customer message of conversation ${session.conversationId} in time; it is kept and sent with the next one`)
+  deps.logger.warn(
+    `HubSpot did not take a customer message of conversation ${session.conversationId} in time; it is kept and sent with the next one`
+  )
 }
 
 export type FlushResult = 'nothing owed' | 'still owed'
 
 // One owed message: sent, reported to the customer (refused for good, or failing for too long), or
 // left to wait (the ones after it wait too, so the agent reads them in order).
-const sendOwed = async (deps: Deps, session: Session, stored: { createdAt: string }, message: CustomerMessage): Promise<'done' | 'wait'> => {
+const sendOwed = async (
+  deps: Deps,
+  session: Session,
+  stored: { createdAt: string },
+  message: CustomerMessage
+): Promise<'done' | 'wait'> => {
   try {
     const hubspotMessageId = await publishBotpressMessage(deps, session, message)
     await markMessage(deps, message.messageId, { delivery: 'sent', ...(hubspotMessageId && { hubspotMessageId }) })
@@ -80,12 +117,16 @@ const sendOwed = async (deps: Deps, session: Session, stored: { createdAt: strin
   } catch (error) {
     if (isWorthWaitingFor(error)) {
       if (Date.now() - Date.parse(stored.createdAt) < env.outboxGiveUpMs()) return 'wait'
-      deps.logger.warn(`A customer message of conversation ${session.conversationId} could not reach HubSpot for ${Math.round(env.outboxGiveUpMs() / 1000)} s; the customer is told`)
+      deps.logger.warn(
+        `A customer message of conversation ${session.conversationId} could not reach HubSpot for ${Math.round(env.outboxGiveUpMs() / 1000)} s; the customer is told`
+      )
       await reportUndelivered(deps, session, message, deps.texts.messageNotDelivered)
       return 'done'
     }
     if (!isRefusedForGood(error)) throw error
-    deps.logger.warn(`HubSpot refused an owed customer message of conversation ${session.conversationId} (${error instanceof Error ? error.message : 'refused'}); the customer is told`)
+    deps.logger.warn(
+      `HubSpot refused an owed customer message of conversation ${session.conversationId} (${error instanceof Error ? error.message : 'refused'}); the customer is told`
+    )
     await reportUndelivered(deps, session, message, deps.texts.messageRefused)
     return 'done'
   }
@@ -93,11 +134,16 @@ const sendOwed = async (deps: Deps, session: Session, stored: { createdAt: strin
 
 // Under the session's lock. `threadClosed`: the agent closed the thread, so what is owed is
 // reported to the customer rather than published into it.
-export const flushOwed = async (deps: Deps, session: Session, options: { threadClosed: boolean }): Promise<FlushResult> => {
+export const flushOwed = async (
+  deps: Deps,
+  session: Session,
+  options: { threadClosed: boolean }
+): Promise<FlushResult> => {
   for (let round = 0; round < 3; round++) {
     for (const stored of await owedMessages(deps, session.conversationId)) {
       const message = customerMessageOf(stored)
-      if (options.threadClosed) await reportUndelivered(deps, session, message, deps.texts.messageAfterClose, { now: true })
+      if (options.threadClosed)
+        await reportUndelivered(deps, session, message, deps.texts.messageAfterClose, { now: true })
       else if ((await sendOwed(deps, session, stored, message)) === 'wait') return 'still owed'
     }
     // Cleared, then listed again: a message owed meanwhile is either seen here or sets the flag after.
@@ -108,7 +154,13 @@ export const flushOwed = async (deps: Deps, session: Session, options: { threadC
   return 'still owed'
 }
 
-export const reportUndelivered = async (deps: Deps, session: Session, message: CustomerMessage, text: string, options?: { now: boolean }): Promise<void> => {
+export const reportUndelivered = async (
+  deps: Deps,
+  session: Session,
+  message: CustomerMessage,
+  text: string,
+  options?: { now: boolean }
+): Promise<void> => {
   await markMessage(deps, message.messageId, { delivery: 'reported' })
   // A plugin notice is no customer's words: nobody is waiting for it.
   if (message.senderId) await tellCustomer(deps, session, message.messageId, text, options)

@@ -6,7 +6,12 @@ export const escapeHtml = (text: string): string =>
 
 // A form that asks for one value and sends it, with hidden fields, back to `action` (GET: the
 // webhook URL routes only HubSpot's webhooks on POST).
-export type PageForm = { action: string; hidden: Record<string, string>; field: { name: string; label: string }; submit: string }
+export type PageForm = {
+  action: string
+  hidden: Record<string, string>
+  field: { name: string; label: string }
+  submit: string
+}
 
 const renderForm = (form: PageForm): string =>
   `<form method="get" action="${escapeHtml(form.action)}" data-testid="form">` +
@@ -16,7 +21,10 @@ const renderForm = (form: PageForm): string =>
   `<p><label>${escapeHtml(form.field.label)}<br><input type="password" name="${escapeHtml(form.field.name)}" autocomplete="off" required style="width:100%"></label></p>` +
   `<p><button type="submit">${escapeHtml(form.submit)}</button></p></form>`
 
-export const page = (status: number, p: { title: string; tone: 'ok' | 'error' | 'info'; lines: string[]; form?: PageForm }): Response => {
+export const page = (
+  status: number,
+  p: { title: string; tone: 'ok' | 'error' | 'info'; lines: string[]; form?: PageForm }
+): Response => {
   const colour = { ok: '#0a7d45', error: '#b3261e', info: '#33475b' }[p.tone]
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -26,7 +34,15 @@ h1{color:${colour};font-size:1.5rem}li{margin:.4rem 0}</style></head>
 <body><h1 data-testid="title">${escapeHtml(p.title)}</h1><ul>${p.lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>${p.form ? renderForm(p.form) : ''}</body></html>`
   // The addresses of these pages can carry an authorization code or the connect key: never cached,
   // never sent on as a Referer.
-  return { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, body }
+  return {
+    status,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    },
+    body,
+  }
 }
 
 export const json = (status: number, payload: unknown): Response => ({

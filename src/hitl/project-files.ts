@@ -3,7 +3,14 @@
 // redirect URL and webhook target, the scopes the connect page asks for and the app webhook
 // subscriptions. Served from the webhook URL and written by `npm run hubspot-project`.
 import { createHash } from 'node:crypto'
-import { APP_SUBSCRIPTIONS, MAX_CONCURRENT_WEBHOOKS, OAUTH_SCOPE, OPTIONAL_SCOPES, redirectUrlFor, REQUIRED_SCOPES } from './app-requirements'
+import {
+  APP_SUBSCRIPTIONS,
+  MAX_CONCURRENT_WEBHOOKS,
+  OAUTH_SCOPE,
+  OPTIONAL_SCOPES,
+  redirectUrlFor,
+  REQUIRED_SCOPES,
+} from './app-requirements'
 
 export const PLATFORM_VERSION = '2026.03'
 export const PROJECT_PATHS = {
@@ -19,11 +26,11 @@ export type ProjectFile = { path: string; content: string }
 // uploaded, and where each is found. The project's README and page list them; README.md and hub.md
 // name each (test/unit/project-parser.test.ts keeps them agreeing).
 export const VALUES_TO_COPY = [
-  { name: 'Client ID', where: 'the app\'s Auth tab' },
-  { name: 'Client secret', where: 'the app\'s Auth tab' },
-  { name: 'App ID', where: 'the app\'s Auth tab' },
+  { name: 'Client ID', where: "the app's Auth tab" },
+  { name: 'Client secret', where: "the app's Auth tab" },
+  { name: 'App ID', where: "the app's Auth tab" },
   { name: 'Developer API key', where: 'Development > Keys > Developer API key (create one if there is none)' },
-  { name: 'Default inbox ID', where: 'Settings > Inbox & Help Desk > Inboxes, the number in the inbox\'s page address' },
+  { name: 'Default inbox ID', where: "Settings > Inbox & Help Desk > Inboxes, the number in the inbox's page address" },
 ] as const
 
 // The URL the template in the repository's hubspot-project/ folder is written for.
@@ -51,7 +58,8 @@ export const projectManifests = (webhookUrl: string) => ({
     type: 'app',
     config: {
       name: 'Botpress HITL',
-      description: 'Hands Botpress chatbot conversations to agents in a HubSpot inbox or help desk through a custom channel.',
+      description:
+        'Hands Botpress chatbot conversations to agents in a HubSpot inbox or help desk through a custom channel.',
       distribution: 'private',
       auth: {
         type: 'oauth',
@@ -140,7 +148,10 @@ export const publisherProjectFiles = (webhookBaseUrl: string, integrationName: s
       name: 'Botpress HubSpot Inbox HITL',
       distribution: 'marketplace',
       auth: { ...base.app.config.auth, redirectUrls: [publisherRedirectUrl(webhookBaseUrl)] },
-      support: { documentationUrl: 'https://botpress.com/integrations', supportUrl: 'https://botpress.com/integrations' },
+      support: {
+        documentationUrl: 'https://botpress.com/integrations',
+        supportUrl: 'https://botpress.com/integrations',
+      },
     },
   }
   const text = `# ${PUBLISHER_PROJECT_NAME}

@@ -29,7 +29,10 @@ export const isDeliveryType = (value: string | undefined): value is DeliveryIden
 // Where a session's messages go, its customer named (the language's fallback when unnamed).
 export const threadAddressOf = (deps: Pick<Deps, 'texts'>, address: SessionAddress): ThreadAddress => ({
   ...address,
-  customer: { deliveryIdentifier: address.customer.deliveryIdentifier, name: address.customer.name ?? deps.texts.customerFallbackName },
+  customer: {
+    deliveryIdentifier: address.customer.deliveryIdentifier,
+    name: address.customer.name ?? deps.texts.customerFallbackName,
+  },
 })
 
 export const botParty = (deps: Pick<Deps, 'texts'>, inboxId: string): Party => ({
@@ -38,7 +41,8 @@ export const botParty = (deps: Pick<Deps, 'texts'>, inboxId: string): Party => (
 })
 
 const guessContentType = (name: string, usage: FileToAttach['usage']): string =>
-  contentTypeOf(name) ?? (usage === 'IMAGE' ? 'image/png' : usage === 'AUDIO' ? 'audio/mpeg' : 'application/octet-stream')
+  contentTypeOf(name) ??
+  (usage === 'IMAGE' ? 'image/png' : usage === 'AUDIO' ? 'audio/mpeg' : 'application/octet-stream')
 
 // Files from Botpress are public URLs: fetched without any token, within the size limit.
 export type NotAttached = { name: string; reason: string }
@@ -52,7 +56,11 @@ const attachFiles = async (
   const notes: string[] = []
   for (const file of files) {
     try {
-      const fetched = await download(file.url, { maxBytes: env.maxAttachmentBytes(), timeoutMs: timeLeftFor(deps, env.requestTimeoutMs()), trustedOrigins: env.trustedFileOrigins() })
+      const fetched = await download(file.url, {
+        maxBytes: env.maxAttachmentBytes(),
+        timeoutMs: timeLeftFor(deps, env.requestTimeoutMs()),
+        trustedOrigins: env.trustedFileOrigins(),
+      })
       const name = fetched.fileName ?? file.name
       const uploaded = await uploadFile(deps.hubspot, {
         name,
@@ -99,7 +107,10 @@ export const publishContent = async (
   // The channel takes one file per message: the text goes with the first file, each further file
   // follows in a message of its own.
   const chunks = splitText(text)
-  const bodies: { text: string; attachments: OutgoingAttachment[] }[] = chunks.map((chunk) => ({ text: chunk, attachments: [] }))
+  const bodies: { text: string; attachments: OutgoingAttachment[] }[] = chunks.map((chunk) => ({
+    text: chunk,
+    attachments: [],
+  }))
   const last = bodies[bodies.length - 1]!
   const [firstFile, ...moreFiles] = attachments
   if (firstFile) last.attachments.push(firstFile)

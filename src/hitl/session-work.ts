@@ -11,7 +11,16 @@ import type { Deps } from './context'
 import { catchUpReplies, deliverRepliesBeforeClose } from './events/agent-message'
 import { deliverPendingNotices } from './notices'
 import { flushOwed } from './outbox'
-import { applyAssignment, loadSession, markClosed, releaseLock, sessionsWithPendingWork, setRepliesPending, tryLock, type Session } from './session'
+import {
+  applyAssignment,
+  loadSession,
+  markClosed,
+  releaseLock,
+  sessionsWithPendingWork,
+  setRepliesPending,
+  tryLock,
+  type Session,
+} from './session'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -21,7 +30,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 // conversation (`<alias>#upstream`) just before its last two calls: once that is seen, the session
 // is taken as active HITL_PLUGIN_LINK_MARGIN_MS later. Until it is seen, the session is taken as
 // still activating, for at most HITL_PLUGIN_ACTIVATION_GRACE_MS after startHitl returned.
-export type Activation = { state: 'active' } | { state: 'activates'; at: number } | { state: 'starting' } | { state: 'ended' }
+export type Activation =
+  | { state: 'active' }
+  | { state: 'activates'; at: number }
+  | { state: 'starting' }
+  | { state: 'ended' }
 
 const linkSeenAt = new Map<string, number>()
 const LINK_MEMORY = 5000
@@ -51,8 +64,10 @@ export const awaitActivation = async (deps: Deps, session: Session): Promise<{ s
     if (activation.state === 'active') return { session: current, active: true }
     if (activation.state === 'ended') return { session: current, active: false }
     const now = Date.now()
-    if (activation.state === 'activates' && activation.at > deps.deadline - env.deadlineMarginMs()) return { session: current, active: false }
-    if (activation.state === 'starting' && now + 250 > deps.deadline - env.deadlineMarginMs()) return { session: current, active: false }
+    if (activation.state === 'activates' && activation.at > deps.deadline - env.deadlineMarginMs())
+      return { session: current, active: false }
+    if (activation.state === 'starting' && now + 250 > deps.deadline - env.deadlineMarginMs())
+      return { session: current, active: false }
     await sleep(activation.state === 'activates' ? Math.min(200, Math.max(10, activation.at - now)) : 200)
     current = (await loadSession(deps, current.conversationId)) ?? current
   }
@@ -60,7 +75,12 @@ export const awaitActivation = async (deps: Deps, session: Session): Promise<{ s
 
 // A process may die after emitting an event and before recording it in the session's tags; the
 // conversation's own events say whether it was emitted (the platform may prefix the type).
-const emittedSince = async (deps: Deps, conversationId: string, type: 'hitlAssigned' | 'hitlStopped', since: number) => {
+const emittedSince = async (
+  deps: Deps,
+  conversationId: string,
+  type: 'hitlAssigned' | 'hitlStopped',
+  since: number
+) => {
   const { events } = await deps.client.listEvents({ conversationId })
   return events
     .filter((event) => (event.type === type || event.type.endsWith(`:${type}`)) && Date.parse(event.createdAt) >= since)
@@ -68,7 +88,12 @@ const emittedSince = async (deps: Deps, conversationId: string, type: 'hitlAssig
 }
 
 // hitlAssigned reaches the plugin once it sees the session: at once, or scheduled for then.
-const emitWhenSeen = async (deps: Deps, session: Session, type: 'hitlAssigned' | 'hitlStopped', payload: Record<string, string>): Promise<void> => {
+const emitWhenSeen = async (
+  deps: Deps,
+  session: Session,
+  type: 'hitlAssigned' | 'hitlStopped',
+  payload: Record<string, string>
+): Promise<void> => {
   const activation = activationOf(session)
   const delay = activation.state === 'activates' ? activation.at - Date.now() : 0
   await deps.client.createEvent({
@@ -102,7 +127,8 @@ const settleClose = async (deps: Deps, session: Session): Promise<string | undef
   if (!request || session.phase === 'closed') return undefined
   const active = activationOf(session).state === 'active'
   // Replies the agent wrote before closing whose webhooks have not come yet go first.
-  if (active && session.channelId && session.threadId) await deliverRepliesBeforeClose(deps, session, session.threadId, session.channelId)
+  if (active && session.channelId && session.threadId)
+    await deliverRepliesBeforeClose(deps, session, session.threadId, session.channelId)
   // What the customer wrote while HubSpot was failing is not published into the closed thread,
   // and what the customer was to be told once an agent came is told now, before the hand-back.
   if (session.owes) await flushOwed(deps, session, { threadClosed: true })
@@ -138,7 +164,8 @@ const settle = async (deps: Deps, loaded: Session): Promise<string[]> => {
     session = (await loadSession(deps, session.conversationId)) ?? session
   }
   const active = activationOf(session).state === 'active'
-  if (active && assignment === 'agent assigned' && session.holdsNotices) session = await awaitAgentKnownToPlugin(deps, session)
+  if (active && assignment === 'agent assigned' && session.holdsNotices)
+    session = await awaitAgentKnownToPlugin(deps, session)
   if (active && session.holdsReplies && !session.closeToApply) {
     // Cleared first: a reply recorded after this read sets it again, and is seen after the release.
     await setRepliesPending(deps, session.conversationId, false)
@@ -147,7 +174,8 @@ const settle = async (deps: Deps, loaded: Session): Promise<string[]> => {
   }
   if (active && session.holdsNotices && pluginKnowsTheAgent(session)) await deliverPendingNotices(deps, session)
   if (session.owes && !session.closeToApply) {
-    if ((await flushOwed(deps, session, { threadClosed: false })) === 'still owed') outcomes.push('customer messages still owed')
+    if ((await flushOwed(deps, session, { threadClosed: false })) === 'still owed')
+      outcomes.push('customer messages still owed')
   }
   const closed = await settleClose(deps, session)
   if (closed) outcomes.push(closed)
@@ -160,7 +188,8 @@ const settle = async (deps: Deps, loaded: Session): Promise<string[]> => {
 // than NOTICE_AFTER_ASSIGNMENT_MS.
 const NOTICE_AFTER_ASSIGNMENT_MS = 10_000
 const pluginKnowsTheAgent = (session: Session): boolean =>
-  !!session.agent?.actorId && (!!session.agentKnownToPlugin || Date.now() - session.agent.occurredAt > NOTICE_AFTER_ASSIGNMENT_MS)
+  !!session.agent?.actorId &&
+  (!!session.agentKnownToPlugin || Date.now() - session.agent.occurredAt > NOTICE_AFTER_ASSIGNMENT_MS)
 
 // Right after hitlAssigned, the customer's pending notices wait (briefly) for the plugin to record
 // the agent.
@@ -196,7 +225,11 @@ const acquire = async (deps: Deps, conversationId: string, waitMs: number) => {
 // Settles what is recorded on the session, if no other process is doing it (or, with `waitMs`,
 // once it is done); then looks again after releasing the lock, for what other processes recorded
 // while it was held.
-export const drain = async (deps: Deps, conversationId: string, options?: { waitMs?: number }): Promise<DrainResult> => {
+export const drain = async (
+  deps: Deps,
+  conversationId: string,
+  options?: { waitMs?: number }
+): Promise<DrainResult> => {
   const outcomes: string[] = []
   let ran = false
   for (let round = 0; round < 4; round++) {
@@ -227,7 +260,9 @@ export const sweepSessions = async (deps: Deps): Promise<number> => {
     try {
       if ((await drain(deps, session.conversationId)).ran) settled++
     } catch (error) {
-      deps.logger.warn(`Conversation ${session.conversationId} still holds work for its next event (${error instanceof Error ? error.message : 'error'})`)
+      deps.logger.warn(
+        `Conversation ${session.conversationId} still holds work for its next event (${error instanceof Error ? error.message : 'error'})`
+      )
     }
   }
   return settled

@@ -25,7 +25,9 @@ export type Assignment = { actorId: string | undefined; occurredAt: number }
 export type CloseRequest = { occurredAt: number; why: string }
 
 // A thread address (publish.ts) whose customer may have no display name yet.
-export type SessionAddress = Omit<ThreadAddress, 'customer'> & { customer: { deliveryIdentifier: DeliveryIdentifier; name: string | undefined } }
+export type SessionAddress = Omit<ThreadAddress, 'customer'> & {
+  customer: { deliveryIdentifier: DeliveryIdentifier; name: string | undefined }
+}
 
 export type Session = {
   conversationId: string
@@ -74,7 +76,10 @@ export const sessionFromTags = (conversationId: string, tags: Record<string, str
           channelAccountId,
           inboxId,
           integrationThreadId: conversationId,
-          customer: { deliveryIdentifier: { type: deliveryType, value: deliveryValue }, name: t.customerName || undefined },
+          customer: {
+            deliveryIdentifier: { type: deliveryType, value: deliveryValue },
+            name: t.customerName || undefined,
+          },
           contactId: t.contactId || undefined,
         }
       : undefined
@@ -108,7 +113,11 @@ export const sessionFromTags = (conversationId: string, tags: Record<string, str
   }
 }
 
-const write = async (deps: Pick<Deps, 'client'>, conversationId: string, tags: ConversationTagValues): Promise<void> => {
+const write = async (
+  deps: Pick<Deps, 'client'>,
+  conversationId: string,
+  tags: ConversationTagValues
+): Promise<void> => {
   await deps.client.updateConversation({ id: conversationId, tags: tags as Record<string, string> })
 }
 
@@ -125,8 +134,14 @@ export const loadSession = async (deps: Pick<Deps, 'client'>, conversationId: st
   }
 }
 
-export const findSessionByThread = async (deps: Pick<Deps, 'client'>, threadId: string): Promise<Session | undefined> => {
-  const { conversations } = await deps.client.listConversations({ channel: 'hitl', tags: { hubspotThreadId: threadId } })
+export const findSessionByThread = async (
+  deps: Pick<Deps, 'client'>,
+  threadId: string
+): Promise<Session | undefined> => {
+  const { conversations } = await deps.client.listConversations({
+    channel: 'hitl',
+    tags: { hubspotThreadId: threadId },
+  })
   const conversation = conversations[0]
   return conversation ? sessionFromTags(conversation.id, conversation.tags) : undefined
 }
@@ -144,9 +159,12 @@ export const sessionsWithPendingWork = async (deps: Pick<Deps, 'client'>): Promi
   const found = new Map<string, Session>()
   for (const tags of [{ outboxPending: 'true' }, { repliesPending: 'true' }, { noticesPending: 'true' }]) {
     const { conversations } = await deps.client.listConversations({ channel: 'hitl', tags })
-    for (const conversation of conversations) found.set(conversation.id, sessionFromTags(conversation.id, conversation.tags))
+    for (const conversation of conversations)
+      found.set(conversation.id, sessionFromTags(conversation.id, conversation.tags))
   }
-  return [...found.values()].filter((session) => session.phase === 'ready' || (session.phase === 'closed' && (session.owes || session.holdsNotices)))
+  return [...found.values()].filter(
+    (session) => session.phase === 'ready' || (session.phase === 'closed' && (session.owes || session.holdsNotices))
+  )
 }
 
 // Transitions
@@ -173,14 +191,18 @@ export const openSession = async (deps: Pick<Deps, 'client'>, facts: OpeningFact
     closed: 'false',
     ...(facts.contactId && { contactId: facts.contactId }),
   }
-  const { conversation } = await deps.client.createConversation({ channel: 'hitl', tags: tags as Record<string, string> })
+  const { conversation } = await deps.client.createConversation({
+    channel: 'hitl',
+    tags: tags as Record<string, string>,
+  })
   return conversation.id
 }
 
 export const recordThread = (deps: Pick<Deps, 'client'>, conversationId: string, threadId: string) =>
   write(deps, conversationId, { hubspotThreadId: threadId, opening: 'false' })
 
-export const markReady = (deps: Pick<Deps, 'client'>, conversationId: string, at = Date.now()) => write(deps, conversationId, { readyAt: String(at) })
+export const markReady = (deps: Pick<Deps, 'client'>, conversationId: string, at = Date.now()) =>
+  write(deps, conversationId, { readyAt: String(at) })
 
 export const abandonOpening = async (deps: Pick<Deps, 'client'>, conversationId: string): Promise<void> => {
   await deps.client.deleteConversation({ id: conversationId }).catch(() => undefined)
@@ -189,7 +211,11 @@ export const abandonOpening = async (deps: Pick<Deps, 'client'>, conversationId:
 const assignmentValue = (assignment: Assignment) => `${assignment.occurredAt}|${assignment.actorId ?? ''}`
 
 // An assignment HubSpot reported, kept until it is applied (an older one than what is known is not).
-export const recordAssignment = async (deps: Pick<Deps, 'client'>, session: Session, assignment: Assignment): Promise<boolean> => {
+export const recordAssignment = async (
+  deps: Pick<Deps, 'client'>,
+  session: Session,
+  assignment: Assignment
+): Promise<boolean> => {
   if (session.agent && assignment.occurredAt <= session.agent.occurredAt) return false
   if (session.assignmentToApply && assignment.occurredAt < session.assignmentToApply.occurredAt) return false
   await write(deps, session.conversationId, { pendingAssignment: assignmentValue(assignment) })
@@ -198,20 +224,29 @@ export const recordAssignment = async (deps: Pick<Deps, 'client'>, session: Sess
 
 // Under the lock: the assignment is now what the plugin knows.
 export const applyAssignment = (deps: Pick<Deps, 'client'>, session: Session, assignment: Assignment) =>
-  write(deps, session.conversationId, { assignedActorId: assignment.actorId ?? '', assignedAt: String(assignment.occurredAt) })
+  write(deps, session.conversationId, {
+    assignedActorId: assignment.actorId ?? '',
+    assignedAt: String(assignment.occurredAt),
+  })
 
-export const recordCloseRequest = async (deps: Pick<Deps, 'client'>, session: Session, request: CloseRequest): Promise<boolean> => {
+export const recordCloseRequest = async (
+  deps: Pick<Deps, 'client'>,
+  session: Session,
+  request: CloseRequest
+): Promise<boolean> => {
   if (session.phase === 'closed' || session.closeToApply) return false
   await write(deps, session.conversationId, { closeRequested: `${request.occurredAt}|${request.why}` })
   return true
 }
 
-export const markClosed = (deps: Pick<Deps, 'client'>, conversationId: string) => write(deps, conversationId, { closed: 'true' })
+export const markClosed = (deps: Pick<Deps, 'client'>, conversationId: string) =>
+  write(deps, conversationId, { closed: 'true' })
 
 export const setRepliesPending = (deps: Pick<Deps, 'client'>, conversationId: string, pending: boolean) =>
   write(deps, conversationId, { repliesPending: String(pending) })
 
-export const setOwes = (deps: Pick<Deps, 'client'>, conversationId: string, owes: boolean) => write(deps, conversationId, { outboxPending: String(owes) })
+export const setOwes = (deps: Pick<Deps, 'client'>, conversationId: string, owes: boolean) =>
+  write(deps, conversationId, { outboxPending: String(owes) })
 
 export const setNoticesPending = (deps: Pick<Deps, 'client'>, conversationId: string, pending: boolean) =>
   write(deps, conversationId, { noticesPending: String(pending) })
@@ -220,20 +255,33 @@ export const setNoticesPending = (deps: Pick<Deps, 'client'>, conversationId: st
 // each holds what the customer is still to be told about it. No list is shared between processes.
 export type MessageDelivery = 'owed' | 'sent' | 'reported'
 
-export const messageTagsFor = (facts: { hubspotMessageId?: string; delivery?: MessageDelivery; notice?: string; noticeState?: 'pending' | 'told' }) => ({
+export const messageTagsFor = (facts: {
+  hubspotMessageId?: string
+  delivery?: MessageDelivery
+  notice?: string
+  noticeState?: 'pending' | 'told'
+}) => ({
   ...(facts.hubspotMessageId !== undefined && { hubspotMessageId: facts.hubspotMessageId }),
   ...(facts.delivery !== undefined && { delivery: facts.delivery }),
   ...(facts.notice !== undefined && { notice: facts.notice }),
   ...(facts.noticeState !== undefined && { noticeState: facts.noticeState }),
 })
 
-export const markMessage = async (deps: Pick<Deps, 'client'>, messageId: string, facts: Parameters<typeof messageTagsFor>[0]): Promise<void> => {
+export const markMessage = async (
+  deps: Pick<Deps, 'client'>,
+  messageId: string,
+  facts: Parameters<typeof messageTagsFor>[0]
+): Promise<void> => {
   await deps.client.updateMessage({ id: messageId, tags: messageTagsFor(facts) })
 }
 
 type StoredMessage = Awaited<ReturnType<Deps['client']['listMessages']>>['messages'][number]
 
-const listAll = async (deps: Pick<Deps, 'client'>, conversationId: string, tags: Record<string, string>): Promise<StoredMessage[]> => {
+const listAll = async (
+  deps: Pick<Deps, 'client'>,
+  conversationId: string,
+  tags: Record<string, string>
+): Promise<StoredMessage[]> => {
   const messages: StoredMessage[] = []
   let nextToken: string | undefined
   for (let page = 0; page < 20; page++) {
@@ -246,13 +294,20 @@ const listAll = async (deps: Pick<Deps, 'client'>, conversationId: string, tags:
   return messages.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id.localeCompare(b.id))
 }
 
-export const owedMessages = (deps: Pick<Deps, 'client'>, conversationId: string) => listAll(deps, conversationId, { delivery: 'owed' })
+export const owedMessages = (deps: Pick<Deps, 'client'>, conversationId: string) =>
+  listAll(deps, conversationId, { delivery: 'owed' })
 
-export const messagesWithPendingNotice = (deps: Pick<Deps, 'client'>, conversationId: string) => listAll(deps, conversationId, { noticeState: 'pending' })
+export const messagesWithPendingNotice = (deps: Pick<Deps, 'client'>, conversationId: string) =>
+  listAll(deps, conversationId, { noticeState: 'pending' })
 
-export const noticeOf = (message: { tags: Record<string, string | undefined> }): string | undefined => message.tags.notice || undefined
+export const noticeOf = (message: { tags: Record<string, string | undefined> }): string | undefined =>
+  message.tags.notice || undefined
 
-export const reachedBotpress = async (deps: Pick<Deps, 'client'>, conversationId: string, hubspotMessageId: string): Promise<boolean> =>
+export const reachedBotpress = async (
+  deps: Pick<Deps, 'client'>,
+  conversationId: string,
+  hubspotMessageId: string
+): Promise<boolean> =>
   (await deps.client.listMessages({ conversationId, tags: { hubspotMessageId } })).messages.length > 0
 
 // The tags that make a notice the one notice about a customer message (get-or-create): however
@@ -263,7 +318,10 @@ export const noticeKey = (aboutMessageId: string, text: string) => ({
 })
 
 // The tags that make an agent's Botpress message the copy of one HubSpot message (get-or-create).
-export const agentMessageKey = (hubspotMessageId: string) => ({ tags: { hubspotMessageId }, discriminateByTags: ['hubspotMessageId'] as ['hubspotMessageId'] })
+export const agentMessageKey = (hubspotMessageId: string) => ({
+  tags: { hubspotMessageId },
+  discriminateByTags: ['hubspotMessageId'] as ['hubspotMessageId'],
+})
 
 // The lock. Its payload names the owner; it expires on its own so a process that dies holding it
 // blocks nobody for long. Released only by its owner (read, compare, clear: a lock that expired

@@ -17,7 +17,14 @@ import { createDeps, globalWebhookUrl, readSetup, type Deps } from './context'
 import { handleAgentReply } from './events/agent-reply'
 import type { Outcome } from './events/outcome'
 import { handleAssignment, handleStatusChange, handleThreadGone, NOT_A_HITL_THREAD } from './events/thread-events'
-import { appEventsArrived, FORWARDED_HEADER, ForwardingFailedError, forwardToSibling, receiveSiblingNews, SIBLINGS_CHANGED_PATH } from './forwarding'
+import {
+  appEventsArrived,
+  FORWARDED_HEADER,
+  ForwardingFailedError,
+  forwardToSibling,
+  receiveSiblingNews,
+  SIBLINGS_CHANGED_PATH,
+} from './forwarding'
 import { finishOneClick, startOneClick } from './one-click'
 import { json, page } from './pages'
 import { projectAsJson, projectPage } from './project-page'
@@ -35,7 +42,8 @@ const failureOf = (error: unknown): Failure => {
   if (error instanceof HubSpotAuthError || error instanceof RuntimeError) return 'refused'
   if (isApiError(error)) return error.code >= 500 || error.code === 429 ? 'unreachable' : 'refused'
   // A request to Botpress that got no answer at all.
-  if (error instanceof Error && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|timeout|network/i.test(error.message)) return 'unreachable'
+  if (error instanceof Error && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|timeout|network/i.test(error.message))
+    return 'unreachable'
   return 'defect'
 }
 
@@ -47,11 +55,18 @@ const settleEvent = async (deps: Deps, what: string, work: () => Promise<Outcome
     return { outcome: await work() }
   } catch (error) {
     const cause = failureOf(error)
-    const failure: Failure = cause === 'unreachable' && Date.now() >= deps.deadline - env.deadlineMarginMs() ? 'out of time' : cause
+    const failure: Failure =
+      cause === 'unreachable' && Date.now() >= deps.deadline - env.deadlineMarginMs() ? 'out of time' : cause
     const reason = error instanceof Error ? error.message : String(error)
-    if (failure === 'unreachable' || failure === 'out of time') deps.logger.warn(`A ${what} event could not be handled now (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`)
+    if (failure === 'unreachable' || failure === 'out of time')
+      deps.logger.warn(
+        `A ${what} event could not be handled now (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`
+      )
     else if (failure === 'refused') deps.logger.error(`A ${what} event was not processed: ${reason}`)
-    else deps.logger.error(`A ${what} event failed on an unexpected error (a defect; please report it): ${error instanceof Error ? (error.stack ?? reason) : reason}`)
+    else
+      deps.logger.error(
+        `A ${what} event failed on an unexpected error (a defect; please report it): ${error instanceof Error ? (error.stack ?? reason) : reason}`
+      )
     return { outcome: `failed: ${failure}`, failure }
   }
 }
@@ -72,7 +87,9 @@ const normalisePath = (path: string | undefined): string => {
   return trimmed === '' ? '/' : trimmed
 }
 
-const threadEventHandler = (event: AppWebhookEvent): ((deps: Deps, event: AppWebhookEvent) => Promise<Outcome>) | undefined => {
+const threadEventHandler = (
+  event: AppWebhookEvent
+): ((deps: Deps, event: AppWebhookEvent) => Promise<Outcome>) | undefined => {
   if (event.subscriptionType === 'conversation.deletion') return handleThreadGone
   if (event.subscriptionType !== 'conversation.propertyChange') return undefined
   if (event.propertyName === 'assignedTo') return handleAssignment
@@ -91,7 +108,10 @@ const handleAppEvents = async (deps: Deps, items: unknown[], forwarded: boolean)
   const handOn = async (item: unknown, event: AppWebhookEvent, otherwise: string): Promise<string> => {
     if (forwarded || !setup?.channelId) return otherwise
     try {
-      return (await forwardToSibling(deps, item, { threadId: event.objectId, portalId: String(event.portalId) }, setup)) ?? otherwise
+      return (
+        (await forwardToSibling(deps, item, { threadId: event.objectId, portalId: String(event.portalId) }, setup)) ??
+        otherwise
+      )
     } catch (error) {
       if (!(error instanceof ForwardingFailedError)) throw error
       deps.logger.warn(`${error.message}; its event of thread ${event.objectId} was not handed on`)
@@ -100,20 +120,24 @@ const handleAppEvents = async (deps: Deps, items: unknown[], forwarded: boolean)
   }
   // Events of one thread are handled in the order HubSpot listed them; threads side by side.
   const handleItem = (item: unknown): Promise<EventResult> | EventResult => {
-    const subscriptionType = typeof item === 'object' && item !== null ? (item as { subscriptionType?: unknown }).subscriptionType : undefined
+    const subscriptionType =
+      typeof item === 'object' && item !== null ? (item as { subscriptionType?: unknown }).subscriptionType : undefined
     if (typeof subscriptionType !== 'string' || !subscriptionType.startsWith('conversation.')) {
       return { outcome: `ignored: ${typeof subscriptionType === 'string' ? subscriptionType : 'not an event'}` }
     }
     const parsed = appWebhookEventSchema.safeParse(item)
     if (!parsed.success) {
-      deps.logger.warn(`Ignored a malformed ${subscriptionType} event (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message})`)
+      deps.logger.warn(
+        `Ignored a malformed ${subscriptionType} event (${parsed.error.issues[0]?.path.join('.') || 'root'}: ${parsed.error.issues[0]?.message})`
+      )
       return { outcome: `ignored: malformed ${subscriptionType}` }
     }
     const event = parsed.data
     const work = threadEventHandler(event)
     if (!work) return { outcome: `ignored: ${subscriptionType}${event.propertyName ? ` ${event.propertyName}` : ''}` }
     return settleEvent(deps, subscriptionType, async () => {
-      if (setup?.portalId && String(event.portalId) !== setup.portalId) return handOn(item, event, 'ignored: another portal')
+      if (setup?.portalId && String(event.portalId) !== setup.portalId)
+        return handOn(item, event, 'ignored: another portal')
       const outcome = await work(deps, event)
       return outcome === NOT_A_HITL_THREAD ? handOn(item, event, outcome) : outcome
     })
@@ -153,10 +177,24 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
   const path = normalisePath(req.path)
   const uri = `${deps.webhookUrl}${path === '/' ? '' : path}${req.query ? `?${req.query}` : ''}`
   const isBatch = body.trimStart().startsWith('[')
-  let verdict = verifyHubSpotRequest({ secret: deps.config.clientSecret, method: req.method, uri, body, headers: req.headers, allowV1: isBatch })
+  let verdict = verifyHubSpotRequest({
+    secret: deps.config.clientSecret,
+    method: req.method,
+    uri,
+    body,
+    headers: req.headers,
+    allowV1: isBatch,
+  })
   // The publisher app's webhooks are sent to Botpress's global route, and HubSpot signed that URL.
   if (!verdict.ok && isBatch && deps.mode === 'one-click' && path === '/') {
-    const global = verifyHubSpotRequest({ secret: deps.config.clientSecret, method: req.method, uri: `${globalWebhookUrl()}${req.query ? `?${req.query}` : ''}`, body, headers: req.headers, allowV1: true })
+    const global = verifyHubSpotRequest({
+      secret: deps.config.clientSecret,
+      method: req.method,
+      uri: `${globalWebhookUrl()}${req.query ? `?${req.query}` : ''}`,
+      body,
+      headers: req.headers,
+      allowV1: true,
+    })
     if (global.ok) verdict = global
   }
   if (!verdict.ok) {
@@ -206,7 +244,11 @@ export const handleWebhook: IntegrationProps['handler'] = async (props) => {
     deps = createDeps({ ...props, webhookUrl: setup?.webhookUrl }, 'webhook')
   } catch (error) {
     props.logger.error(error instanceof Error ? error.message : 'invalid configuration')
-    return page(500, { title: 'The integration is not configured', tone: 'error', lines: ['Fill in the configuration in Botpress and save it.', WHERE_THE_LINK_IS] })
+    return page(500, {
+      title: 'The integration is not configured',
+      tone: 'error',
+      lines: ['Fill in the configuration in Botpress and save it.', WHERE_THE_LINK_IS],
+    })
   }
   const path = normalisePath(props.req.path)
   const method = props.req.method.toUpperCase()
@@ -214,10 +256,17 @@ export const handleWebhook: IntegrationProps['handler'] = async (props) => {
     if (method === 'GET' && path === '/oauth/start') return startOneClick(deps, props.req.query)
     if (method === 'GET' && path === '/oauth') return finishOneClick(deps, props.req.query)
     if (method === 'GET') {
-      return page(200, { title: 'HubSpot Inbox HITL', tone: 'info', lines: ['This is the integration\'s webhook URL. To connect HubSpot, press Connect in the integration\'s page in Botpress.'] })
+      return page(200, {
+        title: 'HubSpot Inbox HITL',
+        tone: 'info',
+        lines: [
+          "This is the integration's webhook URL. To connect HubSpot, press Connect in the integration's page in Botpress.",
+        ],
+      })
     }
   }
-  if (method === 'GET' && path === '/oauth/start') return await startConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))
+  if (method === 'GET' && path === '/oauth/start')
+    return await startConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))
   if (method === 'GET' && path === '/oauth/callback') {
     return finishConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))
   }

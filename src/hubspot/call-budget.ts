@@ -56,7 +56,10 @@ export class CallBudget {
     this.prune()
     const others = Math.max(0, Math.floor((max ?? this.limit()) - remaining - this.sent.length))
     const at = this.now()
-    const seeded = Array.from({ length: others }, (_, j) => at - this.windowMs + ((j + 1) * this.windowMs) / (others + 1))
+    const seeded = Array.from(
+      { length: others },
+      (_, j) => at - this.windowMs + ((j + 1) * this.windowMs) / (others + 1)
+    )
     this.sent.push(...seeded)
     this.sent.sort((a, b) => a - b)
     this.schedule()
@@ -145,8 +148,10 @@ export class CallBudget {
   private readyAt(): number {
     this.prune()
     const limit = this.currentLimit()
-    const room = this.sent.length < limit ? this.now() : this.sent[this.sent.length - limit]! + this.windowMs + WINDOW_SLACK_MS
-    const probed = this.probing?.since !== undefined && this.sent.length >= PROBES ? this.probing.since + PROBE_WAIT_MS : 0
+    const room =
+      this.sent.length < limit ? this.now() : this.sent[this.sent.length - limit]! + this.windowMs + WINDOW_SLACK_MS
+    const probed =
+      this.probing?.since !== undefined && this.sent.length >= PROBES ? this.probing.since + PROBE_WAIT_MS : 0
     return Math.max(room, this.pausedUntil, probed)
   }
 

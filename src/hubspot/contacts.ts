@@ -5,7 +5,10 @@ import { contactsBase } from './versions'
 
 const PROPERTIES = ['email', 'phone', 'mobilephone', 'firstname', 'lastname']
 
-const search = async (http: HubSpotHttp, filterGroups: ContactSearchRequest['filterGroups']): Promise<Contact | undefined> => {
+const search = async (
+  http: HubSpotHttp,
+  filterGroups: ContactSearchRequest['filterGroups']
+): Promise<Contact | undefined> => {
   const response = await http.send({
     method: 'POST',
     path: `${contactsBase}/search`,
@@ -24,7 +27,10 @@ export const findContactByEmail = (http: HubSpotHttp, email: string): Promise<Co
   search(http, [{ filters: [{ propertyName: 'email', operator: 'EQ', value: email }] }])
 
 // Numbers are stored as typed; HubSpot also keeps a normalised copy without the country code.
-export const findContactByPhone = (http: HubSpotHttp, phone: { e164: string; national: string }): Promise<Contact | undefined> =>
+export const findContactByPhone = (
+  http: HubSpotHttp,
+  phone: { e164: string; national: string }
+): Promise<Contact | undefined> =>
   search(http, [
     { filters: [{ propertyName: 'phone', operator: 'EQ', value: phone.e164 }] },
     { filters: [{ propertyName: 'mobilephone', operator: 'EQ', value: phone.e164 }] },
@@ -32,7 +38,10 @@ export const findContactByPhone = (http: HubSpotHttp, phone: { e164: string; nat
     { filters: [{ propertyName: 'hs_searchable_calculated_mobile_number', operator: 'EQ', value: phone.national }] },
   ])
 
-export const createContact = async (http: HubSpotHttp, properties: Record<string, string>): Promise<{ id: string; created: boolean }> => {
+export const createContact = async (
+  http: HubSpotHttp,
+  properties: Record<string, string>
+): Promise<{ id: string; created: boolean }> => {
   try {
     const contact = await http.send({
       method: 'POST',
@@ -45,7 +54,10 @@ export const createContact = async (http: HubSpotHttp, properties: Record<string
     return { id: contact.id, created: true }
   } catch (error) {
     // A contact created meanwhile (or by an earlier attempt) is reported with its ID.
-    const existing = error instanceof HubSpotApiError && error.status === 409 ? /Existing ID:\s*(\d+)/i.exec(error.hubspotMessage ?? '') : null
+    const existing =
+      error instanceof HubSpotApiError && error.status === 409
+        ? /Existing ID:\s*(\d+)/i.exec(error.hubspotMessage ?? '')
+        : null
     if (existing?.[1]) return { id: existing[1], created: false }
     throw error
   }

@@ -2,18 +2,39 @@
 import { conversationsApiVersion } from '../env'
 import { HubSpotApiError, type HubSpotHttp } from './http'
 import { collectPages } from './paging'
-import { actorSchema, inboxListSchema, threadMessagesSchema, threadSchema, type Actor, type Inbox, type Thread, type ThreadEntry } from './schemas'
+import {
+  actorSchema,
+  inboxListSchema,
+  threadMessagesSchema,
+  threadSchema,
+  type Actor,
+  type Inbox,
+  type Thread,
+  type ThreadEntry,
+} from './schemas'
 import { conversationsBase } from './versions'
 
 // Read on every call, so a test can run a session on another version.
 const base = (): string => conversationsBase(conversationsApiVersion())
 
 export const setThreadStatus = (http: HubSpotHttp, threadId: string, status: 'OPEN' | 'CLOSED'): Promise<Thread> =>
-  http.send({ method: 'PATCH', path: `${base()}/threads/${threadId}`, auth: 'bearer', json: { status }, schema: threadSchema })
+  http.send({
+    method: 'PATCH',
+    path: `${base()}/threads/${threadId}`,
+    auth: 'bearer',
+    json: { status },
+    schema: threadSchema,
+  })
 
 // HubSpot answers 404 for an archived (deleted) thread unless archived=true is asked for.
 export const getThread = (http: HubSpotHttp, threadId: string, options: { archived?: boolean } = {}): Promise<Thread> =>
-  http.send({ method: 'GET', path: `${base()}/threads/${threadId}`, auth: 'bearer', query: { archived: options.archived || undefined }, schema: threadSchema })
+  http.send({
+    method: 'GET',
+    path: `${base()}/threads/${threadId}`,
+    auth: 'bearer',
+    query: { archived: options.archived || undefined },
+    schema: threadSchema,
+  })
 
 // A thread whether or not it is archived: read as it is, then with archived=true when HubSpot says
 // it does not exist. HubSpot documents archived=true, elsewhere, as "only results that have been
@@ -46,9 +67,20 @@ export const listThreadMessages = async (
 }
 
 export const getActor = (http: HubSpotHttp, actorId: string): Promise<Actor> =>
-  http.send({ method: 'GET', path: `${base()}/actors/${encodeURIComponent(actorId)}`, auth: 'bearer', schema: actorSchema })
+  http.send({
+    method: 'GET',
+    path: `${base()}/actors/${encodeURIComponent(actorId)}`,
+    auth: 'bearer',
+    schema: actorSchema,
+  })
 
 export const listInboxes = (http: HubSpotHttp): Promise<Inbox[]> =>
   collectPages((after) =>
-    http.send({ method: 'GET', path: `${base()}/inboxes`, auth: 'bearer', query: { limit: 100, after }, schema: inboxListSchema })
+    http.send({
+      method: 'GET',
+      path: `${base()}/inboxes`,
+      auth: 'bearer',
+      query: { limit: 100, after },
+      schema: inboxListSchema,
+    })
   )

@@ -45,7 +45,11 @@ export const listChannelAccounts = (http: HubSpotHttp, channelId: string): Promi
     })
   )
 
-export const createChannelAccount = (http: HubSpotHttp, channelId: string, account: ChannelAccountCreate): Promise<ChannelAccount> =>
+export const createChannelAccount = (
+  http: HubSpotHttp,
+  channelId: string,
+  account: ChannelAccountCreate
+): Promise<ChannelAccount> =>
   http.send({
     method: 'POST',
     path: `${BASE}/${channelId}/channel-accounts`,
@@ -68,11 +72,18 @@ export const publishMessage = (http: HubSpotHttp, channelId: string, message: Pu
 
 export type DeliveryStatus = { statusType: 'SENT' } | { statusType: 'FAILED'; errorMessage: string }
 
-export const updateMessageStatus = (http: HubSpotHttp, channelId: string, messageId: string, status: DeliveryStatus): Promise<void> =>
-  http.send({
-    method: 'PATCH',
-    path: `${BASE}/${channelId}/messages/${encodeURIComponent(messageId)}`,
-    auth: 'bearer',
-    json: status,
-    schema: z.unknown(),
-  }).then(() => undefined)
+export const updateMessageStatus = (
+  http: HubSpotHttp,
+  channelId: string,
+  messageId: string,
+  status: DeliveryStatus
+): Promise<void> =>
+  http
+    .send({
+      method: 'PATCH',
+      path: `${BASE}/${channelId}/messages/${encodeURIComponent(messageId)}`,
+      auth: 'bearer',
+      json: status,
+      schema: z.unknown(),
+    })
+    .then(() => undefined)

@@ -13,9 +13,19 @@ export const uploadFile = (
   form.append('file', new Blob([new Uint8Array(file.data)], { type: file.contentType }), file.name)
   form.append('fileName', file.name)
   form.append('folderPath', FOLDER_PATH)
-  form.append('options', JSON.stringify({ access: 'PRIVATE', ttl: 'P1Y', overwrite: false, duplicateValidationStrategy: 'NONE' }))
+  form.append(
+    'options',
+    JSON.stringify({ access: 'PRIVATE', ttl: 'P1Y', overwrite: false, duplicateValidationStrategy: 'NONE' })
+  )
   // A repeated upload only leaves a second copy in a private folder.
-  return http.send({ method: 'POST', path: filesBase, auth: 'bearer', multipart: form, retrySafe: true, schema: fileSchema })
+  return http.send({
+    method: 'POST',
+    path: filesBase,
+    auth: 'bearer',
+    multipart: form,
+    retrySafe: true,
+    schema: fileSchema,
+  })
 }
 
 // A temporary public link to a file of the file manager.
@@ -34,5 +44,7 @@ export const isHubSpotHost = (url: URL, apiBaseUrl: string): boolean => {
   if (url.origin === new URL(apiBaseUrl).origin) return true
   if (url.protocol !== 'https:') return false
   const host = `.${url.hostname.toLowerCase()}`
-  return [/\.hubapi\.com$/, /\.hubspot\.com$/, /\.hubspotusercontent[\w-]*\.net$/, /\.hubspot\.net$/].some((pattern) => pattern.test(host))
+  return [/\.hubapi\.com$/, /\.hubspot\.com$/, /\.hubspotusercontent[\w-]*\.net$/, /\.hubspot\.net$/].some((pattern) =>
+    pattern.test(host)
+  )
 }

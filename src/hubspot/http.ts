@@ -1,6 +1,11 @@
 // The one HTTP client for HubSpot: base URL, bearer or developer-key auth, bounded retries through
 // axios-retry, a single token refresh on 401, and errors that keep HubSpot's category and message.
-import axios, { type AxiosError, type AxiosRequestConfig, type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
+import axios, {
+  type AxiosError,
+  type AxiosRequestConfig,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios'
 import axiosRetry, { type IAxiosRetryConfig } from 'axios-retry'
 import type { z } from 'zod'
 import * as env from '../env'
@@ -103,7 +108,10 @@ const observe = (config: MeteredConfig | undefined, status: number | undefined, 
   const [general, search] = metered.budgets
   if (status === 429) ((errorEnvelopeOf(body).policyName === 'SECONDLY' && search) || general)?.rateLimited()
   else if (status !== undefined) search?.answered()
-  general?.observe(headerNumber(headers, 'x-hubspot-ratelimit-remaining'), headerNumber(headers, 'x-hubspot-ratelimit-max'))
+  general?.observe(
+    headerNumber(headers, 'x-hubspot-ratelimit-remaining'),
+    headerNumber(headers, 'x-hubspot-ratelimit-max')
+  )
 }
 
 http.interceptors.response.use(
@@ -112,7 +120,13 @@ http.interceptors.response.use(
     return response
   },
   (error: unknown) => {
-    if (axios.isAxiosError(error)) observe(error.config as MeteredConfig | undefined, error.response?.status, error.response?.headers, error.response?.data)
+    if (axios.isAxiosError(error))
+      observe(
+        error.config as MeteredConfig | undefined,
+        error.response?.status,
+        error.response?.headers,
+        error.response?.data
+      )
     return Promise.reject(error)
   }
 )
@@ -124,8 +138,13 @@ axiosRetry(http, { retries: 0 })
 const TEN_SECONDS = 10_000
 // A process starts cautious on a portal's general budget: HubSpot's rate-limit headers on its first
 // answer say how much of the shared window earlier processes left (call-budget.ts).
-const portalBudget = (portal: string) => budgetFor(`${portal}:general`, () => new CallBudget(env.hubspotCallsPer10s, TEN_SECONDS, Date.now, { cautious: true }))
-const searchBudget = (portal: string) => budgetFor(`${portal}:search`, () => new CallBudget(env.hubspotSearchesPerSecond, 1_000))
+const portalBudget = (portal: string) =>
+  budgetFor(
+    `${portal}:general`,
+    () => new CallBudget(env.hubspotCallsPer10s, TEN_SECONDS, Date.now, { cautious: true })
+  )
+const searchBudget = (portal: string) =>
+  budgetFor(`${portal}:search`, () => new CallBudget(env.hubspotSearchesPerSecond, 1_000))
 
 const errorEnvelopeOf = (data: unknown): ErrorEnvelope => {
   const parsed = errorEnvelopeSchema.safeParse(data)
@@ -134,7 +153,13 @@ const errorEnvelopeOf = (data: unknown): ErrorEnvelope => {
 
 // axios rejects every non-2xx answer; axios-retry asks this request's policy whether and when to
 // try again, from the status, Retry-After and the 429 body's policyName, within the time budget.
-const retryPolicyFor = (p: { retrySafe: boolean; budgetMs: number; baseDelayMs: number; logger: Logger; label: string }): IAxiosRetryConfig => {
+const retryPolicyFor = (p: {
+  retrySafe: boolean
+  budgetMs: number
+  baseDelayMs: number
+  logger: Logger
+  label: string
+}): IAxiosRetryConfig => {
   const startedAt = Date.now()
   let nextDelayMs = 0
   return {
@@ -142,7 +167,8 @@ const retryPolicyFor = (p: { retrySafe: boolean; budgetMs: number; baseDelayMs: 
     shouldResetTimeout: true,
     retryCondition: (error: AxiosError) => {
       // No room in the portal's budget before the deadline: waiting longer is not a retry's job.
-      if (error instanceof BudgetExhaustedError || (error as { cause?: unknown }).cause instanceof BudgetExhaustedError) return false
+      if (error instanceof BudgetExhaustedError || (error as { cause?: unknown }).cause instanceof BudgetExhaustedError)
+        return false
       const decision = decideRetry({
         status: error.response?.status,
         retryAfterHeader: error.response?.headers?.['retry-after'] as string | undefined,
@@ -155,7 +181,9 @@ const retryPolicyFor = (p: { retrySafe: boolean; budgetMs: number; baseDelayMs: 
       })
       if (!decision.retry) return false
       nextDelayMs = decision.delayMs
-      p.logger.info(`HubSpot ${p.label} answered ${error.response?.status ?? 'nothing'}; retrying in ${decision.delayMs} ms`)
+      p.logger.info(
+        `HubSpot ${p.label} answered ${error.response?.status ?? 'nothing'}; retrying in ${decision.delayMs} ms`
+      )
       return true
     },
     retryDelay: () => nextDelayMs,
@@ -191,7 +219,10 @@ export class HubSpotHttp {
     return parsed.data
   }
 
-  private async sendWithAuth(request: HubSpotRequest<z.ZodTypeAny | undefined>, isRetryAfterRefresh: boolean): Promise<AxiosResponse> {
+  private async sendWithAuth(
+    request: HubSpotRequest<z.ZodTypeAny | undefined>,
+    isRetryAfterRefresh: boolean
+  ): Promise<AxiosResponse> {
     const headers: Record<string, string> = { Accept: 'application/json' }
     const params: Record<string, string | number | boolean> = {}
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) params[key] = value
@@ -221,14 +252,26 @@ export class HubSpotHttp {
     // The invocation's time is shared: a call that cannot end before the deadline is not made.
     const left = this.options.deadline === undefined ? Infinity : this.options.deadline - Date.now()
     const path = request.label ?? request.path
-    if (left < 100) throw new HubSpotApiError(undefined, request.method, path, {}, `HubSpot ${request.method} ${path} not sent: the invocation's time is up`)
+    if (left < 100)
+      throw new HubSpotApiError(
+        undefined,
+        request.method,
+        path,
+        {},
+        `HubSpot ${request.method} ${path} not sent: the invocation's time is up`
+      )
     const budgetMs = Math.min(this.options.budgetMs, left)
     const timeoutMs = Math.min(this.options.timeoutMs, left)
 
     // Bearer calls count against the portal's limit; OAuth and developer-key calls do not.
-    const portal = token ? `${this.options.baseUrl}|${this.options.tokens?.portalId?.() ?? 'unknown portal'}` : undefined
+    const portal = token
+      ? `${this.options.baseUrl}|${this.options.tokens?.portalId?.() ?? 'unknown portal'}`
+      : undefined
     const metered: Metered | undefined = portal
-      ? { budgets: request.limit === 'search' ? [portalBudget(portal), searchBudget(portal)] : [portalBudget(portal)], deadline: Date.now() + budgetMs }
+      ? {
+          budgets: request.limit === 'search' ? [portalBudget(portal), searchBudget(portal)] : [portalBudget(portal)],
+          deadline: Date.now() + budgetMs,
+        }
       : undefined
     const config: AxiosRequestConfig & { [METERED]?: Metered } = {
       ...(metered && { [METERED]: metered }),
@@ -256,7 +299,13 @@ export class HubSpotHttp {
       if (exhausted instanceof BudgetExhaustedError) {
         const summary = `HubSpot ${request.method} ${path} not sent: ${exhausted.message}`
         this.options.logger.warn(summary)
-        throw new HubSpotApiError(429, request.method, path, { category: 'RATE_LIMITS', policyName: 'PORTAL_BUDGET' }, summary)
+        throw new HubSpotApiError(
+          429,
+          request.method,
+          path,
+          { category: 'RATE_LIMITS', policyName: 'PORTAL_BUDGET' },
+          summary
+        )
       }
       const error = thrown as AxiosError
       const status = error.response?.status
@@ -264,7 +313,9 @@ export class HubSpotHttp {
       if (status === 401 && token && this.options.tokens && !isRetryAfterRefresh) {
         // One refresh and one retry: an access token may expire between our check and HubSpot's.
         this.options.tokens.invalidate(token)
-        this.options.logger.info(`HubSpot ${request.method} ${request.label ?? request.path} answered 401; refreshing the access token once`)
+        this.options.logger.info(
+          `HubSpot ${request.method} ${request.label ?? request.path} answered 401; refreshing the access token once`
+        )
         return this.sendWithAuth(request, true)
       }
       const summary = describe(request.method, path, status, envelope)

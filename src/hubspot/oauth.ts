@@ -28,31 +28,44 @@ export type TokenStore = {
   save: (token: StoredToken) => Promise<void>
 }
 
-export type HubSpotAuthProblem = 'not-connected' | 'refresh-token-rejected' | 'app-credentials-rejected' | 'authorization-code-rejected'
+export type HubSpotAuthProblem =
+  | 'not-connected'
+  | 'refresh-token-rejected'
+  | 'app-credentials-rejected'
+  | 'authorization-code-rejected'
 
 export class HubSpotAuthError extends Error {
   public readonly name = 'HubSpotAuthError'
-  public constructor(public readonly problem: HubSpotAuthProblem, message: string) {
+  public constructor(
+    public readonly problem: HubSpotAuthProblem,
+    message: string
+  ) {
     super(message)
   }
 }
 
 export const fingerprint = (secret: string): string => createHash('sha256').update(secret).digest('hex').slice(0, 16)
 
-type Grant = { grant_type: 'refresh_token'; refresh_token: string } | { grant_type: 'authorization_code'; code: string; redirect_uri: string }
+type Grant =
+  | { grant_type: 'refresh_token'; refresh_token: string }
+  | { grant_type: 'authorization_code'; code: string; redirect_uri: string }
 
 // Both error shapes are read: RFC 6749 (error, error_description) and HubSpot's legacy one
 // (status such as BAD_REFRESH_TOKEN, message).
 export const classifyTokenError = (error: unknown, grant: Grant['grant_type']): HubSpotAuthError | undefined => {
-  if (!(error instanceof HubSpotApiError) || error.status === undefined || error.status >= 500 || error.status === 429) return undefined
+  if (!(error instanceof HubSpotApiError) || error.status === undefined || error.status >= 500 || error.status === 429)
+    return undefined
   const { status, message, error: code, error_description: description, category } = error.envelope
   const text = [status, code, description, message, category].filter(Boolean).join(' ').toLowerCase()
-  if (/client/.test(text)) return new HubSpotAuthError('app-credentials-rejected', 'HubSpot rejected the client ID or client secret')
+  if (/client/.test(text))
+    return new HubSpotAuthError('app-credentials-rejected', 'HubSpot rejected the client ID or client secret')
   if (grant === 'authorization_code') {
-    if (/code|grant|redirect/.test(text)) return new HubSpotAuthError('authorization-code-rejected', 'HubSpot rejected the authorization code')
+    if (/code|grant|redirect/.test(text))
+      return new HubSpotAuthError('authorization-code-rejected', 'HubSpot rejected the authorization code')
     return undefined
   }
-  if (/refresh|invalid_grant|grant/.test(text)) return new HubSpotAuthError('refresh-token-rejected', 'HubSpot rejected the refresh token')
+  if (/refresh|invalid_grant|grant/.test(text))
+    return new HubSpotAuthError('refresh-token-rejected', 'HubSpot rejected the refresh token')
   return undefined
 }
 
@@ -72,10 +85,18 @@ const requestToken = async (http: HubSpotHttp, app: AppCredentials, grant: Grant
   }
 }
 
-export const requestTokenWithRefreshToken = (http: HubSpotHttp, app: AppCredentials, refreshToken: string): Promise<TokenResponse> =>
-  requestToken(http, app, { grant_type: 'refresh_token', refresh_token: refreshToken })
+export const requestTokenWithRefreshToken = (
+  http: HubSpotHttp,
+  app: AppCredentials,
+  refreshToken: string
+): Promise<TokenResponse> => requestToken(http, app, { grant_type: 'refresh_token', refresh_token: refreshToken })
 
-export const requestTokenWithAuthorizationCode = (http: HubSpotHttp, app: AppCredentials, code: string, redirectUri: string): Promise<TokenResponse> =>
+export const requestTokenWithAuthorizationCode = (
+  http: HubSpotHttp,
+  app: AppCredentials,
+  code: string,
+  redirectUri: string
+): Promise<TokenResponse> =>
   requestToken(http, app, { grant_type: 'authorization_code', code, redirect_uri: redirectUri })
 
 // What HubSpot knows of a token: active, scopes, portal (hub_id) and app. The token travels in the body.
@@ -101,7 +122,12 @@ export const revokeRefreshToken = (http: HubSpotHttp, app: AppCredentials, refre
     path: `${oauthBase}/token/revoke`,
     auth: 'none',
     retrySafe: true,
-    form: { client_id: app.clientId, client_secret: app.clientSecret, token: refreshToken, token_type_hint: 'refresh_token' },
+    form: {
+      client_id: app.clientId,
+      client_secret: app.clientSecret,
+      token: refreshToken,
+      token_type_hint: 'refresh_token',
+    },
     schema: undefined,
   })
 
@@ -117,7 +143,10 @@ export const refreshMomentFor = (obtainedAt: number, expiresInSeconds: number): 
 
 // The refresh token to use: the configured one takes precedence, unless the store holds the token
 // HubSpot rotated it into; without a configured one, the stored one (from the connect page).
-export const currentRefreshToken = (configured: string | undefined, stored: StoredToken | undefined): string | undefined => {
+export const currentRefreshToken = (
+  configured: string | undefined,
+  stored: StoredToken | undefined
+): string | undefined => {
   if (!configured) return stored?.refreshToken
   return stored?.refreshToken && stored.rotatedFrom === fingerprint(configured) ? stored.refreshToken : configured
 }
@@ -150,7 +179,12 @@ export class TokenManager implements TokenSource {
   }
 
   private usable(token: { accessToken?: string; refreshAt?: number } | undefined): boolean {
-    return !!token?.accessToken && token.refreshAt !== undefined && token.refreshAt > this.now() && !rejectedTokens.has(token.accessToken)
+    return (
+      !!token?.accessToken &&
+      token.refreshAt !== undefined &&
+      token.refreshAt > this.now() &&
+      !rejectedTokens.has(token.accessToken)
+    )
   }
 
   public async get(): Promise<string> {
@@ -191,8 +225,21 @@ export class TokenManager implements TokenSource {
   }
 
   private fromStore(stored: StoredToken | undefined, refreshToken: string): CachedToken | undefined {
-    if (!stored?.accessToken || !stored.expiresAt || !stored.refreshAt || stored.tokenOf !== fingerprint(refreshToken) || !this.usable(stored)) return undefined
-    return { accessToken: stored.accessToken, expiresAt: stored.expiresAt, refreshAt: stored.refreshAt, tokenOf: stored.tokenOf, portalId: stored.portalId }
+    if (
+      !stored?.accessToken ||
+      !stored.expiresAt ||
+      !stored.refreshAt ||
+      stored.tokenOf !== fingerprint(refreshToken) ||
+      !this.usable(stored)
+    )
+      return undefined
+    return {
+      accessToken: stored.accessToken,
+      expiresAt: stored.expiresAt,
+      refreshAt: stored.refreshAt,
+      tokenOf: stored.tokenOf,
+      portalId: stored.portalId,
+    }
   }
 
   private async loadOrRefresh(): Promise<CachedToken> {
@@ -231,7 +278,9 @@ export class TokenManager implements TokenSource {
       : { refreshToken: response.refresh_token, rotatedFrom: undefined }
     await this.options.store.save({ ...stored, ...fresh, ...chain })
     memoryCache.set(this.key, fresh)
-    this.options.logger.debug(rotated ? 'HubSpot access token refreshed; HubSpot rotated the refresh token' : 'HubSpot access token refreshed')
+    this.options.logger.debug(
+      rotated ? 'HubSpot access token refreshed; HubSpot rotated the refresh token' : 'HubSpot access token refreshed'
+    )
     return fresh
   }
 

@@ -115,7 +115,12 @@ const pageOf = <T extends z.ZodTypeAny>(item: T) =>
 
 // Custom channels
 
-export const deliveryIdentifierTypes = ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID', 'HS_SHORT_CODE'] as const
+export const deliveryIdentifierTypes = [
+  'HS_EMAIL_ADDRESS',
+  'HS_PHONE_NUMBER',
+  'CHANNEL_SPECIFIC_OPAQUE_ID',
+  'HS_SHORT_CODE',
+] as const
 export const deliveryIdentifierSchema = z.object({
   type: z.enum(deliveryIdentifierTypes),
   value: z.string().min(1),
@@ -217,7 +222,9 @@ export const outgoingAttachmentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('MESSAGE_HEADER'), text: z.string().optional(), fileId: id.optional() }),
   z.object({
     type: z.literal('QUICK_REPLIES'),
-    quickReplies: z.array(z.object({ value: z.string(), valueType: z.enum(['TEXT', 'URL']), label: z.string().optional() })),
+    quickReplies: z.array(
+      z.object({ value: z.string(), valueType: z.enum(['TEXT', 'URL']), label: z.string().optional() })
+    ),
   }),
 ])
 export type OutgoingAttachment = z.infer<typeof outgoingAttachmentSchema>
@@ -247,8 +254,13 @@ export type PublishMessage = z.input<typeof publishMessageSchema>
 
 // HubSpot may write an absent value as null rather than leave it out: in what HubSpot sends us,
 // every optional field takes both, and null reads as absent.
-const maybe = <T extends z.ZodTypeAny>(schema: T) => schema.nullish().transform((value): z.output<T> | undefined => value ?? undefined)
-const listOf = <T extends z.ZodTypeAny>(item: T) => z.array(item).nullish().transform((value): z.output<T>[] => value ?? [])
+const maybe = <T extends z.ZodTypeAny>(schema: T) =>
+  schema.nullish().transform((value): z.output<T> | undefined => value ?? undefined)
+const listOf = <T extends z.ZodTypeAny>(item: T) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((value): z.output<T>[] => value ?? [])
 
 // An attachment as HubSpot reports it: agent files carry a name and a URL to download from.
 export const messageAttachmentSchema = z
@@ -281,7 +293,10 @@ export const messageSchema = z.object({
   createdAt: isoDate,
   createdBy: maybe(z.string()),
   direction: z.enum(['INCOMING', 'OUTGOING']),
-  text: z.string().nullish().transform((value) => value ?? ''),
+  text: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? ''),
   richText: maybe(z.string()),
   subject: maybe(z.string()),
   inReplyToId: maybe(z.string()),
@@ -307,7 +322,10 @@ export const messageStatusUpdateSchema = z.union([
     status: z.object({
       statusType: z.enum(['SENT', 'FAILED', 'READ']),
       timestamp: isoDate.optional(),
-      failureDetails: z.object({ type: z.string().optional(), errorMessage: z.string().optional() }).passthrough().optional(),
+      failureDetails: z
+        .object({ type: z.string().optional(), errorMessage: z.string().optional() })
+        .passthrough()
+        .optional(),
     }),
   }),
 ])
@@ -346,9 +364,7 @@ export const threadEntrySchema = z.union([
       createdAt: isoDate,
     })
     .passthrough(),
-  z
-    .object({ id: z.string(), type: z.string(), createdAt: isoDate.optional() })
-    .passthrough(),
+  z.object({ id: z.string(), type: z.string(), createdAt: isoDate.optional() }).passthrough(),
 ])
 export type ThreadEntry = z.infer<typeof threadEntrySchema>
 
@@ -432,7 +448,16 @@ export const contactCreateSchema = z.object({
 // Files
 
 export const fileUploadOptionsSchema = z.object({
-  access: z.enum(['PUBLIC_INDEXABLE', 'PUBLIC_NOT_INDEXABLE', 'PRIVATE', 'HIDDEN_INDEXABLE', 'HIDDEN_NOT_INDEXABLE', 'HIDDEN_PRIVATE', 'HIDDEN_SENSITIVE', 'SENSITIVE']),
+  access: z.enum([
+    'PUBLIC_INDEXABLE',
+    'PUBLIC_NOT_INDEXABLE',
+    'PRIVATE',
+    'HIDDEN_INDEXABLE',
+    'HIDDEN_NOT_INDEXABLE',
+    'HIDDEN_PRIVATE',
+    'HIDDEN_SENSITIVE',
+    'SENSITIVE',
+  ]),
   ttl: z.string().optional(),
   overwrite: z.boolean().optional(),
   duplicateValidationStrategy: z.enum(['NONE', 'REJECT', 'RETURN_EXISTING']).optional(),

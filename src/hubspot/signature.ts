@@ -21,9 +21,18 @@ const V3_DECODED_ESCAPES: Record<string, string> = {
 }
 
 export const normalizeV3Uri = (uri: string): string =>
-  uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (escape) => V3_DECODED_ESCAPES[escape.toUpperCase()] ?? escape)
+  uri.replace(
+    /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi,
+    (escape) => V3_DECODED_ESCAPES[escape.toUpperCase()] ?? escape
+  )
 
-export const signV3 = (p: { secret: string; method: string; uri: string; body: string; timestamp: string | number }): string =>
+export const signV3 = (p: {
+  secret: string
+  method: string
+  uri: string
+  body: string
+  timestamp: string | number
+}): string =>
   createHmac('sha256', p.secret)
     .update(`${p.method.toUpperCase()}${normalizeV3Uri(p.uri)}${p.body}${p.timestamp}`, 'utf8')
     .digest('base64')
@@ -75,23 +84,40 @@ export const verifyV3 = (p: {
   const signature = header(p.headers, 'x-hubspot-signature-v3')?.trim().replace(/ /g, '+')
   const timestampHeader = header(p.headers, 'x-hubspot-request-timestamp')?.trim()
   if (!signature) return { ok: false, reason: 'missing X-HubSpot-Signature-v3 header' }
-  if (!timestampHeader || !/^\d{1,15}$/.test(timestampHeader)) return { ok: false, reason: 'missing or malformed X-HubSpot-Request-Timestamp header' }
+  if (!timestampHeader || !/^\d{1,15}$/.test(timestampHeader))
+    return { ok: false, reason: 'missing or malformed X-HubSpot-Request-Timestamp header' }
   const timestamp = Number(timestampHeader)
   const now = p.now ?? Date.now()
-  if (Math.abs(now - timestamp) > SIGNATURE_WINDOW_MS) return { ok: false, reason: 'request timestamp outside the 5-minute window' }
-  const matches = equivalentUris(p.uri).some((uri) => constantTimeEqual(signature, signV3({ secret: p.secret, method: p.method, uri, body: p.body, timestamp: timestampHeader })))
+  if (Math.abs(now - timestamp) > SIGNATURE_WINDOW_MS)
+    return { ok: false, reason: 'request timestamp outside the 5-minute window' }
+  const matches = equivalentUris(p.uri).some((uri) =>
+    constantTimeEqual(
+      signature,
+      signV3({ secret: p.secret, method: p.method, uri, body: p.body, timestamp: timestampHeader })
+    )
+  )
   return matches ? { ok: true, version: 'v3' } : { ok: false, reason: 'v3 signature mismatch' }
 }
 
-export const verifyV1OrV2 = (p: { secret: string; method: string; uri: string; body: string; headers: Headers }): VerificationResult => {
+export const verifyV1OrV2 = (p: {
+  secret: string
+  method: string
+  uri: string
+  body: string
+  headers: Headers
+}): VerificationResult => {
   const signature = header(p.headers, 'x-hubspot-signature')?.trim().toLowerCase()
   const version = (header(p.headers, 'x-hubspot-signature-version') ?? 'v1').trim().toLowerCase()
   if (!signature) return { ok: false, reason: 'missing X-HubSpot-Signature header' }
   if (version === 'v1') {
-    return constantTimeEqual(signature, signV1(p)) ? { ok: true, version: 'v1' } : { ok: false, reason: 'v1 signature mismatch' }
+    return constantTimeEqual(signature, signV1(p))
+      ? { ok: true, version: 'v1' }
+      : { ok: false, reason: 'v1 signature mismatch' }
   }
   if (version === 'v2') {
-    return constantTimeEqual(signature, signV2(p)) ? { ok: true, version: 'v2' } : { ok: false, reason: 'v2 signature mismatch' }
+    return constantTimeEqual(signature, signV2(p))
+      ? { ok: true, version: 'v2' }
+      : { ok: false, reason: 'v2 signature mismatch' }
   }
   return { ok: false, reason: `unsupported signature version ${version}` }
 }

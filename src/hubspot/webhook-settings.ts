@@ -16,7 +16,12 @@ export type Subscription = z.infer<typeof subscriptionSchema>
 
 export const getWebhookTarget = async (http: HubSpotHttp, appId: string): Promise<string | undefined> => {
   try {
-    const settings = await http.send({ method: 'GET', path: `${webhooksBase(appId)}/settings`, auth: 'developer', schema: settingsSchema })
+    const settings = await http.send({
+      method: 'GET',
+      path: `${webhooksBase(appId)}/settings`,
+      auth: 'developer',
+      schema: settingsSchema,
+    })
     return settings.targetUrl
   } catch (error) {
     if (error instanceof HubSpotApiError && error.status === 404) return undefined
@@ -24,7 +29,12 @@ export const getWebhookTarget = async (http: HubSpotHttp, appId: string): Promis
   }
 }
 
-export const setWebhookTarget = (http: HubSpotHttp, appId: string, targetUrl: string, maxConcurrentRequests: number): Promise<void> =>
+export const setWebhookTarget = (
+  http: HubSpotHttp,
+  appId: string,
+  targetUrl: string,
+  maxConcurrentRequests: number
+): Promise<void> =>
   http
     .send({
       method: 'PUT',
@@ -36,9 +46,20 @@ export const setWebhookTarget = (http: HubSpotHttp, appId: string, targetUrl: st
     .then(() => undefined)
 
 export const listSubscriptions = async (http: HubSpotHttp, appId: string): Promise<Subscription[]> =>
-  (await http.send({ method: 'GET', path: `${webhooksBase(appId)}/subscriptions`, auth: 'developer', schema: subscriptionListSchema })).results
+  (
+    await http.send({
+      method: 'GET',
+      path: `${webhooksBase(appId)}/subscriptions`,
+      auth: 'developer',
+      schema: subscriptionListSchema,
+    })
+  ).results
 
-export const createSubscription = (http: HubSpotHttp, appId: string, subscription: { eventType: string; propertyName?: string }): Promise<void> =>
+export const createSubscription = (
+  http: HubSpotHttp,
+  appId: string,
+  subscription: { eventType: string; propertyName?: string }
+): Promise<void> =>
   http
     .send({
       method: 'POST',

@@ -36,7 +36,9 @@ describe('the connect link in a browser', () => {
     await page.locator('button[type="submit"]').click()
     await page.waitForURL(/link=/)
     expect(await page.locator('[data-testid="title"]').innerText()).toBe('HubSpot is connected')
-    expect(w!.bp.store.findState('integration', w!.driver.integrationId, 'oauth')?.payload).toMatchObject({ portalId: w!.hs.portalId })
+    expect(w!.bp.store.findState('integration', w!.driver.integrationId, 'oauth')?.payload).toMatchObject({
+      portalId: w!.hs.portalId,
+    })
 
     // A gateway that passes cookies: the approval connects at once, and the cookie is gone after.
     w!.bp.gateway.passCookies = true

@@ -12,7 +12,9 @@ describe('[first-run] which Chromium the browser tests use', () => {
   it('[first-run] without a system Chromium, the one from the npm registry is unpacked and renders a page', async () => {
     const source = await resolveChromium({ systemPath: '/nonexistent/chromium' })
     expect(source.kind).toBe('npm')
-    const server = createServer((_req, res) => res.end('<!doctype html><html><body><h1>Rendered by npm Chromium</h1></body></html>'))
+    const server = createServer((_req, res) =>
+      res.end('<!doctype html><html><body><h1>Rendered by npm Chromium</h1></body></html>')
+    )
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const browser = await launchChromium({ systemPath: '/nonexistent/chromium' })
     try {

@@ -23,7 +23,7 @@ afterAll(async () => {
 })
 
 describe('the HubSpot project page', () => {
-  it('[project-app] shows each file of the installation\'s project and downloads them as one zip', async () => {
+  it("[project-app] shows each file of the installation's project and downloads them as one zip", async () => {
     const page = await browser!.newPage({ acceptDownloads: true })
     await page.goto(`${w!.driver.webhookUrl}/hubspot-project`)
     const expected = projectFiles(w!.driver.webhookUrl)

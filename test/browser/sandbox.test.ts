@@ -53,8 +53,10 @@ const customerSays = async (page: Page, text: string): Promise<void> => {
 }
 
 const chatLines = (page: Page, from: string) => page.locator(`[data-testid="chat-line"][data-from="${from}"]`)
-const threadMessages = (page: Page, author: string) => page.locator(`[data-testid="thread-message"][data-author="${author}"]`)
-const textsOf = async (locator: Locator): Promise<string[]> => (await locator.allInnerTexts()).map((text) => text.trim())
+const threadMessages = (page: Page, author: string) =>
+  page.locator(`[data-testid="thread-message"][data-author="${author}"]`)
+const textsOf = async (locator: Locator): Promise<string[]> =>
+  (await locator.allInnerTexts()).map((text) => text.trim())
 
 describe('sandbox page', () => {
   it('[sandbox-browser] the customer escalates, the agent assigns and replies, both see each other live, and closing hands back to the bot', async () => {
@@ -80,16 +82,25 @@ describe('sandbox page', () => {
     const thread = await waitForText(byTestId(page, 'thread-item'), 'Jane Doe')
     await expect(thread.getAttribute('data-status')).resolves.toBe('OPEN')
     await expect(byTestId(thread, 'thread-assignee').innerText()).resolves.toBe('Unassigned')
-    await waitForText(threadMessages(page, 'customer'), 'Request to talk to a person, sent by the chatbot on behalf of this customer')
+    await waitForText(
+      threadMessages(page, 'customer'),
+      'Request to talk to a person, sent by the chatbot on behalf of this customer'
+    )
     // The chat so far arrives as one message, each line labelled with who wrote it.
     const customerTexts = await textsOf(byTestId(threadMessages(page, 'customer'), 'message-text'))
     expect(customerTexts).toHaveLength(1)
     expect(customerTexts[0]).toMatch(/^Request to talk to a person/)
     const transcript = customerTexts[0]!
-    const order = ['Jane Doe: Hello', 'Jane Doe: What are your opening hours?', 'Bot: We are open Monday to Friday'].map((line) => transcript.indexOf(line))
+    const order = [
+      'Jane Doe: Hello',
+      'Jane Doe: What are your opening hours?',
+      'Bot: We are open Monday to Friday',
+    ].map((line) => transcript.indexOf(line))
     expect(order.every((at) => at >= 0)).toBe(true)
     expect([...order].sort((a, b) => a - b)).toEqual(order)
-    await expect(byTestId(threadMessages(page, 'customer').first(), 'message-sender').innerText()).resolves.toBe('Jane Doe')
+    await expect(byTestId(threadMessages(page, 'customer').first(), 'message-sender').innerText()).resolves.toBe(
+      'Jane Doe'
+    )
 
     // Assignment reaches the customer with the agent's name.
     await byTestId(page, 'agent-select').selectOption('A-111')
@@ -102,7 +113,11 @@ describe('sandbox page', () => {
     // Customer → agent: text and an image hosted on the Botpress stand-in.
     await customerSays(page, 'My parcel is late, order 42')
     await waitForText(byTestId(threadMessages(page, 'customer'), 'message-text'), 'My parcel is late, order 42')
-    await byTestId(page, 'chat-file').setInputFiles({ name: 'receipt.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(RECEIPT_SVG) })
+    await byTestId(page, 'chat-file').setInputFiles({
+      name: 'receipt.svg',
+      mimeType: 'image/svg+xml',
+      buffer: Buffer.from(RECEIPT_SVG),
+    })
     const imageMessage = await waitForText(threadMessages(page, 'customer'), 'receipt.svg')
     await expect(imageMessage.locator('img').count()).resolves.toBe(1)
 
@@ -116,7 +131,11 @@ describe('sandbox page', () => {
     await agentMessage.locator('[data-testid="message-status"][data-status="SENT"]').waitFor({ timeout: WAIT_MS })
     await expect(byTestId(agentMessage, 'message-sender').innerText()).resolves.toBe('Ann Agent')
 
-    await byTestId(page, 'reply-file').setInputFiles({ name: 'label.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 shipping label') })
+    await byTestId(page, 'reply-file').setInputFiles({
+      name: 'label.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4 shipping label'),
+    })
     await byTestId(page, 'reply-send').click()
     const fileLine = await waitForText(chatLines(page, 'agent'), 'label.pdf')
     const fileUrl = await byTestId(fileLine, 'attachment-link').getAttribute('href')
@@ -125,20 +144,31 @@ describe('sandbox page', () => {
     // Closing in HubSpot hands the customer back to the bot.
     await byTestId(page, 'close-button').click()
     await waitForText(chatLines(page, 'bot'), 'The human agent closed the conversation')
-    await waitForText(chatLines(page, 'status'), 'Ann Agent closed the conversation in HubSpot: you are back with the bot')
+    await waitForText(
+      chatLines(page, 'status'),
+      'Ann Agent closed the conversation in HubSpot: you are back with the bot'
+    )
     await page.locator('[data-testid="chat-status"][data-mode="bot"]').waitFor({ timeout: WAIT_MS })
     await page.locator('[data-testid="thread-item"][data-status="CLOSED"]').waitFor({ timeout: WAIT_MS })
     await waitForText(byTestId(page, 'thread-activity'), 'Conversation closed')
     await customerSays(page, 'Thanks! And how long does shipping take?')
     await waitForText(chatLines(page, 'bot'), 'Orders ship within 2 business days')
-    await expect(threadMessages(page, 'customer').filter({ hasText: 'how long does shipping take' }).count()).resolves.toBe(0)
+    await expect(
+      threadMessages(page, 'customer').filter({ hasText: 'how long does shipping take' }).count()
+    ).resolves.toBe(0)
 
     // The event log shows the hitl events and the webhooks with the integration's answers.
     const log = byTestId(page, 'event-log')
     await waitForText(log.locator('[data-testid="log-entry"][data-kind="hitlAssigned"]'), 'Ann Agent')
     await log.locator('[data-testid="log-entry"][data-kind="hitlStopped"]').first().waitFor({ timeout: WAIT_MS })
-    await waitForText(log.locator('[data-testid="log-entry"][data-kind="webhook"][data-status="200"]'), 'OUTGOING_CHANNEL_MESSAGE_CREATED')
-    await waitForText(log.locator('[data-testid="log-entry"][data-kind="webhook"][data-status="200"]'), 'status="CLOSED"')
+    await waitForText(
+      log.locator('[data-testid="log-entry"][data-kind="webhook"][data-status="200"]'),
+      'OUTGOING_CHANNEL_MESSAGE_CREATED'
+    )
+    await waitForText(
+      log.locator('[data-testid="log-entry"][data-kind="webhook"][data-status="200"]'),
+      'status="CLOSED"'
+    )
     await expect(log.locator('[data-testid="log-entry"][data-kind="error"]').count()).resolves.toBe(0)
 
     await byTestId(page, 'thread-timeline').evaluate((element) => element.scrollTo(0, element.scrollHeight))
@@ -155,7 +185,8 @@ describe('sandbox page', () => {
     await byTestId(page, 'chat-restart').click()
     await customerSays(page, 'I need an agent please')
     await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
-    const threadId = ((await (await fetch(`${sandbox!.url}/api/state`)).json()) as { customer: { threadId: string } }).customer.threadId
+    const threadId = ((await (await fetch(`${sandbox!.url}/api/state`)).json()) as { customer: { threadId: string } })
+      .customer.threadId
 
     await page.reload()
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
@@ -195,13 +226,24 @@ describe('sandbox page', () => {
     await page.locator('[data-testid="settings"] summary').click()
 
     await byTestId(page, 'fault-429').check()
-    const settingsNow = async () => ((await (await fetch(`${sandbox!.url}/api/state`)).json()) as { settings: { faults: { rateLimit: boolean }; language: string } }).settings
+    const settingsNow = async () =>
+      (
+        (await (await fetch(`${sandbox!.url}/api/state`)).json()) as {
+          settings: { faults: { rateLimit: boolean }; language: string }
+        }
+      ).settings
     await expect.poll(async () => (await settingsNow()).faults.rateLimit).toBe(true)
     await customerSays(page, 'agent')
     const log = byTestId(page, 'event-log')
-    await waitForText(log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="429"]'), 'the integration retries')
+    await waitForText(
+      log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="429"]'),
+      'the integration retries'
+    )
     await byTestId(page, 'fault-429').uncheck()
-    await log.locator('[data-testid="log-entry"][data-kind="publish"][data-status="201"]').first().waitFor({ timeout: WAIT_MS })
+    await log
+      .locator('[data-testid="log-entry"][data-kind="publish"][data-status="201"]')
+      .first()
+      .waitFor({ timeout: WAIT_MS })
     await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
 
     await byTestId(page, 'setting-language').selectOption('fr')
@@ -217,7 +259,11 @@ describe('sandbox page', () => {
   })
 
   const settle = async (body: Record<string, unknown>): Promise<void> => {
-    const response = await fetch(`${sandbox!.url}/api/settings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const response = await fetch(`${sandbox!.url}/api/settings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
     expect(response.status).toBe(200)
   }
   const openPage = async (viewport = { width: 1280, height: 800 }): Promise<Page> => {
@@ -240,7 +286,9 @@ describe('sandbox page', () => {
     await customerSays(page, 'Where is my parcel?')
     const line = chatLines(page, 'customer').filter({ hasText: 'Where is my parcel?' })
     await line.and(page.locator('[data-delivery="held"]')).waitFor({ timeout: WAIT_MS })
-    await expect(byTestId(line, 'delivery-note').innerText()).resolves.toMatch(/^Not delivered yet: HubSpot answered 429/)
+    await expect(byTestId(line, 'delivery-note').innerText()).resolves.toMatch(
+      /^Not delivered yet: HubSpot answered 429/
+    )
     const log = byTestId(page, 'event-log')
     await waitForText(log.locator('[data-testid="log-entry"][data-kind="held"]'), 'not delivered yet')
     // The retry after HubSpot's Retry-After goes through: one fault per message, not one per poll.
@@ -249,20 +297,22 @@ describe('sandbox page', () => {
     await waitForText(byTestId(threadMessages(page, 'customer'), 'message-text'), 'Where is my parcel?')
     await expect(chatLines(page, 'customer').count()).resolves.toBe(sentBefore)
     await byTestId(page, 'fault-429').uncheck()
-    await expect.poll(async () => (await byTestId(page, 'faults-armed').isHidden())).toBe(true)
+    await expect.poll(async () => await byTestId(page, 'faults-armed').isHidden()).toBe(true)
     await byTestId(page, 'chat-end').click()
     await page.locator('[data-testid="chat-status"][data-mode="bot"]').waitFor({ timeout: WAIT_MS })
     await page.close()
   })
 
-  it('[sandbox-browser] the refuse policy shows the integration\'s sentence, not the envelope around it', async () => {
+  it("[sandbox-browser] the refuse policy shows the integration's sentence, not the envelope around it", async () => {
     await settle({ contactPolicy: 'refuse', identity: 'new-email' })
     const page = await openPage()
     await byTestId(page, 'chat-restart').click()
     await customerSays(page, 'agent')
     const failure = await waitForText(chatLines(page, 'status'), 'Escalation failed:')
     const text = (await failure.innerText()).trim()
-    expect(text).toMatch(/^Escalation failed: No HubSpot contact matches the customer, and the contact policy is "refuse"\./)
+    expect(text).toMatch(
+      /^Escalation failed: No HubSpot contact matches the customer, and the contact policy is "refuse"\./
+    )
     expect(text).not.toMatch(/Integration answered|\{|"code"/)
     await settle({ contactPolicy: 'create', identity: 'email' })
     await page.close()
@@ -282,7 +332,10 @@ describe('sandbox page', () => {
     await byTestId(page, 'chat-restart').click()
     await customerSays(page, 'agent')
     await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
-    await waitForText(page.locator('[data-testid="thread-customer-kind"][data-kind="contact-matched"]'), 'existing contact matched by email')
+    await waitForText(
+      page.locator('[data-testid="thread-customer-kind"][data-kind="contact-matched"]'),
+      'existing contact matched by email'
+    )
     await page.close()
   })
 

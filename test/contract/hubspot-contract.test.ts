@@ -24,7 +24,11 @@ const received: { body: string; headers: Record<string, string | undefined>; url
 
 beforeAll(async () => {
   hs = await startHubSpotStandIn({ webhookRetryDelaysMs: [] })
-  const token = await requestTokenWithRefreshToken(new HubSpotHttp({ baseUrl: hs.url, budgetMs: 2000, baseDelayMs: 10, timeoutMs: 5000, logger: silentLogger }), hs.app, hs.refreshToken)
+  const token = await requestTokenWithRefreshToken(
+    new HubSpotHttp({ baseUrl: hs.url, budgetMs: 2000, baseDelayMs: 10, timeoutMs: 5000, logger: silentLogger }),
+    hs.app,
+    hs.refreshToken
+  )
   http = new HubSpotHttp({
     baseUrl: hs.url,
     budgetMs: 2000,
@@ -38,7 +42,11 @@ beforeAll(async () => {
     let body = ''
     req.on('data', (chunk) => (body += chunk))
     req.on('end', () => {
-      received.push({ body, headers: req.headers as Record<string, string | undefined>, url: `${new URL(receiverUrl).origin}${req.url}` })
+      received.push({
+        body,
+        headers: req.headers as Record<string, string | undefined>,
+        url: `${new URL(receiverUrl).origin}${req.url}`,
+      })
       res.end('{}')
     })
   })
@@ -60,7 +68,10 @@ describe('client ↔ HubSpot stand-in', () => {
     expect(info.scopes).toContain('conversations.custom_channels.write')
 
     const spare = hs.issueRefreshToken()
-    expect(await introspectToken(http, hs.app, spare, 'refresh_token')).toMatchObject({ active: true, token_use: 'refresh_token' })
+    expect(await introspectToken(http, hs.app, spare, 'refresh_token')).toMatchObject({
+      active: true,
+      token_use: 'refresh_token',
+    })
     await revokeRefreshToken(http, hs.app, spare)
     expect(await introspectToken(http, hs.app, spare, 'refresh_token')).toEqual({ active: false })
     expect(hs.calls.some((c) => c.path.includes(token.access_token) || c.path.includes(spare))).toBe(false)
@@ -70,12 +81,23 @@ describe('client ↔ HubSpot stand-in', () => {
     const created = await channels.createChannel(http, {
       name: 'Contract',
       webhookUrl: receiverUrl,
-      capabilities: { deliveryIdentifierTypes: ['CHANNEL_SPECIFIC_OPAQUE_ID', 'HS_EMAIL_ADDRESS'], threadingModel: 'INTEGRATION_THREAD_ID', allowOutgoingMessages: true, outgoingAttachmentTypes: ['FILE'], allowedFileAttachmentMimeTypes: ['image/*'] },
+      capabilities: {
+        deliveryIdentifierTypes: ['CHANNEL_SPECIFIC_OPAQUE_ID', 'HS_EMAIL_ADDRESS'],
+        threadingModel: 'INTEGRATION_THREAD_ID',
+        allowOutgoingMessages: true,
+        outgoingAttachmentTypes: ['FILE'],
+        allowedFileAttachmentMimeTypes: ['image/*'],
+      },
     })
     expect((await channels.getChannel(http, created.id)).webhookUrl).toBe(receiverUrl)
     expect((await channels.listChannels(http)).map((c) => c.id)).toContain(created.id)
 
-    const account = await channels.createChannelAccount(http, created.id, { inboxId: '1001', name: 'Contract', authorized: true, deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: 'contract-1001' } })
+    const account = await channels.createChannelAccount(http, created.id, {
+      inboxId: '1001',
+      name: 'Contract',
+      authorized: true,
+      deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: 'contract-1001' },
+    })
     expect((await channels.listChannelAccounts(http, created.id)).map((a) => a.id)).toContain(account.id)
 
     const file = await uploadFile(http, { name: 'photo.png', contentType: 'image/png', data: Buffer.from('png') })
@@ -91,7 +113,14 @@ describe('client ↔ HubSpot stand-in', () => {
       attachments: [{ type: 'FILE', fileId: file.id, fileUsageType: 'IMAGE' }],
       associateWithContactId: 901,
     })
-    const again = await channels.publishMessage(http, created.id, { text: 'Hello', messageDirection: 'INCOMING', channelAccountId: account.id, integrationThreadId: 'contract-thread', integrationIdempotencyId: 'contract-1', senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'jane.doe@example.com' } }] })
+    const again = await channels.publishMessage(http, created.id, {
+      text: 'Hello',
+      messageDirection: 'INCOMING',
+      channelAccountId: account.id,
+      integrationThreadId: 'contract-thread',
+      integrationIdempotencyId: 'contract-1',
+      senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'jane.doe@example.com' } }],
+    })
     expect(again.id).toBe(message.id)
 
     const threadId = message.conversationsThreadId
@@ -105,11 +134,22 @@ describe('client ↔ HubSpot stand-in', () => {
     expect((await conversations.listInboxes(http)).map((i) => i.id)).toEqual(['1001', '1002', '1003'])
 
     await hs.settle()
-    const outgoing = received.map((r) => JSON.parse(r.body) as { type?: string }).filter((e) => e.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED')
+    const outgoing = received
+      .map((r) => JSON.parse(r.body) as { type?: string })
+      .filter((e) => e.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED')
     expect(outgoing).toHaveLength(1)
     expect(outgoingMessageEventSchema.parse(outgoing[0]).channelIntegrationThreadIds).toEqual(['contract-thread'])
     for (const delivery of received) {
-      expect(verifyHubSpotRequest({ secret: hs.app.clientSecret, method: 'POST', uri: delivery.url, body: delivery.body, headers: delivery.headers, allowV1: false }).ok).toBe(true)
+      expect(
+        verifyHubSpotRequest({
+          secret: hs.app.clientSecret,
+          method: 'POST',
+          uri: delivery.url,
+          body: delivery.body,
+          headers: delivery.headers,
+          allowV1: false,
+        }).ok
+      ).toBe(true)
     }
 
     await channels.deleteChannel(http, created.id)
@@ -134,12 +174,25 @@ describe('client ↔ HubSpot stand-in', () => {
     hs.settings.appKind = 'legacy'
     await webhookSettings.setWebhookTarget(http, hs.app.appId, receiverUrl, 10)
     expect(await webhookSettings.getWebhookTarget(http, hs.app.appId)).toBe(receiverUrl)
-    await webhookSettings.createSubscription(http, hs.app.appId, { eventType: 'conversation.propertyChange', propertyName: 'assignedTo' })
-    await webhookSettings.createSubscription(http, hs.app.appId, { eventType: 'conversation.propertyChange', propertyName: 'status' })
+    await webhookSettings.createSubscription(http, hs.app.appId, {
+      eventType: 'conversation.propertyChange',
+      propertyName: 'assignedTo',
+    })
+    await webhookSettings.createSubscription(http, hs.app.appId, {
+      eventType: 'conversation.propertyChange',
+      propertyName: 'status',
+    })
     const listed = await webhookSettings.listSubscriptions(http, hs.app.appId)
-    expect(listed.map((s) => `${s.eventType} ${s.propertyName}`)).toEqual(['conversation.propertyChange assignedTo', 'conversation.propertyChange status'])
+    expect(listed.map((s) => `${s.eventType} ${s.propertyName}`)).toEqual([
+      'conversation.propertyChange assignedTo',
+      'conversation.propertyChange status',
+    ])
     await webhookSettings.activateSubscription(http, hs.app.appId, listed[0]!.id)
-    expect(hs.calls.filter((c) => c.path.startsWith('/webhooks/')).every((c) => c.path.startsWith(`/webhooks/2026-03/${hs.app.appId}/`))).toBe(true)
+    expect(
+      hs.calls
+        .filter((c) => c.path.startsWith('/webhooks/'))
+        .every((c) => c.path.startsWith(`/webhooks/2026-03/${hs.app.appId}/`))
+    ).toBe(true)
 
     received.length = 0
     const thread = [...hs.portal.threads.values()][0]!
@@ -148,9 +201,20 @@ describe('client ↔ HubSpot stand-in', () => {
     await hs.settle()
     const batches = received.map((r) => JSON.parse(r.body) as unknown[]).filter(Array.isArray)
     const events = batches.flat().map((event) => appWebhookEventSchema.parse(event))
-    expect(events.map((e) => `${e.propertyName}=${e.propertyValue}`)).toEqual(expect.arrayContaining(['status=OPEN', 'assignedTo=222']))
+    expect(events.map((e) => `${e.propertyName}=${e.propertyValue}`)).toEqual(
+      expect.arrayContaining(['status=OPEN', 'assignedTo=222'])
+    )
     for (const delivery of received) {
-      expect(verifyHubSpotRequest({ secret: hs.app.clientSecret, method: 'POST', uri: delivery.url, body: delivery.body, headers: delivery.headers, allowV1: true }).ok).toBe(true)
+      expect(
+        verifyHubSpotRequest({
+          secret: hs.app.clientSecret,
+          method: 'POST',
+          uri: delivery.url,
+          body: delivery.body,
+          headers: delivery.headers,
+          allowV1: true,
+        }).ok
+      ).toBe(true)
     }
   })
 })

@@ -16,7 +16,9 @@ describe('[budget] the per-portal call budget', () => {
     const w = await world()
     expect(w.hs.settings.rateLimitPer10s).toBe(110)
     const sessions = await Promise.all(
-      Array.from({ length: SESSIONS }, (_, i) => w.bot.escalate({ customer: { name: `Burst ${i}`, email: `burst.${i}@example.com` } }))
+      Array.from({ length: SESSIONS }, (_, i) =>
+        w.bot.escalate({ customer: { name: `Burst ${i}`, email: `burst.${i}@example.com` } })
+      )
     )
     await settle(w)
     w.hs.resetCalls()
@@ -30,7 +32,9 @@ describe('[budget] the per-portal call budget', () => {
         for (let n = 0; n < MESSAGES_EACH; n++) {
           const mark = `[B${s}-${n}]`
           sent[s]!.push({ mark, sentAt: Date.now() })
-          await w.bot.customerSays(session, { type: 'text', payload: { text: `${mark} message ${n}` } }).catch((error: unknown) => failures.push(String(error)))
+          await w.bot
+            .customerSays(session, { type: 'text', payload: { text: `${mark} message ${n}` } })
+            .catch((error: unknown) => failures.push(String(error)))
         }
       })
     )
@@ -43,7 +47,13 @@ describe('[budget] the per-portal call budget', () => {
         const found = /\[B\d+-\d+\]/.exec(m.text)
         return found ? [{ mark: found[0], at: Date.parse(m.createdAt) }] : []
       })
-      expect(measureStream(sent[s]!, arrived)).toMatchObject({ sent: MESSAGES_EACH, delivered: MESSAGES_EACH, lost: 0, duplicated: 0, outOfOrder: 0 })
+      expect(measureStream(sent[s]!, arrived)).toMatchObject({
+        sent: MESSAGES_EACH,
+        delivered: MESSAGES_EACH,
+        lost: 0,
+        duplicated: 0,
+        outOfOrder: 0,
+      })
     }
     const calls = w.hs.calls.filter((call) => call.auth === 'bearer')
     const refused = calls.filter((call) => call.status === 429).length
@@ -84,7 +94,8 @@ describe('[budget] short-lived processes', () => {
         expect(direction, context).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 })
         expect(direction.delivered, context).toBe(direction.sent)
       }
-      for (const type of ['hitlAssigned', 'hitlStopped']) expect(step.events[type], context).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 })
+      for (const type of ['hitlAssigned', 'hitlStopped'])
+        expect(step.events[type], context).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 })
       expect(step.share429, context).toBeLessThan(0.05)
     } finally {
       driver.dispose()

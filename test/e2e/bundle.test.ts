@@ -16,12 +16,26 @@ afterAll(() => stopProcess(child))
 describe('the bundle', () => {
   it('loads, serves, and carries a whole session from install to hand-back', async () => {
     const outfile = join(mkdtempSync(join(tmpdir(), 'hitl-bundle-')), 'index.cjs')
-    await build({ entryPoints: [join(__dirname, '..', '..', 'src', 'index.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node18', logLevel: 'silent' })
+    await build({
+      entryPoints: [join(__dirname, '..', '..', 'src', 'index.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node18',
+      logLevel: 'silent',
+    })
 
     const port = await freePort()
     const w = await world({ register: false, uploadProject: false, integrationUrl: `http://127.0.0.1:${port}` })
     child = spawn(process.execPath, ['-e', `require(${JSON.stringify(outfile)}).default.start(${port})`], {
-      env: { ...process.env, HUBSPOT_API_URL: w.hs.url, BP_API_URL: w.bp.url, BP_TOKEN: w.bp.token, BP_WEBHOOK_URL: w.bp.webhookBaseUrl },
+      env: {
+        ...process.env,
+        HUBSPOT_API_URL: w.hs.url,
+        BP_API_URL: w.bp.url,
+        BP_TOKEN: w.bp.token,
+        BP_WEBHOOK_URL: w.bp.webhookBaseUrl,
+      },
       stdio: 'ignore',
     })
     for (let waited = 0; ; waited += 100) {
@@ -33,7 +47,10 @@ describe('the bundle', () => {
 
     await uploadServedProject(w.hs, w.driver.webhookUrl)
     await w.driver.register()
-    const session = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' }, history: [{ from: 'customer', type: 'text', payload: { text: 'Hello' } }] })
+    const session = await w.bot.escalate({
+      customer: { name: 'Jane Doe', email: 'jane.doe@example.com' },
+      history: [{ from: 'customer', type: 'text', payload: { text: 'Hello' } }],
+    })
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'Still there?' } })
     const threadId = threadOf(w, session)
     w.hs.agent.assign(threadId, 'A-111')

@@ -28,8 +28,14 @@ describe('[crash] a process killed at each step of a close', () => {
       const { session, threadId } = await crash.activeSession()
       const taken = await crash.runWithCrash(crashAt, closeWithLastWords(threadId))
       const context = `killed after step ${crashAt} of\n${describeSteps(taken)}`
-      expect(eventsOf(w, session).map((e) => e.type), context).toEqual(['hitlAssigned', 'hitlStopped'])
-      expect(customerView(w, session).map((m) => m.payload.text), context).toEqual(['Ann here', 'last words'])
+      expect(
+        eventsOf(w, session).map((e) => e.type),
+        context
+      ).toEqual(['hitlAssigned', 'hitlStopped'])
+      expect(
+        customerView(w, session).map((m) => m.payload.text),
+        context
+      ).toEqual(['Ann here', 'last words'])
     }
   }, 240_000)
 })

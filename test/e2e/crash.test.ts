@@ -29,7 +29,10 @@ describe('[crash] a process killed at each step of an agent reply and of an assi
         messageId = w.hs.agent.reply(threadId, { actorId: 'A-111', text }).id
       })
       const context = `killed after step ${crashAt} of\n${describeSteps(taken)}`
-      expect(customerView(w, session).filter((m) => m.payload.text === text), context).toHaveLength(1)
+      expect(
+        customerView(w, session).filter((m) => m.payload.text === text),
+        context
+      ).toHaveLength(1)
       expect(shownStatus(w, messageId), context).toBe('SENT')
     }
     const expected = ['Ann here', ...Array.from({ length: steps.length + 1 }, (_, i) => `reply ${i}`)]
@@ -53,7 +56,10 @@ describe('[crash] a process killed at each step of an agent reply and of an assi
       const { session, threadId } = await newSession()
       const taken = await crash.runWithCrash(crashAt, () => w.hs.agent.assign(threadId, 'A-111'))
       expect(eventsOf(w, session), `killed after step ${crashAt} of\n${describeSteps(taken)}`).toEqual([
-        { type: 'hitlAssigned', payload: { conversationId: session.conversationId, userId: eventsOf(w, probe.session)[0]!.payload.userId } },
+        {
+          type: 'hitlAssigned',
+          payload: { conversationId: session.conversationId, userId: eventsOf(w, probe.session)[0]!.payload.userId },
+        },
       ])
     }
   }, 120_000)

@@ -1,6 +1,18 @@
 // What the customer, the agent and the bot builder experience beyond the basic flow.
 import { describe, expect, it } from 'vitest'
-import { customerView, eventsOf, failureOf, hostFile, reportedStatus, shownStatus, sendAppWebhook, settle, threadMessages, threadOf, world } from './helpers'
+import {
+  customerView,
+  eventsOf,
+  failureOf,
+  hostFile,
+  reportedStatus,
+  shownStatus,
+  sendAppWebhook,
+  settle,
+  threadMessages,
+  threadOf,
+  world,
+} from './helpers'
 
 const contactsOf = (w: Awaited<ReturnType<typeof world>>) => [...w.hs.portal.contacts.values()]
 
@@ -14,7 +26,17 @@ describe('[transcript] the agent sees the conversation so far', () => {
         { from: 'customer', type: 'text', payload: { text: 'My parcel is damaged' } },
         { from: 'bot', type: 'text', payload: { text: 'Sorry to hear that. Can you send a photo?' } },
         { from: 'customer', type: 'image', payload: { imageUrl: photo } },
-        { from: 'bot', type: 'choice', payload: { text: 'Refund or replacement?', options: [{ label: 'Refund', value: 'r' }, { label: 'Replacement', value: 'p' }] } },
+        {
+          from: 'bot',
+          type: 'choice',
+          payload: {
+            text: 'Refund or replacement?',
+            options: [
+              { label: 'Refund', value: 'r' },
+              { label: 'Replacement', value: 'p' },
+            ],
+          },
+        },
       ],
     })
     // One labelled block, in order; the photo closes the first message (one file per message).
@@ -33,7 +55,11 @@ describe('[transcript] the agent sees the conversation so far', () => {
 
   it('handles long histories: every message the bot passes, in order, in as few messages as HubSpot limits allow', async () => {
     const w = await world()
-    const history = Array.from({ length: 60 }, (_, i) => ({ from: i % 2 ? ('bot' as const) : ('customer' as const), type: 'text', payload: { text: `message ${i}` } }))
+    const history = Array.from({ length: 60 }, (_, i) => ({
+      from: i % 2 ? ('bot' as const) : ('customer' as const),
+      type: 'text',
+      payload: { text: `message ${i}` },
+    }))
     history.push({ from: 'customer', type: 'text', payload: { text: 'x'.repeat(9000) } })
     const session = await w.bot.escalate({ customer: { name: 'Jane', email: 'jane.doe@example.com' }, history })
     const texts = threadMessages(w, threadOf(w, session)).map((m) => m.text)
@@ -57,11 +83,14 @@ describe('[contact] the customer is a HubSpot contact without prerequisites', ()
     expect(contactsOf(w)).toHaveLength(before)
   })
 
-  it.each(['+1 514-555-0100', '+15145550100', '(514) 555-0100', '514.555.0100'])('the phone number %s matches the existing contact', async (phone) => {
-    const w = await world({ configuration: { defaultCountry: 'US' } })
-    const session = await w.bot.escalate({ customer: { name: 'Jane', email: phone } })
-    expect(w.hs.portal.threads.get(threadOf(w, session))?.associatedContactId).toBe('901')
-  })
+  it.each(['+1 514-555-0100', '+15145550100', '(514) 555-0100', '514.555.0100'])(
+    'the phone number %s matches the existing contact',
+    async (phone) => {
+      const w = await world({ configuration: { defaultCountry: 'US' } })
+      const session = await w.bot.escalate({ customer: { name: 'Jane', email: phone } })
+      expect(w.hs.portal.threads.get(threadOf(w, session))?.associatedContactId).toBe('901')
+    }
+  )
 
   it('with policy "create", an unknown email becomes a new contact with the name', async () => {
     const w = await world()
@@ -132,7 +161,13 @@ describe('[reassign] a reassignment emits a new hitlAssigned', () => {
     w.hs.agent.assign(threadId, 'A-222')
     await settle(w)
     const late = await sendAppWebhook(w, [
-      { subscriptionType: 'conversation.propertyChange', objectId: Number(threadId), propertyName: 'assignedTo', propertyValue: '111', occurredAt: Date.now() - 60_000 },
+      {
+        subscriptionType: 'conversation.propertyChange',
+        objectId: Number(threadId),
+        propertyName: 'assignedTo',
+        propertyValue: '111',
+        occurredAt: Date.now() - 60_000,
+      },
     ])
     expect(late.status).toBe(200)
     const assigned = eventsOf(w, session).map((e) => w.bp.store.users.get(String(e.payload.userId))?.name)
@@ -153,22 +188,28 @@ describe('[status] honest delivery status in HubSpot', () => {
   it.each([
     { hubspotShows: 'SENT' as const, reported: undefined, hubspotCalls: ['GET'] },
     { hubspotShows: null, reported: 'SENT', hubspotCalls: ['GET', 'PATCH'] },
-  ])('a reply HubSpot shows as $hubspotShows is reported $reported: HubSpot calls $hubspotCalls', async ({ hubspotShows, reported, hubspotCalls }) => {
-    const w = await world()
-    const session = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
-    w.hs.settings.agentReplyStatus = hubspotShows
-    // The agent's profile is read once, when they are assigned; the reply is the common case.
-    w.hs.agent.assign(threadOf(w, session), 'A-111')
-    await settle(w)
-    w.hs.resetCalls()
-    const reply = w.hs.agent.reply(threadOf(w, session), { actorId: 'A-111', text: 'hello' })
-    await settle(w)
-    expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['hello'])
-    expect(reportedStatus(w, reply.id)?.statusType).toBe(reported)
-    expect(shownStatus(w, reply.id)).toBe('SENT')
-    // The timeline read (ordering, a close before the reply) and, where HubSpot shows nothing, the report.
-    expect(w.hs.calls.filter((call) => call.auth === 'bearer').map((call) => call.method), JSON.stringify(w.hs.calls.map((c) => c.path))).toEqual(hubspotCalls)
-  })
+  ])(
+    'a reply HubSpot shows as $hubspotShows is reported $reported: HubSpot calls $hubspotCalls',
+    async ({ hubspotShows, reported, hubspotCalls }) => {
+      const w = await world()
+      const session = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
+      w.hs.settings.agentReplyStatus = hubspotShows
+      // The agent's profile is read once, when they are assigned; the reply is the common case.
+      w.hs.agent.assign(threadOf(w, session), 'A-111')
+      await settle(w)
+      w.hs.resetCalls()
+      const reply = w.hs.agent.reply(threadOf(w, session), { actorId: 'A-111', text: 'hello' })
+      await settle(w)
+      expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['hello'])
+      expect(reportedStatus(w, reply.id)?.statusType).toBe(reported)
+      expect(shownStatus(w, reply.id)).toBe('SENT')
+      // The timeline read (ordering, a close before the reply) and, where HubSpot shows nothing, the report.
+      expect(
+        w.hs.calls.filter((call) => call.auth === 'bearer').map((call) => call.method),
+        JSON.stringify(w.hs.calls.map((c) => c.path))
+      ).toEqual(hubspotCalls)
+    }
+  )
 })
 
 describe('[after-close] the agent is never left talking to nobody', () => {
@@ -196,7 +237,9 @@ describe('[after-close] the agent is never left talking to nobody', () => {
     await settle(w)
     w.hs.agent.reopen(threadId)
     await settle(w)
-    expect(threadMessages(w, threadId).at(-1)?.text).toBe('This conversation has ended on the chatbot side: replies here no longer reach the customer.')
+    expect(threadMessages(w, threadId).at(-1)?.text).toBe(
+      'This conversation has ended on the chatbot side: replies here no longer reach the customer.'
+    )
   })
 })
 
@@ -215,7 +258,10 @@ describe('[notice] notices from the bot read as notices', () => {
 describe('[routing] sessions go to the right inbox and never mix', () => {
   it('hitlSession.inboxId routes to a configured inbox; without it, the default inbox', async () => {
     const w = await world()
-    const sales = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' }, hitlSession: { inboxId: '1002' } })
+    const sales = await w.bot.escalate({
+      customer: { name: 'A', email: 'a@example.com' },
+      hitlSession: { inboxId: '1002' },
+    })
     const support = await w.bot.escalate({ customer: { name: 'B', email: 'b@example.com' } })
     expect(w.hs.portal.threads.get(threadOf(w, sales))?.inboxId).toBe('1002')
     expect(w.hs.portal.threads.get(threadOf(w, support))?.inboxId).toBe('1001')
@@ -223,7 +269,11 @@ describe('[routing] sessions go to the right inbox and never mix', () => {
 
   it('an inbox that is not configured is refused with the list of configured ones', async () => {
     const w = await world()
-    expect(await failureOf(w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' }, hitlSession: { inboxId: '1003' } }))).toBe(
+    expect(
+      await failureOf(
+        w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' }, hitlSession: { inboxId: '1003' } })
+      )
+    ).toBe(
       'The session names an inbox that is not configured. hitlSession.inboxId is 1003; add it to "Other inbox IDs" or use one of: 1001, 1002.'
     )
   })
@@ -266,6 +316,8 @@ describe('[language] the integration writes in the configured language', () => {
     await settle(w)
     const reply = w.hs.agent.reply(threadId, { actorId: 'A-111', text: 'Sind Sie noch da?' })
     await settle(w)
-    expect(w.hs.portal.messageById.get(reply.id)?.status?.failureDetails?.errorMessage).toBe('Nicht zugestellt: Die Chat-Sitzung des Kunden ist beendet.')
+    expect(w.hs.portal.messageById.get(reply.id)?.status?.failureDetails?.errorMessage).toBe(
+      'Nicht zugestellt: Die Chat-Sitzung des Kunden ist beendet.'
+    )
   })
 })

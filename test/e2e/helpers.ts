@@ -44,13 +44,16 @@ export const threadOf = (w: World, session: HitlSession): string => {
 
 // What the agent sees in HubSpot: the thread's messages, oldest first.
 export const threadMessages = (w: World, threadId: string) =>
-  w.hs.portal.timeline(threadId).filter((entry) => entry.type === 'MESSAGE') as ReturnType<World['hs']['agent']['reply']>[]
+  w.hs.portal.timeline(threadId).filter((entry) => entry.type === 'MESSAGE') as ReturnType<
+    World['hs']['agent']['reply']
+  >[]
 
 // What the customer sees: messages the integration created on the HITL conversation.
 export const customerView = (w: World, session: HitlSession) =>
   w.bot.agentMessages(session).map((m) => ({ type: m.type, payload: m.payload, userId: m.userId }))
 
-export const eventsOf = (w: World, session: HitlSession) => w.bot.events(session).map((e) => ({ type: e.type, payload: e.payload }))
+export const eventsOf = (w: World, session: HitlSession) =>
+  w.bot.events(session).map((e) => ({ type: e.type, payload: e.payload }))
 
 export const settle = (w: World) => w.hs.settle()
 
@@ -62,10 +65,20 @@ export const reportedStatus = (w: World, messageId: string) => w.hs.portal.statu
 export const shownStatus = (w: World, messageId: string) => w.hs.portal.messageById.get(messageId)?.status?.statusType
 
 // A file hosted by Botpress, as the files customers send are: returns its public URL.
-export const hostFile = async (w: World, name: string, content: string | Buffer, contentType: string): Promise<string> => {
+export const hostFile = async (
+  w: World,
+  name: string,
+  content: string | Buffer,
+  contentType: string
+): Promise<string> => {
   const { Client } = await import('@botpress/client')
   const client = new Client({ apiUrl: w.bp.url, token: w.bp.token, botId: w.driver.botId })
-  const { file } = await client.uploadFile({ key: `customer/${Date.now()}-${name}`, content, contentType, accessPolicies: ['public_content'] })
+  const { file } = await client.uploadFile({
+    key: `customer/${Date.now()}-${name}`,
+    content,
+    contentType,
+    accessPolicies: ['public_content'],
+  })
   if (!file.url) throw new Error('the Botpress stand-in returned no file URL')
   return file.url
 }
@@ -84,16 +97,34 @@ export const failureOf = async (call: Promise<unknown>): Promise<string> => {
 export type Headers = Record<string, string>
 
 // The v3 signature HubSpot puts on a webhook to the integration's public URL.
-export const v3Headers = (w: World, body: string, o: { timestamp?: number; secret?: string; uri?: string } = {}): Headers => {
+export const v3Headers = (
+  w: World,
+  body: string,
+  o: { timestamp?: number; secret?: string; uri?: string } = {}
+): Headers => {
   const timestamp = o.timestamp ?? Date.now()
   return {
-    'x-hubspot-signature-v3': signV3({ secret: o.secret ?? w.hs.app.clientSecret, method: 'POST', uri: o.uri ?? w.driver.webhookUrl, body, timestamp }),
+    'x-hubspot-signature-v3': signV3({
+      secret: o.secret ?? w.hs.app.clientSecret,
+      method: 'POST',
+      uri: o.uri ?? w.driver.webhookUrl,
+      body,
+      timestamp,
+    }),
     'x-hubspot-request-timestamp': String(timestamp),
   }
 }
 
-export const postWebhook = async (w: World, body: string, headers: Headers): Promise<{ status: number; text: string }> => {
-  const response = await fetch(w.driver.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body })
+export const postWebhook = async (
+  w: World,
+  body: string,
+  headers: Headers
+): Promise<{ status: number; text: string }> => {
+  const response = await fetch(w.driver.webhookUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  })
   return { status: response.status, text: await response.text() }
 }
 
@@ -156,7 +187,11 @@ export const escalated = async (options: WorldOptions = {}) => {
 
 // The link the integration hands the bot builder: <webhook URL>/oauth/start?key=…
 export const connectLink = (w: World, driver = w.driver): string =>
-  connectLinkFor(driver.webhookUrl, String((driver.configuration as { clientSecret?: unknown }).clientSecret), driver.webhookId)
+  connectLinkFor(
+    driver.webhookUrl,
+    String((driver.configuration as { clientSecret?: unknown }).clientSecret),
+    driver.webhookId
+  )
 
 export type Hop = { status: number; location: string | null; body: string }
 
@@ -182,11 +217,16 @@ export const newBrowser = () => {
 
 // A form of a page (the connect flow's confirmation): where it goes and its hidden fields.
 export const formOf = (hop: Hop): { action: string; hidden: Record<string, string> } | undefined => {
-  const unescape = (text: string) => text.replace(/&(amp|lt|gt|quot|#39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] ?? '')
+  const unescape = (text: string) =>
+    text.replace(
+      /&(amp|lt|gt|quot|#39);/g,
+      (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e] ?? ''
+    )
   const form = /<form method="get" action="([^"]*)"/.exec(hop.body)
   if (!form) return undefined
   const hidden: Record<string, string> = {}
-  for (const input of hop.body.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) hidden[unescape(input[1]!)] = unescape(input[2]!)
+  for (const input of hop.body.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+    hidden[unescape(input[1]!)] = unescape(input[2]!)
   return { action: unescape(form[1]!), hidden }
 }
 

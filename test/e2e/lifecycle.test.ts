@@ -1,6 +1,17 @@
 // The whole life of an escalation over real HTTP: install, escalate, talk both ways, hand back.
 import { describe, expect, it } from 'vitest'
-import { customerView, eventsOf, failureOf, hostFile, shownStatus, sendAppWebhook, settle, threadMessages, threadOf, world } from './helpers'
+import {
+  customerView,
+  eventsOf,
+  failureOf,
+  hostFile,
+  shownStatus,
+  sendAppWebhook,
+  settle,
+  threadMessages,
+  threadOf,
+  world,
+} from './helpers'
 
 const jane = { name: 'Jane Doe', email: 'jane@example.com' }
 
@@ -11,7 +22,11 @@ describe('install and uninstall', () => {
     const accounts = () => [...w.hs.portal.channelAccounts.values()].filter((a) => !a.archived)
     expect(channels()).toHaveLength(1)
     expect(channels()[0]!.webhookUrl).toBe(w.driver.webhookUrl)
-    expect(accounts().map((a) => a.inboxId).sort()).toEqual(['1001', '1002'])
+    expect(
+      accounts()
+        .map((a) => a.inboxId)
+        .sort()
+    ).toEqual(['1001', '1002'])
 
     w.hs.resetCalls()
     await w.driver.register()
@@ -19,7 +34,9 @@ describe('install and uninstall', () => {
     expect(channels()).toHaveLength(1)
     expect(accounts()).toHaveLength(2)
     // Token introspection is a POST that reads; nothing else but reads may happen.
-    expect(w.hs.calls.filter((c) => c.method !== 'GET' && !c.path.endsWith('/token/introspect') && c.status < 300)).toEqual([])
+    expect(
+      w.hs.calls.filter((c) => c.method !== 'GET' && !c.path.endsWith('/token/introspect') && c.status < 300)
+    ).toEqual([])
   })
 
   it('unregister archives the channel it created', async () => {
@@ -63,7 +80,9 @@ describe('escalation', () => {
   it('fails loudly, with no placeholder conversation, when HubSpot refuses the thread', async () => {
     const w = await world()
     w.hs.faults.inject({ method: 'POST', path: /\/messages$/, status: 400, count: 1 })
-    expect(await failureOf(w.bot.escalate({ customer: jane }))).toMatch(/^HubSpot refused a request\. While publishing the conversation to HubSpot, HubSpot answered 400/)
+    expect(await failureOf(w.bot.escalate({ customer: jane }))).toMatch(
+      /^HubSpot refused a request\. While publishing the conversation to HubSpot, HubSpot answered 400/
+    )
     expect([...w.bp.store.conversations.values()].filter((c) => c.channel === 'hitl')).toEqual([])
   })
 })
@@ -77,7 +96,12 @@ describe('customer messages reach the thread', () => {
     ['file', { fileUrl: 'FILE/invoice.pdf', title: 'invoice.pdf' }, { text: 'invoice.pdf', files: 1, usage: 'OTHER' }],
     [
       'bloc',
-      { items: [{ type: 'text', payload: { text: 'My receipt:' } }, { type: 'image', payload: { imageUrl: 'FILE/receipt.jpg' } }] },
+      {
+        items: [
+          { type: 'text', payload: { text: 'My receipt:' } },
+          { type: 'image', payload: { imageUrl: 'FILE/receipt.jpg' } },
+        ],
+      },
       { text: 'My receipt:', files: 1, usage: 'IMAGE' },
     ],
   ])('%s', async (type, payload, expected) => {
@@ -211,24 +235,62 @@ describe('isolation', () => {
   it('webhooks about other threads of the portal, or from another portal, change nothing', async () => {
     const w = await world()
     const session = await w.bot.escalate({ customer: jane })
-    const before = { events: w.bp.store.events.size, conversations: w.bp.store.conversations.size, users: w.bp.store.users.size }
+    const before = {
+      events: w.bp.store.events.size,
+      conversations: w.bp.store.conversations.size,
+      users: w.bp.store.users.size,
+    }
     const response = await sendAppWebhook(w, [
-      { subscriptionType: 'conversation.propertyChange', objectId: 999999, propertyName: 'status', propertyValue: 'CLOSED' },
-      { subscriptionType: 'conversation.propertyChange', objectId: 999999, propertyName: 'assignedTo', propertyValue: '111' },
-      { subscriptionType: 'conversation.propertyChange', objectId: Number(threadOf(w, session)), portalId: 1234, propertyName: 'status', propertyValue: 'CLOSED' },
+      {
+        subscriptionType: 'conversation.propertyChange',
+        objectId: 999999,
+        propertyName: 'status',
+        propertyValue: 'CLOSED',
+      },
+      {
+        subscriptionType: 'conversation.propertyChange',
+        objectId: 999999,
+        propertyName: 'assignedTo',
+        propertyValue: '111',
+      },
+      {
+        subscriptionType: 'conversation.propertyChange',
+        objectId: Number(threadOf(w, session)),
+        portalId: 1234,
+        propertyName: 'status',
+        propertyValue: 'CLOSED',
+      },
     ])
     expect(response.status).toBe(200)
-    expect({ events: w.bp.store.events.size, conversations: w.bp.store.conversations.size, users: w.bp.store.users.size }).toEqual(before)
+    expect({
+      events: w.bp.store.events.size,
+      conversations: w.bp.store.conversations.size,
+      users: w.bp.store.users.size,
+    }).toEqual(before)
     expect(w.bot.isActive(session)).toBe(true)
   })
 
   it('[signature] a webhook with a bad signature is refused with 401 and changes nothing', async () => {
     const w = await world()
     const session = await w.bot.escalate({ customer: jane })
-    const body = JSON.stringify([{ eventId: 1, portalId: Number(w.hs.portalId), occurredAt: Date.now(), subscriptionType: 'conversation.propertyChange', objectId: Number(threadOf(w, session)), propertyName: 'status', propertyValue: 'CLOSED' }])
+    const body = JSON.stringify([
+      {
+        eventId: 1,
+        portalId: Number(w.hs.portalId),
+        occurredAt: Date.now(),
+        subscriptionType: 'conversation.propertyChange',
+        objectId: Number(threadOf(w, session)),
+        propertyName: 'status',
+        propertyValue: 'CLOSED',
+      },
+    ])
     const response = await fetch(w.driver.webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': 'bm90IGEgc2lnbmF0dXJl', 'x-hubspot-request-timestamp': String(Date.now()) },
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-v3': 'bm90IGEgc2lnbmF0dXJl',
+        'x-hubspot-request-timestamp': String(Date.now()),
+      },
       body,
     })
     expect(response.status).toBe(401)

@@ -4,7 +4,18 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { poolEnvironment, startProcessPool, type ProcessPool } from '../../testbed/multi-process'
 import { uploadServedProject } from '../../testbed/world'
-import { customerView, eventsOf, postWebhook, sendAppWebhook, settle, threadMessages, threadOf, v3Headers, withheldAgentReply, world } from './helpers'
+import {
+  customerView,
+  eventsOf,
+  postWebhook,
+  sendAppWebhook,
+  settle,
+  threadMessages,
+  threadOf,
+  v3Headers,
+  withheldAgentReply,
+  world,
+} from './helpers'
 
 let pool: ProcessPool | undefined
 afterEach(async () => {
@@ -31,7 +42,12 @@ describe('[multi-process] three processes, duplicates at the same instant', () =
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'Still there?' } })
     expect(threadMessages(w, threadId).filter((m) => m.text === 'Still there?')).toHaveLength(1)
 
-    const assignment = { subscriptionType: 'conversation.propertyChange', objectId: Number(threadId), propertyName: 'assignedTo', propertyValue: '111' }
+    const assignment = {
+      subscriptionType: 'conversation.propertyChange',
+      objectId: Number(threadId),
+      propertyName: 'assignedTo',
+      propertyValue: '111',
+    }
     const assigned = await Promise.all(Array.from({ length: PROCESSES }, () => sendAppWebhook(w, [assignment])))
     expect(assigned.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(1)
     // A process that found another one handling the event asked HubSpot to deliver it again.
@@ -43,7 +59,12 @@ describe('[multi-process] three processes, duplicates at the same instant', () =
     await Promise.all(Array.from({ length: PROCESSES }, () => postWebhook(w, reply.body, v3Headers(w, reply.body))))
     expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['Ann here'])
 
-    const close = { subscriptionType: 'conversation.propertyChange', objectId: Number(threadId), propertyName: 'status', propertyValue: 'CLOSED' }
+    const close = {
+      subscriptionType: 'conversation.propertyChange',
+      objectId: Number(threadId),
+      propertyName: 'status',
+      propertyValue: 'CLOSED',
+    }
     await Promise.all(Array.from({ length: PROCESSES }, () => sendAppWebhook(w, [close])))
     await Promise.all(Array.from({ length: PROCESSES }, () => sendAppWebhook(w, [close])))
     await settle(w)

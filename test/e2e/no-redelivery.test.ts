@@ -6,7 +6,18 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
 import { startWorldOnProcesses, type ProcessPool } from '../../testbed/multi-process'
 import { uploadServedProject, type World } from '../../testbed/world'
-import { customerView, eventsOf, hostFile, postWebhook, sendAppWebhook, settle, threadOf, v3Headers, withheldAgentReply, world } from './helpers'
+import {
+  customerView,
+  eventsOf,
+  hostFile,
+  postWebhook,
+  sendAppWebhook,
+  settle,
+  threadOf,
+  v3Headers,
+  withheldAgentReply,
+  world,
+} from './helpers'
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -72,12 +83,31 @@ describe('[no-redelivery] normal situations are answered 2xx at once', () => {
     })
     await sleep(300)
     const answer = await sendAppWebhook(w, [
-      { subscriptionType: 'conversation.propertyChange', objectId: 99999991, propertyName: 'assignedTo', propertyValue: '111' },
-      { subscriptionType: 'conversation.propertyChange', objectId: Number(threadId), propertyName: 'status', propertyValue: 'CLOSED' },
-      { subscriptionType: 'conversation.propertyChange', objectId: 99999992, propertyName: 'status', propertyValue: 'CLOSED' },
+      {
+        subscriptionType: 'conversation.propertyChange',
+        objectId: 99999991,
+        propertyName: 'assignedTo',
+        propertyValue: '111',
+      },
+      {
+        subscriptionType: 'conversation.propertyChange',
+        objectId: Number(threadId),
+        propertyName: 'status',
+        propertyValue: 'CLOSED',
+      },
+      {
+        subscriptionType: 'conversation.propertyChange',
+        objectId: 99999992,
+        propertyName: 'status',
+        propertyValue: 'CLOSED',
+      },
     ])
     expect(answer.status).toBe(200)
-    expect(JSON.parse(answer.text).handled).toEqual(['ignored: not a HITL thread', 'session stopped', 'ignored: not a HITL thread'])
+    expect(JSON.parse(answer.text).handled).toEqual([
+      'ignored: not a HITL thread',
+      'session stopped',
+      'ignored: not a HITL thread',
+    ])
     await waitFor('the plugin hands the conversation back', () => w.bot.status(session)?.active === false)
     expect(eventsOf(w, session).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
     await opening
@@ -92,10 +122,14 @@ describe('[no-redelivery] normal situations are answered 2xx at once', () => {
     // The agent answers the moment the thread appears, long before the plugin activates the session.
     await waitFor('the thread exists', () => w.hs.portal.threads.size > 0)
     const threadId = [...w.hs.portal.threads.keys()][0]!
-    await waitFor('the thread is recorded', () => [...w.bp.store.conversations.values()].some((c) => c.tags.hubspotThreadId === threadId))
+    await waitFor('the thread is recorded', () =>
+      [...w.bp.store.conversations.values()].some((c) => c.tags.hubspotThreadId === threadId)
+    )
     w.hs.agent.reply(threadId, { actorId: 'A-111', text: 'Hi, Ann here' })
     const session = await escalation
-    await waitFor('the customer reads the reply', () => customerView(w, session).some((m) => m.payload.text === 'Hi, Ann here'))
+    await waitFor('the customer reads the reply', () =>
+      customerView(w, session).some((m) => m.payload.text === 'Hi, Ann here')
+    )
     expect(w.bot.dropped(session).messages).toEqual([])
     await settle(w)
     expectNoRedeliveryNeeded(w)
@@ -108,14 +142,26 @@ describe('[no-redelivery] normal situations are answered 2xx at once', () => {
     const session = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })
     const threadId = threadOf(w, session)
     await sleep(800)
-    const assignment = { subscriptionType: 'conversation.propertyChange', objectId: Number(threadId), propertyName: 'assignedTo', propertyValue: '111' }
+    const assignment = {
+      subscriptionType: 'conversation.propertyChange',
+      objectId: Number(threadId),
+      propertyName: 'assignedTo',
+      propertyValue: '111',
+    }
     const answers = await Promise.all(Array.from({ length: 3 }, () => sendAppWebhook(w, [assignment])))
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200])
     await waitFor('the plugin names the agent', () => w.bot.status(session)?.agentUserId !== undefined)
     const reply = withheldAgentReply(w, threadId, { actorId: 'A-111', text: 'Ann here' })
-    const replies = await Promise.all(Array.from({ length: 3 }, () => postWebhook(w, reply.body, v3Headers(w, reply.body))))
+    const replies = await Promise.all(
+      Array.from({ length: 3 }, () => postWebhook(w, reply.body, v3Headers(w, reply.body)))
+    )
     expect(replies.map((a) => a.status)).toEqual([200, 200, 200])
-    const close = { subscriptionType: 'conversation.propertyChange', objectId: Number(threadId), propertyName: 'status', propertyValue: 'CLOSED' }
+    const close = {
+      subscriptionType: 'conversation.propertyChange',
+      objectId: Number(threadId),
+      propertyName: 'status',
+      propertyValue: 'CLOSED',
+    }
     const closes = await Promise.all(Array.from({ length: 3 }, () => sendAppWebhook(w, [close])))
     expect(closes.map((a) => a.status)).toEqual([200, 200, 200])
     await waitFor('the session ends', () => eventsOf(w, session).length === 2)
@@ -134,7 +180,12 @@ describe('[no-redelivery] normal situations are answered 2xx at once', () => {
     w.bp.store.updateConversation(conversation.id, { tags: { readyAt: '' } })
     const started = Date.now()
     const answer = await sendAppWebhook(w, [
-      { subscriptionType: 'conversation.propertyChange', objectId: Number(threadId), propertyName: 'assignedTo', propertyValue: '111' },
+      {
+        subscriptionType: 'conversation.propertyChange',
+        objectId: Number(threadId),
+        propertyName: 'assignedTo',
+        propertyValue: '111',
+      },
     ])
     expect(answer.status).toBe(200)
     expect(Date.now() - started).toBeLessThan(5_000)
@@ -144,29 +195,42 @@ describe('[no-redelivery] normal situations are answered 2xx at once', () => {
 })
 
 describe('[no-redelivery] a sibling installation that fails', () => {
-  it.each(['answers 500', 'answers too slowly'] as const)('[no-redelivery] a sibling that %s never holds this installation’s own events', async (behaviour) => {
-    const w = await world()
-    const driver = w.connect({ ...w.configuration, refreshToken: w.hs.issueRefreshToken() })
-    await driver.register()
-    const siblingBot = new HitlBot(w.bp, driver)
-    await uploadServedProject(w.hs, w.driver.webhookUrl)
-    const jane = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })
-    const john = await siblingBot.escalate({ customer: { name: 'John Roe', email: 'john.roe@example.com' } })
-    await sleep(800)
-    // The sibling's webhook fails from now on.
-    driver.relayWebhook = async () => {
-      if (behaviour === 'answers too slowly') await sleep(8_000)
-      return { status: 500, headers: {}, body: '{"error":"down"}' }
+  it.each(['answers 500', 'answers too slowly'] as const)(
+    '[no-redelivery] a sibling that %s never holds this installation’s own events',
+    async (behaviour) => {
+      const w = await world()
+      const driver = w.connect({ ...w.configuration, refreshToken: w.hs.issueRefreshToken() })
+      await driver.register()
+      const siblingBot = new HitlBot(w.bp, driver)
+      await uploadServedProject(w.hs, w.driver.webhookUrl)
+      const jane = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })
+      const john = await siblingBot.escalate({ customer: { name: 'John Roe', email: 'john.roe@example.com' } })
+      await sleep(800)
+      // The sibling's webhook fails from now on.
+      driver.relayWebhook = async () => {
+        if (behaviour === 'answers too slowly') await sleep(8_000)
+        return { status: 500, headers: {}, body: '{"error":"down"}' }
+      }
+      const started = Date.now()
+      const answer = await sendAppWebhook(w, [
+        {
+          subscriptionType: 'conversation.propertyChange',
+          objectId: Number(threadOf(w, john)),
+          propertyName: 'assignedTo',
+          propertyValue: '222',
+        },
+        {
+          subscriptionType: 'conversation.propertyChange',
+          objectId: Number(threadOf(w, jane)),
+          propertyName: 'assignedTo',
+          propertyValue: '111',
+        },
+      ])
+      expect(answer.status).toBe(200)
+      expect(Date.now() - started).toBeLessThan(5_000)
+      expect(JSON.parse(answer.text).handled[1]).toBe('agent assigned')
+      await waitFor('the plugin names Jane’s agent', () => w.bot.status(jane)?.agentUserId !== undefined)
+      expectNoRedeliveryNeeded(w)
     }
-    const started = Date.now()
-    const answer = await sendAppWebhook(w, [
-      { subscriptionType: 'conversation.propertyChange', objectId: Number(threadOf(w, john)), propertyName: 'assignedTo', propertyValue: '222' },
-      { subscriptionType: 'conversation.propertyChange', objectId: Number(threadOf(w, jane)), propertyName: 'assignedTo', propertyValue: '111' },
-    ])
-    expect(answer.status).toBe(200)
-    expect(Date.now() - started).toBeLessThan(5_000)
-    expect(JSON.parse(answer.text).handled[1]).toBe('agent assigned')
-    await waitFor('the plugin names Jane’s agent', () => w.bot.status(jane)?.agentUserId !== undefined)
-    expectNoRedeliveryNeeded(w)
-  })
+  )
 })

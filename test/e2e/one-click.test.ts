@@ -13,7 +13,8 @@ import { customerView, eventsOf, failureOf, settle, threadMessages, threadOf, wo
 
 afterEach(() => setPublisherSecrets(undefined))
 
-const escalate = (bot: HitlBot, name: string) => bot.escalate({ customer: { name, email: `${name.toLowerCase().replace(' ', '.')}@example.com` } })
+const escalate = (bot: HitlBot, name: string) =>
+  bot.escalate({ customer: { name, email: `${name.toLowerCase().replace(' ', '.')}@example.com` } })
 
 describe('[one-click] connect without a HubSpot app', () => {
   it('[one-click] Connect, escalation, assignment, replies both ways, close; disconnect revokes the token', async () => {
@@ -28,7 +29,10 @@ describe('[one-click] connect without a HubSpot app', () => {
     expect(connected.body).toContain(`portal ${w.hs.portalId}`)
     expect(w.bp.store.integrationSettings.get(w.driver.integrationId)?.identifier).toBe(w.hs.portalId)
     // The approval came back on Botpress's OAuth route, one URL for every installation.
-    expect(w.bp.routed.filter((r) => r.route === 'oauth').map((r) => r.webhookId)).toEqual([w.driver.webhookId, w.driver.webhookId])
+    expect(w.bp.routed.filter((r) => r.route === 'oauth').map((r) => r.webhookId)).toEqual([
+      w.driver.webhookId,
+      w.driver.webhookId,
+    ])
     expect(w.hs.portal.channels.size).toBe(1)
 
     const jane = await escalate(w.bot, 'Jane Doe')
@@ -43,7 +47,11 @@ describe('[one-click] connect without a HubSpot app', () => {
 
     expect(eventsOf(w, jane).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
     expect(customerView(w, jane).map((m) => m.payload.text)).toEqual(['Hello Jane'])
-    expect(threadMessages(w, thread).map((m) => m.text).at(-1)).toContain('Thanks!')
+    expect(
+      threadMessages(w, thread)
+        .map((m) => m.text)
+        .at(-1)
+    ).toContain('Thanks!')
     // The assignment and the close came through the global route, to this installation.
     const global = w.bp.routed.filter((r) => r.route === 'global')
     expect(global.length).toBeGreaterThan(0)
@@ -52,11 +60,13 @@ describe('[one-click] connect without a HubSpot app', () => {
     const tokens = [...w.hs.portal.tokens.refresh.values()].filter((t) => !t.revoked)
     await w.driver.unregister()
     const revoked = [...w.hs.portal.tokens.refresh.values()].filter((t) => t.revoked)
-    expect(revoked.map((t) => t.token)).toEqual(expect.arrayContaining(tokens.filter((t) => t.token !== w.hs.refreshToken).map((t) => t.token)))
+    expect(revoked.map((t) => t.token)).toEqual(
+      expect.arrayContaining(tokens.filter((t) => t.token !== w.hs.refreshToken).map((t) => t.token))
+    )
     expect(w.bp.store.integrationSettings.get(w.driver.integrationId)?.identifier).toBeNull()
   })
 
-  it('[one-click] without inbox IDs, the confirmation page lists the portal\'s inboxes to pick from', async () => {
+  it("[one-click] without inbox IDs, the confirmation page lists the portal's inboxes to pick from", async () => {
     const w = await world({ oneClick: true, configuration: { defaultInboxId: undefined, additionalInboxIds: [] } })
     const connected = await w.pressConnect()
     expect(connected.body).toContain('HubSpot is connected')
@@ -94,10 +104,18 @@ describe('[one-click] connect without a HubSpot app', () => {
 
 const clientOf = async (w: Awaited<ReturnType<typeof world>>) => {
   const { Client } = await import('@botpress/client')
-  return new Client({ apiUrl: w.bp.url, token: w.bp.token, botId: w.driver.botId, integrationId: w.driver.integrationId, integrationAlias: w.driver.integrationAlias })
+  return new Client({
+    apiUrl: w.bp.url,
+    token: w.bp.token,
+    botId: w.driver.botId,
+    integrationId: w.driver.integrationId,
+    integrationAlias: w.driver.integrationAlias,
+  })
 }
 const readSetupPayload = async (w: Awaited<ReturnType<typeof world>>) => {
-  const { state } = await (await clientOf(w)).getState({ type: 'integration', id: w.driver.integrationId, name: 'setup' })
+  const { state } = await (
+    await clientOf(w)
+  ).getState({ type: 'integration', id: w.driver.integrationId, name: 'setup' })
   return state.payload as Record<string, unknown>
 }
 const writeSetupPayload = async (w: Awaited<ReturnType<typeof world>>, payload: Record<string, unknown>) => {
@@ -132,32 +150,57 @@ describe('[publisher-routing] Botpress routes and refusals', () => {
     }
 
     // A global webhook signed with another secret is refused by the owner.
-    const body = JSON.stringify([{ eventId: 1, subscriptionId: 1, portalId: Number(w.hs.portalId), appId: Number(w.hs.app.appId), occurredAt: Date.now(), attemptNumber: 0, subscriptionType: 'conversation.propertyChange', objectId: Number(threadOf(w, jane)), propertyName: 'status', propertyValue: 'CLOSED' }])
+    const body = JSON.stringify([
+      {
+        eventId: 1,
+        subscriptionId: 1,
+        portalId: Number(w.hs.portalId),
+        appId: Number(w.hs.app.appId),
+        occurredAt: Date.now(),
+        attemptNumber: 0,
+        subscriptionType: 'conversation.propertyChange',
+        objectId: Number(threadOf(w, jane)),
+        propertyName: 'status',
+        propertyValue: 'CLOSED',
+      },
+    ])
     const url = w.bp.globalWebhookUrl('hubspot-inbox-hitl')
     const timestamp = Date.now()
     const forged = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signV3({ secret: 'not-the-app-secret', method: 'POST', uri: url, body, timestamp }), 'x-hubspot-request-timestamp': String(timestamp) },
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-v3': signV3({ secret: 'not-the-app-secret', method: 'POST', uri: url, body, timestamp }),
+        'x-hubspot-request-timestamp': String(timestamp),
+      },
       body,
     })
     expect(forged.status).toBe(401)
     // Signed over the URL HubSpot calls (the global route), it is taken.
     const genuine = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: url, body, timestamp }), 'x-hubspot-request-timestamp': String(timestamp) },
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: url, body, timestamp }),
+        'x-hubspot-request-timestamp': String(timestamp),
+      },
       body,
     })
     expect(genuine.status).toBe(200)
     // A portal nobody claimed reaches no bot.
     const stranger = body.replace(`"portalId":${w.hs.portalId}`, '"portalId":424242')
-    const unrouted = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stranger })
+    const unrouted = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stranger,
+    })
     expect(unrouted.status).toBe(404)
     expect(eventsOf(w, jane).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
   })
 })
 
 describe('[manual-mode] the suite runs on the manual configuration', () => {
-  it('[manual-mode] the default world installs configurations.manual with the bot builder\'s own app', async () => {
+  it("[manual-mode] the default world installs configurations.manual with the bot builder's own app", async () => {
     const w = await world()
     expect(w.driver.configurationType).toBe('manual')
     expect(w.configuration).toMatchObject({ clientId: w.hs.app.clientId, appId: w.hs.app.appId })

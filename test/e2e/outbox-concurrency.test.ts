@@ -32,21 +32,30 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 1, max: 12 }).map((calls) => ({ kind: 'outage' as const, calls })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'refuse' as const }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'reply' as const }) },
-  { weight: 1, arbitrary: fc.constantFrom('A-111' as const, 'A-222' as const).map((agent) => ({ kind: 'assign' as const, agent })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('A-111' as const, 'A-222' as const).map((agent) => ({ kind: 'assign' as const, agent })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'sweep' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'close' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'end' as const }) }
 )
 // Steps run one after the other; the ops of a step run at once (at most one customer message).
-const steps = fc.array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 3, maxLength: 9 }).map((groups) =>
-  groups.map((group) => group.filter((item, index) => item.kind !== 'say' || group.findIndex((other) => other.kind === 'say') === index))
-)
+const steps = fc
+  .array(fc.array(op, { minLength: 1, maxLength: 3 }), { minLength: 3, maxLength: 9 })
+  .map((groups) =>
+    groups.map((group) =>
+      group.filter((item, index) => item.kind !== 'say' || group.findIndex((other) => other.kind === 'say') === index)
+    )
+  )
 
 let w: World
 let pool: ProcessPool
 beforeAll(async () => {
   // A 400 is a refusal HubSpot does not take back: short budgets keep each outage brief.
-  const started = await startWorldOnProcesses(3, { env: { HUBSPOT_RETRY_BUDGET_MS: '300', HITL_OUTBOX_GIVE_UP_MS: '600000' } })
+  const started = await startWorldOnProcesses(3, {
+    env: { HUBSPOT_RETRY_BUDGET_MS: '300', HITL_OUTBOX_GIVE_UP_MS: '600000' },
+  })
   w = started.w
   pool = started.pool
 }, 60_000)
@@ -120,9 +129,7 @@ describe('[outbox-concurrency] owed customer messages on 3 processes', () => {
           .filter((m) => m.direction === 'INCOMING')
           .map((m) => m.text)
           .filter((text) => said.includes(text))
-        const reported = w.bot
-          .agentMessages(session)
-          .filter((m) => REPORTS.includes(String(m.payload.text)))
+        const reported = w.bot.agentMessages(session).filter((m) => REPORTS.includes(String(m.payload.text)))
         // Once each, in the order written.
         expect(new Set(inHubSpot).size).toBe(inHubSpot.length)
         expect(inHubSpot).toEqual(said.filter((text) => inHubSpot.includes(text)))
@@ -143,13 +150,18 @@ describe('[outbox-concurrency] owed customer messages on 3 processes', () => {
 })
 
 describe('[outbox-concurrency] the interleavings that once lost messages', () => {
-  const incoming = (threadId: string) => threadMessages(w, threadId).filter((m) => m.direction === 'INCOMING').map((m) => m.text)
+  const incoming = (threadId: string) =>
+    threadMessages(w, threadId)
+      .filter((m) => m.direction === 'INCOMING')
+      .map((m) => m.text)
 
   it('[outbox-concurrency] two messages kept at once by two processes are both sent, once each', async () => {
     const session = await w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })
     const threadId = threadOf(w, session)
     w.hs.faults.inject({ method: 'POST', path: PUBLISH, status: 503, count: 10_000 })
-    await Promise.all(['kept one', 'kept two'].map((text) => w.bot.customerSays(session, { type: 'text', payload: { text } })))
+    await Promise.all(
+      ['kept one', 'kept two'].map((text) => w.bot.customerSays(session, { type: 'text', payload: { text } }))
+    )
     w.hs.faults.clear()
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'after the outage' } })
     const texts = incoming(threadId)
@@ -167,9 +179,15 @@ describe('[outbox-concurrency] the interleavings that once lost messages', () =>
     w.hs.faults.inject({ method: 'POST', path: PUBLISH, status: 503, count: 6 })
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'first, kept' } })
     w.hs.agent.reply(threadId, { actorId: 'A-111', text: 'Ann here' })
-    await Promise.all([w.bot.customerSays(session, { type: 'text', payload: { text: 'second, during the flush' } }), w.hs.settle()])
+    await Promise.all([
+      w.bot.customerSays(session, { type: 'text', payload: { text: 'second, during the flush' } }),
+      w.hs.settle(),
+    ])
     await settleAll()
-    expect(incoming(threadId).filter((t) => t === 'first, kept' || t === 'second, during the flush')).toEqual(['first, kept', 'second, during the flush'])
+    expect(incoming(threadId).filter((t) => t === 'first, kept' || t === 'second, during the flush')).toEqual([
+      'first, kept',
+      'second, during the flush',
+    ])
     expect(w.bp.store.messagesOf(session.conversationId).filter((m) => m.tags.delivery === 'owed')).toEqual([])
     w.hs.agent.close(threadId)
     await w.hs.settle()

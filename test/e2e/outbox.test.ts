@@ -6,7 +6,10 @@ import type { World } from '../../testbed/world'
 import { customerView, escalated, setEnv, settle, threadMessages } from './helpers'
 
 const PUBLISH = /\/custom-channels\/2026-03\/\d+\/messages$/
-const incomingTexts = (w: World, threadId: string) => threadMessages(w, threadId).filter((m) => m.direction === 'INCOMING').map((m) => m.text)
+const incomingTexts = (w: World, threadId: string) =>
+  threadMessages(w, threadId)
+    .filter((m) => m.direction === 'INCOMING')
+    .map((m) => m.text)
 
 describe('[outbox] HubSpot failing for longer than the retry budget', () => {
   it('[outbox] messages written during the outage reach the agent once, in order, with the next message', async () => {
@@ -20,7 +23,11 @@ describe('[outbox] HubSpot failing for longer than the retry budget', () => {
 
     w.hs.faults.clear()
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'after the outage' } })
-    expect(incomingTexts(w, threadId).slice(-3)).toEqual(['first during the outage', 'second during the outage', 'after the outage'])
+    expect(incomingTexts(w, threadId).slice(-3)).toEqual([
+      'first during the outage',
+      'second during the outage',
+      'after the outage',
+    ])
     expect(w.bp.store.conversations.get(session.conversationId)?.tags.outboxPending).toBe('false')
     // Once each, whatever retried what.
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'one more' } })
@@ -46,7 +53,9 @@ describe('[outbox] HubSpot failing for longer than the retry budget', () => {
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'lost in the outage' } })
     await new Promise((resolve) => setTimeout(resolve, 500))
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'still down' } })
-    expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['One of your messages could not reach the agent: HubSpot was unavailable. Please send it again.'])
+    expect(customerView(w, session).map((m) => m.payload.text)).toEqual([
+      'One of your messages could not reach the agent: HubSpot was unavailable. Please send it again.',
+    ])
     w.hs.faults.clear()
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'back again' } })
     expect(incomingTexts(w, threadId).slice(-2)).toEqual(['still down', 'back again'])

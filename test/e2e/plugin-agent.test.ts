@@ -7,8 +7,10 @@ import { PLUGIN_MESSAGES } from '../../testbed/botpress/hitl-bot'
 import { customerView, escalated, settle, world } from './helpers'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const joined = (w: Awaited<ReturnType<typeof world>>, session: Parameters<Awaited<ReturnType<typeof world>>['bot']['upstreamMessages']>[0]) =>
-  w.bot.upstreamMessages(session).filter((m) => m.payload.text === PLUGIN_MESSAGES.agentAssigned)
+const joined = (
+  w: Awaited<ReturnType<typeof world>>,
+  session: Parameters<Awaited<ReturnType<typeof world>>['bot']['upstreamMessages']>[0]
+) => w.bot.upstreamMessages(session).filter((m) => m.payload.text === PLUGIN_MESSAGES.agentAssigned)
 
 describe('[plugin-agent] the agent the plugin records is the one HubSpot assigned', () => {
   it('[plugin-agent] a notice waiting for the assignment is posted after the plugin recorded the agent', async () => {
@@ -18,7 +20,9 @@ describe('[plugin-agent] the agent the plugin records is the one HubSpot assigne
     w.hs.agent.assign(threadId, 'A-111')
     await settle(w)
     expect(w.bot.status(session)).toMatchObject({ agentName: 'Ann Agent' })
-    expect(customerView(w, session).map((m) => m.payload.text)).toEqual([expect.stringMatching(/^Your file “x.png” did not reach the agent/)])
+    expect(customerView(w, session).map((m) => m.payload.text)).toEqual([
+      expect.stringMatching(/^Your file “x.png” did not reach the agent/),
+    ])
     expect(joined(w, session)).toHaveLength(1)
   })
 
@@ -37,7 +41,9 @@ describe('[plugin-agent] the agent the plugin records is the one HubSpot assigne
     await w.bot.customerSays(session, { type: 'text', payload: { text: 'Did you get it?' } })
     await settle(w)
     expect(w.bot.status(session)).toMatchObject({ agentName: 'Ann Agent' })
-    expect(customerView(w, session).map((m) => m.payload.text)).toEqual([expect.stringMatching(/^Your file “y.png” did not reach the agent/)])
+    expect(customerView(w, session).map((m) => m.payload.text)).toEqual([
+      expect.stringMatching(/^Your file “y.png” did not reach the agent/),
+    ])
     expect(joined(w, session)).toHaveLength(1)
   })
 })

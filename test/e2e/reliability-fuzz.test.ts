@@ -12,7 +12,13 @@ type Headers = Record<string, string>
 const signed = (w: World, body: string): Headers => {
   const timestamp = Date.now()
   return {
-    'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: w.driver.webhookUrl, body, timestamp }),
+    'x-hubspot-signature-v3': signV3({
+      secret: w.hs.app.clientSecret,
+      method: 'POST',
+      uri: w.driver.webhookUrl,
+      body,
+      timestamp,
+    }),
     'x-hubspot-request-timestamp': String(timestamp),
     'x-hubspot-signature': signV1({ secret: w.hs.app.clientSecret, body }),
     'x-hubspot-signature-version': 'v1',
@@ -54,12 +60,13 @@ const setUpTarget = async () => {
 }
 
 const deeplyNested = fc
-  .tuple(fc.integer({ min: 50, max: 15_000 }) /* under 1 MB */, fc.constantFrom('[', '{"a":', '{"type":"OUTGOING_CHANNEL_MESSAGE_CREATED","message":'))
+  .tuple(
+    fc.integer({ min: 50, max: 15_000 }) /* under 1 MB */,
+    fc.constantFrom('[', '{"a":', '{"type":"OUTGOING_CHANNEL_MESSAGE_CREATED","message":')
+  )
   .map(([depth, open]) => {
     const close = open === '[' ? ']' : '}'
-    return open === '['
-      ? `${open.repeat(depth)}${close.repeat(depth)}`
-      : `${open.repeat(depth)}1${close.repeat(depth)}`
+    return open === '[' ? `${open.repeat(depth)}${close.repeat(depth)}` : `${open.repeat(depth)}1${close.repeat(depth)}`
   })
 
 const junkValue = fc.oneof(
@@ -80,17 +87,76 @@ type Target = { threadId: string; channelId: string; conversationId: string; por
 const validButNotOurs = (target: Target) => {
   const otherThread = fc.integer({ min: 1, max: 2 ** 31 }).filter((n) => String(n) !== target.threadId)
   const appEvent = fc.oneof(
-    otherThread.map((objectId) => ({ subscriptionType: 'conversation.propertyChange', objectId, propertyName: 'status', propertyValue: 'CLOSED', portalId: Number(target.portalId) })),
-    otherThread.map((objectId) => ({ subscriptionType: 'conversation.propertyChange', objectId, propertyName: 'assignedTo', propertyValue: '111', portalId: Number(target.portalId) })),
-    fc.integer({ min: 1, max: 2 ** 31 }).filter((n) => String(n) !== target.portalId).map((portalId) => ({ subscriptionType: 'conversation.propertyChange', objectId: Number(target.threadId), propertyName: 'status', propertyValue: 'CLOSED', portalId })),
+    otherThread.map((objectId) => ({
+      subscriptionType: 'conversation.propertyChange',
+      objectId,
+      propertyName: 'status',
+      propertyValue: 'CLOSED',
+      portalId: Number(target.portalId),
+    })),
+    otherThread.map((objectId) => ({
+      subscriptionType: 'conversation.propertyChange',
+      objectId,
+      propertyName: 'assignedTo',
+      propertyValue: '111',
+      portalId: Number(target.portalId),
+    })),
+    fc
+      .integer({ min: 1, max: 2 ** 31 })
+      .filter((n) => String(n) !== target.portalId)
+      .map((portalId) => ({
+        subscriptionType: 'conversation.propertyChange',
+        objectId: Number(target.threadId),
+        propertyName: 'status',
+        propertyValue: 'CLOSED',
+        portalId,
+      })),
     // (conversation.deletion and statuses such as ARCHIVED end the session: they are ours to act on.)
-    fc.constantFrom('conversation.creation', 'conversation.newMessage', 'conversation.privacyDeletion', 'contact.creation').map((subscriptionType) => ({ subscriptionType, objectId: Number(target.threadId), portalId: Number(target.portalId) })),
-    fc.constantFrom('isArchived', 'inboxId', 'latestMessageTimestamp').map((propertyName) => ({ subscriptionType: 'conversation.propertyChange', objectId: Number(target.threadId), propertyName, propertyValue: 'true', portalId: Number(target.portalId) })),
-    fc.constantFrom('', 'closed?', 'Open!', '42').map((propertyValue) => ({ subscriptionType: 'conversation.propertyChange', objectId: Number(target.threadId), propertyName: 'status', propertyValue, portalId: Number(target.portalId) }))
+    fc
+      .constantFrom(
+        'conversation.creation',
+        'conversation.newMessage',
+        'conversation.privacyDeletion',
+        'contact.creation'
+      )
+      .map((subscriptionType) => ({
+        subscriptionType,
+        objectId: Number(target.threadId),
+        portalId: Number(target.portalId),
+      })),
+    fc
+      .constantFrom('isArchived', 'inboxId', 'latestMessageTimestamp')
+      .map((propertyName) => ({
+        subscriptionType: 'conversation.propertyChange',
+        objectId: Number(target.threadId),
+        propertyName,
+        propertyValue: 'true',
+        portalId: Number(target.portalId),
+      })),
+    fc
+      .constantFrom('', 'closed?', 'Open!', '42')
+      .map((propertyValue) => ({
+        subscriptionType: 'conversation.propertyChange',
+        objectId: Number(target.threadId),
+        propertyName: 'status',
+        propertyValue,
+        portalId: Number(target.portalId),
+      }))
   )
-  const appBatch = fc.array(appEvent, { minLength: 1, maxLength: 10 }).map((events) =>
-    JSON.stringify(events.map((event, i) => ({ eventId: i + 1, subscriptionId: 1, appId: 1, occurredAt: Date.now(), attemptNumber: 0, ...event })))
-  )
+  const appBatch = fc
+    .array(appEvent, { minLength: 1, maxLength: 10 })
+    .map((events) =>
+      JSON.stringify(
+        events.map((event, i) => ({
+          eventId: i + 1,
+          subscriptionId: 1,
+          appId: 1,
+          occurredAt: Date.now(),
+          attemptNumber: 0,
+          ...event,
+        }))
+      )
+    )
   const message = (overrides: Record<string, unknown>) => ({
     id: randomUUID(),
     type: 'MESSAGE',
@@ -109,14 +175,43 @@ const validButNotOurs = (target: Target) => {
   const channelEvent = fc
     .oneof(
       fc.constant({ message: message({ direction: 'INCOMING', createdBy: 'V-901', senders: [{ actorId: 'V-901' }] }) }),
-      fc.constant({ message: message({ client: { clientType: 'INTEGRATION', integrationAppId: 1 }, createdBy: 'I-1', senders: [{ actorId: 'I-1' }] }) }),
-      fc.constantFrom('S-hubspot', 'B-1', 'V-901', 'E-x@example.com').map((actorId) => ({ message: message({ createdBy: actorId, senders: [{ actorId }] }) })),
-      fc.integer({ min: 1, max: 2 ** 31 }).filter((n) => String(n) !== target.channelId).map((channelId) => ({ channelId: String(channelId), message: message({ channelId: String(channelId) }) })),
-      fc.integer({ min: 1, max: 2 ** 31 }).filter((n) => String(n) !== target.portalId).map((portalId) => ({ portalId: String(portalId), message: message({}) })),
-      fc.constantFrom('CHANNEL_ACCOUNT_CREATED', 'CHANNEL_ACCOUNT_UPDATED', 'CHANNEL_ACCOUNT_PURGED', 'MESSAGE_STATUS_UPDATED', 'SOMETHING_NEW').map((type) => ({ type }))
+      fc.constant({
+        message: message({
+          client: { clientType: 'INTEGRATION', integrationAppId: 1 },
+          createdBy: 'I-1',
+          senders: [{ actorId: 'I-1' }],
+        }),
+      }),
+      fc
+        .constantFrom('S-hubspot', 'B-1', 'V-901', 'E-x@example.com')
+        .map((actorId) => ({ message: message({ createdBy: actorId, senders: [{ actorId }] }) })),
+      fc
+        .integer({ min: 1, max: 2 ** 31 })
+        .filter((n) => String(n) !== target.channelId)
+        .map((channelId) => ({ channelId: String(channelId), message: message({ channelId: String(channelId) }) })),
+      fc
+        .integer({ min: 1, max: 2 ** 31 })
+        .filter((n) => String(n) !== target.portalId)
+        .map((portalId) => ({ portalId: String(portalId), message: message({}) })),
+      fc
+        .constantFrom(
+          'CHANNEL_ACCOUNT_CREATED',
+          'CHANNEL_ACCOUNT_UPDATED',
+          'CHANNEL_ACCOUNT_PURGED',
+          'MESSAGE_STATUS_UPDATED',
+          'SOMETHING_NEW'
+        )
+        .map((type) => ({ type }))
     )
     .map((fields) =>
-      JSON.stringify({ type: 'OUTGOING_CHANNEL_MESSAGE_CREATED', eventId: randomUUID(), portalId: target.portalId, channelId: target.channelId, channelIntegrationThreadIds: [target.conversationId], ...fields })
+      JSON.stringify({
+        type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',
+        eventId: randomUUID(),
+        portalId: target.portalId,
+        channelId: target.channelId,
+        channelIntegrationThreadIds: [target.conversationId],
+        ...fields,
+      })
     )
   return fc.oneof(appBatch, channelEvent)
 }
@@ -131,12 +226,24 @@ const bodies = (target: Target) => {
       appId: fc.oneof(fc.integer(), junkValue),
       occurredAt: fc.oneof(fc.integer(), fc.constant(Number.MAX_SAFE_INTEGER), junkValue),
       subscriptionType: fc.oneof(
-        fc.constantFrom('conversation.propertyChange', 'conversation.creation', 'conversation.newMessage', 'conversation.deletion', 'contact.creation'),
+        fc.constantFrom(
+          'conversation.propertyChange',
+          'conversation.creation',
+          'conversation.newMessage',
+          'conversation.deletion',
+          'contact.creation'
+        ),
         fc.string()
       ),
       attemptNumber: fc.oneof(fc.integer(), junkValue),
       // The live thread only with a wrong type, so the event cannot be valid.
-      objectId: fc.oneof(fc.constant([Number(target.threadId)]), fc.constant({ id: target.threadId }), fc.constant(null), fc.boolean(), fc.double({ min: 0.1, max: 0.9 })),
+      objectId: fc.oneof(
+        fc.constant([Number(target.threadId)]),
+        fc.constant({ id: target.threadId }),
+        fc.constant(null),
+        fc.boolean(),
+        fc.double({ min: 0.1, max: 0.9 })
+      ),
       propertyName: fc.oneof(fc.constantFrom('assignedTo', 'status', 'isArchived'), junkValue),
       propertyValue: fc.oneof(fc.constantFrom('CLOSED', 'OPEN', '111', 'A-222'), fc.integer(), junkValue),
     },
@@ -145,11 +252,24 @@ const bodies = (target: Target) => {
   // Junk shaped like channel events for an unknown message and thread, or with wrong types.
   const junkChannelEvent = fc.record(
     {
-      type: fc.oneof(fc.constantFrom('OUTGOING_CHANNEL_MESSAGE_CREATED', 'CHANNEL_ACCOUNT_CREATED', 'CHANNEL_ACCOUNT_PURGED', 'MESSAGE_STATUS_UPDATED'), fc.string()),
+      type: fc.oneof(
+        fc.constantFrom(
+          'OUTGOING_CHANNEL_MESSAGE_CREATED',
+          'CHANNEL_ACCOUNT_CREATED',
+          'CHANNEL_ACCOUNT_PURGED',
+          'MESSAGE_STATUS_UPDATED'
+        ),
+        fc.string()
+      ),
       eventId: junkValue,
       portalId: fc.oneof(fc.constant(target.portalId), junkValue),
       channelId: fc.oneof(fc.constant(target.channelId), junkValue),
-      channelIntegrationThreadIds: fc.oneof(fc.constant([`conv_${randomUUID()}`]), fc.constant(target.conversationId), fc.constant([42]), junkValue),
+      channelIntegrationThreadIds: fc.oneof(
+        fc.constant([`conv_${randomUUID()}`]),
+        fc.constant(target.conversationId),
+        fc.constant([42]),
+        junkValue
+      ),
       message: fc.oneof(
         junkValue,
         fc.record(
@@ -181,7 +301,22 @@ const bodies = (target: Target) => {
     junkChannelEvent.map((event) => JSON.stringify(event)),
     junkChannelEvent.map((event) => JSON.stringify(event).slice(0, -1)), // cut short
     deeplyNested,
-    fc.constantFrom('', ' ', 'null', '[]', '{}', '[null]', '[[]]', '"text"', '0', 'true', '\u0000', '{"type":null}', '{"type":{}}', '[{"__proto__":{"polluted":1}}]')
+    fc.constantFrom(
+      '',
+      ' ',
+      'null',
+      '[]',
+      '{}',
+      '[null]',
+      '[[]]',
+      '"text"',
+      '0',
+      'true',
+      '\u0000',
+      '{"type":null}',
+      '{"type":{}}',
+      '[{"__proto__":{"polluted":1}}]'
+    )
   )
 }
 
@@ -191,12 +326,15 @@ describe('[fuzz] the webhook endpoint under hostile input', () => {
     const before = snapshot(w)
     const statuses = new Set<number>()
     await fc.assert(
-      fc.asyncProperty(bodies({ threadId, channelId, conversationId: session.conversationId, portalId: w.hs.portalId }), async (body) => {
-        const { status } = await send(w, body, signed(w, body))
-        statuses.add(status)
-        expect([200, 400, 413]).toContain(status)
-        expect(snapshot(w)).toBe(before)
-      }),
+      fc.asyncProperty(
+        bodies({ threadId, channelId, conversationId: session.conversationId, portalId: w.hs.portalId }),
+        async (body) => {
+          const { status } = await send(w, body, signed(w, body))
+          statuses.add(status)
+          expect([200, 400, 413]).toContain(status)
+          expect(snapshot(w)).toBe(before)
+        }
+      ),
       { numRuns: 200 }
     )
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
@@ -215,13 +353,20 @@ describe('[fuzz] the webhook endpoint under hostile input', () => {
     const before = snapshot(w)
     const garbageHeaders = fc.record(
       {
-        'x-hubspot-signature-v3': fc.oneof(fc.string(), fc.base64String({ minLength: 44, maxLength: 44 }), fc.constant('')),
+        'x-hubspot-signature-v3': fc.oneof(
+          fc.string(),
+          fc.base64String({ minLength: 44, maxLength: 44 }),
+          fc.constant('')
+        ),
         'x-hubspot-request-timestamp': fc.oneof(
           fc.string(),
           fc.integer({ min: 0, max: Date.now() - 6 * 60_000 }).map(String),
           fc.constantFrom('1e13', '-1', '0x1', ' ', '99999999999999999999', String(Date.now() + 3_600_000))
         ),
-        'x-hubspot-signature': fc.oneof(fc.string(), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 })),
+        'x-hubspot-signature': fc.oneof(
+          fc.string(),
+          fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 })
+        ),
         'x-hubspot-signature-version': fc.constantFrom('v1', 'v2', 'v3', 'V1', '', 'sha256'),
       },
       { requiredKeys: [] }
@@ -230,19 +375,47 @@ describe('[fuzz] the webhook endpoint under hostile input', () => {
     const printable = (headers: Record<string, string>) =>
       Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace(/[^\x20-\x7e]/g, '?')]))
     await fc.assert(
-      fc.asyncProperty(bodies({ threadId, channelId, conversationId: session.conversationId, portalId: w.hs.portalId }), garbageHeaders, async (body, headers) => {
-        const { status } = await send(w, body, printable(headers))
-        expect(status).toBe(401)
-        expect(snapshot(w)).toBe(before)
-      }),
+      fc.asyncProperty(
+        bodies({ threadId, channelId, conversationId: session.conversationId, portalId: w.hs.portalId }),
+        garbageHeaders,
+        async (body, headers) => {
+          const { status } = await send(w, body, printable(headers))
+          expect(status).toBe(401)
+          expect(snapshot(w)).toBe(before)
+        }
+      ),
       { numRuns: 150 }
     )
     // A correctly signed real event whose signature was made for another body, or 6 minutes ago.
-    const assign = JSON.stringify([{ eventId: 1, subscriptionId: 1, portalId: Number(w.hs.portalId), appId: Number(w.hs.app.appId), occurredAt: Date.now(), subscriptionType: 'conversation.propertyChange', attemptNumber: 0, objectId: Number(threadId), propertyName: 'status', propertyValue: 'CLOSED' }])
+    const assign = JSON.stringify([
+      {
+        eventId: 1,
+        subscriptionId: 1,
+        portalId: Number(w.hs.portalId),
+        appId: Number(w.hs.app.appId),
+        occurredAt: Date.now(),
+        subscriptionType: 'conversation.propertyChange',
+        attemptNumber: 0,
+        objectId: Number(threadId),
+        propertyName: 'status',
+        propertyValue: 'CLOSED',
+      },
+    ])
     expect((await send(w, assign, signed(w, assign.replace('CLOSED', 'OPEN')))).status).toBe(401)
     const old = Date.now() - 6 * 60_000
     expect(
-      (await send(w, assign, { 'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: w.driver.webhookUrl, body: assign, timestamp: old }), 'x-hubspot-request-timestamp': String(old) })).status
+      (
+        await send(w, assign, {
+          'x-hubspot-signature-v3': signV3({
+            secret: w.hs.app.clientSecret,
+            method: 'POST',
+            uri: w.driver.webhookUrl,
+            body: assign,
+            timestamp: old,
+          }),
+          'x-hubspot-request-timestamp': String(old),
+        })
+      ).status
     ).toBe(401)
     expect(snapshot(w)).toBe(before)
     expect(w.bot.isActive(session)).toBe(true)
@@ -277,8 +450,22 @@ describe('[fuzz] the webhook endpoint under hostile input', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
-        fc.constantFrom('', '/', '/oauth/start', '/oauth/callback', '/oauth', '/..%2f..', '/%00', '/oauth/callback/', `/${'x'.repeat(2000)}`),
-        fc.dictionary(fc.constantFrom('code', 'state', 'error', 'error_description', 'hapikey', 'x'), fc.oneof(fc.string(), fc.constant(marker)), { maxKeys: 4 }),
+        fc.constantFrom(
+          '',
+          '/',
+          '/oauth/start',
+          '/oauth/callback',
+          '/oauth',
+          '/..%2f..',
+          '/%00',
+          '/oauth/callback/',
+          `/${'x'.repeat(2000)}`
+        ),
+        fc.dictionary(
+          fc.constantFrom('code', 'state', 'error', 'error_description', 'hapikey', 'x'),
+          fc.oneof(fc.string(), fc.constant(marker)),
+          { maxKeys: 4 }
+        ),
         async (method, path, query) => {
           const search = new URLSearchParams(query).toString()
           const { status, text } = await send(w, '{}', {}, method, `${path}${search ? `?${search}` : ''}`)

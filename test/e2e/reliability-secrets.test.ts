@@ -23,7 +23,14 @@ const secretsOf = (w: World) => ({
 describe('[no-secrets] logs carry IDs, never secrets or personal data', () => {
   it('[no-secrets] connect, escalations by email and phone, messages both ways, failures, close and a revoked refresh token log no token, key, email, phone number or message text', async () => {
     const emails = ['carol.private@example.org', 'jane.doe@example.com']
-    const phones = { dan: '+1 438 555 0123', danE164: '+14385550123', danDigits: '4385550123', john: '+1 (438) 555-0142', johnE164: '+14385550142', johnDigits: '4385550142' }
+    const phones = {
+      dan: '+1 438 555 0123',
+      danE164: '+14385550123',
+      danDigits: '4385550123',
+      john: '+1 (438) 555-0142',
+      johnE164: '+14385550142',
+      johnDigits: '4385550142',
+    }
     const texts = {
       history: 'My account number is 99-1234-5678',
       botHistory: 'Could you confirm your postcode?',
@@ -44,7 +51,10 @@ describe('[no-secrets] logs carry IDs, never secrets or personal data', () => {
       const connected = await world({ withoutRefreshToken: true })
       worlds.push(connected)
       await connectThroughBrowser(connected)
-      const viaConnect = await connected.bot.escalate({ customer: { name: 'Carol', email: emails[0] }, history: [{ from: 'customer', type: 'text', payload: { text: texts.history } }] })
+      const viaConnect = await connected.bot.escalate({
+        customer: { name: 'Carol', email: emails[0] },
+        history: [{ from: 'customer', type: 'text', payload: { text: texts.history } }],
+      })
       await connected.bot.customerSays(viaConnect, { type: 'text', payload: { text: texts.carol } })
 
       const w = await world({ hubspot: { webhookRetryDelaysMs: [20, 40] } })
@@ -83,7 +93,11 @@ describe('[no-secrets] logs carry IDs, never secrets or personal data', () => {
       await expectFailure(w.bot.customerSays(dan, { type: 'text', payload: { text: texts.failed } }))
 
       // A webhook with a bad signature.
-      await fetch(w.driver.webhookUrl, { method: 'POST', headers: { 'x-hubspot-signature-v3': 'AAAA', 'x-hubspot-request-timestamp': String(Date.now()) }, body: JSON.stringify({ type: 'OUTGOING_CHANNEL_MESSAGE_CREATED', message: { text: texts.agent } }) })
+      await fetch(w.driver.webhookUrl, {
+        method: 'POST',
+        headers: { 'x-hubspot-signature-v3': 'AAAA', 'x-hubspot-request-timestamp': String(Date.now()) },
+        body: JSON.stringify({ type: 'OUTGOING_CHANNEL_MESSAGE_CREATED', message: { text: texts.agent } }),
+      })
 
       // The bot hands John back.
       await w.bot.end(john)
@@ -105,7 +119,9 @@ describe('[no-secrets] logs carry IDs, never secrets or personal data', () => {
     expect(output).toMatch(/HubSpot rejected the refresh token/)
     const leaks: string[] = []
     const check = (kind: string, values: string[]) => {
-      for (const value of values) if (value && output.includes(value)) leaks.push(`${kind}: ${capture.lines.find((line) => line.includes(value))?.slice(0, 300)}`)
+      for (const value of values)
+        if (value && output.includes(value))
+          leaks.push(`${kind}: ${capture.lines.find((line) => line.includes(value))?.slice(0, 300)}`)
     }
     for (const w of worlds) for (const [kind, values] of Object.entries(secretsOf(w))) check(kind, values)
     check('email', emails)

@@ -6,7 +6,20 @@ import { signV1 } from '../../src/hubspot/signature'
 import { DriverError } from '../../testbed/botpress'
 import type { HitlSession } from '../../testbed/botpress/hitl-bot'
 import type { World } from '../../testbed/world'
-import { customerView, escalated, eventsOf, postWebhook, reportedStatus, shownStatus, setEnv, settle, threadMessages, v3Headers, withheldAgentReply, type Headers } from './helpers'
+import {
+  customerView,
+  escalated,
+  eventsOf,
+  postWebhook,
+  reportedStatus,
+  shownStatus,
+  setEnv,
+  settle,
+  threadMessages,
+  v3Headers,
+  withheldAgentReply,
+  type Headers,
+} from './helpers'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -29,8 +42,12 @@ const appEvent = (w: World, threadId: string, fields: { propertyName: string; pr
 })
 
 const statusOf = (w: World, messageId: string) => reportedStatus(w, messageId)?.statusType
-const incomingTexts = (w: World, threadId: string) => threadMessages(w, threadId).filter((m) => m.direction === 'INCOMING').map((m) => m.text)
-const messageCalls = (w: World) => w.hs.calls.filter((c) => c.method === 'POST' && /\/custom-channels\/2026-03\/\d+\/messages$/.test(c.path))
+const incomingTexts = (w: World, threadId: string) =>
+  threadMessages(w, threadId)
+    .filter((m) => m.direction === 'INCOMING')
+    .map((m) => m.text)
+const messageCalls = (w: World) =>
+  w.hs.calls.filter((c) => c.method === 'POST' && /\/custom-channels\/2026-03\/\d+\/messages$/.test(c.path))
 const tokenCalls = (w: World) => w.hs.calls.filter((c) => c.method === 'POST' && /^\/oauth\/.*token$/.test(c.path))
 
 // What Botpress answered the driver: the RuntimeError the integration threw.
@@ -45,7 +62,8 @@ const failureOf = async (promise: Promise<unknown>): Promise<{ status: number; t
   throw new Error('expected the call to fail')
 }
 
-const says = (w: World, session: HitlSession, text: string) => w.bot.customerSays(session, { type: 'text', payload: { text } })
+const says = (w: World, session: HitlSession, text: string) =>
+  w.bot.customerSays(session, { type: 'text', payload: { text } })
 
 describe('[signature] webhook signatures', () => {
   it('[signature] a channel webhook without a valid, fresh v3 signature over the raw body and the public URL is refused with 401 and changes nothing', async () => {
@@ -56,15 +74,31 @@ describe('[signature] webhook signatures', () => {
     const refused: [string, string, Headers][] = [
       ['no signature at all', body, {}],
       ['a timestamp but no signature', body, { 'x-hubspot-request-timestamp': String(Date.now()) }],
-      ['a signature but no timestamp', body, { 'x-hubspot-signature-v3': v3Headers(w, body)['x-hubspot-signature-v3']! }],
-      ['a stale timestamp (6 min old), correctly signed', body, v3Headers(w, body, { timestamp: Date.now() - sixMinutes })],
-      ['a future timestamp (6 min ahead), correctly signed', body, v3Headers(w, body, { timestamp: Date.now() + sixMinutes })],
+      [
+        'a signature but no timestamp',
+        body,
+        { 'x-hubspot-signature-v3': v3Headers(w, body)['x-hubspot-signature-v3']! },
+      ],
+      [
+        'a stale timestamp (6 min old), correctly signed',
+        body,
+        v3Headers(w, body, { timestamp: Date.now() - sixMinutes }),
+      ],
+      [
+        'a future timestamp (6 min ahead), correctly signed',
+        body,
+        v3Headers(w, body, { timestamp: Date.now() + sixMinutes }),
+      ],
       ['a non-numeric timestamp', body, { ...v3Headers(w, body), 'x-hubspot-request-timestamp': 'yesterday' }],
       ['signed with another secret', body, v3Headers(w, body, { secret: 'not-the-client-secret' })],
       ['signed over the internal integration URL', body, v3Headers(w, body, { uri: w.integrationUrl })],
       ['signed over another webhook id', body, v3Headers(w, body, { uri: `${w.bp.webhookBaseUrl}/${randomUUID()}` })],
       ['a body changed after signing', tampered, v3Headers(w, body)],
-      ['a truncated signature', body, { ...v3Headers(w, body), 'x-hubspot-signature-v3': v3Headers(w, body)['x-hubspot-signature-v3']!.slice(0, 10) }],
+      [
+        'a truncated signature',
+        body,
+        { ...v3Headers(w, body), 'x-hubspot-signature-v3': v3Headers(w, body)['x-hubspot-signature-v3']!.slice(0, 10) },
+      ],
       ['only a valid v1 signature (channel webhooks carry v3)', body, v1(w, body)],
     ]
     w.hs.resetCalls()
@@ -88,10 +122,26 @@ describe('[signature] webhook signatures', () => {
     const body = JSON.stringify([appEvent(w, threadId, { propertyName: 'assignedTo', propertyValue: '111' })])
 
     expect((await postWebhook(w, body, v1(w, body, 'not-the-client-secret'))).status).toBe(401)
-    expect((await postWebhook(w, body, { 'x-hubspot-signature': v1(w, body)['x-hubspot-signature']!.toUpperCase().slice(2) })).status).toBe(401)
+    expect(
+      (
+        await postWebhook(w, body, {
+          'x-hubspot-signature': v1(w, body)['x-hubspot-signature']!.toUpperCase().slice(2),
+        })
+      ).status
+    ).toBe(401)
     // When v3 is present it decides, even if v1 is right.
-    expect((await postWebhook(w, body, { ...v1(w, body), ...v3Headers(w, body, { secret: 'not-the-client-secret' }) })).status).toBe(401)
-    expect((await postWebhook(w, body, { ...v1(w, body), ...v3Headers(w, body, { timestamp: Date.now() - 10 * 60 * 1000 }) })).status).toBe(401)
+    expect(
+      (await postWebhook(w, body, { ...v1(w, body), ...v3Headers(w, body, { secret: 'not-the-client-secret' }) }))
+        .status
+    ).toBe(401)
+    expect(
+      (
+        await postWebhook(w, body, {
+          ...v1(w, body),
+          ...v3Headers(w, body, { timestamp: Date.now() - 10 * 60 * 1000 }),
+        })
+      ).status
+    ).toBe(401)
     expect(eventsOf(w, session)).toEqual([])
 
     expect((await postWebhook(w, body, v1(w, body))).status).toBe(200)
@@ -149,14 +199,20 @@ describe('[dedupe] duplicate and out-of-order webhooks', () => {
       [true, 200],
     ])
     // HubSpot may also deliver the same batch from several workers at once.
-    const again = await Promise.all(Array.from({ length: 4 }, () => postWebhook(w, assignment.body, { ...v3Headers(w, assignment.body), ...v1(w, assignment.body) })))
+    const again = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        postWebhook(w, assignment.body, { ...v3Headers(w, assignment.body), ...v1(w, assignment.body) })
+      )
+    )
     expect(again.map((a) => a.status)).toEqual([200, 200, 200, 200])
 
     w.hs.faults.webhooks({ duplicateNext: 1 })
     w.hs.agent.close(threadId)
     await settle(w)
     const close = w.hs.deliveries.find((d) => d.kind === 'app' && d.body.includes('"CLOSED"'))!
-    const closeAgain = await Promise.all(Array.from({ length: 4 }, () => postWebhook(w, close.body, v3Headers(w, close.body))))
+    const closeAgain = await Promise.all(
+      Array.from({ length: 4 }, () => postWebhook(w, close.body, v3Headers(w, close.body)))
+    )
     expect(closeAgain.map((a) => a.status)).toEqual([200, 200, 200, 200])
 
     expect(eventsOf(w, session).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
@@ -203,16 +259,23 @@ describe('[dedupe] duplicate and out-of-order webhooks', () => {
   it('[dedupe] the agent’s last reply, whose channel webhook arrives after the close webhook, reaches the customer before the hand-back, or HubSpot shows it FAILED', async () => {
     const { w, session, threadId } = await escalated()
     // Channel webhooks and app webhooks travel separately: here the close overtakes the reply.
-    const { message, body } = withheldAgentReply(w, threadId, { actorId: 'A-111', text: 'Goodbye, and thanks for waiting' })
+    const { message, body } = withheldAgentReply(w, threadId, {
+      actorId: 'A-111',
+      text: 'Goodbye, and thanks for waiting',
+    })
     await sleep(5)
     w.hs.agent.close(threadId)
     await settle(w)
     expect(eventsOf(w, session).map((e) => e.type)).toEqual(['hitlStopped'])
     expect((await postWebhook(w, body, v3Headers(w, body))).status).toBe(200)
-    const reachedCustomer = w.bot.upstreamMessages(session).some((m) => m.payload.text === 'Goodbye, and thanks for waiting')
+    const reachedCustomer = w.bot
+      .upstreamMessages(session)
+      .some((m) => m.payload.text === 'Goodbye, and thanks for waiting')
     const status = shownStatus(w, message.id)
     expect({ reachedCustomer, status }).toSatisfy(
-      (outcome: { reachedCustomer: boolean; status: string | undefined }) => (outcome.reachedCustomer && outcome.status === 'SENT') || (!outcome.reachedCustomer && outcome.status === 'FAILED')
+      (outcome: { reachedCustomer: boolean; status: string | undefined }) =>
+        (outcome.reachedCustomer && outcome.status === 'SENT') ||
+        (!outcome.reachedCustomer && outcome.status === 'FAILED')
     )
   })
 
@@ -241,7 +304,11 @@ describe('[idempotency] retried publishes', () => {
     const message = await sent
     await sleep(400) // the slow first publish completes on HubSpot's side
     expect(messageCalls(w).length).toBeGreaterThanOrEqual(2)
-    expect(messageCalls(w).map((c) => c.status).sort()).toEqual(expect.arrayContaining([200, 201]))
+    expect(
+      messageCalls(w)
+        .map((c) => c.status)
+        .sort()
+    ).toEqual(expect.arrayContaining([200, 201]))
     const published = threadMessages(w, threadId).filter((m) => m.text === 'Where is my parcel?')
     expect(published).toHaveLength(1)
     expect(w.bp.store.messages.get(message.id)?.tags.hubspotMessageId).toBe(published[0]!.id)
@@ -255,13 +322,24 @@ describe('[idempotency] retried publishes', () => {
       const before = threadMessages(w, threadId).length
       const conversation = w.bp.store.conversations.get(session.conversationId)!
       const user = w.bp.store.users.get(message.userId)!
-      const again = await w.driver.invoke('message_created', { type: message.type, payload: message.payload, conversation, user, message })
+      const again = await w.driver.invoke('message_created', {
+        type: message.type,
+        payload: message.payload,
+        conversation,
+        user,
+        message,
+      })
       expect(again.status).toBe(200)
       expect(threadMessages(w, threadId).length).toBe(before)
     }
     const incoming = incomingTexts(w, threadId)
     expect(incoming.filter((t) => t === 'Is anyone there?')).toHaveLength(1)
-    expect(incoming.join(' ').split(' ').filter((word) => word === 'word1499')).toHaveLength(1)
+    expect(
+      incoming
+        .join(' ')
+        .split(' ')
+        .filter((word) => word === 'word1499')
+    ).toHaveLength(1)
     expect(incoming.filter((t) => t.startsWith('word0 '))).toHaveLength(1)
   })
 
@@ -348,7 +426,9 @@ describe('[retry] HubSpot rate limits and server errors', () => {
     // An escalation in the same outage fails too, and leaves no placeholder conversation.
     w.hs.faults.inject({ method: 'POST', path: /\/messages$/, status: 503, count: 1000 })
     const hitlBefore = [...w.bp.store.conversations.values()].filter((c) => c.channel === 'hitl').length
-    const escalation = await failureOf(w.bot.escalate({ customer: { name: 'John Smith', email: 'john.smith@example.com' } }))
+    const escalation = await failureOf(
+      w.bot.escalate({ customer: { name: 'John Smith', email: 'john.smith@example.com' } })
+    )
     w.hs.faults.clear()
     expect(escalation.message).toMatch(/HubSpot did not answer in time/)
     expect([...w.bp.store.conversations.values()].filter((c) => c.channel === 'hitl')).toHaveLength(hitlBefore)

@@ -6,7 +6,20 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { download, DownloadError, isInternalAddress } from '../../src/download'
 import type { World } from '../../testbed/world'
 import { captureOutput } from '../support/output'
-import { connectLink, connectThroughBrowser, customerView, escalated, formOf, hostFile, newBrowser, setEnv, settle, submitted, threadMessages, world } from './helpers'
+import {
+  connectLink,
+  connectThroughBrowser,
+  customerView,
+  escalated,
+  formOf,
+  hostFile,
+  newBrowser,
+  setEnv,
+  settle,
+  submitted,
+  threadMessages,
+  world,
+} from './helpers'
 
 const keyOf = (w: World): string => new URL(connectLink(w)).searchParams.get('key')!
 
@@ -58,14 +71,20 @@ describe('[ssrf] customer files at internal addresses', () => {
     'http://[::ffff:169.254.169.254]/latest',
     'http://0x7f000001/x',
   ])('a literal internal address is refused before any connection: %s', async (url) => {
-    const failure = await download(url, { maxBytes: 1000, timeoutMs: 1000, trustedOrigins: [] }).catch((error: unknown) => error)
+    const failure = await download(url, { maxBytes: 1000, timeoutMs: 1000, trustedOrigins: [] }).catch(
+      (error: unknown) => error
+    )
     expect(failure).toBeInstanceOf(DownloadError)
     expect((failure as DownloadError).permanent).toBe(true)
     expect((failure as DownloadError).message).toMatch(/points inside a private network/)
   })
 
   it('a host name that resolves to an internal address is refused on its resolved address', async () => {
-    const failure = await download('http://localhost:9/secret', { maxBytes: 1000, timeoutMs: 1000, trustedOrigins: [] }).catch((error: unknown) => error)
+    const failure = await download('http://localhost:9/secret', {
+      maxBytes: 1000,
+      timeoutMs: 1000,
+      trustedOrigins: [],
+    }).catch((error: unknown) => error)
     expect((failure as DownloadError).message).toMatch(/points inside a private network \((127\.0\.0\.1|::1)\)/)
   })
 
@@ -73,7 +92,9 @@ describe('[ssrf] customer files at internal addresses', () => {
     const literal = await redirector('http://169.254.169.254/latest/meta-data/iam')
     const byName = await redirector('http://localhost:9/secret')
     for (const hop of [literal, byName]) {
-      const failure = await download(hop.url, { maxBytes: 1000, timeoutMs: 1000, trustedOrigins: [hop.origin] }).catch((error: unknown) => error)
+      const failure = await download(hop.url, { maxBytes: 1000, timeoutMs: 1000, trustedOrigins: [hop.origin] }).catch(
+        (error: unknown) => error
+      )
       expect((failure as DownloadError).message).toMatch(/points inside a private network/)
       expect(hop.hits).toEqual(['/file.png'])
     }
@@ -86,7 +107,9 @@ describe('[ssrf] customer files at internal addresses', () => {
     for (const imageUrl of ['http://169.254.169.254/latest/meta-data/', 'http://localhost:9/x.png', internal.url]) {
       await w.bot.customerSays(session, { type: 'image', payload: { imageUrl } })
     }
-    const notes = threadMessages(w, threadId).filter((m) => m.direction === 'INCOMING').slice(-3)
+    const notes = threadMessages(w, threadId)
+      .filter((m) => m.direction === 'INCOMING')
+      .slice(-3)
     for (const note of notes) {
       expect(note.attachments).toEqual([])
       expect(note.text).toMatch(/could not be attached: the file URL points inside a private network/)
@@ -102,8 +125,13 @@ describe('[ssrf] customer files at internal addresses', () => {
     expect(customerView(w, session)).toEqual([])
     w.hs.agent.assign(threadId, 'A-111')
     await settle(w)
-    expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['Your file “x.png” did not reach the agent: the file URL points inside a private network (169.254.169.254); such addresses are not fetched.'])
-    await w.bot.customerSays(session, { type: 'file', payload: { fileUrl: 'http://[::1]/report.pdf', title: 'report.pdf' } })
+    expect(customerView(w, session).map((m) => m.payload.text)).toEqual([
+      'Your file “x.png” did not reach the agent: the file URL points inside a private network (169.254.169.254); such addresses are not fetched.',
+    ])
+    await w.bot.customerSays(session, {
+      type: 'file',
+      payload: { fileUrl: 'http://[::1]/report.pdf', title: 'report.pdf' },
+    })
     expect(customerView(w, session).at(-1)?.payload.text).toMatch(/^Your file “report.pdf” did not reach the agent/)
     expect(w.bot.status(session)).toMatchObject({ agentName: 'Ann Agent' })
   })
@@ -112,7 +140,11 @@ describe('[ssrf] customer files at internal addresses', () => {
 describe('[connect-security] only the bot builder can connect a portal', () => {
   it('[connect-security] without the key, /oauth/start connects nothing and says where the link is', async () => {
     const w = await world({ withoutRefreshToken: true })
-    for (const url of [`${w.driver.webhookUrl}/oauth/start`, `${w.driver.webhookUrl}/oauth/start?key=guess`, `${connectLink(w)}x`]) {
+    for (const url of [
+      `${w.driver.webhookUrl}/oauth/start`,
+      `${w.driver.webhookUrl}/oauth/start?key=guess`,
+      `${connectLink(w)}x`,
+    ]) {
       const answer = await newBrowser().open(url)
       expect(answer.status).toBe(403)
       expect(answer.location).toBeNull()
@@ -123,7 +155,9 @@ describe('[connect-security] only the bot builder can connect a portal', () => {
     const root = await newBrowser().open(`${w.driver.webhookUrl}/`)
     expect(root.body).not.toContain(keyOf(w))
     expect(root.body).toContain('your bot › Logs')
-    expect((await newBrowser().open(`${w.driver.webhookUrl}/?key=${keyOf(w)}`)).body).toContain(connectLink(w).replace(/&/g, '&amp;'))
+    expect((await newBrowser().open(`${w.driver.webhookUrl}/?key=${keyOf(w)}`)).body).toContain(
+      connectLink(w).replace(/&/g, '&amp;')
+    )
   })
 
   it('[connect-security] register, while HubSpot is not connected, gives the link with its key', async () => {
@@ -134,7 +168,9 @@ describe('[connect-security] only the bot builder can connect a portal', () => {
     } finally {
       capture.stop()
     }
-    expect(capture.lines.join('\n')).toContain(`HubSpot is not connected. Open ${connectLink(w)} to connect your HubSpot portal`)
+    expect(capture.lines.join('\n')).toContain(
+      `HubSpot is not connected. Open ${connectLink(w)} to connect your HubSpot portal`
+    )
   })
 
   // Every route of the flow, with and without key, cookie and state, and with parameters missing or
@@ -143,70 +179,97 @@ describe('[connect-security] only the bot builder can connect a portal', () => {
   it.each([
     { gateway: 'passes cookies', passCookies: true },
     { gateway: 'drops cookies', passCookies: false },
-  ])('[connect-security] no answer contains the key unless the request brought it (gateway $gateway)', async ({ passCookies }) => {
-    const w = await world({ withoutRefreshToken: true, botpress: { passCookies } })
-    const base = w.driver.webhookUrl
-    const key = keyOf(w)
-    // A genuine state of each binding, as the bot builder's browser gets them.
-    const builder = newBrowser()
-    const first = await builder.open(connectLink(w))
-    const check = new URL(first.location!).searchParams.get('check')!
-    const toHubSpot = await builder.open(first.location!)
-    const state = new URL(toHubSpot.location!).searchParams.get('state')!
-    const consent = await builder.open(toHubSpot.location!)
-    const code = new URL(consent.location!).searchParams.get('code')!
-    expect(state.split('.')[2]).toBe(passCookies ? 'cookie' : 'key')
-    const [issuedAt, nonce, binding, signature] = state.split('.')
-    const otherBinding = binding === 'cookie' ? 'key' : 'cookie'
-    const cookieName = passCookies ? [...builder.jar.keys()][0]! : 'hitl_connect_x'
+  ])(
+    '[connect-security] no answer contains the key unless the request brought it (gateway $gateway)',
+    async ({ passCookies }) => {
+      const w = await world({ withoutRefreshToken: true, botpress: { passCookies } })
+      const base = w.driver.webhookUrl
+      const key = keyOf(w)
+      // A genuine state of each binding, as the bot builder's browser gets them.
+      const builder = newBrowser()
+      const first = await builder.open(connectLink(w))
+      const check = new URL(first.location!).searchParams.get('check')!
+      const toHubSpot = await builder.open(first.location!)
+      const state = new URL(toHubSpot.location!).searchParams.get('state')!
+      const consent = await builder.open(toHubSpot.location!)
+      const code = new URL(consent.location!).searchParams.get('code')!
+      expect(state.split('.')[2]).toBe(passCookies ? 'cookie' : 'key')
+      const [issuedAt, nonce, binding, signature] = state.split('.')
+      const otherBinding = binding === 'cookie' ? 'key' : 'cookie'
+      const cookieName = passCookies ? [...builder.jar.keys()][0]! : 'hitl_connect_x'
 
-    const states = {
-      none: undefined,
-      genuine: state,
-      forged: `${issuedAt}.${nonce}.${binding}.forged`,
-      rebound: `${issuedAt}.${nonce}.${otherBinding}.${signature}`,
-      expired: `${Date.now() - 31 * 60 * 1000}.${nonce}.${binding}.${signature}`,
-      garbage: 'x.y.z',
-    }
-    const cookies = { none: undefined, wrong: `${cookieName}=someone-else`, other: 'session=1' }
-    const queries: string[] = []
-    for (const s of Object.values(states)) {
-      for (const extra of ['', `code=${code}`, 'code=forged-code', 'error=access_denied', 'error=x&error_description=y', `code=${code}&link=https://example.com/oauth/start?key=wrong`, `code=${code}&key=wrong`, `code=${code}&link=${key}x`]) {
-        queries.push([s === undefined ? '' : `state=${encodeURIComponent(s)}`, extra].filter(Boolean).join('&'))
+      const states = {
+        none: undefined,
+        genuine: state,
+        forged: `${issuedAt}.${nonce}.${binding}.forged`,
+        rebound: `${issuedAt}.${nonce}.${otherBinding}.${signature}`,
+        expired: `${Date.now() - 31 * 60 * 1000}.${nonce}.${binding}.${signature}`,
+        garbage: 'x.y.z',
       }
-    }
-    const requests: { method: string; url: string; cookie?: string }[] = []
-    for (const cookie of Object.values(cookies)) {
-      for (const query of queries) requests.push({ method: 'GET', url: `${base}/oauth/callback${query ? `?${query}` : ''}`, cookie })
-      for (const query of ['', 'key=wrong', `check=${check}`, `key=wrong&check=${check}`, 'key=', `link=${key}`]) requests.push({ method: 'GET', url: `${base}/oauth/start${query ? `?${query}` : ''}`, cookie })
-      for (const query of ['', 'key=wrong', 'link=wrong', `check=${check}`]) requests.push({ method: 'GET', url: `${base}/${query ? `?${query}` : ''}`, cookie })
-      for (const path of ['/oauth/callback', '/oauth/start', '/']) requests.push({ method: 'POST', url: `${base}${path}?state=${encodeURIComponent(state)}&code=${code}`, cookie })
-    }
-
-    let pages = 0
-    for (const request of requests) {
-      const response = await fetch(request.url, { method: request.method, redirect: 'manual', headers: request.cookie ? { cookie: request.cookie } : {}, ...(request.method === 'POST' && { body: '[]' }) })
-      const body = await response.text()
-      const pairs: string[] = []
-      response.headers.forEach((value, name) => pairs.push(`${name}: ${value}`))
-      const headers = pairs.join('\n')
-      const where = `${request.method} ${request.url} (cookie ${request.cookie ?? 'none'})`
-      expect(body, where).not.toContain(key)
-      expect(headers, where).not.toContain(key)
-      if (response.headers.get('content-type')?.includes('text/html')) {
-        pages++
-        expect(body, where).toContain('HubSpot is not connected')
-        expect(body, where).toContain('your bot › Logs')
+      const cookies = { none: undefined, wrong: `${cookieName}=someone-else`, other: 'session=1' }
+      const queries: string[] = []
+      for (const s of Object.values(states)) {
+        for (const extra of [
+          '',
+          `code=${code}`,
+          'code=forged-code',
+          'error=access_denied',
+          'error=x&error_description=y',
+          `code=${code}&link=https://example.com/oauth/start?key=wrong`,
+          `code=${code}&key=wrong`,
+          `code=${code}&link=${key}x`,
+        ]) {
+          queries.push([s === undefined ? '' : `state=${encodeURIComponent(s)}`, extra].filter(Boolean).join('&'))
+        }
       }
-    }
-    expect(pages).toBeGreaterThan(100)
-    // None of them connected anything, and the genuine approval still works for its browser.
-    expect(w.bp.store.findState('integration', w.driver.integrationId, 'oauth')?.payload ?? undefined).toBeUndefined()
-    const own = passCookies ? await builder.open(consent.location!) : await builder.open(`${consent.location!}&link=${encodeURIComponent(connectLink(w))}`)
-    expect(own.body).toContain('HubSpot is connected')
-  })
+      const requests: { method: string; url: string; cookie?: string }[] = []
+      for (const cookie of Object.values(cookies)) {
+        for (const query of queries)
+          requests.push({ method: 'GET', url: `${base}/oauth/callback${query ? `?${query}` : ''}`, cookie })
+        for (const query of ['', 'key=wrong', `check=${check}`, `key=wrong&check=${check}`, 'key=', `link=${key}`])
+          requests.push({ method: 'GET', url: `${base}/oauth/start${query ? `?${query}` : ''}`, cookie })
+        for (const query of ['', 'key=wrong', 'link=wrong', `check=${check}`])
+          requests.push({ method: 'GET', url: `${base}/${query ? `?${query}` : ''}`, cookie })
+        for (const path of ['/oauth/callback', '/oauth/start', '/'])
+          requests.push({
+            method: 'POST',
+            url: `${base}${path}?state=${encodeURIComponent(state)}&code=${code}`,
+            cookie,
+          })
+      }
 
-  it('[connect-security] a forged, replayed, expired, rebound or other browser\'s state is refused; the right browser connects once (gateway passing cookies)', async () => {
+      let pages = 0
+      for (const request of requests) {
+        const response = await fetch(request.url, {
+          method: request.method,
+          redirect: 'manual',
+          headers: request.cookie ? { cookie: request.cookie } : {},
+          ...(request.method === 'POST' && { body: '[]' }),
+        })
+        const body = await response.text()
+        const pairs: string[] = []
+        response.headers.forEach((value, name) => pairs.push(`${name}: ${value}`))
+        const headers = pairs.join('\n')
+        const where = `${request.method} ${request.url} (cookie ${request.cookie ?? 'none'})`
+        expect(body, where).not.toContain(key)
+        expect(headers, where).not.toContain(key)
+        if (response.headers.get('content-type')?.includes('text/html')) {
+          pages++
+          expect(body, where).toContain('HubSpot is not connected')
+          expect(body, where).toContain('your bot › Logs')
+        }
+      }
+      expect(pages).toBeGreaterThan(100)
+      // None of them connected anything, and the genuine approval still works for its browser.
+      expect(w.bp.store.findState('integration', w.driver.integrationId, 'oauth')?.payload ?? undefined).toBeUndefined()
+      const own = passCookies
+        ? await builder.open(consent.location!)
+        : await builder.open(`${consent.location!}&link=${encodeURIComponent(connectLink(w))}`)
+      expect(own.body).toContain('HubSpot is connected')
+    }
+  )
+
+  it("[connect-security] a forged, replayed, expired, rebound or other browser's state is refused; the right browser connects once (gateway passing cookies)", async () => {
     const w = await world({ withoutRefreshToken: true, botpress: { passCookies: true } })
     const browser = newBrowser()
     const first = await browser.open(connectLink(w))

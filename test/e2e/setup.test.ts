@@ -26,9 +26,20 @@ describe('[oauth] connect HubSpot from the webhook URL', () => {
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${w.driver.webhookUrl}/oauth/callback`)
     // A project app: exactly its required scopes, oauth included, and the optional features' scopes as optional.
     expect(authorize.searchParams.get('scope')?.split(' ').sort()).toEqual(
-      ['oauth', 'conversations.custom_channels.read', 'conversations.custom_channels.write', 'conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'files'].sort()
+      [
+        'oauth',
+        'conversations.custom_channels.read',
+        'conversations.custom_channels.write',
+        'conversations.read',
+        'conversations.write',
+        'crm.objects.contacts.read',
+        'files',
+      ].sort()
     )
-    expect(authorize.searchParams.get('optional_scope')?.split(' ').sort()).toEqual(['crm.objects.contacts.write', 'files.ui_hidden.read'])
+    expect(authorize.searchParams.get('optional_scope')?.split(' ').sort()).toEqual([
+      'crm.objects.contacts.write',
+      'files.ui_hidden.read',
+    ])
 
     const consent = await browser.open(start.location!)
     expect(consent.status).toBe(302)
@@ -73,36 +84,58 @@ describe('[oauth] connect HubSpot from the webhook URL', () => {
     const driver = w.connect({ ...w.configuration })
     await uploadServedProject(w.hs, driver.webhookUrl)
     const { Client } = await import('@botpress/client')
-    const client = new Client({ apiUrl: w.bp.url, token: w.bp.token, botId: driver.botId, integrationId: driver.integrationId })
+    const client = new Client({
+      apiUrl: w.bp.url,
+      token: w.bp.token,
+      botId: driver.botId,
+      integrationId: driver.integrationId,
+    })
     await client.setState({
       type: 'integration',
       id: driver.integrationId,
       name: 'setup',
-      payload: { webhookUrl: driver.webhookUrl, channelId: '2001', channelAccounts: { '1001': '5501' }, portalId: '555', appKind: 'project' },
+      payload: {
+        webhookUrl: driver.webhookUrl,
+        channelId: '2001',
+        channelAccounts: { '1001': '5501' },
+        portalId: '555',
+        appKind: 'project',
+      },
     })
     const { callback } = await connectThroughBrowser(w, driver)
     expect(callback.status).toBe(409)
-    expect(callback.body).toContain(`This integration already serves HubSpot portal 555; the approval was for portal ${w.hs.portalId}.`)
+    expect(callback.body).toContain(
+      `This integration already serves HubSpot portal 555; the approval was for portal ${w.hs.portalId}.`
+    )
     expect(w.bp.store.findState('integration', driver.integrationId, 'oauth')).toBeUndefined()
   })
 
   it('register before connecting succeeds and says where to connect', async () => {
     const w = await world({ withoutRefreshToken: true, register: false })
     await expect(w.driver.register()).resolves.toBeUndefined()
-    expect(await failureOf(w.bot.escalate({ customer: { name: 'Jane' } }))).toMatch(/^The integration is not set up in HubSpot yet\./)
+    expect(await failureOf(w.bot.escalate({ customer: { name: 'Jane' } }))).toMatch(
+      /^The integration is not set up in HubSpot yet\./
+    )
   })
 })
 
 describe('[diagnostics] register reports every problem at once, each with its fix', () => {
   it('a rejected developer key, an unknown inbox and missing scopes together', async () => {
     const w = await world({ register: false })
-    const limited = w.hs.issueRefreshToken({ scopes: ['conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write'] })
-    const driver = w.connect({ ...w.configuration, developerApiKey: 'wrong-key', refreshToken: limited, defaultInboxId: '4242' })
+    const limited = w.hs.issueRefreshToken({
+      scopes: ['conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'crm.objects.contacts.write'],
+    })
+    const driver = w.connect({
+      ...w.configuration,
+      developerApiKey: 'wrong-key',
+      refreshToken: limited,
+      defaultInboxId: '4242',
+    })
     const message = await failureOf(driver.register())
     const lines = message.split('\n')
     expect(lines).toEqual(
       expect.arrayContaining([
-        'The HubSpot connection lacks required scopes. Missing: conversations.custom_channels.read, conversations.custom_channels.write, files. Add them to the app\'s scopes, then reconnect HubSpot at ' +
+        "The HubSpot connection lacks required scopes. Missing: conversations.custom_channels.read, conversations.custom_channels.write, files. Add them to the app's scopes, then reconnect HubSpot at " +
           `${connectLink(w, driver)}.`,
         'An inbox ID does not exist in the HubSpot portal. Not found in portal 243842089: 4242. Pick one of: Support (1001), Sales (1002), Help desk (1003).',
         expect.stringMatching(/^HubSpot rejected the developer API key or the app ID\. Copy the developer API key/),
@@ -128,10 +161,23 @@ describe('[diagnostics] register reports every problem at once, each with its fi
 
   it('the contact policy "create" without the contacts write scope is named', async () => {
     const w = await world({ register: false })
-    const scopes = ['conversations.custom_channels.read', 'conversations.custom_channels.write', 'conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'files']
+    const scopes = [
+      'conversations.custom_channels.read',
+      'conversations.custom_channels.write',
+      'conversations.read',
+      'conversations.write',
+      'crm.objects.contacts.read',
+      'files',
+    ]
     const driver = w.connect({ ...w.configuration, refreshToken: w.hs.issueRefreshToken({ scopes }) })
-    expect(await failureOf(driver.register())).toMatch(/^The contact policy "create" needs the crm\.objects\.contacts\.write scope\./)
-    const anonymous = w.connect({ ...w.configuration, contactPolicy: 'anonymous', refreshToken: w.hs.issueRefreshToken({ scopes }) })
+    expect(await failureOf(driver.register())).toMatch(
+      /^The contact policy "create" needs the crm\.objects\.contacts\.write scope\./
+    )
+    const anonymous = w.connect({
+      ...w.configuration,
+      contactPolicy: 'anonymous',
+      refreshToken: w.hs.issueRefreshToken({ scopes }),
+    })
     await expect(anonymous.register()).resolves.toBeUndefined()
   })
 

@@ -44,7 +44,8 @@ const logged = async (work: () => Promise<unknown>): Promise<string> => {
   return capture.lines.join('\n')
 }
 
-const escalate = (bot: HitlBot, name: string) => bot.escalate({ customer: { name, email: `${name.toLowerCase().replace(' ', '.')}@example.com` } })
+const escalate = (bot: HitlBot, name: string) =>
+  bot.escalate({ customer: { name, email: `${name.toLowerCase().replace(' ', '.')}@example.com` } })
 
 describe('[shared-app] one HubSpot app, two installations', () => {
   it.each(['the first', 'the second'] as const)(
@@ -60,7 +61,9 @@ describe('[shared-app] one HubSpot app, two installations', () => {
       const john = await escalate(second.bot, 'John Roe')
       const janeThread = threadOf(w, jane)
       const johnThread = w.bp.store.conversations.get(john.conversationId)!.tags.hubspotThreadId!
-      expect(w.hs.portal.threads.get(janeThread)!.originalChannelId).not.toBe(w.hs.portal.threads.get(johnThread)!.originalChannelId)
+      expect(w.hs.portal.threads.get(janeThread)!.originalChannelId).not.toBe(
+        w.hs.portal.threads.get(johnThread)!.originalChannelId
+      )
 
       w.hs.agent.assign(janeThread, 'A-111')
       w.hs.agent.assign(johnThread, 'A-222')
@@ -77,7 +80,8 @@ describe('[shared-app] one HubSpot app, two installations', () => {
       expect(customerView(w, jane).map((m) => m.payload.text)).toEqual(['Hi Jane'])
       expect(second.bot.agentMessages(john).map((m) => m.payload.text)).toEqual(['Hi John'])
       // Each bot's agent is the one HubSpot assigned, as that bot's user.
-      const agentOf = (events: { type: string; payload: Record<string, unknown> }[]) => events.find((e) => e.type === 'hitlAssigned')!.payload.userId as string
+      const agentOf = (events: { type: string; payload: Record<string, unknown> }[]) =>
+        events.find((e) => e.type === 'hitlAssigned')!.payload.userId as string
       expect(w.bp.store.users.get(agentOf(eventsOf(w, jane)))?.name).toMatch(/Ann/)
       expect(w.bp.store.users.get(agentOf(second.bot.events(john)))?.botId).toBe(second.driver.botId)
 
@@ -106,7 +110,16 @@ describe('[shared-app] one HubSpot app, two installations', () => {
       hiddenFromListCalls: 0,
     })
     const customer = { kind: 'visitor' as const, id: '1', actorId: 'V-1' }
-    const base = { status: 'OPEN' as const, inboxId: w.hs.inboxes[0]!.id, associatedContactId: '1', originalChannelAccountId: '1', createdAt: now, archived: false, spam: false, customer }
+    const base = {
+      status: 'OPEN' as const,
+      inboxId: w.hs.inboxes[0]!.id,
+      associatedContactId: '1',
+      originalChannelAccountId: '1',
+      createdAt: now,
+      archived: false,
+      spam: false,
+      customer,
+    }
     w.hs.portal.threads.set('8801', { ...base, id: '8801', originalChannelId: '9001' })
     w.hs.portal.threads.set('8802', { ...base, id: '8802', originalChannelId: '1000' })
 
@@ -142,7 +155,9 @@ describe('[shared-app] one HubSpot app, two installations', () => {
     expect(second.bot.events(john).map((e) => e.botId)).toEqual([second.driver.botId])
     const reads = w.hs.calls.filter((call) => call.method === 'GET' && call.path.endsWith(`/threads/${johnThread}`))
     expect(reads.map((call) => call.status)).toEqual([404, 200])
-    expect(w.hs.deliveries.filter((d) => d.kind === 'app').every((d) => d.url === w.driver.webhookUrl && d.status === 200)).toBe(true)
+    expect(
+      w.hs.deliveries.filter((d) => d.kind === 'app').every((d) => d.url === w.driver.webhookUrl && d.status === 200)
+    ).toBe(true)
     second.bot.dispose()
   })
 
@@ -155,7 +170,20 @@ describe('[shared-app] one HubSpot app, two installations', () => {
 
     // The second installation receives, as a forward, an event about the first one's thread space:
     // a thread nobody has. It does not hand it on.
-    const event = [{ eventId: 1, subscriptionId: 1, portalId: Number(w.hs.portalId), appId: Number(w.hs.app.appId), occurredAt: Date.now(), attemptNumber: 0, subscriptionType: 'conversation.propertyChange', objectId: 4242, propertyName: 'assignedTo', propertyValue: '111' }]
+    const event = [
+      {
+        eventId: 1,
+        subscriptionId: 1,
+        portalId: Number(w.hs.portalId),
+        appId: Number(w.hs.app.appId),
+        occurredAt: Date.now(),
+        attemptNumber: 0,
+        subscriptionType: 'conversation.propertyChange',
+        objectId: 4242,
+        propertyName: 'assignedTo',
+        propertyValue: '111',
+      },
+    ]
     const body = JSON.stringify(event)
     const { signV3 } = await import('../../src/hubspot/signature')
     const timestamp = Date.now()
@@ -165,7 +193,11 @@ describe('[shared-app] one HubSpot app, two installations', () => {
       'x-hubspot-request-timestamp': String(timestamp),
       'x-botpress-hitl-forwarded-from': '2001',
     })
-    const forwarded = await fetch(second.driver.webhookUrl, { method: 'POST', headers: signed(w.hs.app.clientSecret), body })
+    const forwarded = await fetch(second.driver.webhookUrl, {
+      method: 'POST',
+      headers: signed(w.hs.app.clientSecret),
+      body,
+    })
     expect(forwarded.status).toBe(200)
     expect(await forwarded.json()).toEqual({ handled: ['ignored: not a HITL thread'] })
     const forged = await fetch(second.driver.webhookUrl, { method: 'POST', headers: signed('not-the-secret'), body })
@@ -196,7 +228,6 @@ describe('[shared-app] one HubSpot app, two installations', () => {
   })
 })
 
-
 type Installation = { driver: World['driver']; bot: HitlBot }
 type AppKind = 'project' | 'legacy'
 
@@ -208,7 +239,9 @@ const assignAndClose = async (w: World, installation: Installation, name: string
   await settle(w)
   w.hs.agent.close(threadId)
   await settle(w)
-  return installation.bot.events(session).map((e) => `${e.type} ${e.botId === installation.driver.botId ? 'own bot' : 'other bot'}`)
+  return installation.bot
+    .events(session)
+    .map((e) => `${e.type} ${e.botId === installation.driver.botId ? 'own bot' : 'other bot'}`)
 }
 
 const uninstall = async (installation: Installation) => {
@@ -219,7 +252,9 @@ const uninstall = async (installation: Installation) => {
 const targetOf = (w: World) => w.hs.portal.appWebhookSettings?.targetUrl
 const projectLine = (heirUrl: string) => `set settings.targetUrl in src/app/webhooks/webhooks-hsmeta.json to ${heirUrl}`
 const channelOf = (w: World, installation: Installation) =>
-  [...w.hs.portal.channels.values()].find((channel) => channel.webhookUrl === installation.driver.webhookUrl && !channel.archived)!.id
+  [...w.hs.portal.channels.values()].find(
+    (channel) => channel.webhookUrl === installation.driver.webhookUrl && !channel.archived
+  )!.id
 
 describe.each(['project', 'legacy'] as AppKind[])('[shared-app] installations that come and go, %s app', (appKind) => {
   const start = () => world({ hubspot: { appKind } })
@@ -238,11 +273,17 @@ describe.each(['project', 'legacy'] as AppKind[])('[shared-app] installations th
       expect(log).toContain(`The app's webhook target URL is now ${b.driver.webhookUrl}, a remaining installation`)
     } else {
       // No API moves a project app's target: B's log says what to change, and how.
-      expect(log).toContain(`The installation of channel ${removedChannel} (${a.driver.webhookUrl}) was removed from this HubSpot app`)
-      expect(log).toContain(`${projectLine(`this installation's URL, ${b.driver.webhookUrl}`)}, then run hs project upload`)
+      expect(log).toContain(
+        `The installation of channel ${removedChannel} (${a.driver.webhookUrl}) was removed from this HubSpot app`
+      )
+      expect(log).toContain(
+        `${projectLine(`this installation's URL, ${b.driver.webhookUrl}`)}, then run hs project upload`
+      )
       expect(log).toContain(`${b.driver.webhookUrl}/hubspot-project`)
       // And again at its next save, until the app's events arrive.
-      expect(await logged(() => b.driver.register())).toContain(projectLine(`this installation's URL, ${b.driver.webhookUrl}`))
+      expect(await logged(() => b.driver.register())).toContain(
+        projectLine(`this installation's URL, ${b.driver.webhookUrl}`)
+      )
       await uploadServedProject(w.hs, b.driver.webhookUrl)
     }
     expect(await assignAndClose(w, b, 'John Roe')).toEqual(['hitlAssigned own bot', 'hitlStopped own bot'])
@@ -277,11 +318,17 @@ describe.each(['project', 'legacy'] as AppKind[])('[shared-app] installations th
     const log = await logged(() => uninstall(b))
     if (appKind === 'legacy') {
       expect(targetOf(w)).toBe(a.driver.webhookUrl)
-      expect(log.split(`The app's webhook target URL is now ${a.driver.webhookUrl}, a remaining installation`).length - 1).toBe(2)
+      expect(
+        log.split(`The app's webhook target URL is now ${a.driver.webhookUrl}, a remaining installation`).length - 1
+      ).toBe(2)
     } else {
       // Both remaining installations say the same: point it at A, the oldest channel.
       expect(log).toContain(projectLine(`this installation's URL, ${a.driver.webhookUrl}`))
-      expect(log).toContain(projectLine(`${a.driver.webhookUrl} (the installation of channel ${heirChannel}, which hands this one the events of its threads)`))
+      expect(log).toContain(
+        projectLine(
+          `${a.driver.webhookUrl} (the installation of channel ${heirChannel}, which hands this one the events of its threads)`
+        )
+      )
       await uploadServedProject(w.hs, a.driver.webhookUrl)
     }
     expect(await assignAndClose(w, a, 'Jane Doe')).toEqual(['hitlAssigned own bot', 'hitlStopped own bot'])

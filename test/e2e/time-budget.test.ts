@@ -24,7 +24,9 @@ describe('[time-budget] one deadline per invocation', () => {
     const incoming = threadMessages(w, threadId).filter((m) => m.direction === 'INCOMING')
     expect(incoming.filter((m) => m.attachments.length > 0)).toHaveLength(1)
     expect(incoming.at(-1)?.text).toBe('Did the photo arrive?')
-    expect(threadMessages(w, threadId).filter((m) => m.client?.clientType === 'INTEGRATION' && m.attachments.length > 0)).toHaveLength(1)
+    expect(
+      threadMessages(w, threadId).filter((m) => m.client?.clientType === 'INTEGRATION' && m.attachments.length > 0)
+    ).toHaveLength(1)
   })
 
   it('[time-budget] an agent file whose download would outlast HubSpot’s 5 s is answered in time, and the redelivery delivers it once', async () => {
@@ -35,7 +37,11 @@ describe('[time-budget] one deadline per invocation', () => {
     w.hs.resetDeliveries()
     w.hs.faults.latency(6_000, { method: 'GET', path: /hubfs/ })
     setTimeout(() => w.hs.faults.latency(0), 4_500)
-    w.hs.agent.reply(threadId, { actorId: 'A-111', text: 'The label', files: [{ name: 'label.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4') }] })
+    w.hs.agent.reply(threadId, {
+      actorId: 'A-111',
+      text: 'The label',
+      files: [{ name: 'label.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4') }],
+    })
     await settle(w)
     const deliveries = w.hs.deliveries.filter((d) => d.kind === 'channel')
     expect(deliveries[0]!.durationMs).toBeLessThan(5_000)

@@ -10,9 +10,22 @@ import { chromium, type Browser } from 'playwright-core'
 export const SYSTEM_CHROMIUM = '/usr/bin/chromium'
 
 // Without the background-networking flags, Chromium's connections are refused by a closed network.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 
-export type ChromiumSource = { kind: 'system' | 'npm'; executablePath: string; args: string[]; env?: Record<string, string> }
+export type ChromiumSource = {
+  kind: 'system' | 'npm'
+  executablePath: string
+  args: string[]
+  env?: Record<string, string>
+}
 
 const require = createRequire(__filename)
 
@@ -21,9 +34,13 @@ const require = createRequire(__filename)
 // a folder of its own, and a folder without the completion mark is unpacked again.
 const unpackNpmChromium = async (): Promise<ChromiumSource> => {
   // The package exports no package.json: it is found beside its entry point.
-  const manifestOf = (dir: string) => (existsSync(join(dir, 'package.json')) ? (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }) : {})
+  const manifestOf = (dir: string) =>
+    existsSync(join(dir, 'package.json'))
+      ? (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string })
+      : {}
   let packageDir = dirname(require.resolve('@sparticuz/chromium'))
-  while (manifestOf(packageDir).name !== '@sparticuz/chromium' && dirname(packageDir) !== packageDir) packageDir = dirname(packageDir)
+  while (manifestOf(packageDir).name !== '@sparticuz/chromium' && dirname(packageDir) !== packageDir)
+    packageDir = dirname(packageDir)
   const { version } = manifestOf(packageDir)
   if (!version) throw new Error('@sparticuz/chromium is not installed: run npm ci')
   const folder = join(tmpdir(), `hitl-chromium-${version}`)
@@ -41,7 +58,9 @@ const unpackNpmChromium = async (): Promise<ChromiumSource> => {
   let executablePath: string
   let libraries: string
   try {
-    const { default: packaged } = (await import('@sparticuz/chromium')) as { default: { executablePath(): Promise<string>; args: string[] } }
+    const { default: packaged } = (await import('@sparticuz/chromium')) as {
+      default: { executablePath(): Promise<string>; args: string[] }
+    }
     executablePath = await packaged.executablePath()
     libraries = process.env.LD_LIBRARY_PATH ?? join(folder, 'al2023', 'lib')
   } finally {
@@ -52,13 +71,20 @@ const unpackNpmChromium = async (): Promise<ChromiumSource> => {
   }
   // Its fonts.conf names /tmp/fonts; this one names the version's folder.
   const fonts = join(folder, 'fonts')
-  writeFileSync(join(fonts, 'fonts.conf'), `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>${fonts}</dir><cachedir>${join(folder, 'fonts-cache')}</cachedir></fontconfig>\n`)
+  writeFileSync(
+    join(fonts, 'fonts.conf'),
+    `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>${fonts}</dir><cachedir>${join(folder, 'fonts-cache')}</cachedir></fontconfig>\n`
+  )
   writeFileSync(mark, version)
   return {
     kind: 'npm',
     executablePath,
     args: [...FLAGS, '--no-zygote'],
-    env: { LD_LIBRARY_PATH: [libraries, saved.LD_LIBRARY_PATH].filter(Boolean).join(':'), FONTCONFIG_PATH: fonts, HOME: saved.HOME ?? dirname(folder) },
+    env: {
+      LD_LIBRARY_PATH: [libraries, saved.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+      FONTCONFIG_PATH: fonts,
+      HOME: saved.HOME ?? dirname(folder),
+    },
   }
 }
 

@@ -19,7 +19,8 @@ export type CrashWorld = {
   close(): Promise<void>
 }
 
-export const describeSteps = (steps: Step[]): string => steps.map((step, index) => `${index + 1}. ${step.api} ${step.method} ${step.path}`).join('\n')
+export const describeSteps = (steps: Step[]): string =>
+  steps.map((step, index) => `${index + 1}. ${step.api} ${step.method} ${step.path}`).join('\n')
 
 export const startCrashWorld = async (): Promise<CrashWorld> => {
   // A killed process is an infrastructure failure HubSpot recovers from by delivering again; its

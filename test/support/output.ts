@@ -32,4 +32,3 @@ export const captureOutput = (): Capture => {
     },
   }
 }
-

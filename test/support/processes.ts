@@ -11,7 +11,10 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-export const stopProcess = async (child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> => {
+export const stopProcess = async (
+  child: ChildProcess | undefined,
+  signal: NodeJS.Signals = 'SIGTERM'
+): Promise<void> => {
   if (!child || child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
   child.kill(signal)

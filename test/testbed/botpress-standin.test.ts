@@ -23,7 +23,7 @@ const createdFlag = (response: object): boolean | undefined =>
 async function expectApiError(promise: Promise<unknown>, code: number, type: string): Promise<void> {
   const error: unknown = await promise.then(
     () => undefined,
-    (thrown: unknown) => thrown,
+    (thrown: unknown) => thrown
   )
   expect(isApiError(error), `expected an API error, got ${String(error)}`).toBe(true)
   if (isApiError(error)) {
@@ -70,7 +70,7 @@ describe('runtime API against the real @botpress/client', () => {
     await expectApiError(
       client.createConversation({ channel: 'hitl', tags: { n: 1 as unknown as string } }),
       400,
-      'InvalidPayload',
+      'InvalidPayload'
     )
   })
 
@@ -80,7 +80,11 @@ describe('runtime API against the real @botpress/client', () => {
     expect(user.id).toMatch(/^user_/)
     expect(Date.parse(user.createdAt)).not.toBeNaN()
 
-    const { user: updated } = await client.updateUser({ id: user.id, tags: { email: '', plan: 'pro' }, pictureUrl: 'https://x/p.png' })
+    const { user: updated } = await client.updateUser({
+      id: user.id,
+      tags: { email: '', plan: 'pro' },
+      pictureUrl: 'https://x/p.png',
+    })
     expect(updated.tags).toEqual({ role: 'customer', plan: 'pro' })
     expect(updated.pictureUrl).toBe('https://x/p.png')
     expect((await client.getUser({ id: user.id })).user).toEqual(updated)
@@ -95,8 +99,12 @@ describe('runtime API against the real @botpress/client', () => {
   it('getOrCreateUser is atomic under concurrency and honours discriminateByTags', async () => {
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        client.getOrCreateUser({ name: `Bob ${i}`, tags: { email: 'bob@example.com', attempt: String(i) }, discriminateByTags: ['email'] }),
-      ),
+        client.getOrCreateUser({
+          name: `Bob ${i}`,
+          tags: { email: 'bob@example.com', attempt: String(i) },
+          discriminateByTags: ['email'],
+        })
+      )
     )
     expect(new Set(results.map((r) => r.user.id)).size).toBe(1)
     expect(results.filter((r) => createdFlag(r) === true)).toHaveLength(1)
@@ -109,11 +117,21 @@ describe('runtime API against the real @botpress/client', () => {
   })
 
   it('conversations: create, get, merge tags, get-or-create, list by channel and tags in both syntaxes', async () => {
-    const { conversation } = await client.createConversation({ channel: 'hitl', tags: { thread: 'th-1', inbox: 'sales' } })
-    expect(conversation).toMatchObject({ channel: 'hitl', integration: INTEGRATION_ID, tags: { thread: 'th-1', inbox: 'sales' } })
+    const { conversation } = await client.createConversation({
+      channel: 'hitl',
+      tags: { thread: 'th-1', inbox: 'sales' },
+    })
+    expect(conversation).toMatchObject({
+      channel: 'hitl',
+      integration: INTEGRATION_ID,
+      tags: { thread: 'th-1', inbox: 'sales' },
+    })
     await client.createConversation({ channel: 'other', tags: { thread: 'th-1' } })
 
-    const { conversation: updated } = await client.updateConversation({ id: conversation.id, tags: { assigned: 'A-1' } })
+    const { conversation: updated } = await client.updateConversation({
+      id: conversation.id,
+      tags: { assigned: 'A-1' },
+    })
     expect(updated.tags).toEqual({ thread: 'th-1', inbox: 'sales', assigned: 'A-1' })
     expect((await client.getConversation({ id: conversation.id })).conversation.tags).toEqual(updated.tags)
 
@@ -141,10 +159,23 @@ describe('runtime API against the real @botpress/client', () => {
     const created = []
     for (let i = 0; i < 23; i++) {
       created.push(
-        (await client.createMessage({ conversationId: conversation.id, userId: user.id, type: 'text', payload: { text: `m${i}` }, tags: { n: String(i) } })).message,
+        (
+          await client.createMessage({
+            conversationId: conversation.id,
+            userId: user.id,
+            type: 'text',
+            payload: { text: `m${i}` },
+            tags: { n: String(i) },
+          })
+        ).message
       )
     }
-    expect(created[0]).toMatchObject({ direction: 'incoming', userId: user.id, conversationId: conversation.id, payload: { text: 'm0' } })
+    expect(created[0]).toMatchObject({
+      direction: 'incoming',
+      userId: user.id,
+      conversationId: conversation.id,
+      payload: { text: 'm0' },
+    })
 
     const { message: acked } = await client.updateMessage({ id: created[0].id, tags: { hubspotMessageId: 'hs-1' } })
     expect(acked.tags).toEqual({ n: '0', hubspotMessageId: 'hs-1' })
@@ -154,7 +185,10 @@ describe('runtime API against the real @botpress/client', () => {
     expect(firstPage.messages).toHaveLength(20)
     expect(firstPage.messages[0].id).toBe(created[22].id)
     expect(firstPage.meta.nextToken).toBeDefined()
-    const secondPage = await client.listMessages({ conversationId: conversation.id, nextToken: firstPage.meta.nextToken })
+    const secondPage = await client.listMessages({
+      conversationId: conversation.id,
+      nextToken: firstPage.meta.nextToken,
+    })
     expect(secondPage.messages.map((m) => m.id)).toEqual([created[2].id, created[1].id, created[0].id])
     expect(secondPage.meta.nextToken).toBeUndefined()
 
@@ -170,8 +204,8 @@ describe('runtime API against the real @botpress/client', () => {
           payload: { text: 'agent reply' },
           tags: { hubspotMessageId: 'hs-2' },
           discriminateByTags: ['hubspotMessageId'],
-        }),
-      ),
+        })
+      )
     )
     expect(new Set(attempts.map((a) => a.message.id)).size).toBe(1)
     expect(attempts.map(createdFlag).filter((flag) => flag === true)).toHaveLength(1)
@@ -181,16 +215,29 @@ describe('runtime API against the real @botpress/client', () => {
     await expectApiError(
       client.createMessage({ conversationId: 'conv_missing', userId: user.id, type: 'text', payload: {}, tags: {} }),
       404,
-      'ResourceNotFound',
+      'ResourceNotFound'
     )
   })
 
   it('events: create, get, list by type and conversation', async () => {
     const { conversation } = await client.createConversation({ channel: 'hitl', tags: {} })
-    const { event } = await client.createEvent({ type: 'hitlAssigned', payload: { conversationId: conversation.id, userId: 'u' }, conversationId: conversation.id })
-    expect(event).toMatchObject({ type: 'hitlAssigned', conversationId: conversation.id, status: 'pending', failureReason: null })
+    const { event } = await client.createEvent({
+      type: 'hitlAssigned',
+      payload: { conversationId: conversation.id, userId: 'u' },
+      conversationId: conversation.id,
+    })
+    expect(event).toMatchObject({
+      type: 'hitlAssigned',
+      conversationId: conversation.id,
+      status: 'pending',
+      failureReason: null,
+    })
     expect((await client.getEvent({ id: event.id })).event).toEqual(event)
-    await client.createEvent({ type: 'hitlStopped', payload: { conversationId: conversation.id }, conversationId: conversation.id })
+    await client.createEvent({
+      type: 'hitlStopped',
+      payload: { conversationId: conversation.id },
+      conversationId: conversation.id,
+    })
     const { events } = await client.listEvents({ conversationId: conversation.id, type: 'hitlAssigned' })
     expect(events.map((e) => e.id)).toEqual([event.id])
   })
@@ -216,7 +263,11 @@ describe('runtime API against the real @botpress/client', () => {
     await new Promise((resolve) => setTimeout(resolve, 60))
     await expectApiError(client.getState({ ...ref, name: 'short' }), 404, 'ResourceNotFound')
 
-    await expectApiError(client.setState({ type: 'conversation', id: 'conv_missing', name: 's', payload: {} }), 404, 'ResourceNotFound')
+    await expectApiError(
+      client.setState({ type: 'conversation', id: 'conv_missing', name: 's', payload: {} }),
+      404,
+      'ResourceNotFound'
+    )
   })
 
   it('configureIntegration stores the identifier', async () => {
@@ -226,7 +277,11 @@ describe('runtime API against the real @botpress/client', () => {
 
   it('files: uploadFile PUTs the bytes to the upload URL, getFile and the download URL serve them', async () => {
     const content = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x10])
-    const { file } = await client.uploadFile({ key: 'attachments/photo.png', content, accessPolicies: ['public_content'] })
+    const { file } = await client.uploadFile({
+      key: 'attachments/photo.png',
+      content,
+      accessPolicies: ['public_content'],
+    })
     expect(file).toMatchObject({ key: 'attachments/photo.png', contentType: 'image/png', size: content.byteLength })
     expect(file.url.startsWith(bp.url)).toBe(true)
 
@@ -237,7 +292,11 @@ describe('runtime API against the real @botpress/client', () => {
     expect(download.headers.get('content-type')).toBe('image/png')
     expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true)
 
-    const { file: replaced } = await client.uploadFile({ key: 'attachments/photo.png', content: 'text now', contentType: 'text/plain' })
+    const { file: replaced } = await client.uploadFile({
+      key: 'attachments/photo.png',
+      content: 'text now',
+      contentType: 'text/plain',
+    })
     expect(replaced.id).toBe(file.id)
     expect(await (await fetch(replaced.url)).text()).toBe('text now')
   })
@@ -247,7 +306,12 @@ describe('runtime API against the real @botpress/client', () => {
     const fault = bp.faults.inject({ method: 'GET', path: /^\/v1\/chat\/users\//, status: 503, count: 2 })
     await expectApiError(client.getUser({ id: user.id }), 500, 'Internal')
     expect(fault.remaining).toBe(1)
-    const rateLimited = bp.faults.inject({ path: '/v1/chat/events', status: 429, count: 1, headers: { 'retry-after': '7' } })
+    const rateLimited = bp.faults.inject({
+      path: '/v1/chat/events',
+      status: 429,
+      count: 1,
+      headers: { 'retry-after': '7' },
+    })
     const response = await fetch(`${bp.url}/v1/chat/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${bp.token}`, 'x-bot-id': BOT_ID, 'content-type': 'application/json' },
@@ -308,7 +372,10 @@ const tinyIntegration = new sdk.Integration<TinyIntegration>({
     },
     notify: async ({ client: bpClient }) => {
       const { conversation } = await bpClient.createConversation({ channel: 'hitl', tags: {} })
-      const { event } = await bpClient.createEvent({ type: 'hitlStopped', payload: { conversationId: conversation.id } })
+      const { event } = await bpClient.createEvent({
+        type: 'hitlStopped',
+        payload: { conversationId: conversation.id },
+      })
       return { eventId: event.id }
     },
     createUser: async ({ input, client: bpClient }) => {
@@ -335,7 +402,13 @@ const tinyIntegration = new sdk.Integration<TinyIntegration>({
     hitl: {
       messages: {
         text: async ({ payload, conversation, user, message, ack }) => {
-          seen.messages.push({ type: 'text', payload, conversationId: conversation.id, userId: user.id, messageId: message.id })
+          seen.messages.push({
+            type: 'text',
+            payload,
+            conversationId: conversation.id,
+            userId: user.id,
+            messageId: message.id,
+          })
           await ack({ tags: { remoteId: `remote-${message.id}` } })
         },
       },
@@ -343,7 +416,8 @@ const tinyIntegration = new sdk.Integration<TinyIntegration>({
   },
   handler: async ({ req, client: bpClient }): Promise<sdk.Response | void> => {
     seen.webhooks.push(req)
-    if (req.path === '/oauth') return { status: 302, headers: { location: 'https://app.hubspot.com/oauth/authorize?x=1' } }
+    if (req.path === '/oauth')
+      return { status: 302, headers: { location: 'https://app.hubspot.com/oauth/authorize?x=1' } }
     if (req.path === '/crash') throw new Error('boom')
     if (req.path === '/unauthorized') return { status: 401, body: 'bad signature' }
     if (req.path === '/agent') {
@@ -384,7 +458,12 @@ describe('driver and webhook relay against an sdk.Integration over HTTP', () => 
         server.close(() => resolve())
         server.closeAllConnections()
       })
-    driver = bp.connect({ integrationUrl, configuration: { inboxId: '123', secret: 's3' }, botId: BOT_ID, integrationId: 'int-tiny' })
+    driver = bp.connect({
+      integrationUrl,
+      configuration: { inboxId: '123', secret: 's3' },
+      botId: BOT_ID,
+      integrationId: 'int-tiny',
+    })
   })
 
   afterAll(async () => {
@@ -430,9 +509,19 @@ describe('driver and webhook relay against an sdk.Integration over HTTP', () => 
 
   it('sendMessage delivers message_created and returns the message with the ack tags', async () => {
     const { conversation } = await client.createConversation({ channel: 'hitl', tags: {} })
-    const message = await driver.sendMessage({ conversationId: conversation.id, type: 'text', payload: { text: 'hi', userId: 'u1' } })
+    const message = await driver.sendMessage({
+      conversationId: conversation.id,
+      type: 'text',
+      payload: { text: 'hi', userId: 'u1' },
+    })
     expect(seen.messages).toEqual([
-      { type: 'text', payload: { text: 'hi', userId: 'u1' }, conversationId: conversation.id, userId: BOT_ID, messageId: message.id },
+      {
+        type: 'text',
+        payload: { text: 'hi', userId: 'u1' },
+        conversationId: conversation.id,
+        userId: BOT_ID,
+        messageId: message.id,
+      },
     ])
     expect(message).toMatchObject({ direction: 'outgoing', userId: BOT_ID, tags: { remoteId: `remote-${message.id}` } })
     expect(bp.calls.at(-1)).toMatchObject({ method: 'PUT', path: `/v1/chat/messages/${message.id}` })
@@ -445,7 +534,13 @@ describe('driver and webhook relay against an sdk.Integration over HTTP', () => 
 
   it('the SDK retries a rate-limited call (Retry-After honoured) and the calls are recorded', async () => {
     bp.resetCalls()
-    bp.faults.inject({ method: 'POST', path: '/v1/chat/events', status: 429, count: 2, headers: { 'retry-after': '0' } })
+    bp.faults.inject({
+      method: 'POST',
+      path: '/v1/chat/events',
+      status: 429,
+      count: 2,
+      headers: { 'retry-after': '0' },
+    })
     const output = (await driver.callAction('notify', {})) as { eventId: string }
     expect(bp.store.events.get(output.eventId)?.type).toBe('hitlStopped')
     expect(bp.calls.map((call) => `${call.method} ${call.path}`)).toEqual([

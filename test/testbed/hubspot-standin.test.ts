@@ -49,7 +49,9 @@ const startReceiver = async () => {
 type Receiver = Awaited<ReturnType<typeof startReceiver>>
 
 const headerRecord = (headers: IncomingHttpHeaders): Record<string, string | undefined> =>
-  Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : value]))
+  Object.fromEntries(
+    Object.entries(headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : value])
+  )
 
 const capabilities = {
   deliveryIdentifierTypes: ['CHANNEL_SPECIFIC_OPAQUE_ID', 'HS_PHONE_NUMBER', 'HS_EMAIL_ADDRESS'],
@@ -72,7 +74,12 @@ const refresh = async (refreshToken: string, clientSecret = hs.app.clientSecret)
   fetch(`${hs.url}/oauth/2026-03/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', client_id: hs.app.clientId, client_secret: clientSecret, refresh_token: refreshToken }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: hs.app.clientId,
+      client_secret: clientSecret,
+      refresh_token: refreshToken,
+    }),
   })
 
 const newAccessToken = async (refreshToken = hs.refreshToken): Promise<string> => {
@@ -102,7 +109,12 @@ const createChannel = async (webhookUrl = receiver.channelUrl) => {
 const createAccount = async (channelId: string, inboxId = '1001') => {
   const response = await api(`/conversations/v3/custom-channels/${channelId}/channel-accounts`, {
     method: 'POST',
-    json: { inboxId, name: 'Botpress', authorized: true, deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `bp-${inboxId}` } },
+    json: {
+      inboxId,
+      name: 'Botpress',
+      authorized: true,
+      deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `bp-${inboxId}` },
+    },
   })
   expect(response.status).toBe(201)
   return (await response.json()) as { id: string }
@@ -132,7 +144,9 @@ const openThread = async (integrationThreadId: string) => {
 }
 
 const appEvents = (path = '/hooks/app') =>
-  receiver.at(path).flatMap((request) => (JSON.parse(request.body) as unknown[]).map((event) => appWebhookEventSchema.parse(event)))
+  receiver
+    .at(path)
+    .flatMap((request) => (JSON.parse(request.body) as unknown[]).map((event) => appWebhookEventSchema.parse(event)))
 
 beforeAll(async () => {
   receiver = await startReceiver()
@@ -157,14 +171,23 @@ describe('[hubspot stand-in] OAuth', () => {
   it('refreshes a token: same refresh token back, hub id, scopes, configured expiry', async () => {
     const response = await refresh(hs.refreshToken)
     const body = tokenResponseSchema.parse(await response.json())
-    expect(body).toMatchObject({ refresh_token: hs.refreshToken, expires_in: 1800, token_type: 'bearer', hub_id: Number(hs.portalId) })
+    expect(body).toMatchObject({
+      refresh_token: hs.refreshToken,
+      expires_in: 1800,
+      token_type: 'bearer',
+      hub_id: Number(hs.portalId),
+    })
     expect(body.scopes).toContain('conversations.custom_channels.write')
     // The v1 token info is served until its removal on 2027-02-16, then answers 404.
     const today = hs.settings.today
     try {
       hs.settings.today = '2026-12-01'
       const info = await fetch(`${hs.url}/oauth/v1/access-tokens/${body.access_token}`)
-      expect(await info.json()).toMatchObject({ hub_id: Number(hs.portalId), app_id: Number(hs.app.appId), token_type: 'access' })
+      expect(await info.json()).toMatchObject({
+        hub_id: Number(hs.portalId),
+        app_id: Number(hs.app.appId),
+        token_type: 'access',
+      })
       expect((await fetch(`${hs.url}/oauth/v1/access-tokens/nope`)).status).toBe(404)
       hs.settings.today = '2027-02-16'
       expect((await fetch(`${hs.url}/oauth/v1/access-tokens/${body.access_token}`)).status).toBe(404)
@@ -176,7 +199,11 @@ describe('[hubspot stand-in] OAuth', () => {
   it('rejects a bad or revoked refresh token and a wrong client secret with the merged error body', async () => {
     const bad = await refresh('na1-unknown')
     expect(bad.status).toBe(400)
-    expect(await bad.json()).toMatchObject({ status: 'BAD_REFRESH_TOKEN', error: 'invalid_grant', correlationId: expect.any(String) })
+    expect(await bad.json()).toMatchObject({
+      status: 'BAD_REFRESH_TOKEN',
+      error: 'invalid_grant',
+      correlationId: expect.any(String),
+    })
 
     const revocable = hs.issueRefreshToken()
     await newAccessToken(revocable)
@@ -203,14 +230,23 @@ describe('[hubspot stand-in] OAuth', () => {
       fetch(`${hs.url}/oauth/2026-03/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: hs.app.clientId, client_secret: hs.app.clientSecret, redirect_uri: redirectUri, code }),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: hs.app.clientId,
+          client_secret: hs.app.clientSecret,
+          redirect_uri: redirectUri,
+          code,
+        }),
       })
     const first = tokenResponseSchema.parse(await (await exchange()).json())
     expect(first.scopes).toEqual(['conversations.read', 'files'])
     expect(await (await exchange()).json()).toMatchObject({ status: 'BAD_AUTH_CODE', error: 'invalid_grant' })
 
     hs.settings.denyAuthorize = true
-    const denied = await fetch(`${hs.url}/oauth/authorize?client_id=${hs.app.clientId}&redirect_uri=${encodeURIComponent(redirectUri)}&scope=files`, { redirect: 'manual' })
+    const denied = await fetch(
+      `${hs.url}/oauth/authorize?client_id=${hs.app.clientId}&redirect_uri=${encodeURIComponent(redirectUri)}&scope=files`,
+      { redirect: 'manual' }
+    )
     hs.settings.denyAuthorize = false
     expect(new URL(denied.headers.get('location') ?? '').searchParams.get('error')).toBe('access_denied')
   })
@@ -220,7 +256,10 @@ describe('[hubspot stand-in] OAuth', () => {
     hs.faults.expireAccessTokens()
     const expired = await api('/conversations/v3/conversations/inboxes', { token: doomed })
     expect(expired.status).toBe(401)
-    expect(errorEnvelopeSchema.parse(await expired.json())).toMatchObject({ status: 'error', category: 'EXPIRED_AUTHENTICATION' })
+    expect(errorEnvelopeSchema.parse(await expired.json())).toMatchObject({
+      status: 'error',
+      category: 'EXPIRED_AUTHENTICATION',
+    })
     accessToken = await newAccessToken()
     expect((await api('/conversations/v3/conversations/inboxes')).status).toBe(200)
 
@@ -247,7 +286,11 @@ describe('[hubspot stand-in] custom channels and accounts', () => {
 
     const channel = await createChannel()
     expect(channel).toMatchObject({ name: 'Botpress', webhookUrl: receiver.channelUrl })
-    for (const prefix of ['/conversations/v3/custom-channels/', '/conversations/custom-channels/v3', '/conversations/custom-channels/2026-03']) {
+    for (const prefix of [
+      '/conversations/v3/custom-channels/',
+      '/conversations/custom-channels/v3',
+      '/conversations/custom-channels/2026-03',
+    ]) {
       const list = await fetch(`${hs.url}${prefix}?${devKeyQuery()}&limit=100`)
       expect((await list.json()).results.map((c: { id: string }) => c.id)).toContain(channel.id)
     }
@@ -271,12 +314,16 @@ describe('[hubspot stand-in] custom channels and accounts', () => {
     expect(invalidBody.category).toBe('VALIDATION_ERROR')
     expect(invalidBody.errors?.length).toBeGreaterThan(0)
 
-    const deleted = await fetch(`${hs.url}/conversations/v3/custom-channels/${channel.id}?${devKeyQuery()}`, { method: 'DELETE' })
+    const deleted = await fetch(`${hs.url}/conversations/v3/custom-channels/${channel.id}?${devKeyQuery()}`, {
+      method: 'DELETE',
+    })
     expect(deleted.status).toBe(204)
     const gone = await fetch(`${hs.url}/conversations/v3/custom-channels/${channel.id}?${devKeyQuery()}`)
     expect(gone.status).toBe(404)
     expect(await gone.json()).toMatchObject({ category: 'OBJECT_NOT_FOUND' })
-    expect(hs.calls.some((call) => call.method === 'DELETE' && call.auth === 'hapikey' && call.status === 204)).toBe(true)
+    expect(hs.calls.some((call) => call.method === 'DELETE' && call.auth === 'hapikey' && call.status === 204)).toBe(
+      true
+    )
   })
 
   it('pages channel lists and hides new channels from the list for the next list calls', async () => {
@@ -284,13 +331,20 @@ describe('[hubspot stand-in] custom channels and accounts', () => {
     await createChannel()
     const firstPage = await (await fetch(`${hs.url}/conversations/v3/custom-channels?${devKeyQuery()}&limit=1`)).json()
     expect(firstPage.results).toHaveLength(1)
-    const secondPage = await (await fetch(`${hs.url}/conversations/v3/custom-channels?${devKeyQuery()}&limit=1&after=${firstPage.paging.next.after}`)).json()
+    const secondPage = await (
+      await fetch(
+        `${hs.url}/conversations/v3/custom-channels?${devKeyQuery()}&limit=1&after=${firstPage.paging.next.after}`
+      )
+    ).json()
     expect(secondPage.results[0].id).not.toBe(firstPage.results[0].id)
 
     hs.hideNewChannelsFromListFor(2)
     const hidden = await createChannel()
     hs.hideNewChannelsFromListFor(0)
-    const listIds = async () => (await (await fetch(`${hs.url}/conversations/v3/custom-channels?${devKeyQuery()}&limit=100`)).json()).results.map((c: { id: string }) => c.id)
+    const listIds = async () =>
+      (await (await fetch(`${hs.url}/conversations/v3/custom-channels?${devKeyQuery()}&limit=100`)).json()).results.map(
+        (c: { id: string }) => c.id
+      )
     expect(await listIds()).not.toContain(hidden.id)
     expect(await listIds()).not.toContain(hidden.id)
     expect(await listIds()).toContain(hidden.id)
@@ -307,7 +361,12 @@ describe('[hubspot stand-in] custom channels and accounts', () => {
     expect((await badInbox.json()).message).toContain('Support (1001)')
     await hs.settle()
     const [event] = receiver.at('/hooks/channel').map((request) => JSON.parse(request.body))
-    expect(event).toMatchObject({ type: 'CHANNEL_ACCOUNT_CREATED', channelId: channel.id, channelAccountId: account.id, portalId: hs.portalId })
+    expect(event).toMatchObject({
+      type: 'CHANNEL_ACCOUNT_CREATED',
+      channelId: channel.id,
+      channelAccountId: account.id,
+      portalId: hs.portalId,
+    })
   })
 })
 
@@ -318,24 +377,59 @@ describe('[hubspot stand-in] publishing messages', () => {
     const first = await publishIncoming(channel.id, account.id, { integrationIdempotencyId: 'bp-msg-1' })
     expect(first.status).toBe(201)
     const message = messageSchema.parse(await first.json())
-    expect(message).toMatchObject({ direction: 'INCOMING', createdBy: 'V-901', status: { statusType: 'RECEIVED' }, client: { clientType: 'INTEGRATION' } })
+    expect(message).toMatchObject({
+      direction: 'INCOMING',
+      createdBy: 'V-901',
+      status: { statusType: 'RECEIVED' },
+      client: { clientType: 'INTEGRATION' },
+    })
 
-    const repeat = await publishIncoming(channel.id, account.id, { integrationIdempotencyId: 'bp-msg-1', text: 'changed' })
+    const repeat = await publishIncoming(channel.id, account.id, {
+      integrationIdempotencyId: 'bp-msg-1',
+      text: 'changed',
+    })
     expect(repeat.status).toBe(200)
     expect((await repeat.json()).id).toBe(message.id)
     const second = messageSchema.parse(await (await publishIncoming(channel.id, account.id, { text: 'Second' })).json())
     expect(second.conversationsThreadId).toBe(message.conversationsThreadId)
     expect(hs.portal.messages.get(String(message.conversationsThreadId))).toHaveLength(2)
 
-    const thread = threadSchema.parse(await (await api(`/conversations/v3/conversations/threads/${message.conversationsThreadId}`)).json())
-    expect(thread).toMatchObject({ status: 'OPEN', inboxId: '1001', associatedContactId: '901', originalChannelId: channel.id })
+    const thread = threadSchema.parse(
+      await (await api(`/conversations/v3/conversations/threads/${message.conversationsThreadId}`)).json()
+    )
+    expect(thread).toMatchObject({
+      status: 'OPEN',
+      inboxId: '1001',
+      associatedContactId: '901',
+      originalChannelId: channel.id,
+    })
 
     await hs.settle()
     const events = appEvents().filter((event) => event.objectId === thread.id)
-    expect(events.map((event) => event.subscriptionType)).toEqual(['conversation.creation', 'conversation.newMessage', 'conversation.newMessage'])
+    expect(events.map((event) => event.subscriptionType)).toEqual([
+      'conversation.creation',
+      'conversation.newMessage',
+      'conversation.newMessage',
+    ])
     const batch = receiver.at('/hooks/app')[0]
-    expect(verifyV1OrV2({ secret: hs.app.clientSecret, method: 'POST', uri: batch.url, body: batch.body, headers: headerRecord(batch.headers) })).toEqual({ ok: true, version: 'v1' })
-    expect(verifyV3({ secret: hs.app.clientSecret, method: 'POST', uri: batch.url, body: batch.body, headers: headerRecord(batch.headers) }).ok).toBe(true)
+    expect(
+      verifyV1OrV2({
+        secret: hs.app.clientSecret,
+        method: 'POST',
+        uri: batch.url,
+        body: batch.body,
+        headers: headerRecord(batch.headers),
+      })
+    ).toEqual({ ok: true, version: 'v1' })
+    expect(
+      verifyV3({
+        secret: hs.app.clientSecret,
+        method: 'POST',
+        uri: batch.url,
+        body: batch.body,
+        headers: headerRecord(batch.headers),
+      }).ok
+    ).toBe(true)
   })
 
   it('makes an unmatched sender a visitor and rejects invalid bodies and foreign accounts', async () => {
@@ -356,7 +450,10 @@ describe('[hubspot stand-in] publishing messages', () => {
 
     const invalid = await publishIncoming(channel.id, account.id, { senders: [] })
     expect(invalid.status).toBe(400)
-    expect(await invalid.json()).toMatchObject({ category: 'VALIDATION_ERROR', errors: [expect.objectContaining({ in: 'senders' })] })
+    expect(await invalid.json()).toMatchObject({
+      category: 'VALIDATION_ERROR',
+      errors: [expect.objectContaining({ in: 'senders' })],
+    })
 
     const other = await createChannel()
     const foreign = await publishIncoming(other.id, account.id)
@@ -375,27 +472,60 @@ describe('[hubspot stand-in] the agent side', () => {
     await hs.settle()
     const [request] = receiver.at('/hooks/channel')
     expect(request.headers['content-type']).toBe('application/json')
-    expect(verifyV3({ secret: hs.app.clientSecret, method: 'POST', uri: receiver.channelUrl, body: request.body, headers: headerRecord(request.headers) })).toEqual({
+    expect(
+      verifyV3({
+        secret: hs.app.clientSecret,
+        method: 'POST',
+        uri: receiver.channelUrl,
+        body: request.body,
+        headers: headerRecord(request.headers),
+      })
+    ).toEqual({
       ok: true,
       version: 'v3',
     })
     const event = outgoingMessageEventSchema.parse(JSON.parse(request.body))
-    expect(JSON.parse(request.body)).toMatchObject({ portalId: hs.portalId, channelId: channel.id, channelAccountId: account.id, eventId: expect.any(String) })
+    expect(JSON.parse(request.body)).toMatchObject({
+      portalId: hs.portalId,
+      channelId: channel.id,
+      channelAccountId: account.id,
+      eventId: expect.any(String),
+    })
     expect(event.channelIntegrationThreadIds).toEqual(['session-reply'])
-    expect(event.message).toMatchObject({ id: reply.id, direction: 'OUTGOING', text: "Hi, I'm Ann", senders: [{ actorId: 'A-111', name: 'Ann Agent' }] })
+    expect(event.message).toMatchObject({
+      id: reply.id,
+      direction: 'OUTGOING',
+      text: "Hi, I'm Ann",
+      senders: [{ actorId: 'A-111', name: 'Ann Agent' }],
+    })
     expect(event.message.recipients[0].actorId).toBe('V-901')
 
     const messagePath = `/conversations/v3/custom-channels/${channel.id}/messages/${reply.id}`
     const sent = await api(messagePath, { method: 'PATCH', json: { statusType: 'SENT' } })
     expect(messageSchema.parse(await sent.json()).status?.statusType).toBe('SENT')
-    const failed = await api(messagePath, { method: 'PATCH', json: { status: { statusType: 'FAILED', timestamp: new Date().toISOString(), failureDetails: { errorMessage: 'user blocked the bot' } } } })
-    expect((await failed.json()).status).toMatchObject({ statusType: 'FAILED', failureDetails: { errorMessage: 'user blocked the bot' } })
+    const failed = await api(messagePath, {
+      method: 'PATCH',
+      json: {
+        status: {
+          statusType: 'FAILED',
+          timestamp: new Date().toISOString(),
+          failureDetails: { errorMessage: 'user blocked the bot' },
+        },
+      },
+    })
+    expect((await failed.json()).status).toMatchObject({
+      statusType: 'FAILED',
+      failureDetails: { errorMessage: 'user blocked the bot' },
+    })
     expect(messageSchema.parse(await (await api(messagePath)).json()).status?.statusType).toBe('FAILED')
   })
 
   it('attaches agent files that download only with a bearer token', async () => {
     const { threadId } = await openThread('session-files')
-    const reply = hs.agent.reply(threadId, { actorId: 'A-222', files: [{ name: 'photo.png', contentType: 'image/png', data: Buffer.from('png-bytes') }] })
+    const reply = hs.agent.reply(threadId, {
+      actorId: 'A-222',
+      files: [{ name: 'photo.png', contentType: 'image/png', data: Buffer.from('png-bytes') }],
+    })
     const [attachment] = reply.attachments
     expect(attachment).toMatchObject({ type: 'FILE', name: 'photo.png', fileUsageType: 'IMAGE' })
     const url = attachment.type === 'FILE' ? attachment.url : ''
@@ -404,7 +534,12 @@ describe('[hubspot stand-in] the agent side', () => {
     const download = await api(url.slice(hs.url.length))
     expect(download.headers.get('content-type')).toBe('image/png')
     expect(Buffer.from(await download.arrayBuffer()).toString()).toBe('png-bytes')
-    expect(() => hs.agent.reply(threadId, { actorId: 'A-222', files: [{ name: 'a.zip', contentType: 'application/zip', data: Buffer.from('z') }] })).toThrow(/does not accept application\/zip/)
+    expect(() =>
+      hs.agent.reply(threadId, {
+        actorId: 'A-222',
+        files: [{ name: 'a.zip', contentType: 'application/zip', data: Buffer.from('z') }],
+      })
+    ).toThrow(/does not accept application\/zip/)
   })
 
   it('assigns and closes with propertyChange webhooks and timeline entries; an API close of a closed thread is a no-op', async () => {
@@ -412,20 +547,31 @@ describe('[hubspot stand-in] the agent side', () => {
     hs.agent.assign(threadId, 'A-111')
     hs.agent.close(threadId)
     await hs.settle()
-    const changes = appEvents().filter((event) => event.objectId === threadId && event.subscriptionType === 'conversation.propertyChange')
+    const changes = appEvents().filter(
+      (event) => event.objectId === threadId && event.subscriptionType === 'conversation.propertyChange'
+    )
     expect(changes.map((event) => [event.propertyName, event.propertyValue])).toEqual([
       ['assignedTo', '111'],
       ['status', 'CLOSED'],
     ])
 
-    const again = await api(`/conversations/v3/conversations/threads/${threadId}`, { method: 'PATCH', json: { status: 'CLOSED' } })
+    const again = await api(`/conversations/v3/conversations/threads/${threadId}`, {
+      method: 'PATCH',
+      json: { status: 'CLOSED' },
+    })
     expect(await again.json()).toMatchObject({ status: 'CLOSED', assignedTo: 'A-111' })
     await hs.settle()
-    expect(appEvents().filter((event) => event.objectId === threadId && event.propertyName === 'status')).toHaveLength(1)
+    expect(appEvents().filter((event) => event.objectId === threadId && event.propertyName === 'status')).toHaveLength(
+      1
+    )
 
-    const timeline = threadMessagesSchema.parse(await (await api(`/conversations/v3/conversations/threads/${threadId}/messages`)).json())
+    const timeline = threadMessagesSchema.parse(
+      await (await api(`/conversations/v3/conversations/threads/${threadId}/messages`)).json()
+    )
     expect(timeline.results.map((entry) => entry.type)).toEqual(['MESSAGE', 'ASSIGNMENT', 'THREAD_STATUS_CHANGE'])
-    const newestFirst = await (await api(`/conversations/v3/conversations/threads/${threadId}/messages?sort=-createdAt&limit=1`)).json()
+    const newestFirst = await (
+      await api(`/conversations/v3/conversations/threads/${threadId}/messages?sort=-createdAt&limit=1`)
+    ).json()
     expect(newestFirst.results[0]).toMatchObject({ type: 'THREAD_STATUS_CHANGE', newStatus: 'CLOSED' })
     expect(newestFirst.paging.next.after).toBeDefined()
 
@@ -440,7 +586,11 @@ describe('[hubspot stand-in] the agent side', () => {
     const { threadId } = await openThread('session-delete')
     hs.agent.delete(threadId)
     await hs.settle()
-    expect(appEvents().filter((event) => event.objectId === threadId).map((event) => event.subscriptionType)).toContain('conversation.deletion')
+    expect(
+      appEvents()
+        .filter((event) => event.objectId === threadId)
+        .map((event) => event.subscriptionType)
+    ).toContain('conversation.deletion')
     const hidden = await api(`/conversations/v3/conversations/threads/${threadId}`)
     expect(hidden.status).toBe(404)
     const shown = await api(`/conversations/v3/conversations/threads/${threadId}?archived=true`)
@@ -453,13 +603,20 @@ describe('[hubspot stand-in] the agent side', () => {
     const reply = await fetch(`${hs.url}/_testbed/threads/${threadId}/reply`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ actorId: 'A-111', text: 'From the sandbox', files: [{ name: 'doc.pdf', contentType: 'application/pdf', base64: Buffer.from('%PDF').toString('base64') }] }),
+      body: JSON.stringify({
+        actorId: 'A-111',
+        text: 'From the sandbox',
+        files: [{ name: 'doc.pdf', contentType: 'application/pdf', base64: Buffer.from('%PDF').toString('base64') }],
+      }),
     })
     expect(reply.status).toBe(201)
     expect(reply.headers.get('access-control-allow-origin')).toBe('*')
     const threads = await (await fetch(`${hs.url}/_testbed/threads`)).json()
     const thread = threads.find((candidate: { id: string }) => candidate.id === threadId)
-    expect(thread.messages.map((entry: { text?: string }) => entry.text)).toEqual(['Hello, I need help', 'From the sandbox'])
+    expect(thread.messages.map((entry: { text?: string }) => entry.text)).toEqual([
+      'Hello, I need help',
+      'From the sandbox',
+    ])
     const preflight = await fetch(`${hs.url}/_testbed/faults`, { method: 'OPTIONS' })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
@@ -536,17 +693,25 @@ describe('[hubspot stand-in] webhook delivery faults', () => {
           await fetch(`${quick.url}/oauth/2026-03/token`, {
             method: 'POST',
             headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ grant_type: 'refresh_token', client_id: quick.app.clientId, client_secret: quick.app.clientSecret, refresh_token: quick.refreshToken }),
+            body: new URLSearchParams({
+              grant_type: 'refresh_token',
+              client_id: quick.app.clientId,
+              client_secret: quick.app.clientSecret,
+              refresh_token: quick.refreshToken,
+            }),
           })
         ).json()
       ).access_token
       for (const webhookUrl of [hangingUrl, 'http://127.0.0.1:9/closed']) {
         const channel = await (
-          await fetch(`${quick.url}/conversations/v3/custom-channels?hapikey=${quick.app.developerApiKey}&appId=${quick.app.appId}`, {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({ name: 'x', webhookUrl, capabilities }),
-          })
+          await fetch(
+            `${quick.url}/conversations/v3/custom-channels?hapikey=${quick.app.developerApiKey}&appId=${quick.app.appId}`,
+            {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ name: 'x', webhookUrl, capabilities }),
+            }
+          )
         ).json()
         await fetch(`${quick.url}/conversations/v3/custom-channels/${channel.id}/channel-accounts`, {
           method: 'POST',
@@ -555,7 +720,10 @@ describe('[hubspot stand-in] webhook delivery faults', () => {
         })
       }
       await quick.settle()
-      const attempts = (url: string) => quick.deliveries.filter((delivery) => delivery.url === url).map((delivery) => [delivery.status, delivery.attempt])
+      const attempts = (url: string) =>
+        quick.deliveries
+          .filter((delivery) => delivery.url === url)
+          .map((delivery) => [delivery.status, delivery.attempt])
       expect(attempts(hangingUrl)).toEqual([
         [null, 0],
         [null, 1],
@@ -605,16 +773,31 @@ describe('[hubspot stand-in] API faults and rate limits', () => {
     const first = await api('/conversations/v3/conversations/inboxes')
     expect(first.status).toBe(429)
     expect(first.headers.get('retry-after')).toBe('2')
-    expect(await first.json()).toMatchObject({ status: 'error', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING', message: 'You have reached your ten_secondly_rolling limit.' })
+    expect(await first.json()).toMatchObject({
+      status: 'error',
+      errorType: 'RATE_LIMIT',
+      policyName: 'TEN_SECONDLY_ROLLING',
+      message: 'You have reached your ten_secondly_rolling limit.',
+    })
     const second = await api('/conversations/v3/conversations/inboxes')
     expect(second.headers.get('retry-after')).toBeNull()
-    expect(await second.json()).toMatchObject({ policyName: 'SECONDLY', message: 'You have reached your secondly limit.' })
+    expect(await second.json()).toMatchObject({
+      policyName: 'SECONDLY',
+      message: 'You have reached your secondly limit.',
+    })
     const third = await api('/conversations/v3/conversations/inboxes')
     expect(third.status).toBe(502)
-    expect(errorEnvelopeSchema.parse(await third.json())).toMatchObject({ status: 'error', correlationId: expect.any(String) })
+    expect(errorEnvelopeSchema.parse(await third.json())).toMatchObject({
+      status: 'error',
+      correlationId: expect.any(String),
+    })
     const fourth = await api('/conversations/v3/conversations/inboxes')
     expect(fourth.status).toBe(200)
-    expect((await fourth.json()).results.map((inbox: { name: string }) => inbox.name)).toEqual(['Support', 'Sales', 'Help desk'])
+    expect((await fourth.json()).results.map((inbox: { name: string }) => inbox.name)).toEqual([
+      'Support',
+      'Sales',
+      'Help desk',
+    ])
     expect(hs.faults.count - before).toBe(3)
 
     hs.faults.latency(150, { path: '/inboxes' })
@@ -632,21 +815,37 @@ describe('[hubspot stand-in] API faults and rate limits', () => {
           await fetch(`${limited.url}/oauth/2026-03/token`, {
             method: 'POST',
             headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ grant_type: 'refresh_token', client_id: limited.app.clientId, client_secret: limited.app.clientSecret, refresh_token: limited.refreshToken }),
+            body: new URLSearchParams({
+              grant_type: 'refresh_token',
+              client_id: limited.app.clientId,
+              client_secret: limited.app.clientSecret,
+              refresh_token: limited.refreshToken,
+            }),
           })
         ).json()
       ).access_token
-      const call = (path: string, init: RequestInit = {}) => fetch(`${limited.url}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } })
+      const call = (path: string, init: RequestInit = {}) =>
+        fetch(`${limited.url}${path}`, {
+          ...init,
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        })
       const statuses = []
       for (let i = 0; i < 4; i++) statuses.push((await call('/conversations/v3/conversations/inboxes')).status)
       expect(statuses).toEqual([200, 200, 200, 429])
 
       limited.settings.rateLimitPer10s = 1000
-      const search = () => call('/crm/v3/objects/contacts/search', { method: 'POST', body: JSON.stringify({ filterGroups: [], properties: [], sorts: [], limit: 1, after: '0' }) })
+      const search = () =>
+        call('/crm/v3/objects/contacts/search', {
+          method: 'POST',
+          body: JSON.stringify({ filterGroups: [], properties: [], sorts: [], limit: 1, after: '0' }),
+        })
       const searches = await Promise.all(Array.from({ length: 6 }, search))
       const throttled = searches.filter((response) => response.status === 429)
       expect(throttled).toHaveLength(1)
-      expect(await throttled[0].json()).toMatchObject({ policyName: 'SECONDLY', message: 'You have reached your secondly limit.' })
+      expect(await throttled[0].json()).toMatchObject({
+        policyName: 'SECONDLY',
+        message: 'You have reached your secondly limit.',
+      })
     } finally {
       await limited.close()
     }
@@ -655,37 +854,80 @@ describe('[hubspot stand-in] API faults and rate limits', () => {
 
 describe('[hubspot stand-in] CRM contacts', () => {
   const search = (filterGroups: unknown, properties = ['email', 'phone']) =>
-    api('/crm/objects/2026-03/contacts/search', { method: 'POST', json: { filterGroups, properties, sorts: [], limit: 10, after: '0' } })
-  const ids = async (response: Response) => contactSearchResponseSchema.parse(await response.json()).results.map((contact) => contact.id)
+    api('/crm/objects/2026-03/contacts/search', {
+      method: 'POST',
+      json: { filterGroups, properties, sorts: [], limit: 10, after: '0' },
+    })
+  const ids = async (response: Response) =>
+    contactSearchResponseSchema.parse(await response.json()).results.map((contact) => contact.id)
 
   it('searches with EQ on email, exact phone and digit-normalised phone, OR across groups', async () => {
-    expect(await ids(await search([{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'JANE.DOE@example.com' }] }]))).toEqual(['901'])
-    expect(await ids(await search([{ filters: [{ propertyName: 'phone', operator: 'EQ', value: '+15145550100' }] }]))).toEqual([])
-    expect(await ids(await search([{ filters: [{ propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ', value: '+1 (514) 555-0100' }] }]))).toEqual(['901'])
+    expect(
+      await ids(await search([{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'JANE.DOE@example.com' }] }]))
+    ).toEqual(['901'])
+    expect(
+      await ids(await search([{ filters: [{ propertyName: 'phone', operator: 'EQ', value: '+15145550100' }] }]))
+    ).toEqual([])
+    expect(
+      await ids(
+        await search([
+          {
+            filters: [
+              { propertyName: 'hs_searchable_calculated_phone_number', operator: 'EQ', value: '+1 (514) 555-0100' },
+            ],
+          },
+        ])
+      )
+    ).toEqual(['901'])
     const either = await search([
       { filters: [{ propertyName: 'email', operator: 'EQ', value: 'jane.doe@example.com' }] },
       { filters: [{ propertyName: 'mobilephone', operator: 'EQ', value: '+1 (438) 555-0142' }] },
     ])
     expect(await ids(either)).toEqual(['901', '902'])
-    const both = await search([{ filters: [{ propertyName: 'email', operator: 'EQ', value: 'jane.doe@example.com' }, { propertyName: 'firstname', operator: 'EQ', value: 'John' }] }])
+    const both = await search([
+      {
+        filters: [
+          { propertyName: 'email', operator: 'EQ', value: 'jane.doe@example.com' },
+          { propertyName: 'firstname', operator: 'EQ', value: 'John' },
+        ],
+      },
+    ])
     expect(await ids(both)).toEqual([])
   })
 
-  it('refuses a search body without the fields HubSpot\'s schema requires', async () => {
+  it("refuses a search body without the fields HubSpot's schema requires", async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100)) // past the previous test's searches (5 per second)
-    const response = await api('/crm/objects/2026-03/contacts/search', { method: 'POST', json: { filterGroups: [], properties: ['email'] } })
+    const response = await api('/crm/objects/2026-03/contacts/search', {
+      method: 'POST',
+      json: { filterGroups: [], properties: ['email'] },
+    })
     expect(response.status).toBe(400)
   })
 
   it('creates contacts, refuses a duplicate email with 409, returns only requested properties', async () => {
-    const created = await api('/crm/v3/objects/contacts', { method: 'POST', json: { properties: { email: 'new@example.com', firstname: 'New' } } })
+    const created = await api('/crm/v3/objects/contacts', {
+      method: 'POST',
+      json: { properties: { email: 'new@example.com', firstname: 'New' } },
+    })
     expect(created.status).toBe(201)
     const { id } = await created.json()
-    const duplicate = await api('/crm/v3/objects/contacts', { method: 'POST', json: { properties: { email: 'NEW@example.com' } } })
+    const duplicate = await api('/crm/v3/objects/contacts', {
+      method: 'POST',
+      json: { properties: { email: 'NEW@example.com' } },
+    })
     expect(duplicate.status).toBe(409)
-    expect(await duplicate.json()).toMatchObject({ category: 'CONFLICT', message: `Contact already exists. Existing ID: ${id}` })
+    expect(await duplicate.json()).toMatchObject({
+      category: 'CONFLICT',
+      message: `Contact already exists. Existing ID: ${id}`,
+    })
     const read = await (await api(`/crm/v3/objects/contacts/${id}?properties=firstname,phone`)).json()
-    expect(read.properties).toEqual({ firstname: 'New', phone: null, hs_object_id: id, createdate: expect.any(String), lastmodifieddate: expect.any(String) })
+    expect(read.properties).toEqual({
+      firstname: 'New',
+      phone: null,
+      hs_object_id: id,
+      createdate: expect.any(String),
+      lastmodifieddate: expect.any(String),
+    })
     expect((await api('/crm/v3/objects/contacts/424242')).status).toBe(404)
   })
 })
@@ -728,8 +970,22 @@ describe('[hubspot stand-in] files', () => {
   it('publishes a message whose FILE attachment points at an uploaded file', async () => {
     const { channel, account } = await openThread('session-attach')
     const file = fileSchema.parse(await (await upload('/files/v3/files', 'PRIVATE')).json())
-    const published = messageSchema.parse(await (await publishIncoming(channel.id, account.id, { integrationThreadId: 'session-attach', text: '', attachments: [{ type: 'FILE', fileId: file.id }] })).json())
-    expect(published.attachments[0]).toMatchObject({ type: 'FILE', fileId: file.id, name: 'note.txt', fileUsageType: 'OTHER', url: file.url })
+    const published = messageSchema.parse(
+      await (
+        await publishIncoming(channel.id, account.id, {
+          integrationThreadId: 'session-attach',
+          text: '',
+          attachments: [{ type: 'FILE', fileId: file.id }],
+        })
+      ).json()
+    )
+    expect(published.attachments[0]).toMatchObject({
+      type: 'FILE',
+      fileId: file.id,
+      name: 'note.txt',
+      fileUsageType: 'OTHER',
+      url: file.url,
+    })
     const missing = await publishIncoming(channel.id, account.id, { attachments: [{ type: 'FILE', fileId: '1' }] })
     expect(missing.status).toBe(400)
   })

@@ -10,7 +10,8 @@ afterAll(() => stopProcess(child, 'SIGINT'))
 
 const json = async (url: string, init?: RequestInit) => {
   const response = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } })
-  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url} answered ${response.status}: ${await response.text()}`)
+  if (!response.ok)
+    throw new Error(`${init?.method ?? 'GET'} ${url} answered ${response.status}: ${await response.text()}`)
   return response.json() as Promise<Record<string, unknown>>
 }
 
@@ -34,7 +35,12 @@ describe('npm run testbed', () => {
 
     const session = await json(`${BOT}/escalate`, {
       method: 'POST',
-      body: JSON.stringify({ name: 'Jane Doe', email: 'jane.doe@example.com', title: 'Parcel late', history: ['Where is my parcel?', 'Let me find you a human.'] }),
+      body: JSON.stringify({
+        name: 'Jane Doe',
+        email: 'jane.doe@example.com',
+        title: 'Parcel late',
+        history: ['Where is my parcel?', 'Let me find you a human.'],
+      }),
     })
     const conversation = String(session.conversationId)
     const thread = String(session.hubspotThreadId)
@@ -42,10 +48,23 @@ describe('npm run testbed', () => {
     expect((inbox.messages as { text: string }[])[0]?.text).toContain(': Where is my parcel?')
 
     await json(`${HS}/threads/${thread}/assign`, { method: 'POST', body: JSON.stringify({ actorId: 'A-111' }) })
-    await json(`${BOT}/sessions/${conversation}/messages`, { method: 'POST', body: JSON.stringify({ text: 'It is order 42' }) })
+    await json(`${BOT}/sessions/${conversation}/messages`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'It is order 42' }),
+    })
     await json(`${HS}/threads/${thread}/reply`, {
       method: 'POST',
-      body: JSON.stringify({ actorId: 'A-111', text: 'Hi Jane, it ships today', files: [{ name: 'label.pdf', contentType: 'application/pdf', base64: Buffer.from('%PDF-1.4 label').toString('base64') }] }),
+      body: JSON.stringify({
+        actorId: 'A-111',
+        text: 'Hi Jane, it ships today',
+        files: [
+          {
+            name: 'label.pdf',
+            contentType: 'application/pdf',
+            base64: Buffer.from('%PDF-1.4 label').toString('base64'),
+          },
+        ],
+      }),
     })
     await json(`${HS}/threads/${thread}/close`, { method: 'POST' })
     await fetch(`${HS}/settle`, { method: 'POST' })
@@ -59,6 +78,10 @@ describe('npm run testbed', () => {
     ])
     expect(agentMessages[0]!.payload.text).toBe('Hi Jane, it ships today')
     const after = await json(`${HS}/threads/${thread}`)
-    expect((after.messages as { text: string; direction: string }[]).some((m) => m.direction === 'INCOMING' && m.text === 'It is order 42')).toBe(true)
+    expect(
+      (after.messages as { text: string; direction: string }[]).some(
+        (m) => m.direction === 'INCOMING' && m.text === 'It is order 42'
+      )
+    ).toBe(true)
   }, 60_000)
 })

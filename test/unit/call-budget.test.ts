@@ -79,13 +79,16 @@ describe('the per-portal call budget', () => {
     { remaining: 5, pausedMs: 0 },
     { remaining: 2, pausedMs: 100 },
     { remaining: 0, pausedMs: 300 },
-  ])('HubSpot reporting $remaining calls left of 100 delays the next call by $pausedMs ms', async ({ remaining, pausedMs }) => {
-    const budget = new CallBudget(() => 100, 10_000)
-    budget.observe(remaining, 100)
-    const { released } = order(budget, 1)
-    await vi.advanceTimersByTimeAsync(10_000)
-    expect(released[0]?.at).toBe(pausedMs)
-  })
+  ])(
+    'HubSpot reporting $remaining calls left of 100 delays the next call by $pausedMs ms',
+    async ({ remaining, pausedMs }) => {
+      const budget = new CallBudget(() => 100, 10_000)
+      budget.observe(remaining, 100)
+      const { released } = order(budget, 1)
+      await vi.advanceTimersByTimeAsync(10_000)
+      expect(released[0]?.at).toBe(pausedMs)
+    }
+  )
 
   it('a 429 all the same holds every call for a few slots of the window', async () => {
     const budget = new CallBudget(() => 10, 1_000)
@@ -159,12 +162,15 @@ describe('[budget] the CRM search budget', () => {
       // Two searchers, each one search after the other, for 5 seconds.
       await Promise.all(
         [0, 1].map(async () => {
-          while (Date.now() - started < 5_000) await search(http).catch(() => new Promise((resolve) => setTimeout(resolve, 50)))
+          while (Date.now() - started < 5_000)
+            await search(http).catch(() => new Promise((resolve) => setTimeout(resolve, 50)))
         })
       )
       expect(server.refused).toBe(1)
       // Seconds 3 to 5: 4 searches a second again (2 a second, about 4 in all, while it stayed halved).
-      expect(server.arrivals.filter((at) => at >= started + 3_000 && at < started + 5_000).length).toBeGreaterThanOrEqual(6)
+      expect(
+        server.arrivals.filter((at) => at >= started + 3_000 && at < started + 5_000).length
+      ).toBeGreaterThanOrEqual(6)
     } finally {
       await server.close()
     }
@@ -200,7 +206,14 @@ const searchEndpoint = async (options: { retryAfter?: string }) => {
         state.refused++
         res.statusCode = 429
         if (options.retryAfter) res.setHeader('retry-after', options.retryAfter)
-        res.end(JSON.stringify({ status: 'error', message: 'You have reached your secondly limit.', errorType: 'RATE_LIMIT', policyName: 'SECONDLY' }))
+        res.end(
+          JSON.stringify({
+            status: 'error',
+            message: 'You have reached your secondly limit.',
+            errorType: 'RATE_LIMIT',
+            policyName: 'SECONDLY',
+          })
+        )
         return
       }
       res.end(JSON.stringify({ total: 0, results: [] }))
@@ -228,4 +241,12 @@ const clientOf = (server: { url: string }, portal: string) =>
   })
 
 const search = (http: HubSpotHttp) =>
-  http.send({ method: 'POST', path: '/crm/v3/objects/contacts/search', limit: 'search', auth: 'bearer', retrySafe: true, json: {}, schema: undefined })
+  http.send({
+    method: 'POST',
+    path: '/crm/v3/objects/contacts/search',
+    limit: 'search',
+    auth: 'bearer',
+    retrySafe: true,
+    json: {},
+    schema: undefined,
+  })

@@ -3,7 +3,12 @@
 import { describe, expect, it } from 'vitest'
 import definition from '../../integration.definition'
 
-type Schema = { description?: string; getMetadata?: () => { title?: string; secret?: boolean }; shape?: Record<string, Schema>; _def?: { shape?: () => Record<string, Schema> } }
+type Schema = {
+  description?: string
+  getMetadata?: () => { title?: string; secret?: boolean }
+  shape?: Record<string, Schema>
+  _def?: { shape?: () => Record<string, Schema> }
+}
 
 const fieldsOf = (schema: unknown): Record<string, Schema> => {
   const s = schema as Schema & { _def: { schema?: Schema; innerType?: Schema } }
@@ -36,7 +41,9 @@ describe('definition passes the bp lint rules', () => {
   it('configuration fields are titled, described, and secrets hidden', () => {
     expect(problemsOfFields('configuration', definition.configuration?.schema)).toEqual([])
     // One-click holds no HubSpot credential; the manual configuration holds them, hidden.
-    expect(Object.keys(fieldsOf(definition.configuration?.schema)).filter((name) => /secret|key|token|client/i.test(name))).toEqual([])
+    expect(
+      Object.keys(fieldsOf(definition.configuration?.schema)).filter((name) => /secret|key|token|client/i.test(name))
+    ).toEqual([])
     expect(definition.configuration?.identifier?.linkTemplateScript).toBe('linkTemplate.vrl')
     expect(definition.identifier?.extractScript).toBe('extract.vrl')
     const manual = definition.configurations?.manual
@@ -49,7 +56,8 @@ describe('definition passes the bp lint rules', () => {
       ['DEVELOPER_API_KEY', true],
     ])
     const fields = fieldsOf(manual?.schema)
-    for (const secret of ['clientSecret', 'developerApiKey', 'refreshToken']) expect(fields[secret]?.getMetadata?.().secret, secret).toBe(true)
+    for (const secret of ['clientSecret', 'developerApiKey', 'refreshToken'])
+      expect(fields[secret]?.getMetadata?.().secret, secret).toBe(true)
   })
 
   it('actions, their inputs and outputs', () => {
@@ -65,16 +73,23 @@ describe('definition passes the bp lint rules', () => {
   })
 
   it('events and their fields', () => {
-    const problems = Object.entries(definition.events ?? {}).flatMap(([name, event]) => [...missing(`event ${name}`, event), ...problemsOfFields(`event ${name}`, event.schema)])
+    const problems = Object.entries(definition.events ?? {}).flatMap(([name, event]) => [
+      ...missing(`event ${name}`, event),
+      ...problemsOfFields(`event ${name}`, event.schema),
+    ])
     expect(problems).toEqual([])
   })
 
   it('channels, their messages and tags', () => {
     const problems = Object.entries(definition.channels ?? {}).flatMap(([name, channel]) => [
       ...missing(`channel ${name}`, channel),
-      ...Object.entries(channel.conversation?.tags ?? {}).flatMap(([tag, value]) => missing(`conversation tag ${tag}`, value)),
+      ...Object.entries(channel.conversation?.tags ?? {}).flatMap(([tag, value]) =>
+        missing(`conversation tag ${tag}`, value)
+      ),
       ...Object.entries(channel.message?.tags ?? {}).flatMap(([tag, value]) => missing(`message tag ${tag}`, value)),
-      ...Object.entries(channel.messages).flatMap(([type, message]) => problemsOfFields(`channel ${name} message ${type}`, message.schema).filter((p) => p.includes('userId'))),
+      ...Object.entries(channel.messages).flatMap(([type, message]) =>
+        problemsOfFields(`channel ${name} message ${type}`, message.schema).filter((p) => p.includes('userId'))
+      ),
     ])
     expect(problems).toEqual([])
   })
@@ -82,8 +97,13 @@ describe('definition passes the bp lint rules', () => {
   it('user tags, states and entities', () => {
     const problems = [
       ...Object.entries(definition.user?.tags ?? {}).flatMap(([tag, value]) => missing(`user tag ${tag}`, value)),
-      ...Object.entries(definition.states ?? {}).flatMap(([name, state]) => problemsOfFields(`state ${name}`, state.schema)),
-      ...Object.entries(definition.entities ?? {}).flatMap(([name, entity]) => [...missing(`entity ${name}`, entity), ...problemsOfFields(`entity ${name}`, entity.schema)]),
+      ...Object.entries(definition.states ?? {}).flatMap(([name, state]) =>
+        problemsOfFields(`state ${name}`, state.schema)
+      ),
+      ...Object.entries(definition.entities ?? {}).flatMap(([name, entity]) => [
+        ...missing(`entity ${name}`, entity),
+        ...problemsOfFields(`entity ${name}`, entity.schema),
+      ]),
     ]
     expect(problems).toEqual([])
   })
@@ -91,7 +111,14 @@ describe('definition passes the bp lint rules', () => {
   it('extends the hitl 2.0.0 interface with our session entity', () => {
     const hitl = Object.values(definition.interfaces ?? {})[0]
     expect(hitl).toMatchObject({ name: 'hitl', version: '2.0.0', id: 'ifver_01K0STHY79Y0GFGFGDXXGQKDVE' })
-    expect(Object.keys(definition.channels?.hitl?.messages ?? {}).sort()).toEqual(['audio', 'bloc', 'file', 'image', 'text', 'video'])
+    expect(Object.keys(definition.channels?.hitl?.messages ?? {}).sort()).toEqual([
+      'audio',
+      'bloc',
+      'file',
+      'image',
+      'text',
+      'video',
+    ])
     expect(Object.keys(definition.actions ?? {}).sort()).toEqual(['createUser', 'startHitl', 'stopHitl'])
   })
 })

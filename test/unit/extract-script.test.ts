@@ -9,13 +9,20 @@ const root = join(__dirname, '..', '..')
 
 describe('[publisher-routing] extract.vrl and its port', () => {
   it('every statement of extract.vrl is quoted in the port', () => {
-    const script = readFileSync(join(root, 'extract.vrl'), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'))
+    const script = readFileSync(join(root, 'extract.vrl'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'))
     const port = readFileSync(join(root, 'testbed', 'botpress', 'extract.ts'), 'utf8')
     for (const line of script) expect(port).toContain(`//   ${line}`)
   })
 
   it.each([
-    ['an app webhook batch', JSON.stringify([{ portalId: 12345, subscriptionType: 'conversation.propertyChange' }, { portalId: 12345 }]), '12345'],
+    [
+      'an app webhook batch',
+      JSON.stringify([{ portalId: 12345, subscriptionType: 'conversation.propertyChange' }, { portalId: 12345 }]),
+      '12345',
+    ],
     ['a single event', JSON.stringify({ portalId: 777 }), '777'],
     ['a batch without portalId', JSON.stringify([{ subscriptionType: 'x' }]), ''],
   ])('%s', (_name, body, identifier) => {

@@ -7,19 +7,42 @@ afterEach(() => {
   else process.env.BP_WEBHOOK_URL = previous
 })
 
-const channel = (id: string, webhookUrl?: string) => ({ id, name: 'Botpress', capabilities: {}, createdAt: '2026-12-01T00:00:00Z', ...(webhookUrl && { webhookUrl }) })
+const channel = (id: string, webhookUrl?: string) => ({
+  id,
+  name: 'Botpress',
+  capabilities: {},
+  createdAt: '2026-12-01T00:00:00Z',
+  ...(webhookUrl && { webhookUrl }),
+})
 
 describe('which channels of the app may be handed events', () => {
   it.each([
     { name: 'another installation', channels: [channel('2', 'https://webhook.botpress.cloud/other')], expected: ['2'] },
-    { name: 'our own channel, by ID or by URL', channels: [channel('1', 'https://webhook.botpress.cloud/ours'), channel('3', 'https://webhook.botpress.cloud/ours')], expected: [] },
-    { name: 'a channel leading outside Botpress', channels: [channel('4', 'https://attacker.example/hook'), channel('5', 'http://169.254.169.254/')], expected: [] },
-    { name: 'a look-alike host', channels: [channel('6', 'https://webhook.botpress.cloud.attacker.example/x')], expected: [] },
+    {
+      name: 'our own channel, by ID or by URL',
+      channels: [
+        channel('1', 'https://webhook.botpress.cloud/ours'),
+        channel('3', 'https://webhook.botpress.cloud/ours'),
+      ],
+      expected: [],
+    },
+    {
+      name: 'a channel leading outside Botpress',
+      channels: [channel('4', 'https://attacker.example/hook'), channel('5', 'http://169.254.169.254/')],
+      expected: [],
+    },
+    {
+      name: 'a look-alike host',
+      channels: [channel('6', 'https://webhook.botpress.cloud.attacker.example/x')],
+      expected: [],
+    },
     { name: 'a channel without a webhook URL', channels: [channel('7')], expected: [] },
     { name: 'the base URL itself', channels: [channel('8', 'https://webhook.botpress.cloud/')], expected: [] },
   ])('$name', ({ channels, expected }) => {
     process.env.BP_WEBHOOK_URL = 'https://webhook.botpress.cloud'
-    expect(siblingsAmong(channels, '1', 'https://webhook.botpress.cloud/ours').map((s) => s.channelId)).toEqual(expected)
+    expect(siblingsAmong(channels, '1', 'https://webhook.botpress.cloud/ours').map((s) => s.channelId)).toEqual(
+      expected
+    )
   })
 
   it('keeps at most ten', () => {

@@ -7,8 +7,10 @@ type Shape = { shape: Record<string, { _def: { typeName: string } }> }
 const keysOf = (schema: unknown) => Object.keys((schema as Shape).shape).sort()
 
 const historyPayload = (type: string) => {
-  const option = (historyMessageSchema as unknown as { options: Shape[] }).options.find((o) => (o.shape.type as unknown as { value: string }).value === type)
-  return (option!.shape.payload as unknown as Shape)
+  const option = (historyMessageSchema as unknown as { options: Shape[] }).options.find(
+    (o) => (o.shape.type as unknown as { value: string }).value === type
+  )
+  return option!.shape.payload as unknown as Shape
 }
 
 describe('[real-world] the hitl interface as bp add writes 2.0.0', () => {
@@ -36,8 +38,21 @@ describe('[real-world] the hitl interface as bp add writes 2.0.0', () => {
     const input = makeStartHitlInputSchema(hitlSessionSchema).safeParse({
       userId: 'user_1',
       messageHistory: [
-        { source: { type: 'bot' }, type: 'bloc', payload: { items: [{ type: 'markdown', payload: { markdown: '**Order** 42' } }, { type: 'text', payload: { text: 'Shipped' } }] } },
-        { source: { type: 'user', userId: 'user_1' }, type: 'image', payload: { imageUrl: 'https://files.example/p.png' } },
+        {
+          source: { type: 'bot' },
+          type: 'bloc',
+          payload: {
+            items: [
+              { type: 'markdown', payload: { markdown: '**Order** 42' } },
+              { type: 'text', payload: { text: 'Shipped' } },
+            ],
+          },
+        },
+        {
+          source: { type: 'user', userId: 'user_1' },
+          type: 'image',
+          payload: { imageUrl: 'https://files.example/p.png' },
+        },
       ],
     })
     expect(input.success).toBe(true)

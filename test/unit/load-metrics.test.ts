@@ -26,7 +26,10 @@ describe('load metrics', () => {
 
   it('counts messages lost, doubled and moved', () => {
     const sent = ['a', 'b', 'c', 'd'].map((mark, i) => ({ mark, sentAt: i }))
-    const result = measureStream(sent, ['b', 'a', 'a', 'c'].map((mark, i) => ({ mark, at: 10 + i })))
+    const result = measureStream(
+      sent,
+      ['b', 'a', 'a', 'c'].map((mark, i) => ({ mark, at: 10 + i }))
+    )
     expect(result).toMatchObject({ sent: 4, delivered: 3, lost: 1, duplicated: 1, outOfOrder: 1 })
   })
 })

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { agentMessageParts, classifyAttachment, htmlToText, partToBotpress, splitText, toHubSpotContent, transcriptMessages } from '../../src/hitl/messages'
+import {
+  agentMessageParts,
+  classifyAttachment,
+  htmlToText,
+  partToBotpress,
+  splitText,
+  toHubSpotContent,
+  transcriptMessages,
+} from '../../src/hitl/messages'
 import { messageSchema } from '../../src/hubspot/schemas'
 import { catalogue } from '../../src/i18n'
 
@@ -9,10 +17,26 @@ describe('Botpress → HubSpot', () => {
   it.each([
     ['text', { text: 'Hello' }, { text: 'Hello', files: [] }],
     ['markdown', { markdown: '**Hi**' }, { text: '**Hi**', files: [] }],
-    ['image', { imageUrl: 'https://files.test/a/cat.png' }, { text: '', files: [{ url: 'https://files.test/a/cat.png', name: 'cat.png', usage: 'IMAGE' }] }],
-    ['audio', { audioUrl: 'https://files.test/v.ogg' }, { text: '', files: [{ url: 'https://files.test/v.ogg', name: 'v.ogg', usage: 'AUDIO' }] }],
-    ['video', { videoUrl: 'https://files.test/m.mp4', title: 'Demo' }, { text: 'Demo', files: [{ url: 'https://files.test/m.mp4', name: 'Demo', usage: 'OTHER' }] }],
-    ['file', { fileUrl: 'https://files.test/invoice.pdf', title: 'invoice.pdf' }, { text: 'invoice.pdf', files: [{ url: 'https://files.test/invoice.pdf', name: 'invoice.pdf', usage: 'OTHER' }] }],
+    [
+      'image',
+      { imageUrl: 'https://files.test/a/cat.png' },
+      { text: '', files: [{ url: 'https://files.test/a/cat.png', name: 'cat.png', usage: 'IMAGE' }] },
+    ],
+    [
+      'audio',
+      { audioUrl: 'https://files.test/v.ogg' },
+      { text: '', files: [{ url: 'https://files.test/v.ogg', name: 'v.ogg', usage: 'AUDIO' }] },
+    ],
+    [
+      'video',
+      { videoUrl: 'https://files.test/m.mp4', title: 'Demo' },
+      { text: 'Demo', files: [{ url: 'https://files.test/m.mp4', name: 'Demo', usage: 'OTHER' }] },
+    ],
+    [
+      'file',
+      { fileUrl: 'https://files.test/invoice.pdf', title: 'invoice.pdf' },
+      { text: 'invoice.pdf', files: [{ url: 'https://files.test/invoice.pdf', name: 'invoice.pdf', usage: 'OTHER' }] },
+    ],
   ])('%s', (type, payload, expected) => {
     expect(toHubSpotContent({ type, payload }, texts)).toEqual(expected)
   })
@@ -32,16 +56,38 @@ describe('Botpress → HubSpot', () => {
       },
       texts
     )
-    expect(content.text).toBe('Here is my receipt\n\n_thanks_\n\nLocation: 1 Main St (https://www.openstreetmap.org/?mlat=45.5&mlon=-73.6)')
+    expect(content.text).toBe(
+      'Here is my receipt\n\n_thanks_\n\nLocation: 1 Main St (https://www.openstreetmap.org/?mlat=45.5&mlon=-73.6)'
+    )
     expect(content.files).toEqual([{ url: 'https://files.test/r.jpg', name: 'r.jpg', usage: 'IMAGE' }])
   })
 
   it('renders choices, cards and carousels of the history as readable text', () => {
-    expect(toHubSpotContent({ type: 'choice', payload: { text: 'Pick one', options: [{ label: 'A', value: 'a' }, { label: 'B', value: 'b' }] } }, texts).text).toBe(
-      'Pick one\nOptions offered: A | B'
-    )
+    expect(
+      toHubSpotContent(
+        {
+          type: 'choice',
+          payload: {
+            text: 'Pick one',
+            options: [
+              { label: 'A', value: 'a' },
+              { label: 'B', value: 'b' },
+            ],
+          },
+        },
+        texts
+      ).text
+    ).toBe('Pick one\nOptions offered: A | B')
     const carousel = toHubSpotContent(
-      { type: 'carousel', payload: { items: [{ title: 'Plan S', actions: [{ label: 'Buy', action: 'postback', value: 's' }] }, { title: 'Plan M', imageUrl: 'https://x.test/m.png', actions: [] }] } },
+      {
+        type: 'carousel',
+        payload: {
+          items: [
+            { title: 'Plan S', actions: [{ label: 'Buy', action: 'postback', value: 's' }] },
+            { title: 'Plan M', imageUrl: 'https://x.test/m.png', actions: [] },
+          ],
+        },
+      },
       texts
     )
     expect(carousel.text).toBe('Plan S\nButtons: Buy\n\nPlan M')
@@ -49,11 +95,15 @@ describe('Botpress → HubSpot', () => {
   })
 
   it('speaks French when configured', () => {
-    expect(toHubSpotContent({ type: 'location', payload: { latitude: 1, longitude: 2 } }, catalogue.fr).text).toMatch(/^Position : 1, 2/)
+    expect(toHubSpotContent({ type: 'location', payload: { latitude: 1, longitude: 2 } }, catalogue.fr).text).toMatch(
+      /^Position : 1, 2/
+    )
   })
 
   it('says what it cannot show instead of dropping it', () => {
-    expect(toHubSpotContent({ type: 'hologram', payload: {} }, texts).text).toBe('(A hologram message that cannot be shown here.)')
+    expect(toHubSpotContent({ type: 'hologram', payload: {} }, texts).text).toBe(
+      '(A hologram message that cannot be shown here.)'
+    )
   })
 })
 
@@ -65,7 +115,8 @@ describe('splitText', () => {
     expect(chunks.every((c) => c.length <= 20)).toBe(true)
     expect(chunks.join(' ')).toBe(text)
   })
-  it('cuts a text without spaces at the limit', () => expect(splitText('x'.repeat(25), 10)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)]))
+  it('cuts a text without spaces at the limit', () =>
+    expect(splitText('x'.repeat(25), 10)).toEqual(['x'.repeat(10), 'x'.repeat(10), 'x'.repeat(5)]))
 })
 
 describe('HubSpot → Botpress', () => {
@@ -102,7 +153,11 @@ describe('HubSpot → Botpress', () => {
     })
     const parts = agentMessageParts(message)
     expect(parts.map((p) => (p.kind === 'media' ? p.as : p.kind))).toEqual(['text', 'image', 'file'])
-    expect(parts.map((p) => partToBotpress(p, texts, p.kind === 'media' ? `https://bp.test/${p.attachment.fileId}` : undefined))).toEqual([
+    expect(
+      parts.map((p) =>
+        partToBotpress(p, texts, p.kind === 'media' ? `https://bp.test/${p.attachment.fileId}` : undefined)
+      )
+    ).toEqual([
       { type: 'text', payload: { text: 'See attached' } },
       { type: 'image', payload: { imageUrl: 'https://bp.test/1' } },
       { type: 'file', payload: { fileUrl: 'https://bp.test/2', title: 'b.pdf' } },
@@ -110,7 +165,11 @@ describe('HubSpot → Botpress', () => {
   })
 
   it('falls back to the rich text when the plain text is empty', () => {
-    const message = messageSchema.parse({ ...base, text: '', richText: '<p>Hello &amp; <b>welcome</b></p><p>Line 2<br>Line 3</p>' })
+    const message = messageSchema.parse({
+      ...base,
+      text: '',
+      richText: '<p>Hello &amp; <b>welcome</b></p><p>Line 2<br>Line 3</p>',
+    })
     expect(agentMessageParts(message)).toEqual([{ kind: 'text', text: 'Hello & welcome\nLine 2\nLine 3' }])
   })
 
@@ -123,14 +182,31 @@ describe('HubSpot → Botpress', () => {
 
 describe('transcriptMessages', () => {
   const file = (name: string) => ({ url: `https://files.test/${name}`, name, usage: 'OTHER' as const })
-  const line = (label: string, text: string, files: string[] = []) => ({ label, content: { text, files: files.map(file) } })
-  const shape = (messages: ReturnType<typeof transcriptMessages>) => messages.map((m) => `${m.text}${m.files.map((f) => ` [${f.name}]`).join('')}`)
-  const build = (lines: ReturnType<typeof line>[], max?: number) => transcriptMessages({ header: 'H', lines, end: 'E', attached: (name) => `(${name})` }, max)
+  const line = (label: string, text: string, files: string[] = []) => ({
+    label,
+    content: { text, files: files.map(file) },
+  })
+  const shape = (messages: ReturnType<typeof transcriptMessages>) =>
+    messages.map((m) => `${m.text}${m.files.map((f) => ` [${f.name}]`).join('')}`)
+  const build = (lines: ReturnType<typeof line>[], max?: number) =>
+    transcriptMessages({ header: 'H', lines, end: 'E', attached: (name) => `(${name})` }, max)
 
   it.each<[string, ReturnType<typeof line>[], string[]]>([
-    ['one message for a text history, in order, each line labelled', [line('Jane', 'Hello'), line('Bot', 'Hi!'), line('Bot', 'How can I help?'), line('Jane', 'Refund')], ['H\n\nJane: Hello\nBot: Hi!\nBot: How can I help?\nJane: Refund\n\nE']],
-    ['a line with a file closes its message, the file attached', [line('Jane', 'look', ['a.jpg']), line('Bot', 'Thanks')], ['H\n\nJane: look (a.jpg) [a.jpg]', 'Bot: Thanks\n\nE']],
-    ['each further file of a line goes alone', [line('Jane', '', ['a.jpg', 'b.pdf'])], ['H\n\nJane: (a.jpg) (b.pdf) [a.jpg]', ' [b.pdf]', 'E']],
+    [
+      'one message for a text history, in order, each line labelled',
+      [line('Jane', 'Hello'), line('Bot', 'Hi!'), line('Bot', 'How can I help?'), line('Jane', 'Refund')],
+      ['H\n\nJane: Hello\nBot: Hi!\nBot: How can I help?\nJane: Refund\n\nE'],
+    ],
+    [
+      'a line with a file closes its message, the file attached',
+      [line('Jane', 'look', ['a.jpg']), line('Bot', 'Thanks')],
+      ['H\n\nJane: look (a.jpg) [a.jpg]', 'Bot: Thanks\n\nE'],
+    ],
+    [
+      'each further file of a line goes alone',
+      [line('Jane', '', ['a.jpg', 'b.pdf'])],
+      ['H\n\nJane: (a.jpg) (b.pdf) [a.jpg]', ' [b.pdf]', 'E'],
+    ],
     ['no history: the header alone', [], ['H\n\nE']],
   ])('%s', (_name, lines, expected) => {
     expect(shape(build(lines))).toEqual(expected)
@@ -150,7 +226,12 @@ describe('transcriptMessages', () => {
   it('splits one line longer than the limit', () => {
     const messages = build([line('Jane', 'x'.repeat(1200))], 500)
     expect(messages.every((m) => m.text.length <= 500)).toBe(true)
-    expect(messages.map((m) => m.text).join('').replace(/[^x]/g, '')).toHaveLength(1200)
+    expect(
+      messages
+        .map((m) => m.text)
+        .join('')
+        .replace(/[^x]/g, '')
+    ).toHaveLength(1200)
   })
 })
 

@@ -23,7 +23,8 @@ const realGet = http.get
 
 beforeAll(() => {
   http.get = (async (_accountId: number, options: { url: string }) => {
-    if (!SCHEMAS_PATH.test(options.url)) throw new Error(`The test lets the parser download HubSpot's schemas only, not ${options.url}`)
+    if (!SCHEMAS_PATH.test(options.url))
+      throw new Error(`The test lets the parser download HubSpot's schemas only, not ${options.url}`)
     schemaDownloads.push(options.url)
     return { data: acceptAll }
   }) as typeof http.get
@@ -35,7 +36,8 @@ afterAll(() => {
 const writeProject = (webhookUrl: string, edit?: (files: Record<string, unknown>) => void): string => {
   const root = mkdtempSync(join(tmpdir(), 'hitl-project-'))
   const files: Record<string, unknown> = {}
-  for (const file of projectFiles(webhookUrl)) files[file.path] = file.path.endsWith('.json') ? JSON.parse(file.content) : file.content
+  for (const file of projectFiles(webhookUrl))
+    files[file.path] = file.path.endsWith('.json') ? JSON.parse(file.content) : file.content
   edit?.(files)
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true })
@@ -45,8 +47,15 @@ const writeProject = (webhookUrl: string, edit?: (files: Record<string, unknown>
 }
 
 const parse = async (root: string) => {
-  const project = JSON.parse(projectFiles(TEMPLATE_WEBHOOK_URL)[0]!.content) as { srcDir: string; platformVersion: string }
-  return translate({ projectSourceDir: join(root, project.srcDir), platformVersion: project.platformVersion, accountId: 123456 })
+  const project = JSON.parse(projectFiles(TEMPLATE_WEBHOOK_URL)[0]!.content) as {
+    srcDir: string
+    platformVersion: string
+  }
+  return translate({
+    projectSourceDir: join(root, project.srcDir),
+    platformVersion: project.platformVersion,
+    accountId: 123456,
+  })
 }
 
 const roots: string[] = []
@@ -54,7 +63,7 @@ afterAll(() => {
   for (const root of roots) rmSync(root, { recursive: true, force: true })
 })
 
-describe('[project-app] HubSpot\'s project parser', () => {
+describe("[project-app] HubSpot's project parser", () => {
   it('[project-app] knows the platform version the project names', () => {
     expect(isKnownPlatformVersion(PLATFORM_VERSION)).toBe(true)
   })
@@ -84,7 +93,10 @@ describe('[project-app] HubSpot\'s project parser', () => {
       files['src/app/second-hsmeta.json'] = { ...(files['src/app/app-hsmeta.json'] as object), uid: 'second_app' }
     })
     const badUid = writeProject(TEMPLATE_WEBHOOK_URL, (files) => {
-      files['src/app/webhooks/webhooks-hsmeta.json'] = { ...(files['src/app/webhooks/webhooks-hsmeta.json'] as object), uid: 'bad uid!' }
+      files['src/app/webhooks/webhooks-hsmeta.json'] = {
+        ...(files['src/app/webhooks/webhooks-hsmeta.json'] as object),
+        uid: 'bad uid!',
+      }
     })
     const badJson = writeProject(TEMPLATE_WEBHOOK_URL, (files) => {
       files['src/app/app-hsmeta.json'] = '{ "uid": '
@@ -122,22 +134,33 @@ describe('[project-app] README.md and hub.md agree on the values to copy', () =>
     'hub.md': section('hub.md', /^## Setup/m),
     'the project README': projectFiles(TEMPLATE_WEBHOOK_URL).find((file) => file.path === 'README.md')!.content,
   }
-  const configurations = { 'README.md': section('README.md', /^## Configuration/m), 'hub.md': section('hub.md', /^## Configuration/m) }
+  const configurations = {
+    'README.md': section('README.md', /^## Configuration/m),
+    'hub.md': section('hub.md', /^## Configuration/m),
+  }
 
   it.each(VALUES_TO_COPY.map((value) => value.name))('[project-app] every setup names the %s', (name) => {
-    for (const [doc, text] of Object.entries(setups)) expect(text.toLowerCase(), `${doc} names the ${name}`).toContain(name.toLowerCase())
+    for (const [doc, text] of Object.entries(setups))
+      expect(text.toLowerCase(), `${doc} names the ${name}`).toContain(name.toLowerCase())
   })
 
-  it.each(VALUES_TO_COPY.map((value) => value.name))('[project-app] both configuration tables mark the %s required', (name) => {
-    for (const [doc, text] of Object.entries(configurations)) {
-      const row = text.split('\n').find((line) => line.toLowerCase().startsWith(`| ${name.toLowerCase()} |`))
-      expect(row, `${doc} has a row for the ${name}`).toBeDefined()
-      expect(row!.split('|').map((cell) => cell.trim())).toContain('yes')
+  it.each(VALUES_TO_COPY.map((value) => value.name))(
+    '[project-app] both configuration tables mark the %s required',
+    (name) => {
+      for (const [doc, text] of Object.entries(configurations)) {
+        const row = text.split('\n').find((line) => line.toLowerCase().startsWith(`| ${name.toLowerCase()} |`))
+        expect(row, `${doc} has a row for the ${name}`).toBeDefined()
+        expect(row!.split('|').map((cell) => cell.trim())).toContain('yes')
+      }
     }
-  })
+  )
 
   it('[project-app] the setup says the copy count hub.md and README.md give', () => {
-    expect(setups['hub.md']).toContain(`copy ${['zero', 'one', 'two', 'three', 'four', 'five', 'six'][VALUES_TO_COPY.length]} values`)
-    expect(setups['README.md']).toContain(`copy ${['zero', 'one', 'two', 'three', 'four', 'five', 'six'][VALUES_TO_COPY.length]} values`)
+    expect(setups['hub.md']).toContain(
+      `copy ${['zero', 'one', 'two', 'three', 'four', 'five', 'six'][VALUES_TO_COPY.length]} values`
+    )
+    expect(setups['README.md']).toContain(
+      `copy ${['zero', 'one', 'two', 'three', 'four', 'five', 'six'][VALUES_TO_COPY.length]} values`
+    )
   })
 })

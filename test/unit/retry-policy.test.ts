@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import { decideRetry, type RetryInput } from '../../src/hubspot/retry-policy'
 
-const base: RetryInput = { status: 503, retrySafe: true, attempt: 1, elapsedMs: 0, budgetMs: 10_000, baseDelayMs: 100, random: () => 0.5, now: 0 }
+const base: RetryInput = {
+  status: 503,
+  retrySafe: true,
+  attempt: 1,
+  elapsedMs: 0,
+  budgetMs: 10_000,
+  baseDelayMs: 100,
+  random: () => 0.5,
+  now: 0,
+}
 
 describe('[retry] retry policy', () => {
   it.each<[string, Partial<RetryInput>, boolean]>([
@@ -22,7 +31,10 @@ describe('[retry] retry policy', () => {
 
   it('honours Retry-After in seconds and as a date', () => {
     expect(decideRetry({ ...base, status: 429, retryAfterHeader: '2' })).toEqual({ retry: true, delayMs: 2000 })
-    expect(decideRetry({ ...base, status: 429, retryAfterHeader: new Date(3000).toUTCString(), now: 0 })).toEqual({ retry: true, delayMs: 3000 })
+    expect(decideRetry({ ...base, status: 429, retryAfterHeader: new Date(3000).toUTCString(), now: 0 })).toEqual({
+      retry: true,
+      delayMs: 3000,
+    })
   })
 
   it('backs off exponentially with jitter, longer for rate limits', () => {

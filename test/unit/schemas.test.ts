@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { configurationSchema } from '../../definitions'
 import { parseConfiguration } from '../../src/hitl/context'
-import { appWebhookEventSchema, messageStatusUpdateSchema, outgoingMessageEventSchema, publishMessageSchema } from '../../src/hubspot/schemas'
+import {
+  appWebhookEventSchema,
+  messageStatusUpdateSchema,
+  outgoingMessageEventSchema,
+  publishMessageSchema,
+} from '../../src/hubspot/schemas'
 
 const validConfiguration = {
   clientId: 'client',
@@ -13,7 +18,11 @@ const validConfiguration = {
 
 describe('configuration', () => {
   it('fills defaults', () => {
-    expect(configurationSchema.parse(validConfiguration)).toMatchObject({ additionalInboxIds: [], contactPolicy: 'create', language: 'en' })
+    expect(configurationSchema.parse(validConfiguration)).toMatchObject({
+      additionalInboxIds: [],
+      contactPolicy: 'create',
+      language: 'en',
+    })
   })
   it.each([
     [{ appId: 'abc' }, 'appId'],
@@ -22,7 +31,9 @@ describe('configuration', () => {
     [{ contactPolicy: 'maybe' }, 'contactPolicy'],
     [{ clientSecret: '' }, 'clientSecret'],
   ])('rejects %o naming the field', (change, field) => {
-    expect(() => parseConfiguration({ ...validConfiguration, ...change })).toThrow(new RegExp(`The configuration is invalid\\..*${field}`))
+    expect(() => parseConfiguration({ ...validConfiguration, ...change })).toThrow(
+      new RegExp(`The configuration is invalid\\..*${field}`)
+    )
   })
 })
 
@@ -47,8 +58,16 @@ describe('HubSpot wire formats (spec examples)', () => {
         direction: 'OUTGOING',
         text: "Hi, I'm Ann",
         richText: "<div>Hi, I'm Ann</div>",
-        senders: [{ actorId: 'A-111', name: 'Ann Agent', deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: 'botpress' } }],
-        recipients: [{ actorId: 'V-901', name: 'Jane', deliveryIdentifier: { type: 'HS_PHONE_NUMBER', value: '+15145550100' } }],
+        senders: [
+          {
+            actorId: 'A-111',
+            name: 'Ann Agent',
+            deliveryIdentifier: { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: 'botpress' },
+          },
+        ],
+        recipients: [
+          { actorId: 'V-901', name: 'Jane', deliveryIdentifier: { type: 'HS_PHONE_NUMBER', value: '+15145550100' } },
+        ],
         attachments: [],
         truncationStatus: 'NOT_TRUNCATED',
         status: { statusType: 'SENT' },
@@ -61,18 +80,42 @@ describe('HubSpot wire formats (spec examples)', () => {
   })
 
   it.each([
-    { subscriptionType: 'conversation.propertyChange', propertyName: 'assignedTo', propertyValue: '111', changeSource: 'CONVERSATIONS' },
+    {
+      subscriptionType: 'conversation.propertyChange',
+      propertyName: 'assignedTo',
+      propertyValue: '111',
+      changeSource: 'CONVERSATIONS',
+    },
     { subscriptionType: 'conversation.propertyChange', propertyName: 'status', propertyValue: 'CLOSED' },
-    { subscriptionType: 'conversation.newMessage', messageId: 'm-abc', messageType: 'MESSAGE', changeFlag: 'NEW_MESSAGE' },
+    {
+      subscriptionType: 'conversation.newMessage',
+      messageId: 'm-abc',
+      messageType: 'MESSAGE',
+      changeFlag: 'NEW_MESSAGE',
+    },
     { subscriptionType: 'conversation.creation', changeFlag: 'CREATED' },
   ])('parses the app webhook example %o', (fields) => {
-    const event = appWebhookEventSchema.parse({ eventId: 101, subscriptionId: 9, portalId: 243842089, appId: 18822768, occurredAt: 1735732800000, attemptNumber: 0, objectId: 7345001, ...fields })
+    const event = appWebhookEventSchema.parse({
+      eventId: 101,
+      subscriptionId: 9,
+      portalId: 243842089,
+      appId: 18822768,
+      occurredAt: 1735732800000,
+      attemptNumber: 0,
+      objectId: 7345001,
+      ...fields,
+    })
     expect(event.objectId).toBe('7345001')
     expect(event.portalId).toBe('243842089')
   })
 
   it('defaults what HubSpot tolerates missing in a publish, and requires a sender', () => {
-    const base = { text: 'hi', messageDirection: 'INCOMING', channelAccountId: '5501', senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'a@b.c' } }] }
+    const base = {
+      text: 'hi',
+      messageDirection: 'INCOMING',
+      channelAccountId: '5501',
+      senders: [{ deliveryIdentifier: { type: 'HS_EMAIL_ADDRESS', value: 'a@b.c' } }],
+    }
     expect(publishMessageSchema.parse(base)).toMatchObject({ recipients: [], attachments: [] })
     expect(publishMessageSchema.safeParse({ ...base, senders: [] }).success).toBe(false)
     expect(publishMessageSchema.safeParse({ ...base, messageDirection: 'SIDEWAYS' }).success).toBe(false)
@@ -80,7 +123,11 @@ describe('HubSpot wire formats (spec examples)', () => {
 
   it('accepts both message status bodies', () => {
     expect(messageStatusUpdateSchema.safeParse({ statusType: 'SENT' }).success).toBe(true)
-    expect(messageStatusUpdateSchema.safeParse({ status: { statusType: 'FAILED', timestamp: '2025-01-01T00:00:00Z', failureDetails: { errorMessage: 'x' } } }).success).toBe(true)
+    expect(
+      messageStatusUpdateSchema.safeParse({
+        status: { statusType: 'FAILED', timestamp: '2025-01-01T00:00:00Z', failureDetails: { errorMessage: 'x' } },
+      }).success
+    ).toBe(true)
     expect(messageStatusUpdateSchema.safeParse({ statusType: 'DELIVERED' }).success).toBe(false)
   })
 })

@@ -16,8 +16,18 @@ const base = {
 describe('sessionFromTags', () => {
   it.each([
     ['created, HubSpot has not named the thread', { ...base, opening: 'true', closed: 'false' }, 'opening', false],
-    ['thread recorded, startHitl still running', { ...base, opening: 'false', closed: 'false', hubspotThreadId: '77' }, 'opening', true],
-    ['startHitl finished', { ...base, opening: 'false', closed: 'false', hubspotThreadId: '77', readyAt: '1000' }, 'ready', true],
+    [
+      'thread recorded, startHitl still running',
+      { ...base, opening: 'false', closed: 'false', hubspotThreadId: '77' },
+      'opening',
+      true,
+    ],
+    [
+      'startHitl finished',
+      { ...base, opening: 'false', closed: 'false', hubspotThreadId: '77', readyAt: '1000' },
+      'ready',
+      true,
+    ],
     ['started by an earlier version (no opening, no readyAt)', { ...base, hubspotThreadId: '77' }, 'ready', true],
     ['ended', { ...base, hubspotThreadId: '77', readyAt: '1000', closed: 'true' }, 'closed', true],
   ])('%s', (_, tags, phase, addressed) => {
@@ -31,10 +41,16 @@ describe('sessionFromTags', () => {
     ['recorded, nothing applied', { pendingAssignment: '2000|A-111' }, { occurredAt: 2000, actorId: 'A-111' }],
     ['recorded unassignment', { pendingAssignment: '2000|' }, { occurredAt: 2000, actorId: undefined }],
     ['applied already', { pendingAssignment: '2000|A-111', assignedActorId: 'A-111', assignedAt: '2000' }, undefined],
-    ['a newer one recorded after one applied', { pendingAssignment: '3000|A-222', assignedActorId: 'A-111', assignedAt: '2000' }, { occurredAt: 3000, actorId: 'A-222' }],
+    [
+      'a newer one recorded after one applied',
+      { pendingAssignment: '3000|A-222', assignedActorId: 'A-111', assignedAt: '2000' },
+      { occurredAt: 3000, actorId: 'A-222' },
+    ],
     ['malformed', { pendingAssignment: 'soon|someone' }, undefined],
   ])('pending assignment: %s', (_, tags, expected) => {
-    expect(sessionFromTags('conv_1', { ...base, hubspotThreadId: '77', readyAt: '1', ...tags }).assignmentToApply).toEqual(expected)
+    expect(
+      sessionFromTags('conv_1', { ...base, hubspotThreadId: '77', readyAt: '1', ...tags }).assignmentToApply
+    ).toEqual(expected)
   })
 
   it('reads the plugin link whatever the plugin alias', () => {
@@ -50,7 +66,14 @@ describe('activationOf', () => {
     process.env.HITL_PLUGIN_LINK_MARGIN_MS = '600'
   })
 
-  const ready = (tags: Record<string, string>) => sessionFromTags(`conv_${Math.random()}`, { ...base, hubspotThreadId: '77', opening: 'false', closed: 'false', ...tags })
+  const ready = (tags: Record<string, string>) =>
+    sessionFromTags(`conv_${Math.random()}`, {
+      ...base,
+      hubspotThreadId: '77',
+      opening: 'false',
+      closed: 'false',
+      ...tags,
+    })
 
   it('is starting while startHitl runs, and ended once closed', () => {
     expect(activationOf(ready({}), 5_000)).toEqual({ state: 'starting' })

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { normalizeV3Uri, signV1, signV2, signV3, verifyHubSpotRequest, verifyV1OrV2, verifyV3 } from '../../src/hubspot/signature'
+import {
+  normalizeV3Uri,
+  signV1,
+  signV2,
+  signV3,
+  verifyHubSpotRequest,
+  verifyV1OrV2,
+  verifyV3,
+} from '../../src/hubspot/signature'
 
 const secret = 'yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy'
 const v1Body =
@@ -57,16 +65,27 @@ describe('[signature] v3 verification', () => {
     ['a truncated signature', { ...signed(now), 'x-hubspot-signature-v3': 'abc' }, false],
     ['a non-numeric timestamp', { ...signed(now), 'x-hubspot-request-timestamp': 'NaN' }, false],
     ['no signature at all', {}, false],
-    ['a signature whose + became a space', (() => { const h = signed(now); return { ...h, 'x-hubspot-signature-v3': h['x-hubspot-signature-v3'].replace(/\+/g, ' ') } })(), true],
+    [
+      'a signature whose + became a space',
+      (() => {
+        const h = signed(now)
+        return { ...h, 'x-hubspot-signature-v3': h['x-hubspot-signature-v3'].replace(/\+/g, ' ') }
+      })(),
+      true,
+    ],
   ])('%s', (_name, headers, ok) => {
     expect(verifyV3({ secret: 'test-secret', method: 'POST', uri, body, headers, now }).ok).toBe(ok)
   })
 
   it('rejects a body changed by one byte', () => {
-    expect(verifyV3({ secret: 'test-secret', method: 'POST', uri, body: body + ' ', headers: signed(now), now }).ok).toBe(false)
+    expect(
+      verifyV3({ secret: 'test-secret', method: 'POST', uri, body: body + ' ', headers: signed(now), now }).ok
+    ).toBe(false)
   })
   it('rejects the right signature for another URL', () => {
-    expect(verifyV3({ secret: 'test-secret', method: 'POST', uri: uri + 'x', body, headers: signed(now), now }).ok).toBe(false)
+    expect(
+      verifyV3({ secret: 'test-secret', method: 'POST', uri: uri + 'x', body, headers: signed(now), now }).ok
+    ).toBe(false)
   })
 })
 
@@ -74,8 +93,12 @@ describe('[signature] v1 and the choice between versions', () => {
   it('accepts a v1 signature for app webhooks only', () => {
     const headers = { 'x-hubspot-signature': signV1({ secret, body: v1Body }), 'x-hubspot-signature-version': 'v1' }
     expect(verifyV1OrV2({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers }).ok).toBe(true)
-    expect(verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: true }).ok).toBe(true)
-    expect(verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: false }).ok).toBe(false)
+    expect(
+      verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: true }).ok
+    ).toBe(true)
+    expect(
+      verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: false }).ok
+    ).toBe(false)
   })
   it('prefers v3 when both are present, so a stale v3 is not rescued by v1', () => {
     const headers = {
@@ -83,7 +106,9 @@ describe('[signature] v1 and the choice between versions', () => {
       'x-hubspot-signature-v3': signV3({ secret, method: 'POST', uri: 'https://x', body: v1Body, timestamp: 1 }),
       'x-hubspot-request-timestamp': '1',
     }
-    expect(verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: true }).ok).toBe(false)
+    expect(
+      verifyHubSpotRequest({ secret, method: 'POST', uri: 'https://x', body: v1Body, headers, allowV1: true }).ok
+    ).toBe(false)
   })
 })
 
@@ -96,14 +121,28 @@ describe('[real-world] equivalent target URLs', () => {
   ])('%s verifies', (_name, stored, signed) => {
     const body = '{"type":"OUTGOING_CHANNEL_MESSAGE_CREATED"}'
     const timestamp = Date.now()
-    const headers = { 'x-hubspot-signature-v3': signV3({ secret: 's', method: 'POST', uri: signed, body, timestamp }), 'x-hubspot-request-timestamp': String(timestamp) }
+    const headers = {
+      'x-hubspot-signature-v3': signV3({ secret: 's', method: 'POST', uri: signed, body, timestamp }),
+      'x-hubspot-request-timestamp': String(timestamp),
+    }
     expect(verifyV3({ secret: 's', method: 'POST', uri: stored, body, headers }).ok).toBe(true)
   })
 
   it('the path itself must match', () => {
     const body = '{}'
     const timestamp = Date.now()
-    const headers = { 'x-hubspot-signature-v3': signV3({ secret: 's', method: 'POST', uri: 'https://webhook.botpress.cloud/ABC', body, timestamp }), 'x-hubspot-request-timestamp': String(timestamp) }
-    expect(verifyV3({ secret: 's', method: 'POST', uri: 'https://webhook.botpress.cloud/abc', body, headers }).ok).toBe(false)
+    const headers = {
+      'x-hubspot-signature-v3': signV3({
+        secret: 's',
+        method: 'POST',
+        uri: 'https://webhook.botpress.cloud/ABC',
+        body,
+        timestamp,
+      }),
+      'x-hubspot-request-timestamp': String(timestamp),
+    }
+    expect(verifyV3({ secret: 's', method: 'POST', uri: 'https://webhook.botpress.cloud/abc', body, headers }).ok).toBe(
+      false
+    )
   })
 })

@@ -10,7 +10,14 @@ import { classifyTokenError, currentRefreshToken, fingerprint } from '../../src/
 import { API_VERSIONS, conversationsBase } from '../../src/hubspot/versions'
 
 const config = (extra: Record<string, unknown> = {}) =>
-  configurationSchema.parse({ clientId: 'c', clientSecret: 's', appId: '1', developerApiKey: 'k', defaultInboxId: '1001', ...extra })
+  configurationSchema.parse({
+    clientId: 'c',
+    clientSecret: 's',
+    appId: '1',
+    developerApiKey: 'k',
+    defaultInboxId: '1001',
+    ...extra,
+  })
 
 describe('[project-app] the project template', () => {
   it('the template in hubspot-project/ is what the integration serves, for the placeholder URL', () => {
@@ -40,25 +47,78 @@ describe('[project-app] app kind and scopes', () => {
 
   it('a project app asks for oauth and its required scopes, optional features as optional; a legacy app as before', () => {
     expect(scopesFor('project', config())).toEqual({
-      scope: ['oauth', 'conversations.custom_channels.read', 'conversations.custom_channels.write', 'conversations.read', 'conversations.write', 'crm.objects.contacts.read', 'files'],
+      scope: [
+        'oauth',
+        'conversations.custom_channels.read',
+        'conversations.custom_channels.write',
+        'conversations.read',
+        'conversations.write',
+        'crm.objects.contacts.read',
+        'files',
+      ],
       optionalScope: ['crm.objects.contacts.write', 'files.ui_hidden.read'],
     })
     expect(scopesFor('legacy', config()).scope).toContain('crm.objects.contacts.write')
-    expect(scopesFor('legacy', config({ contactPolicy: 'anonymous' })).scope).not.toContain('crm.objects.contacts.write')
+    expect(scopesFor('legacy', config({ contactPolicy: 'anonymous' })).scope).not.toContain(
+      'crm.objects.contacts.write'
+    )
     expect(scopesFor('legacy', config()).optionalScope).toEqual([])
   })
 })
 
 describe('[oauth-2026] token errors in both shapes', () => {
-  const error = (status: number, envelope: Record<string, string>) => new HubSpotApiError(status, 'POST', '/oauth/2026-03/token', envelope, 'failed')
+  const error = (status: number, envelope: Record<string, string>) =>
+    new HubSpotApiError(status, 'POST', '/oauth/2026-03/token', envelope, 'failed')
   it.each([
-    ['RFC 6749 invalid_grant', 400, { error: 'invalid_grant', error_description: 'missing or invalid refresh token' }, 'refresh_token', 'refresh-token-rejected'],
-    ['legacy BAD_REFRESH_TOKEN', 400, { status: 'BAD_REFRESH_TOKEN', message: 'missing or invalid refresh token' }, 'refresh_token', 'refresh-token-rejected'],
-    ['both shapes at once', 400, { status: 'BAD_REFRESH_TOKEN', message: 'x', error: 'invalid_grant', error_description: 'y' }, 'refresh_token', 'refresh-token-rejected'],
-    ['RFC 6749 invalid_client', 401, { error: 'invalid_client', error_description: 'bad client' }, 'refresh_token', 'app-credentials-rejected'],
-    ['legacy BAD_CLIENT_ID', 400, { status: 'BAD_CLIENT_ID', message: 'missing or invalid client id' }, 'refresh_token', 'app-credentials-rejected'],
-    ['a used code, RFC shape', 400, { error: 'invalid_grant', error_description: 'code already used' }, 'authorization_code', 'authorization-code-rejected'],
-    ['a used code, legacy shape', 400, { status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' }, 'authorization_code', 'authorization-code-rejected'],
+    [
+      'RFC 6749 invalid_grant',
+      400,
+      { error: 'invalid_grant', error_description: 'missing or invalid refresh token' },
+      'refresh_token',
+      'refresh-token-rejected',
+    ],
+    [
+      'legacy BAD_REFRESH_TOKEN',
+      400,
+      { status: 'BAD_REFRESH_TOKEN', message: 'missing or invalid refresh token' },
+      'refresh_token',
+      'refresh-token-rejected',
+    ],
+    [
+      'both shapes at once',
+      400,
+      { status: 'BAD_REFRESH_TOKEN', message: 'x', error: 'invalid_grant', error_description: 'y' },
+      'refresh_token',
+      'refresh-token-rejected',
+    ],
+    [
+      'RFC 6749 invalid_client',
+      401,
+      { error: 'invalid_client', error_description: 'bad client' },
+      'refresh_token',
+      'app-credentials-rejected',
+    ],
+    [
+      'legacy BAD_CLIENT_ID',
+      400,
+      { status: 'BAD_CLIENT_ID', message: 'missing or invalid client id' },
+      'refresh_token',
+      'app-credentials-rejected',
+    ],
+    [
+      'a used code, RFC shape',
+      400,
+      { error: 'invalid_grant', error_description: 'code already used' },
+      'authorization_code',
+      'authorization-code-rejected',
+    ],
+    [
+      'a used code, legacy shape',
+      400,
+      { status: 'BAD_AUTH_CODE', message: 'missing or unknown auth code' },
+      'authorization_code',
+      'authorization-code-rejected',
+    ],
     ['a server error is not a refusal', 503, { status: 'error', message: 'refresh later' }, 'refresh_token', undefined],
   ] as const)('%s', (_name, status, envelope, grant, problem) => {
     expect(classifyTokenError(error(status, envelope), grant)?.problem).toBe(problem)
@@ -75,7 +135,13 @@ describe('[oauth-2026] token errors in both shapes', () => {
 
 describe('[dated-api] versions', () => {
   it('each family has one version; conversations switch between v3 and dated paths', () => {
-    expect(API_VERSIONS).toMatchObject({ oauth: '2026-03', customChannels: '2026-03', crmObjects: '2026-03', files: '2026-03', conversations: 'v3' })
+    expect(API_VERSIONS).toMatchObject({
+      oauth: '2026-03',
+      customChannels: '2026-03',
+      crmObjects: '2026-03',
+      files: '2026-03',
+      conversations: 'v3',
+    })
     expect(conversationsBase('v3')).toBe('/conversations/v3/conversations')
     expect(conversationsBase('2026-09-beta')).toBe('/conversations/conversations/2026-09-beta')
   })

@@ -21,13 +21,27 @@ beforeAll(async () => {
       res.setHeader('content-type', 'application/json')
       if (reject || form.get('refresh_token') !== 'good-refresh') {
         res.statusCode = 400
-        res.end(JSON.stringify({ status: 'BAD_REFRESH_TOKEN', message: 'missing or invalid refresh token', error: 'invalid_grant' }))
+        res.end(
+          JSON.stringify({
+            status: 'BAD_REFRESH_TOKEN',
+            message: 'missing or invalid refresh token',
+            error: 'invalid_grant',
+          })
+        )
         return
       }
       refreshes++
       // Answer slowly, so concurrent callers overlap with the refresh in flight.
       setTimeout(() => {
-        res.end(JSON.stringify({ access_token: `access-${refreshes}`, refresh_token: 'good-refresh', expires_in: lifetimeSeconds, token_type: 'bearer', hub_id: 42 }))
+        res.end(
+          JSON.stringify({
+            access_token: `access-${refreshes}`,
+            refresh_token: 'good-refresh',
+            expires_in: lifetimeSeconds,
+            token_type: 'bearer',
+            hub_id: 42,
+          })
+        )
       }, 30)
     })
   })
@@ -37,7 +51,11 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
 let cacheKeyCounter = 0
-const makeManager = (store: { value?: StoredToken; loads: number; saves: number }, now = () => Date.now(), refreshToken = 'good-refresh') =>
+const makeManager = (
+  store: { value?: StoredToken; loads: number; saves: number },
+  now = () => Date.now(),
+  refreshToken = 'good-refresh'
+) =>
   new TokenManager({
     cacheKey: `test-${++cacheKeyCounter}`,
     app: { clientId: 'c', clientSecret: 's' },
@@ -116,7 +134,9 @@ describe('[token] access token cache', () => {
 
   it('says HubSpot is not connected when there is no refresh token anywhere', async () => {
     const store = { loads: 0, saves: 0 } as { value?: StoredToken; loads: number; saves: number }
-    const error = await makeManager(store, Date.now, '').get().catch((e: unknown) => e)
+    const error = await makeManager(store, Date.now, '')
+      .get()
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(HubSpotAuthError)
     expect((error as HubSpotAuthError).problem).toBe('not-connected')
   })

@@ -66,7 +66,7 @@ export class DriverError extends Error {
     public readonly operation: IntegrationOperation,
     public readonly status: number,
     /** The response body, parsed as JSON when it is JSON. */
-    public readonly body: unknown,
+    public readonly body: unknown
   ) {
     super(`Integration answered ${operation} with ${status}: ${typeof body === 'string' ? body : JSON.stringify(body)}`)
     this.name = 'DriverError'
@@ -100,7 +100,7 @@ export class IntegrationDriver {
     options: ConnectOptions,
     webhookBaseUrl: string,
     private readonly store: BotpressStore,
-    private readonly onDisconnect: (driver: IntegrationDriver) => void,
+    private readonly onDisconnect: (driver: IntegrationDriver) => void
   ) {
     this.integrationUrl = options.integrationUrl
     this.configuration = options.configuration
@@ -149,7 +149,13 @@ export class IntegrationDriver {
       tags: input.tags ?? {},
       direction: 'outgoing',
     })
-    await this.expectOk('message_created', { type: message.type, payload: message.payload, conversation, user, message })
+    await this.expectOk('message_created', {
+      type: message.type,
+      payload: message.payload,
+      conversation,
+      user,
+      message,
+    })
     return this.store.messages.get(message.id) ?? message
   }
 

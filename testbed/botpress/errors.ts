@@ -41,7 +41,7 @@ export class BotpressApiError extends Error {
     public readonly status: number,
     public readonly type: BotpressErrorType,
     message: string,
-    public readonly headers: Record<string, string> = {},
+    public readonly headers: Record<string, string> = {}
   ) {
     super(message)
     this.name = 'BotpressApiError'

@@ -65,7 +65,7 @@ export class FaultInjector {
       status,
       type ?? errorTypeForStatus(status),
       message ?? `Injected fault: ${method} ${path} answered ${status}`,
-      headers,
+      headers
     )
   }
 }

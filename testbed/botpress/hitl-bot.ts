@@ -114,7 +114,8 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   private readonly linkedUsers = new Map<string, string>()
   // A bot's plugin sees its own bot's messages and events only (several bots may share the stand-in).
   private readonly onMessage = (change: StoreEvents['message'][0]): void => {
-    if (visibleTo(this.bp.store.conversations.get(change.message.conversationId) ?? {}, this.driver.botId)) this.handleMessage(change)
+    if (visibleTo(this.bp.store.conversations.get(change.message.conversationId) ?? {}, this.driver.botId))
+      this.handleMessage(change)
   }
   private readonly onEvent = (change: StoreEvents['event'][0]): void => {
     if (visibleTo(change.event, this.driver.botId)) this.handleEvent(change)
@@ -127,7 +128,7 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   public constructor(
     private readonly bp: BotpressStandIn,
     private readonly driver: IntegrationDriver,
-    private readonly options: HitlBotOptions = {},
+    private readonly options: HitlBotOptions = {}
   ) {
     super()
     this.activationDelayMs = options.activationDelayMs ?? DEFAULT_ACTIVATION_DELAY_MS
@@ -146,7 +147,9 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   /** What the plugin dropped for the session because it was not active yet (or any more). */
   public dropped(session: HitlSession): SessionRecord['dropped'] {
     const record = this.sessions.get(session.conversationId)
-    return record ? { events: [...record.dropped.events], messages: [...record.dropped.messages] } : { events: [], messages: [] }
+    return record
+      ? { events: [...record.dropped.events], messages: [...record.dropped.messages] }
+      : { events: [], messages: [] }
   }
 
   private later(ms: number, work: () => void | Promise<void>): Promise<void> {
@@ -166,7 +169,11 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
       tags: {},
       ...(input.customer.pictureUrl !== undefined && { pictureUrl: input.customer.pictureUrl }),
     })
-    const upstream = store.createConversation({ channel: UPSTREAM_CHANNEL, integration: UPSTREAM_INTEGRATION, tags: {} })
+    const upstream = store.createConversation({
+      channel: UPSTREAM_CHANNEL,
+      integration: UPSTREAM_INTEGRATION,
+      tags: {},
+    })
     for (const item of input.history ?? []) {
       store.createMessage({
         conversationId: upstream.id,
@@ -192,13 +199,16 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
         description: input.description,
         hitlSession: input.hitlSession,
         messageHistory,
-      }),
+      })
     )
     if (!started.success) throw new Error(`startHitl returned no conversationId: ${started.error.message}`)
     const conversation = store.conversations.get(started.data.conversationId)
-    if (!conversation) throw new Error(`startHitl returned ${started.data.conversationId}, which is no Botpress conversation`)
+    if (!conversation)
+      throw new Error(`startHitl returned ${started.data.conversationId}, which is no Botpress conversation`)
     if (conversation.channel !== 'hitl') {
-      throw new Error(`startHitl returned conversation ${conversation.id} on channel '${conversation.channel}', not 'hitl'`)
+      throw new Error(
+        `startHitl returned conversation ${conversation.id} on channel '${conversation.channel}', not 'hitl'`
+      )
     }
 
     const session: HitlSession = {
@@ -244,7 +254,10 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   }
 
   /** The customer writes while the session is active: the plugin re-creates the message downstream. */
-  public async customerSays(session: HitlSession, message: { type: string; payload: JsonObject }): Promise<StoredMessage> {
+  public async customerSays(
+    session: HitlSession,
+    message: { type: string; payload: JsonObject }
+  ): Promise<StoredMessage> {
     const record = this.activeRecord(session)
     this.bp.store.createMessage({
       conversationId: session.upstreamConversationId,
@@ -284,7 +297,7 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   /** hitlAssigned / hitlStopped events the integration created for the session, oldest first. */
   public events(session: HitlSession): StoredEvent[] {
     return [...this.bp.store.events.values()].filter(
-      (event) => this.isHitlEvent(event) && conversationIdOf(event) === session.conversationId,
+      (event) => this.isHitlEvent(event) && conversationIdOf(event) === session.conversationId
     )
   }
 
@@ -312,7 +325,7 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
         name: customer.name,
         email,
         ...(customer.pictureUrl !== undefined && { pictureUrl: customer.pictureUrl }),
-      }),
+      })
     )
     if (!output.success) throw new Error(`createUser returned no userId: ${output.error.message}`)
     this.linkedUsers.set(upstreamUserId, output.data.userId)
@@ -366,7 +379,10 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
       record.status.agentUserId = agentUserId
       record.status.agentName = agentUserId === undefined ? undefined : this.bp.store.users.get(agentUserId)?.name
       // The plugin records the agent on both conversations (tags humanAgentId, humanAgentName).
-      const agentTags = { [`${PLUGIN_ALIAS}#humanAgentId`]: agentUserId ?? '', [`${PLUGIN_ALIAS}#humanAgentName`]: record.status.agentName ?? 'A Human Agent' }
+      const agentTags = {
+        [`${PLUGIN_ALIAS}#humanAgentId`]: agentUserId ?? '',
+        [`${PLUGIN_ALIAS}#humanAgentName`]: record.status.agentName ?? 'A Human Agent',
+      }
       this.bp.store.updateConversation(record.session.conversationId, { tags: agentTags })
       this.bp.store.updateConversation(record.session.upstreamConversationId, { tags: agentTags })
       this.emit('sessionChanged', record.session, { ...record.status })

@@ -9,7 +9,12 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   })
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {}
+): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {
     ...headers,

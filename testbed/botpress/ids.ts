@@ -26,6 +26,9 @@ export function newId(prefix: string): string {
 
 /** Id in the format of Botpress API error ids: `err_<UTC YYYYMMDDHHMMSS>x<8 hex>`. */
 export function newErrorId(): string {
-  const timestamp = new Date().toISOString().replace(/[-:TZ]/g, '').split('.')[0]
+  const timestamp = new Date()
+    .toISOString()
+    .replace(/[-:TZ]/g, '')
+    .split('.')[0]
   return `err_${timestamp}x${randomBytes(4).toString('hex').toUpperCase()}`
 }

@@ -182,7 +182,8 @@ export class BotpressStandIn {
     if (upload && method === 'PUT') return this.receiveUpload(req, res, decodeURIComponent(upload[1]), search, body)
 
     const download = /^\/files\/content\/([^/]+)(\/.*)?$/.exec(pathname)
-    if (download && (method === 'GET' || method === 'HEAD')) return this.serveDownload(res, decodeURIComponent(download[1]), method)
+    if (download && (method === 'GET' || method === 'HEAD'))
+      return this.serveDownload(res, decodeURIComponent(download[1]), method)
 
     if (pathname.startsWith('/v1/')) return this.handleApiCall(req, res, { method, pathname, search, body })
 
@@ -192,7 +193,7 @@ export class BotpressStandIn {
   private async handleApiCall(
     req: IncomingMessage,
     res: ServerResponse,
-    call: { method: string; pathname: string; search: string; body: Buffer },
+    call: { method: string; pathname: string; search: string; body: Buffer }
   ): Promise<void> {
     const recorded: ApiCall = { method: call.method, path: call.pathname, query: call.search, at: Date.now() }
     this.calls.push(recorded)
@@ -251,11 +252,15 @@ export class BotpressStandIn {
   private async relayWebhook(
     req: IncomingMessage,
     res: ServerResponse,
-    request: { webhookId: string; path: string; search: string; body: Buffer },
+    request: { webhookId: string; path: string; search: string; body: Buffer }
   ): Promise<void> {
     const driver = this.drivers.get(decodeURIComponent(request.webhookId))
     if (!driver) {
-      sendJson(res, 404, new BotpressApiError(404, 'ResourceNotFound', `Webhook ${request.webhookId} doesn't exist`).toBody())
+      sendJson(
+        res,
+        404,
+        new BotpressApiError(404, 'ResourceNotFound', `Webhook ${request.webhookId} doesn't exist`).toBody()
+      )
       return
     }
     const method = (req.method ?? 'GET').toUpperCase()
@@ -272,12 +277,20 @@ export class BotpressStandIn {
       })
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
-      sendJson(res, 500, new BotpressApiError(500, 'Internal', `The integration could not be reached: ${reason}`).toBody())
+      sendJson(
+        res,
+        500,
+        new BotpressApiError(500, 'Internal', `The integration could not be reached: ${reason}`).toBody()
+      )
       return
     }
     const failed = answer.status >= 500 || (answer.status >= 400 && isBotpressErrorBody(answer.body))
     if (failed) {
-      sendJson(res, 500, new BotpressApiError(500, 'Internal', `The integration failed to handle the webhook: ${answer.body}`).toBody())
+      sendJson(
+        res,
+        500,
+        new BotpressApiError(500, 'Internal', `The integration failed to handle the webhook: ${answer.body}`).toBody()
+      )
       return
     }
     const headers: Record<string, string> = {}
@@ -294,36 +307,78 @@ export class BotpressStandIn {
   /** Requests Botpress routed through its OAuth route or global route, in order. */
   public readonly routed: { route: 'oauth' | 'global'; webhookId?: string; identifier?: string; status: number }[] = []
 
-  private async relayOAuth(req: IncomingMessage, res: ServerResponse, request: { path: string; search: string; body: Buffer }): Promise<void> {
+  private async relayOAuth(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: { path: string; search: string; body: Buffer }
+  ): Promise<void> {
     const state = new URLSearchParams(request.search).get('state')
     const driver = state ? this.drivers.get(state) : undefined
     if (!driver) {
       this.routed.push({ route: 'oauth', status: 400 })
-      sendJson(res, 400, new BotpressApiError(400, 'InvalidPayload', state ? 'The state does not name a webhook' : 'Missing state parameter').toBody())
+      sendJson(
+        res,
+        400,
+        new BotpressApiError(
+          400,
+          'InvalidPayload',
+          state ? 'The state does not name a webhook' : 'Missing state parameter'
+        ).toBody()
+      )
       return
     }
     this.routed.push({ route: 'oauth', webhookId: driver.webhookId, status: 200 })
-    return this.relayWebhook(req, res, { webhookId: driver.webhookId, path: request.path, search: request.search, body: request.body })
+    return this.relayWebhook(req, res, {
+      webhookId: driver.webhookId,
+      path: request.path,
+      search: request.search,
+      body: request.body,
+    })
   }
 
-  private async relayGlobal(req: IncomingMessage, res: ServerResponse, request: { integrationName: string; search: string; body: Buffer }): Promise<void> {
+  private async relayGlobal(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: { integrationName: string; search: string; body: Buffer }
+  ): Promise<void> {
     let identifier: string
     try {
       identifier = extractIdentifier({ body: request.body.toString('utf8') })
     } catch (error) {
       this.routed.push({ route: 'global', status: 400 })
-      sendJson(res, 400, new BotpressApiError(400, 'InvalidPayload', `The extract script failed: ${error instanceof Error ? error.message : String(error)}`).toBody())
+      sendJson(
+        res,
+        400,
+        new BotpressApiError(
+          400,
+          'InvalidPayload',
+          `The extract script failed: ${error instanceof Error ? error.message : String(error)}`
+        ).toBody()
+      )
       return
     }
     const ownerId = identifier ? this.store.ownerOfIdentifier(identifier) : undefined
-    const driver = ownerId ? [...this.drivers.values()].find((candidate) => candidate.integrationId === ownerId && candidate.integrationAlias.length > 0) : undefined
+    const driver = ownerId
+      ? [...this.drivers.values()].find(
+          (candidate) => candidate.integrationId === ownerId && candidate.integrationAlias.length > 0
+        )
+      : undefined
     if (!driver || !request.integrationName) {
       this.routed.push({ route: 'global', identifier, status: 404 })
-      sendJson(res, 404, new BotpressApiError(404, 'ResourceNotFound', `No installation owns the identifier "${identifier}"`).toBody())
+      sendJson(
+        res,
+        404,
+        new BotpressApiError(404, 'ResourceNotFound', `No installation owns the identifier "${identifier}"`).toBody()
+      )
       return
     }
     this.routed.push({ route: 'global', identifier, webhookId: driver.webhookId, status: 200 })
-    return this.relayWebhook(req, res, { webhookId: driver.webhookId, path: '/', search: request.search, body: request.body })
+    return this.relayWebhook(req, res, {
+      webhookId: driver.webhookId,
+      path: '/',
+      search: request.search,
+      body: request.body,
+    })
   }
 
   /** The URL of Botpress's global route of an integration: `${webhookBaseUrl}/integration/global/<name>`. */

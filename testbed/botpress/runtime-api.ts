@@ -1,14 +1,7 @@
 import { z } from 'zod'
 import { invalidPayload, notFound } from './errors'
 import { RouteTable } from './route-table'
-import {
-  STATE_TYPES,
-  visibleTo,
-  type BotpressStore,
-  type FileOwner,
-  type StoredFile,
-  type StoredState,
-} from './store'
+import { STATE_TYPES, visibleTo, type BotpressStore, type FileOwner, type StoredFile, type StoredState } from './store'
 
 /** A parsed, authenticated runtime API request. */
 export type ApiRequest = {
@@ -39,7 +32,9 @@ export type RuntimeApiContext = {
 
 const tagsSchema = z.record(z.string(), z.string())
 const jsonObjectSchema = z.record(z.string(), z.unknown())
-const stringArray = z.union([z.string(), z.array(z.string())]).transform((value) => (Array.isArray(value) ? value : [value]))
+const stringArray = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => (Array.isArray(value) ? value : [value]))
 const sortDirection = z.enum(['asc', 'desc']).optional()
 const dateField = z.enum(['createdAt', 'updatedAt']).optional()
 const pageQuery = { nextToken: z.string().optional() }
@@ -120,7 +115,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
     const body = parse(
       z.object({ ...userFields, discriminateByTags: z.array(z.string()).optional() }),
       req.body,
-      'getOrCreateUser body',
+      'getOrCreateUser body'
     )
     const { user, created } = store.getOrCreateUser({ ...body, botId: req.botId })
     return { body: { user, meta: { created } } }
@@ -135,7 +130,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
         attributes: z.record(z.string(), z.string().nullable()).optional(),
       }),
       req.body,
-      'updateUser body',
+      'updateUser body'
     )
     ownUser(req, req.params.id)
     return { body: { user: store.updateUser(req.params.id, body) } }
@@ -157,7 +152,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
         sortDirection,
       }),
       req.query,
-      'listUsers query',
+      'listUsers query'
     )
     return listed('users', store.listUsers({ ...query, botId: req.botId }), query.nextToken)
   })
@@ -167,14 +162,18 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
   const conversationFields = { channel: z.string().min(1), tags: tagsSchema, integrationName: z.string().optional() }
   api.add('POST', '/v1/chat/conversations', (req) => {
     const body = parse(z.object(conversationFields), req.body, 'createConversation body')
-    const conversation = store.createConversation({ ...body, integration: integrationOf(req, body.integrationName), botId: req.botId })
+    const conversation = store.createConversation({
+      ...body,
+      integration: integrationOf(req, body.integrationName),
+      botId: req.botId,
+    })
     return { body: { conversation } }
   })
   api.add('POST', '/v1/chat/conversations/get-or-create', (req) => {
     const body = parse(
       z.object({ ...conversationFields, discriminateByTags: z.array(z.string()).optional() }),
       req.body,
-      'getOrCreateConversation body',
+      'getOrCreateConversation body'
     )
     const { conversation, created } = store.getOrCreateConversation({
       ...body,
@@ -190,7 +189,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
     const body = parse(
       z.object({ tags: tagsSchema.optional(), currentTaskId: z.string().optional() }),
       req.body,
-      'updateConversation body',
+      'updateConversation body'
     )
     ownConversation(req, req.params.id)
     return { body: { conversation: store.updateConversation(req.params.id, body) } }
@@ -213,7 +212,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
         sortDirection,
       }),
       req.query,
-      'listConversations query',
+      'listConversations query'
     )
     return listed('conversations', store.listConversations({ ...query, botId: req.botId }), query.nextToken)
   })
@@ -238,7 +237,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
     const body = parse(
       z.object({ ...messageFields, discriminateByTags: z.array(z.string()).optional() }),
       req.body,
-      'getOrCreateMessage body',
+      'getOrCreateMessage body'
     )
     ownConversation(req, body.conversationId)
     const { message, created } = store.getOrCreateMessage({ ...body, direction: direction(req) })
@@ -249,7 +248,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
     const body = parse(
       z.object({ tags: tagsSchema, payload: jsonObjectSchema.optional() }),
       req.body,
-      'updateMessage body',
+      'updateMessage body'
     )
     ownMessage(req, req.params.id)
     return { body: { message: store.updateMessage(req.params.id, body) } }
@@ -263,7 +262,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
     const query = parse(
       z.object({ ...pageQuery, ...dateRangeQuery, conversationId: z.string().optional(), tags: tagsSchema.optional() }),
       req.query,
-      'listMessages query',
+      'listMessages query'
     )
     return listed('messages', store.listMessages({ ...query, botId: req.botId }), query.nextToken)
   })
@@ -282,12 +281,14 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
         workflowId: z.string().optional(),
       }),
       req.body,
-      'createEvent body',
+      'createEvent body'
     )
     if (body.conversationId !== undefined) ownConversation(req, body.conversationId)
     return { body: { event: store.createEvent({ ...body, botId: req.botId }) } }
   })
-  api.add('GET', '/v1/chat/events/:id', (req) => ({ body: { event: own(req, 'Event', req.params.id, store.getEvent(req.params.id)) } }))
+  api.add('GET', '/v1/chat/events/:id', (req) => ({
+    body: { event: own(req, 'Event', req.params.id, store.getEvent(req.params.id)) },
+  }))
   api.add('GET', '/v1/chat/events', (req) => {
     const query = parse(
       z.object({
@@ -299,7 +300,7 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
         status: z.enum(['pending', 'ignored', 'processed', 'failed', 'scheduled']).optional(),
       }),
       req.query,
-      'listEvents query',
+      'listEvents query'
     )
     return listed('events', store.listEvents({ ...query, botId: req.botId }), query.nextToken)
   })
@@ -344,11 +345,14 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
   // Integration
 
   api.add('POST', '/v1/chat/integrations/configure', (req) => {
-    if (!req.integrationId) throw invalidPayload('configureIntegration is for integrations: send the x-integration-id header')
+    if (!req.integrationId)
+      throw invalidPayload('configureIntegration is for integrations: send the x-integration-id header')
     const body = parse(
-      z.object({ identifier: z.string().nullable().optional(), scheduleRegisterCall: z.string().optional() }).passthrough(),
+      z
+        .object({ identifier: z.string().nullable().optional(), scheduleRegisterCall: z.string().optional() })
+        .passthrough(),
       req.body,
-      'configureIntegration body',
+      'configureIntegration body'
     )
     store.configureIntegration(req.integrationId, body)
     return { body: {} }
@@ -358,18 +362,20 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
 
   api.add('PUT', '/v1/files', (req) => {
     const body = parse(
-      z.object({
-        key: z.string().min(1),
-        size: z.number().int().nonnegative(),
-        contentType: z.string().optional(),
-        tags: tagsSchema.optional(),
-        metadata: jsonObjectSchema.optional(),
-        accessPolicies: z.array(z.enum(['integrations', 'public_content'])).optional(),
-        index: z.boolean().optional(),
-        expiresAt: z.string().optional(),
-      }).passthrough(),
+      z
+        .object({
+          key: z.string().min(1),
+          size: z.number().int().nonnegative(),
+          contentType: z.string().optional(),
+          tags: tagsSchema.optional(),
+          metadata: jsonObjectSchema.optional(),
+          accessPolicies: z.array(z.enum(['integrations', 'public_content'])).optional(),
+          index: z.boolean().optional(),
+          expiresAt: z.string().optional(),
+        })
+        .passthrough(),
       req.body,
-      'upsertFile body',
+      'upsertFile body'
     )
     const owner: FileOwner = req.integrationId
       ? { type: 'integration', id: req.integrationId, ...(req.integrationName && { alias: req.integrationName }) }
@@ -385,4 +391,3 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
 
   return api
 }
-

@@ -193,7 +193,7 @@ function inDateRange(iso: string, range: DateRange): boolean {
 function sortByDate<T extends { createdAt: string; updatedAt?: string }>(
   items: T[],
   field: DateField,
-  direction: SortDirection,
+  direction: SortDirection
 ): T[] {
   const sign = direction === 'asc' ? 1 : -1
   return items
@@ -230,7 +230,14 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Users
 
-  public createUser(input: { tags?: Tags; name?: string; pictureUrl?: string; attributes?: Record<string, string>; id?: string; botId?: string }): StoredUser {
+  public createUser(input: {
+    tags?: Tags
+    name?: string
+    pictureUrl?: string
+    attributes?: Record<string, string>
+    id?: string
+    botId?: string
+  }): StoredUser {
     const at = nowIso()
     const user: StoredUser = {
       id: input.id ?? newId('user'),
@@ -253,7 +260,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   public updateUser(
     id: string,
-    patch: { tags?: Tags; name?: string | null; pictureUrl?: string | null; attributes?: Record<string, string | null> },
+    patch: { tags?: Tags; name?: string | null; pictureUrl?: string | null; attributes?: Record<string, string | null> }
   ): StoredUser {
     const current = this.getUser(id)
     const updated: StoredUser = { ...current, updatedAt: nowIso() }
@@ -282,7 +289,14 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   }
 
   public listUsers(
-    filter: DateRange & { tags?: Tags; conversationId?: string; rangeField?: DateField; sortField?: DateField; sortDirection?: SortDirection; botId?: string } = {},
+    filter: DateRange & {
+      tags?: Tags
+      conversationId?: string
+      rangeField?: DateField
+      sortField?: DateField
+      sortDirection?: SortDirection
+      botId?: string
+    } = {}
   ): StoredUser[] {
     const authors = filter.conversationId !== undefined ? this.authorsOf(filter.conversationId) : undefined
     const rangeField = filter.rangeField ?? 'createdAt'
@@ -291,7 +305,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
         visibleTo(user, filter.botId) &&
         matchesTags(user.tags, filter.tags) &&
         (authors === undefined || authors.has(user.id)) &&
-        inDateRange(user[rangeField], filter),
+        inDateRange(user[rangeField], filter)
     )
     return sortByDate(users, filter.sortField ?? 'createdAt', filter.sortDirection ?? 'desc')
   }
@@ -305,7 +319,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     botId?: string
   }): { user: StoredUser; created: boolean } {
     const existing = [...this.users.values()].find(
-      (user) => visibleTo(user, input.botId) && matchesForGetOrCreate(user.tags, input.tags, input.discriminateByTags),
+      (user) => visibleTo(user, input.botId) && matchesForGetOrCreate(user.tags, input.tags, input.discriminateByTags)
     )
     if (existing) return { user: existing, created: false }
     return { user: this.createUser(input), created: true }
@@ -313,7 +327,12 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   // Conversations
 
-  public createConversation(input: { channel: string; tags?: Tags; integration: string; botId?: string }): StoredConversation {
+  public createConversation(input: {
+    channel: string
+    tags?: Tags
+    integration: string
+    botId?: string
+  }): StoredConversation {
     const at = nowIso()
     const conversation: StoredConversation = {
       id: newId('conv'),
@@ -364,7 +383,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
       sortField?: DateField
       sortDirection?: SortDirection
       botId?: string
-    } = {},
+    } = {}
   ): StoredConversation[] {
     const conversations = [...this.conversations.values()].filter(
       (conversation) =>
@@ -373,7 +392,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
         (filter.integrationName === undefined || conversation.integration === filter.integrationName) &&
         matchesTags(conversation.tags, filter.tags) &&
         (filter.participantIds ?? []).every((userId) => this.authorsOf(conversation.id).has(userId)) &&
-        inDateRange(conversation.createdAt, filter),
+        inDateRange(conversation.createdAt, filter)
     )
     return sortByDate(conversations, filter.sortField ?? 'createdAt', filter.sortDirection ?? 'desc')
   }
@@ -390,7 +409,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
         visibleTo(conversation, input.botId) &&
         conversation.channel === input.channel &&
         conversation.integration === input.integration &&
-        matchesForGetOrCreate(conversation.tags, input.tags, input.discriminateByTags),
+        matchesForGetOrCreate(conversation.tags, input.tags, input.discriminateByTags)
     )
     if (existing) return { conversation: existing, created: false }
     return { conversation: this.createConversation(input), created: true }
@@ -451,13 +470,15 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
   }
 
   /** Newest first, like the Botpress API. */
-  public listMessages(filter: DateRange & { conversationId?: string; tags?: Tags; botId?: string } = {}): StoredMessage[] {
+  public listMessages(
+    filter: DateRange & { conversationId?: string; tags?: Tags; botId?: string } = {}
+  ): StoredMessage[] {
     const messages = [...this.messages.values()].filter(
       (message) =>
         (filter.botId === undefined || visibleTo(this.conversations.get(message.conversationId) ?? {}, filter.botId)) &&
         (filter.conversationId === undefined || message.conversationId === filter.conversationId) &&
         matchesTags(message.tags, filter.tags) &&
-        inDateRange(message.createdAt, filter),
+        inDateRange(message.createdAt, filter)
     )
     return sortByDate(messages, 'createdAt', 'desc')
   }
@@ -481,7 +502,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
     const existing = [...this.messages.values()].find(
       (message) =>
         message.conversationId === input.conversationId &&
-        matchesForGetOrCreate(message.tags, input.tags, input.discriminateByTags),
+        matchesForGetOrCreate(message.tags, input.tags, input.discriminateByTags)
     )
     if (existing) return { message: existing, created: false }
     return { message: this.createMessage(input), created: true }
@@ -514,7 +535,8 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
       failureReason: null,
     }
     // A scheduled event is stored at once (listed as scheduled) and reaches the bot when due.
-    const dueInMs = input.schedule?.delay ?? (input.schedule?.dateTime ? Date.parse(input.schedule.dateTime) - Date.now() : 0)
+    const dueInMs =
+      input.schedule?.delay ?? (input.schedule?.dateTime ? Date.parse(input.schedule.dateTime) - Date.now() : 0)
     if (dueInMs > 0) {
       this.events.set(event.id, { ...event, status: 'scheduled' })
       const timer = setTimeout(() => {
@@ -552,7 +574,14 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   /** Newest first. */
   public listEvents(
-    filter: { type?: string; conversationId?: string; userId?: string; messageId?: string; status?: EventStatus; botId?: string } = {},
+    filter: {
+      type?: string
+      conversationId?: string
+      userId?: string
+      messageId?: string
+      status?: EventStatus
+      botId?: string
+    } = {}
   ): StoredEvent[] {
     const events = [...this.events.values()].filter(
       (event) =>
@@ -561,7 +590,7 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
         (filter.conversationId === undefined || event.conversationId === filter.conversationId) &&
         (filter.userId === undefined || event.userId === filter.userId) &&
         (filter.messageId === undefined || event.messageId === filter.messageId) &&
-        (filter.status === undefined || event.status === filter.status),
+        (filter.status === undefined || event.status === filter.status)
     )
     return sortByDate(events, 'createdAt', 'desc')
   }
@@ -722,7 +751,10 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
    * Botpress's identifier semantics: one installation owns an identifier at a time, and the newest
    * to claim it replaces the previous owner (who then receives none of its global webhooks).
    */
-  public configureIntegration(integrationId: string, settings: { identifier?: string | null; scheduleRegisterCall?: string }): IntegrationSettings {
+  public configureIntegration(
+    integrationId: string,
+    settings: { identifier?: string | null; scheduleRegisterCall?: string }
+  ): IntegrationSettings {
     if (settings.identifier) {
       for (const other of this.integrationSettings.values()) {
         if (other.integrationId !== integrationId && other.identifier === settings.identifier) other.identifier = null
@@ -741,7 +773,8 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   /** The installation that owns an identifier, if any. */
   public ownerOfIdentifier(identifier: string): string | undefined {
-    for (const settings of this.integrationSettings.values()) if (settings.identifier === identifier) return settings.integrationId
+    for (const settings of this.integrationSettings.values())
+      if (settings.identifier === identifier) return settings.integrationId
     return undefined
   }
 

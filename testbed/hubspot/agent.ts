@@ -1,5 +1,14 @@
 // The human agent working in HubSpot's inbox, as tests and the sandbox drive it.
-import { archiveThread, assignThread, replyAsAgent, requireAgent, requireThread, setThreadStatus, threadView, type AgentReply } from './inbox'
+import {
+  archiveThread,
+  assignThread,
+  replyAsAgent,
+  requireAgent,
+  requireThread,
+  setThreadStatus,
+  threadView,
+  type AgentReply,
+} from './inbox'
 import type { StoredMessage } from './portal'
 import type { StandInState } from './state'
 

@@ -1,12 +1,23 @@
 // OAuth tokens of the portal and the checks behind bearer and developer-key authentication.
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
-import { credentialsNotFound, expiredToken, forbidden, invalidApiKey, invalidToken, missingScopes, validationError } from './errors'
+import {
+  credentialsNotFound,
+  expiredToken,
+  forbidden,
+  invalidApiKey,
+  invalidToken,
+  missingScopes,
+  validationError,
+} from './errors'
 import { bearerTokenOf } from './http'
 import type { AccessTokenRecord, RefreshTokenRecord } from './portal'
 import type { StandInState } from './state'
 
-export const issueRefreshToken = (state: StandInState, options: { scopes?: string[]; token?: string } = {}): RefreshTokenRecord => {
+export const issueRefreshToken = (
+  state: StandInState,
+  options: { scopes?: string[]; token?: string } = {}
+): RefreshTokenRecord => {
   const record: RefreshTokenRecord = {
     token: options.token ?? `na1-${randomUUID()}`,
     scopes: [...(options.scopes ?? state.defaultScopes)],
@@ -34,7 +45,8 @@ export const issueAccessToken = (state: StandInState, refresh: RefreshTokenRecor
   return record
 }
 
-export const secondsLeft = (token: AccessTokenRecord, now = Date.now()): number => Math.max(0, Math.floor((token.expiresAt - now) / 1000))
+export const secondsLeft = (token: AccessTokenRecord, now = Date.now()): number =>
+  Math.max(0, Math.floor((token.expiresAt - now) / 1000))
 
 export const authenticateBearer = (state: StandInState, headers: IncomingHttpHeaders): AccessTokenRecord => {
   const presented = bearerTokenOf(headers)
@@ -52,7 +64,9 @@ export const requireScopes = (token: AccessTokenRecord, anyOf: string[]): void =
 
 const checkAppId = (state: StandInState, appId: string): void => {
   if (appId !== state.app.appId) {
-    throw forbidden(`App ${appId} does not belong to this developer account. Use the id of the app the developer API key belongs to (${state.app.appId}).`)
+    throw forbidden(
+      `App ${appId} does not belong to this developer account. Use the id of the app the developer API key belongs to (${state.app.appId}).`
+    )
   }
 }
 
@@ -66,7 +80,8 @@ export const authenticateDeveloper = (
   const hapikey = query.get('hapikey')
   const appId = options.appIdInPath ?? query.get('appId') ?? undefined
   if (hapikey !== null && hapikey === state.app.developerApiKey) {
-    if (appId === undefined || appId === '') throw validationError('The appId query parameter is required with a developer API key.')
+    if (appId === undefined || appId === '')
+      throw validationError('The appId query parameter is required with a developer API key.')
     checkAppId(state, appId)
     return { kind: 'developerKey', appId }
   }

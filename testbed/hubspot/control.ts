@@ -47,7 +47,12 @@ const toMatch = (input: { method?: string; path?: string; pathRegex?: string }):
 const threadWithTimeline = (state: StandInState, threadId: string) => {
   const thread = state.portal.threads.get(threadId)
   if (!thread) return undefined
-  return { ...threadView(thread), integrationThreadId: thread.integrationThreadId ?? null, customer: thread.customer, messages: state.portal.timeline(thread.id) }
+  return {
+    ...threadView(thread),
+    integrationThreadId: thread.integrationThreadId ?? null,
+    customer: thread.customer,
+    messages: state.portal.timeline(thread.id),
+  }
 }
 
 const applyFaults = (state: StandInState, deps: ControlDependencies, faults: ControlFaults): void => {
@@ -67,7 +72,10 @@ const stateSnapshot = (state: StandInState) => ({
   inboxes: [...state.portal.inboxes.values()],
   agents: [...state.portal.agents.values()],
   contacts: [...state.portal.contacts.values()].map(({ searchableAt: _searchableAt, ...contact }) => contact),
-  channels: [...state.portal.channels.values()].map((channel) => ({ ...channelView(channel), archived: channel.archived })),
+  channels: [...state.portal.channels.values()].map((channel) => ({
+    ...channelView(channel),
+    archived: channel.archived,
+  })),
   channelAccounts: [...state.portal.channelAccounts.values()].map(channelAccountView),
   threads: [...state.portal.threads.values()].map(threadView),
   files: [...state.portal.files.values()].map(({ data: _data, ...file }) => file),
@@ -86,9 +94,21 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
     handler: (ctx: RequestContext) => handler(ctx.params, ctx),
   })
 
-  routes.add('OPTIONS', ['/_testbed', '/_testbed/*'], route(() => noContent()))
-  routes.add('GET', '/_testbed/state', route(() => jsonReply(stateSnapshot(state))))
-  routes.add('GET', '/_testbed/threads', route(() => jsonReply([...state.portal.threads.keys()].map((id) => threadWithTimeline(state, id)))))
+  routes.add(
+    'OPTIONS',
+    ['/_testbed', '/_testbed/*'],
+    route(() => noContent())
+  )
+  routes.add(
+    'GET',
+    '/_testbed/state',
+    route(() => jsonReply(stateSnapshot(state)))
+  )
+  routes.add(
+    'GET',
+    '/_testbed/threads',
+    route(() => jsonReply([...state.portal.threads.keys()].map((id) => threadWithTimeline(state, id))))
+  )
   routes.add(
     'GET',
     '/_testbed/threads/:threadId',
@@ -101,19 +121,42 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
   routes.add(
     'POST',
     '/_testbed/threads/:threadId/assign',
-    route((params, ctx) => jsonReply(deps.agent.assign(params.threadId, parseBody(ctx, controlAssignSchema, 'assign request').actorId)))
+    route((params, ctx) =>
+      jsonReply(deps.agent.assign(params.threadId, parseBody(ctx, controlAssignSchema, 'assign request').actorId))
+    )
   )
   routes.add(
     'POST',
     '/_testbed/threads/:threadId/reply',
     route((params, ctx) => {
       const input = parseBody(ctx, controlReplySchema, 'reply request')
-      const files = input.files.map((file) => ({ name: file.name, contentType: file.contentType, data: Buffer.from(file.base64, 'base64'), hidden: file.hidden }))
-      return jsonReply(deps.agent.reply(params.threadId, { actorId: input.actorId, text: input.text, richText: input.richText, files }), 201)
+      const files = input.files.map((file) => ({
+        name: file.name,
+        contentType: file.contentType,
+        data: Buffer.from(file.base64, 'base64'),
+        hidden: file.hidden,
+      }))
+      return jsonReply(
+        deps.agent.reply(params.threadId, {
+          actorId: input.actorId,
+          text: input.text,
+          richText: input.richText,
+          files,
+        }),
+        201
+      )
     })
   )
-  routes.add('POST', '/_testbed/threads/:threadId/close', route((params) => jsonReply(deps.agent.close(params.threadId))))
-  routes.add('POST', '/_testbed/threads/:threadId/reopen', route((params) => jsonReply(deps.agent.reopen(params.threadId))))
+  routes.add(
+    'POST',
+    '/_testbed/threads/:threadId/close',
+    route((params) => jsonReply(deps.agent.close(params.threadId)))
+  )
+  routes.add(
+    'POST',
+    '/_testbed/threads/:threadId/reopen',
+    route((params) => jsonReply(deps.agent.reopen(params.threadId)))
+  )
   routes.add(
     'POST',
     '/_testbed/faults',
@@ -122,7 +165,11 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
       return jsonReply({ faultCount: state.faults.count, pendingApiFaults: state.faults.pendingApiFaults() })
     })
   )
-  routes.add('GET', '/_testbed/calls', route(() => jsonReply(state.calls)))
+  routes.add(
+    'GET',
+    '/_testbed/calls',
+    route(() => jsonReply(state.calls))
+  )
   routes.add(
     'DELETE',
     '/_testbed/calls',
@@ -131,7 +178,11 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
       return noContent()
     })
   )
-  routes.add('GET', '/_testbed/deliveries', route(() => jsonReply(state.dispatcher.deliveries)))
+  routes.add(
+    'GET',
+    '/_testbed/deliveries',
+    route(() => jsonReply(state.dispatcher.deliveries))
+  )
   routes.add(
     'DELETE',
     '/_testbed/deliveries',
@@ -154,7 +205,10 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
     route((_params, ctx) => {
       const input = parseBody(ctx, controlAppWebhooksSchema, 'app webhooks')
       deps.setAppWebhookTarget(input.targetUrl, input.subscriptions)
-      return jsonReply({ settings: state.portal.appWebhookSettings, subscriptions: [...state.portal.subscriptions.values()] })
+      return jsonReply({
+        settings: state.portal.appWebhookSettings,
+        subscriptions: [...state.portal.subscriptions.values()],
+      })
     })
   )
   routes.add(
@@ -165,7 +219,11 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
       try {
         return jsonReply(deps.uploadProject(files), 201)
       } catch (error) {
-        if (error instanceof ProjectUploadError) throw validationError(error.message, error.problems.map((message) => ({ message })))
+        if (error instanceof ProjectUploadError)
+          throw validationError(
+            error.message,
+            error.problems.map((message) => ({ message }))
+          )
         throw error
       }
     })

@@ -18,14 +18,20 @@ export const phoneDigitsMatch = (a: string, b: string): boolean => {
 
 export const contactByEmail = (state: StandInState, email: string): ContactRecord | undefined => {
   const wanted = email.trim().toLowerCase()
-  return [...state.portal.contacts.values()].find((contact) => !contact.archived && contact.properties.email?.toLowerCase() === wanted)
+  return [...state.portal.contacts.values()].find(
+    (contact) => !contact.archived && contact.properties.email?.toLowerCase() === wanted
+  )
 }
 
 export const contactByPhone = (state: StandInState, phone: string): ContactRecord | undefined => {
   const same =
-    state.settings.phoneMatch === 'exact' ? (stored: string) => stored.trim() === phone.trim() : (stored: string) => phoneDigitsMatch(stored, phone)
+    state.settings.phoneMatch === 'exact'
+      ? (stored: string) => stored.trim() === phone.trim()
+      : (stored: string) => phoneDigitsMatch(stored, phone)
   return [...state.portal.contacts.values()].find(
-    (contact) => !contact.archived && [contact.properties.phone, contact.properties.mobilephone].some((stored) => stored !== undefined && same(stored))
+    (contact) =>
+      !contact.archived &&
+      [contact.properties.phone, contact.properties.mobilephone].some((stored) => stored !== undefined && same(stored))
   )
 }
 

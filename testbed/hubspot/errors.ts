@@ -17,7 +17,12 @@ export class HubSpotError extends Error {
   }
 }
 
-export const apiError = (status: number, category: string, message: string, extra: Record<string, unknown> = {}): HubSpotError =>
+export const apiError = (
+  status: number,
+  category: string,
+  message: string,
+  extra: Record<string, unknown> = {}
+): HubSpotError =>
   new HubSpotError(status, { status: 'error', message, correlationId: randomUUID(), category, ...extra })
 
 export const validationError = (message: string, errors?: ErrorDetail[]): HubSpotError =>
@@ -37,10 +42,18 @@ export const credentialsNotFound = (): HubSpotError =>
   )
 
 export const invalidToken = (): HubSpotError =>
-  apiError(401, 'INVALID_AUTHENTICATION', 'The OAuth token used to make this call is invalid. Get a new access token with the refresh token.')
+  apiError(
+    401,
+    'INVALID_AUTHENTICATION',
+    'The OAuth token used to make this call is invalid. Get a new access token with the refresh token.'
+  )
 
 export const invalidApiKey = (): HubSpotError =>
-  apiError(401, 'INVALID_AUTHENTICATION', 'The API key provided is invalid. View or manage your API key here: https://app.hubspot.com/l/api-key/')
+  apiError(
+    401,
+    'INVALID_AUTHENTICATION',
+    'The API key provided is invalid. View or manage your API key here: https://app.hubspot.com/l/api-key/'
+  )
 
 export const expiredToken = (secondsAgo: number): HubSpotError =>
   apiError(401, 'EXPIRED_AUTHENTICATION', `The OAuth token used to make this call expired ${secondsAgo} second(s) ago.`)
@@ -51,7 +64,12 @@ export const missingScopes = (requiredScopes: string[]): HubSpotError =>
     'MISSING_SCOPES',
     "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
     {
-      errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: requiredScopes } }],
+      errors: [
+        {
+          message: 'One or more of the following scopes are required.',
+          context: { requiredGranularScopes: requiredScopes },
+        },
+      ],
       links: { scopes: 'https://developers.hubspot.com/scopes' },
     }
   )
@@ -109,7 +127,12 @@ export const errorForStatus = (status: number, headers: Record<string, string> =
 
 const issueCode = (issue: ZodIssue): string => {
   if (issue.code === 'invalid_type' && issue.received === 'undefined') return 'REQUIRED'
-  if (issue.code === 'invalid_enum_value' || issue.code === 'invalid_literal' || issue.code === 'invalid_union_discriminator') return 'INVALID_ENUM'
+  if (
+    issue.code === 'invalid_enum_value' ||
+    issue.code === 'invalid_literal' ||
+    issue.code === 'invalid_union_discriminator'
+  )
+    return 'INVALID_ENUM'
   if (issue.code === 'unrecognized_keys') return 'UNKNOWN_FIELD'
   return 'INVALID_' + issue.code.toUpperCase()
 }
@@ -117,13 +140,22 @@ const issueCode = (issue: ZodIssue): string => {
 export const fromZodIssues = (issues: ZodIssue[], subject: string): HubSpotError => {
   const errors = issues.map((issue) => {
     const where = issue.path.join('.')
-    return { message: where ? `${where}: ${issue.message}` : issue.message, code: issueCode(issue), in: where || subject }
+    return {
+      message: where ? `${where}: ${issue.message}` : issue.message,
+      code: issueCode(issue),
+      in: where || subject,
+    }
   })
   return validationError(`Invalid ${subject}: ${errors.map((e) => e.message).join('; ')}`, errors)
 }
 
 // Token endpoint errors merge the legacy body (status, message) with the OAuth 2.0 one (error, error_description).
-export type OAuthErrorStatus = 'BAD_REFRESH_TOKEN' | 'BAD_AUTH_CODE' | 'BAD_CLIENT_ID' | 'BAD_REDIRECT_URI' | 'BAD_GRANT_TYPE'
+export type OAuthErrorStatus =
+  | 'BAD_REFRESH_TOKEN'
+  | 'BAD_AUTH_CODE'
+  | 'BAD_CLIENT_ID'
+  | 'BAD_REDIRECT_URI'
+  | 'BAD_GRANT_TYPE'
 
 const oauthErrorCodes: Record<OAuthErrorStatus, string> = {
   BAD_REFRESH_TOKEN: 'invalid_grant',

@@ -5,7 +5,10 @@ import type { ChannelAccountRecord, ChannelRecord, StoredMessage, ThreadRecord }
 import type { StandInState } from './state'
 import type { AppWebhookEvent } from './webhooks'
 
-type AppEventFields = Pick<AppWebhookEvent, 'subscriptionType' | 'propertyName' | 'propertyValue' | 'changeSource' | 'changeFlag' | 'messageId' | 'messageType'>
+type AppEventFields = Pick<
+  AppWebhookEvent,
+  'subscriptionType' | 'propertyName' | 'propertyValue' | 'changeSource' | 'changeFlag' | 'messageId' | 'messageType'
+>
 
 // Who made a change: an agent in HubSpot's inbox UI, or a call to the public API.
 export type ChangeSource = 'CONVERSATIONS' | 'API'
@@ -47,13 +50,29 @@ export const emitNewMessage = (state: StandInState, message: StoredMessage): voi
     changeFlag: 'NEW_MESSAGE',
   })
 
-export const emitPropertyChange = (state: StandInState, threadId: string, propertyName: string, propertyValue: string, changeSource: ChangeSource): void =>
-  emitAppEvent(state, threadId, { subscriptionType: 'conversation.propertyChange', propertyName, propertyValue, changeSource })
+export const emitPropertyChange = (
+  state: StandInState,
+  threadId: string,
+  propertyName: string,
+  propertyValue: string,
+  changeSource: ChangeSource
+): void =>
+  emitAppEvent(state, threadId, {
+    subscriptionType: 'conversation.propertyChange',
+    propertyName,
+    propertyValue,
+    changeSource,
+  })
 
 export const emitThreadDeleted = (state: StandInState, threadId: string): void =>
   emitAppEvent(state, threadId, { subscriptionType: 'conversation.deletion', changeFlag: 'DELETED' })
 
-export const emitAgentMessage = (state: StandInState, channel: ChannelRecord, thread: ThreadRecord, message: StoredMessage): void => {
+export const emitAgentMessage = (
+  state: StandInState,
+  channel: ChannelRecord,
+  thread: ThreadRecord,
+  message: StoredMessage
+): void => {
   if (!channel.webhookUrl) return
   const event = {
     type: 'OUTGOING_CHANNEL_MESSAGE_CREATED',

@@ -42,8 +42,10 @@ export class FaultController {
   private webhookFaults = { duplicateRate: 0, reorderWindowMs: 0, duplicateNext: 0, reorderNext: 0 }
 
   public inject(spec: FaultSpec): void {
-    if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599) throw new Error(`fault status must be 400..599, got ${spec.status}`)
-    if (!Number.isInteger(spec.count) || spec.count < 1) throw new Error(`fault count must be a positive integer, got ${spec.count}`)
+    if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599)
+      throw new Error(`fault status must be 400..599, got ${spec.status}`)
+    if (!Number.isInteger(spec.count) || spec.count < 1)
+      throw new Error(`fault count must be a positive integer, got ${spec.count}`)
     this.apiFaults.push({ ...spec, remaining: spec.count })
   }
 
@@ -81,7 +83,10 @@ export class FaultController {
     const error =
       fault.status === 429
         ? rateLimited(fault.policyName ?? 'TEN_SECONDLY_ROLLING', fault.retryAfterSeconds)
-        : errorForStatus(fault.status, fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) })
+        : errorForStatus(
+            fault.status,
+            fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) }
+          )
     return { error, delayMs: fault.delayMs ?? 0 }
   }
 

@@ -15,14 +15,16 @@ export const splitFileName = (fileName: string): { name: string; extension: stri
 
 export const fullNameOf = (file: StoredFile): string => (file.extension ? `${file.name}.${file.extension}` : file.name)
 
-export const guessContentType = (extension: string): string => contentTypeOf(`file.${extension}`) ?? 'application/octet-stream'
+export const guessContentType = (extension: string): string =>
+  contentTypeOf(`file.${extension}`) ?? 'application/octet-stream'
 
 // HubSpot's file `type` categories.
 const fileCategory = (contentType: string): string => {
   if (contentType.startsWith('image/')) return 'IMG'
   if (contentType.startsWith('video/')) return 'MOVIE'
   if (contentType.startsWith('audio/')) return 'AUDIO'
-  if (contentType.startsWith('text/') || contentType === 'application/pdf' || contentType.includes('document')) return 'DOCUMENT'
+  if (contentType.startsWith('text/') || contentType === 'application/pdf' || contentType.includes('document'))
+    return 'DOCUMENT'
   return 'OTHER'
 }
 
@@ -121,9 +123,16 @@ export const legacyFileView = (state: StandInState, file: StoredFile) => ({
 const signature = (state: StandInState, fileId: string, expires: number): string =>
   createHmac('sha256', state.urlSigningKey).update(`${fileId}:${expires}`).digest('hex')
 
-export const signedUrlFor = (state: StandInState, file: StoredFile, expirationSeconds: number): { url: string; expiresAt: string } => {
+export const signedUrlFor = (
+  state: StandInState,
+  file: StoredFile,
+  expirationSeconds: number
+): { url: string; expiresAt: string } => {
   const expires = Date.now() + expirationSeconds * 1000
-  return { url: `${file.url}?expires=${expires}&signature=${signature(state, file.id, expires)}`, expiresAt: new Date(expires).toISOString() }
+  return {
+    url: `${file.url}?expires=${expires}&signature=${signature(state, file.id, expires)}`,
+    expiresAt: new Date(expires).toISOString(),
+  }
 }
 
 export const hasValidSignature = (state: StandInState, file: StoredFile, query: URLSearchParams): boolean => {

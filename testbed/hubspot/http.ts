@@ -12,7 +12,10 @@ export type Reply = {
   headers?: Record<string, string>
 }
 
-export type AuthUsed = { kind: 'none' } | { kind: 'developerKey'; appId: string } | { kind: 'bearer'; token: AccessTokenRecord }
+export type AuthUsed =
+  | { kind: 'none' }
+  | { kind: 'developerKey'; appId: string }
+  | { kind: 'bearer'; token: AccessTokenRecord }
 
 export type RequestContext = {
   method: string
@@ -50,7 +53,11 @@ export const parseJson = (raw: Buffer): unknown => {
   }
 }
 
-export const parseBody = <Output, Input>(ctx: RequestContext, schema: ZodType<Output, ZodTypeDef, Input>, subject: string): Output => {
+export const parseBody = <Output, Input>(
+  ctx: RequestContext,
+  schema: ZodType<Output, ZodTypeDef, Input>,
+  subject: string
+): Output => {
   const result = schema.safeParse(parseJson(ctx.rawBody))
   if (!result.success) throw fromZodIssues(result.error.issues, subject)
   return result.data
@@ -58,7 +65,11 @@ export const parseBody = <Output, Input>(ctx: RequestContext, schema: ZodType<Ou
 
 // Every JSON response is checked against the shared schema, so a stand-in bug shows up as a 500
 // here instead of as a confusing failure in the client under test.
-export const respond = <Output, Input>(schema: ZodType<Output, ZodTypeDef, Input>, body: unknown, status = 200): Reply => {
+export const respond = <Output, Input>(
+  schema: ZodType<Output, ZodTypeDef, Input>,
+  body: unknown,
+  status = 200
+): Reply => {
   const result = schema.safeParse(body)
   if (!result.success) throw new Error(`the stand-in built a response that fails its schema: ${result.error.message}`)
   return { status, body }
@@ -75,9 +86,11 @@ export const paginate = <T>(items: T[], query: URLSearchParams, defaults: { limi
   const limitParam = query.get('limit')
   const afterParam = query.get('after')
   const limit = limitParam === null ? defaults.limit : Number(limitParam)
-  if (!Number.isInteger(limit) || limit < 1) throw validationError(`limit must be a positive integer, got "${limitParam}"`)
+  if (!Number.isInteger(limit) || limit < 1)
+    throw validationError(`limit must be a positive integer, got "${limitParam}"`)
   const offset = afterParam === null || afterParam === '' ? 0 : Number(afterParam)
-  if (!Number.isInteger(offset) || offset < 0) throw validationError(`after must be a cursor returned in paging.next.after, got "${afterParam}"`)
+  if (!Number.isInteger(offset) || offset < 0)
+    throw validationError(`after must be a cursor returned in paging.next.after, got "${afterParam}"`)
   const pageSize = Math.min(limit, defaults.max)
   const results = items.slice(offset, offset + pageSize)
   const nextOffset = offset + results.length

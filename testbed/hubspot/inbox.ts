@@ -39,13 +39,19 @@ const newMessageId = (): string => randomUUID().replace(/-/g, '')
 
 export const requireChannel = (state: StandInState, channelId: string): ChannelRecord => {
   const channel = state.portal.channels.get(channelId)
-  if (!channel || channel.archived) throw notFound(`Custom channel ${channelId} does not exist for app ${state.app.appId}.`)
+  if (!channel || channel.archived)
+    throw notFound(`Custom channel ${channelId} does not exist for app ${state.app.appId}.`)
   return channel
 }
 
-export const requireThread = (state: StandInState, threadId: string, options: { includeArchived?: boolean } = {}): ThreadRecord => {
+export const requireThread = (
+  state: StandInState,
+  threadId: string,
+  options: { includeArchived?: boolean } = {}
+): ThreadRecord => {
   const thread = state.portal.threads.get(threadId)
-  if (!thread || (thread.archived && !options.includeArchived)) throw notFound(`Thread ${threadId} does not exist in portal ${state.portalId}.`)
+  if (!thread || (thread.archived && !options.includeArchived))
+    throw notFound(`Thread ${threadId} does not exist in portal ${state.portalId}.`)
   return thread
 }
 
@@ -53,7 +59,9 @@ export const requireThread = (state: StandInState, threadId: string, options: { 
 export const requireAgent = (state: StandInState, actorId: string): AgentRecord => {
   const agent = state.portal.agents.get(actorId.startsWith('A-') ? actorId : `A-${actorId}`)
   if (!agent) {
-    const known = [...state.portal.agents.values()].map((candidate) => `${candidate.actorId} (${candidate.name})`).join(', ')
+    const known = [...state.portal.agents.values()]
+      .map((candidate) => `${candidate.actorId} (${candidate.name})`)
+      .join(', ')
     throw notFound(`Agent ${actorId} does not exist in portal ${state.portalId}; agents: ${known}.`)
   }
   return agent
@@ -96,8 +104,17 @@ const resolveCustomer = (
   const identifier = participant?.deliveryIdentifier
   if (associateWithContactId !== undefined) {
     const contact = state.portal.contacts.get(String(associateWithContactId))
-    if (!contact || contact.archived) throw validationError(`associateWithContactId ${associateWithContactId} is not a contact of portal ${state.portalId}.`)
-    return { kind: 'contact', id: contact.id, actorId: `V-${contact.id}`, name: contactName(contact) ?? participant?.name, deliveryIdentifier: identifier }
+    if (!contact || contact.archived)
+      throw validationError(
+        `associateWithContactId ${associateWithContactId} is not a contact of portal ${state.portalId}.`
+      )
+    return {
+      kind: 'contact',
+      id: contact.id,
+      actorId: `V-${contact.id}`,
+      name: contactName(contact) ?? participant?.name,
+      deliveryIdentifier: identifier,
+    }
   }
   if (identifier) {
     const contact =
@@ -106,7 +123,14 @@ const resolveCustomer = (
         : identifier.type === 'HS_PHONE_NUMBER'
           ? contactByPhone(state, identifier.value)
           : undefined
-    if (contact) return { kind: 'contact', id: contact.id, actorId: `V-${contact.id}`, name: contactName(contact) ?? participant?.name, deliveryIdentifier: identifier }
+    if (contact)
+      return {
+        kind: 'contact',
+        id: contact.id,
+        actorId: `V-${contact.id}`,
+        name: contactName(contact) ?? participant?.name,
+        deliveryIdentifier: identifier,
+      }
   }
   const visitorKey = `${account.id}:${identifier ? identifierKey(identifier) : 'anonymous'}`
   let visitorId = state.portal.visitorKeys.get(visitorKey)
@@ -114,30 +138,60 @@ const resolveCustomer = (
     visitorId = state.portal.nextId('visitor')
     state.portal.visitorKeys.set(visitorKey, visitorId)
   }
-  state.portal.visitors.set(visitorId, { id: visitorId, name: participant?.name ?? state.portal.visitors.get(visitorId)?.name, deliveryIdentifier: identifier })
-  return { kind: 'visitor', id: visitorId, actorId: `V-${visitorId}`, name: participant?.name, deliveryIdentifier: identifier }
+  state.portal.visitors.set(visitorId, {
+    id: visitorId,
+    name: participant?.name ?? state.portal.visitors.get(visitorId)?.name,
+    deliveryIdentifier: identifier,
+  })
+  return {
+    kind: 'visitor',
+    id: visitorId,
+    actorId: `V-${visitorId}`,
+    name: participant?.name,
+    deliveryIdentifier: identifier,
+  }
 }
 
 const threadingKey = (channel: ChannelRecord, input: PublishInput): string => {
   if (channel.capabilities.threadingModel === 'INTEGRATION_THREAD_ID') {
     if (!input.integrationThreadId) {
-      throw validationError(`integrationThreadId is required: channel ${channel.id} uses threadingModel INTEGRATION_THREAD_ID.`)
+      throw validationError(
+        `integrationThreadId is required: channel ${channel.id} uses threadingModel INTEGRATION_THREAD_ID.`
+      )
     }
     return `thread:${input.integrationThreadId}`
   }
   const customer = input.messageDirection === 'INCOMING' ? input.senders[0] : input.recipients[0]
-  if (!customer) throw validationError(`recipients must name the customer: channel ${channel.id} uses threadingModel DELIVERY_IDENTIFIER.`)
+  if (!customer)
+    throw validationError(
+      `recipients must name the customer: channel ${channel.id} uses threadingModel DELIVERY_IDENTIFIER.`
+    )
   return `identifier:${identifierKey(customer.deliveryIdentifier)}`
 }
 
 const resolveAttachment = (state: StandInState, attachment: PublishInput['attachments'][number]): StoredAttachment => {
   if (attachment.type !== 'FILE') return attachment
   const file = state.portal.files.get(attachment.fileId)
-  if (!file || file.archived) throw validationError(`attachments: file ${attachment.fileId} does not exist in the file manager of portal ${state.portalId}.`)
-  return { type: 'FILE', fileId: file.id, fileUsageType: attachment.fileUsageType ?? fileUsageTypeOf(file.contentType), name: fullNameOf(file), url: file.url }
+  if (!file || file.archived)
+    throw validationError(
+      `attachments: file ${attachment.fileId} does not exist in the file manager of portal ${state.portalId}.`
+    )
+  return {
+    type: 'FILE',
+    fileId: file.id,
+    fileUsageType: attachment.fileUsageType ?? fileUsageTypeOf(file.contentType),
+    name: fullNameOf(file),
+    url: file.url,
+  }
 }
 
-const createThread = (state: StandInState, channel: ChannelRecord, account: ChannelAccountRecord, customer: CustomerRef, integrationThreadId?: string): ThreadRecord => {
+const createThread = (
+  state: StandInState,
+  channel: ChannelRecord,
+  account: ChannelAccountRecord,
+  customer: CustomerRef,
+  integrationThreadId?: string
+): ThreadRecord => {
   const thread: ThreadRecord = {
     id: state.portal.nextId('thread'),
     status: 'OPEN',
@@ -158,30 +212,48 @@ const createThread = (state: StandInState, channel: ChannelRecord, account: Chan
 const noteLatestMessage = (thread: ThreadRecord, message: StoredMessage): void => {
   const later = (current: string | undefined) => (current && current > message.createdAt ? current : message.createdAt)
   thread.latestMessageTimestamp = later(thread.latestMessageTimestamp)
-  if (message.direction === 'INCOMING') thread.latestMessageReceivedTimestamp = later(thread.latestMessageReceivedTimestamp)
+  if (message.direction === 'INCOMING')
+    thread.latestMessageReceivedTimestamp = later(thread.latestMessageReceivedTimestamp)
   else thread.latestMessageSentTimestamp = later(thread.latestMessageSentTimestamp)
 }
 
-const participant = (actorId: string | undefined, name: string | undefined, deliveryIdentifier: DeliveryIdentifier | undefined): Participant =>
-  withoutUndefined({ actorId, name, deliveryIdentifier })
+const participant = (
+  actorId: string | undefined,
+  name: string | undefined,
+  deliveryIdentifier: DeliveryIdentifier | undefined
+): Participant => withoutUndefined({ actorId, name, deliveryIdentifier })
 
 // POST .../custom-channels/{channelId}/messages. Returns created=false for a repeated idempotency id.
-export const publishMessage = (state: StandInState, channelId: string, input: PublishInput): { message: StoredMessage; created: boolean } => {
+export const publishMessage = (
+  state: StandInState,
+  channelId: string,
+  input: PublishInput
+): { message: StoredMessage; created: boolean } => {
   const channel = requireChannel(state, channelId)
   const account = state.portal.channelAccounts.get(input.channelAccountId)
   if (!account || account.channelId !== channel.id || account.archived) {
-    throw validationError(`channelAccountId ${input.channelAccountId} is not a channel account of channel ${channel.id}.`)
+    throw validationError(
+      `channelAccountId ${input.channelAccountId} is not a channel account of channel ${channel.id}.`
+    )
   }
-  if (!account.authorized) throw validationError(`Channel account ${account.id} is not authorized; PATCH it with {"authorized": true} to publish.`)
+  if (!account.authorized)
+    throw validationError(
+      `Channel account ${account.id} is not authorized; PATCH it with {"authorized": true} to publish.`
+    )
 
   const idempotencyKey = input.integrationIdempotencyId ? `${channel.id}:${input.integrationIdempotencyId}` : undefined
-  const original = idempotencyKey ? state.portal.messageById.get(state.portal.idempotencyKeys.get(idempotencyKey) ?? '') : undefined
+  const original = idempotencyKey
+    ? state.portal.messageById.get(state.portal.idempotencyKeys.get(idempotencyKey) ?? '')
+    : undefined
   if (original) return { message: original, created: false }
 
   const createdAt = input.timestamp ? toIso(input.timestamp) : nowIso()
   const fileCount = input.attachments.filter((attachment) => attachment.type === 'FILE').length
   const maxFiles = channel.capabilities.maxFileAttachmentCount
-  if (maxFiles !== undefined && fileCount > maxFiles) throw validationError(`Channel ${channel.id} accepts at most ${maxFiles} file attachment(s) per message, got ${fileCount}.`)
+  if (maxFiles !== undefined && fileCount > maxFiles)
+    throw validationError(
+      `Channel ${channel.id} accepts at most ${maxFiles} file attachment(s) per message, got ${fileCount}.`
+    )
   const attachments = input.attachments.map((attachment) => resolveAttachment(state, attachment))
   const incoming = input.messageDirection === 'INCOMING'
   const key = `${account.id}:${threadingKey(channel, input)}`
@@ -189,16 +261,35 @@ export const publishMessage = (state: StandInState, channelId: string, input: Pu
   const thread =
     existingThread && !existingThread.archived
       ? existingThread
-      : createThread(state, channel, account, resolveCustomer(state, account, incoming ? input.senders[0] : input.recipients[0], input.associateWithContactId), input.integrationThreadId)
+      : createThread(
+          state,
+          channel,
+          account,
+          resolveCustomer(
+            state,
+            account,
+            incoming ? input.senders[0] : input.recipients[0],
+            input.associateWithContactId
+          ),
+          input.integrationThreadId
+        )
   const isNewThread = thread !== existingThread
   state.portal.threadKeys.set(key, thread.id)
 
   const customer = thread.customer
   const senders = input.senders.map((sender, index) =>
-    participant(incoming && index === 0 ? customer.actorId : sender.senderActorId, sender.name, sender.deliveryIdentifier)
+    participant(
+      incoming && index === 0 ? customer.actorId : sender.senderActorId,
+      sender.name,
+      sender.deliveryIdentifier
+    )
   )
   const recipients = input.recipients.map((recipient, index) =>
-    participant(!incoming && index === 0 ? customer.actorId : recipient.senderActorId, recipient.name, recipient.deliveryIdentifier)
+    participant(
+      !incoming && index === 0 ? customer.actorId : recipient.senderActorId,
+      recipient.name,
+      recipient.deliveryIdentifier
+    )
   )
   const message: StoredMessage = withoutUndefined({
     ...newMessageRecord(thread, channel, account, createdAt),
@@ -221,7 +312,8 @@ export const publishMessage = (state: StandInState, channelId: string, input: Pu
     emitThreadCreated(state, thread)
     scheduleAutoAssignment(state, thread)
   }
-  if (incoming && thread.status === 'CLOSED' && state.settings.reopenOnIncoming) setThreadStatus(state, thread, 'OPEN', 'CONVERSATIONS')
+  if (incoming && thread.status === 'CLOSED' && state.settings.reopenOnIncoming)
+    setThreadStatus(state, thread, 'OPEN', 'CONVERSATIONS')
   emitNewMessage(state, message)
   return { message, created: true }
 }
@@ -234,28 +326,57 @@ const scheduleAutoAssignment = (state: StandInState, thread: ThreadRecord): void
   const agent = state.portal.agents.get(rule.actorId)
   if (!agent) return
   setTimeout(() => {
-    if (!thread.assignedTo && !thread.archived && state.portal.threads.get(thread.id) === thread) assignThread(state, thread, agent, 'CONVERSATIONS')
+    if (!thread.assignedTo && !thread.archived && state.portal.threads.get(thread.id) === thread)
+      assignThread(state, thread, agent, 'CONVERSATIONS')
   }, rule.delayMs)
 }
 
 // Returns false when the thread already had that status: no timeline entry, no webhook.
-export const setThreadStatus = (state: StandInState, thread: ThreadRecord, status: ThreadStatus, source: ChangeSource, actorId?: string): boolean => {
+export const setThreadStatus = (
+  state: StandInState,
+  thread: ThreadRecord,
+  status: ThreadStatus,
+  source: ChangeSource,
+  actorId?: string
+): boolean => {
   if (thread.status === status) return false
   const at = nowIso()
   thread.status = status
   thread.closedAt = status === 'CLOSED' ? at : undefined
-  state.portal.addThreadEvent(thread.id, withoutUndefined({ id: newMessageId(), type: 'THREAD_STATUS_CHANGE' as const, newStatus: status, createdAt: at, createdBy: actorId, archived: false as const }))
+  state.portal.addThreadEvent(
+    thread.id,
+    withoutUndefined({
+      id: newMessageId(),
+      type: 'THREAD_STATUS_CHANGE' as const,
+      newStatus: status,
+      createdAt: at,
+      createdBy: actorId,
+      archived: false as const,
+    })
+  )
   emitPropertyChange(state, thread.id, 'status', status, source)
   return true
 }
 
 // Returns false when the thread was already assigned to that agent.
-export const assignThread = (state: StandInState, thread: ThreadRecord, agent: AgentRecord | null, source: ChangeSource): boolean => {
+export const assignThread = (
+  state: StandInState,
+  thread: ThreadRecord,
+  agent: AgentRecord | null,
+  source: ChangeSource
+): boolean => {
   const previous = thread.assignedTo ?? null
   const next = agent?.actorId ?? null
   if (previous === next) return false
   thread.assignedTo = next ?? undefined
-  state.portal.addThreadEvent(thread.id, { id: newMessageId(), type: 'ASSIGNMENT', assignedTo: next, assignedFrom: previous, createdAt: nowIso(), archived: false })
+  state.portal.addThreadEvent(thread.id, {
+    id: newMessageId(),
+    type: 'ASSIGNMENT',
+    assignedTo: next,
+    assignedFrom: previous,
+    createdAt: nowIso(),
+    archived: false,
+  })
   const value = agent ? (state.settings.assignedToFormat === 'bare' ? agent.userId : agent.actorId) : ''
   emitPropertyChange(state, thread.id, 'assignedTo', value, source)
   return true
@@ -289,34 +410,60 @@ const htmlToText = (html: string): string =>
     .trim()
 
 const mimeAllowed = (allowed: string[], contentType: string): boolean =>
-  allowed.some((pattern) => (pattern.endsWith('/*') ? contentType.startsWith(pattern.slice(0, -1)) : pattern === contentType))
+  allowed.some((pattern) =>
+    pattern.endsWith('/*') ? contentType.startsWith(pattern.slice(0, -1)) : pattern === contentType
+  )
 
 // HubSpot's composer refuses what the channel's capabilities rule out; so does the stand-in agent.
 const checkAgentFiles = (channel: ChannelRecord, files: AgentFile[]): void => {
   if (files.length === 0) return
   const capabilities = channel.capabilities
   if (!capabilities.outgoingAttachmentTypes?.includes('FILE')) {
-    throw validationError(`Channel ${channel.id} does not accept file attachments (capabilities.outgoingAttachmentTypes lacks FILE).`)
+    throw validationError(
+      `Channel ${channel.id} does not accept file attachments (capabilities.outgoingAttachmentTypes lacks FILE).`
+    )
   }
   if (capabilities.maxFileAttachmentCount !== undefined && files.length > capabilities.maxFileAttachmentCount) {
-    throw validationError(`Channel ${channel.id} accepts at most ${capabilities.maxFileAttachmentCount} attachment(s) per message.`)
+    throw validationError(
+      `Channel ${channel.id} accepts at most ${capabilities.maxFileAttachmentCount} attachment(s) per message.`
+    )
   }
   for (const file of files) {
-    if (capabilities.allowedFileAttachmentMimeTypes && !mimeAllowed(capabilities.allowedFileAttachmentMimeTypes, file.contentType)) {
-      throw validationError(`Channel ${channel.id} does not accept ${file.contentType} attachments (allowed: ${capabilities.allowedFileAttachmentMimeTypes.join(', ')}).`)
+    if (
+      capabilities.allowedFileAttachmentMimeTypes &&
+      !mimeAllowed(capabilities.allowedFileAttachmentMimeTypes, file.contentType)
+    ) {
+      throw validationError(
+        `Channel ${channel.id} does not accept ${file.contentType} attachments (allowed: ${capabilities.allowedFileAttachmentMimeTypes.join(', ')}).`
+      )
     }
-    if (capabilities.maxFileAttachmentSizeBytes !== undefined && file.data.length > capabilities.maxFileAttachmentSizeBytes) {
-      throw validationError(`${file.name} is ${file.data.length} bytes; channel ${channel.id} accepts at most ${capabilities.maxFileAttachmentSizeBytes}.`)
+    if (
+      capabilities.maxFileAttachmentSizeBytes !== undefined &&
+      file.data.length > capabilities.maxFileAttachmentSizeBytes
+    ) {
+      throw validationError(
+        `${file.name} is ${file.data.length} bytes; channel ${channel.id} accepts at most ${capabilities.maxFileAttachmentSizeBytes}.`
+      )
     }
   }
   const total = files.reduce((sum, file) => sum + file.data.length, 0)
-  if (capabilities.maxTotalFileAttachmentSizeBytes !== undefined && total > capabilities.maxTotalFileAttachmentSizeBytes) {
-    throw validationError(`Attachments total ${total} bytes; channel ${channel.id} accepts at most ${capabilities.maxTotalFileAttachmentSizeBytes}.`)
+  if (
+    capabilities.maxTotalFileAttachmentSizeBytes !== undefined &&
+    total > capabilities.maxTotalFileAttachmentSizeBytes
+  ) {
+    throw validationError(
+      `Attachments total ${total} bytes; channel ${channel.id} accepts at most ${capabilities.maxTotalFileAttachmentSizeBytes}.`
+    )
   }
 }
 
 // What every message of a thread carries, whoever wrote it.
-const newMessageRecord = (thread: ThreadRecord, channel: ChannelRecord, account: ChannelAccountRecord, createdAt: string) => ({
+const newMessageRecord = (
+  thread: ThreadRecord,
+  channel: ChannelRecord,
+  account: ChannelAccountRecord,
+  createdAt: string
+) => ({
   id: newMessageId(),
   type: 'MESSAGE' as const,
   conversationsThreadId: thread.id,
@@ -335,17 +482,33 @@ export const replyAsAgent = (state: StandInState, threadId: string, reply: Agent
   const channel = state.portal.channels.get(thread.originalChannelId)
   const account = state.portal.channelAccounts.get(thread.originalChannelAccountId)
   if (!channel || channel.archived || !account || account.archived) {
-    throw validationError(`Thread ${thread.id} belongs to a channel or channel account that was archived; agents cannot reply in it.`)
+    throw validationError(
+      `Thread ${thread.id} belongs to a channel or channel account that was archived; agents cannot reply in it.`
+    )
   }
-  if (channel.capabilities.allowOutgoingMessages === false) throw validationError(`Channel ${channel.id} does not allow outgoing messages.`)
+  if (channel.capabilities.allowOutgoingMessages === false)
+    throw validationError(`Channel ${channel.id} does not allow outgoing messages.`)
   const files = reply.files ?? []
   const text = reply.text ?? (reply.richText ? htmlToText(reply.richText) : '')
-  if (text === '' && !reply.richText && files.length === 0) throw validationError('An agent reply needs text, richText or files.')
+  if (text === '' && !reply.richText && files.length === 0)
+    throw validationError('An agent reply needs text, richText or files.')
   checkAgentFiles(channel, files)
 
   const attachments: StoredAttachment[] = files.map((input) => {
-    const file = storeFile(state, { fileName: input.name, contentType: input.contentType, data: input.data, access: input.hidden ? 'HIDDEN_PRIVATE' : 'PRIVATE', folderPath: '/conversations/attachments' })
-    return { type: 'FILE', fileId: file.id, name: fullNameOf(file), url: file.url, fileUsageType: fileUsageTypeOf(file.contentType) }
+    const file = storeFile(state, {
+      fileName: input.name,
+      contentType: input.contentType,
+      data: input.data,
+      access: input.hidden ? 'HIDDEN_PRIVATE' : 'PRIVATE',
+      folderPath: '/conversations/attachments',
+    })
+    return {
+      type: 'FILE',
+      fileId: file.id,
+      name: fullNameOf(file),
+      url: file.url,
+      fileUsageType: fileUsageTypeOf(file.contentType),
+    }
   })
   const createdAt = nowIso()
   const customer = thread.customer

@@ -7,7 +7,13 @@ import { createAgentControls, type AgentControls } from './agent'
 import { issueRefreshToken } from './auth'
 import { createControlRoutes } from './control'
 import { createContact } from './crm'
-import { FaultController, SlidingWindowLimiter, type FaultSpec, type RequestMatch, type WebhookFaultSpec } from './faults'
+import {
+  FaultController,
+  SlidingWindowLimiter,
+  type FaultSpec,
+  type RequestMatch,
+  type WebhookFaultSpec,
+} from './faults'
 import { nowIso } from './http'
 import { Portal } from './portal'
 import { uploadProject } from './project'
@@ -19,7 +25,14 @@ import { registerContactRoutes } from './routes/contacts'
 import { registerConversationRoutes } from './routes/conversations'
 import { registerFileRoutes } from './routes/files'
 import { registerOAuthRoutes } from './routes/oauth'
-import { DEFAULT_APP_SUBSCRIPTIONS, defaultSeed, type AppCredentials, type Seed, type SeedInbox, type SeedSubscription } from './seed'
+import {
+  DEFAULT_APP_SUBSCRIPTIONS,
+  defaultSeed,
+  type AppCredentials,
+  type Seed,
+  type SeedInbox,
+  type SeedSubscription,
+} from './seed'
 import { createRequestListener } from './server'
 import type { CallRecord, StandInSettings, StandInState } from './state'
 import { WebhookDispatcher, type DeliveryRecord } from './webhooks'
@@ -110,7 +123,9 @@ export type HubSpotStandIn = {
 
 // HubSpot delivers a webhook answered non-2xx, or not answered within 5 s, again after about
 // 2 minutes, then 4, 8, … : up to 10 retries over about 24 hours (its webhooks guide; hubspot-api.md §5).
-export const HUBSPOT_REDELIVERY_DELAYS_MS = Array.from({ length: 10 }, (_, retry) => Math.min(120_000 * 2 ** retry, 8 * 3_600_000))
+export const HUBSPOT_REDELIVERY_DELAYS_MS = Array.from({ length: 10 }, (_, retry) =>
+  Math.min(120_000 * 2 ** retry, 8 * 3_600_000)
+)
 const DEFAULT_RETRY_DELAYS_MS = HUBSPOT_REDELIVERY_DELAYS_MS
 
 const publicHost = (host: string): string => {
@@ -120,7 +135,8 @@ const publicHost = (host: string): string => {
 
 const seedPortal = (state: StandInState, seed: Seed): void => {
   const now = nowIso()
-  for (const inbox of seed.inboxes) state.portal.inboxes.set(inbox.id, { ...inbox, archived: false, createdAt: now, updatedAt: now })
+  for (const inbox of seed.inboxes)
+    state.portal.inboxes.set(inbox.id, { ...inbox, archived: false, createdAt: now, updatedAt: now })
   for (const agent of seed.agents) {
     const avatar = new URL(agent.avatar ?? `/avatars/${agent.actorId}.svg`, state.baseUrl).toString()
     state.portal.agents.set(agent.actorId, { ...agent, userId: agent.actorId.replace(/^A-/, ''), avatar })
@@ -130,9 +146,18 @@ const seedPortal = (state: StandInState, seed: Seed): void => {
   if (seed.appWebhooks) setAppWebhookTarget(state, seed.appWebhooks.targetUrl, seed.appWebhooks.subscriptions)
 }
 
-const setAppWebhookTarget = (state: StandInState, targetUrl: string, subscriptions: SeedSubscription[] = DEFAULT_APP_SUBSCRIPTIONS): void => {
+const setAppWebhookTarget = (
+  state: StandInState,
+  targetUrl: string,
+  subscriptions: SeedSubscription[] = DEFAULT_APP_SUBSCRIPTIONS
+): void => {
   const now = nowIso()
-  state.portal.appWebhookSettings = { targetUrl, throttling: { maxConcurrentRequests: 10 }, createdAt: state.portal.appWebhookSettings?.createdAt ?? now, updatedAt: now }
+  state.portal.appWebhookSettings = {
+    targetUrl,
+    throttling: { maxConcurrentRequests: 10 },
+    createdAt: state.portal.appWebhookSettings?.createdAt ?? now,
+    updatedAt: now,
+  }
   state.portal.subscriptions.clear()
   for (const subscription of subscriptions) addSubscription(state, { ...subscription, active: true })
 }
@@ -168,7 +193,11 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     today: options.today ?? process.env.TESTBED_HUBSPOT_TODAY ?? null,
     refreshTokenRotation: false,
     projectConversationSection: 'hubEvents',
-    capabilityLimits: { maxFileAttachmentCount: 1, maxFileAttachmentSizeBytes: 10_000_000, maxTotalFileAttachmentSizeBytes: 10_000_000 },
+    capabilityLimits: {
+      maxFileAttachmentCount: 1,
+      maxFileAttachmentSizeBytes: 10_000_000,
+      maxTotalFileAttachmentSizeBytes: 10_000_000,
+    },
     agentReplyStatus: 'SENT',
     autoAssign: null,
   }
@@ -212,7 +241,15 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     refresh.revoked = true
   }
   const apiRoutes = new RouteTable()
-  for (const register of [registerOAuthRoutes, registerChannelRoutes, registerConversationRoutes, registerContactRoutes, registerFileRoutes, registerAppWebhookRoutes, registerAvatarRoutes]) {
+  for (const register of [
+    registerOAuthRoutes,
+    registerChannelRoutes,
+    registerConversationRoutes,
+    registerContactRoutes,
+    registerFileRoutes,
+    registerAppWebhookRoutes,
+    registerAvatarRoutes,
+  ]) {
     register(apiRoutes, state)
   }
   const controlRoutes = createControlRoutes(state, {
@@ -230,7 +267,12 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     portalId: state.portalId,
     refreshToken: seed.refreshToken,
     inboxes: seed.inboxes.map((inbox) => ({ ...inbox })),
-    agents: [...state.portal.agents.values()].map(({ actorId, name, email, avatar }) => ({ actorId, name, email, avatar })),
+    agents: [...state.portal.agents.values()].map(({ actorId, name, email, avatar }) => ({
+      actorId,
+      name,
+      email,
+      avatar,
+    })),
     portal: state.portal,
     settings,
     calls: state.calls,
@@ -270,7 +312,8 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     settleAdvancingRedeliveries: async () => {
       // HubSpot's schedule without its wait: whenever only redeliveries are left, their time comes.
       for (;;) {
-        while (state.dispatcher.pendingCount() > state.dispatcher.pendingRedeliveries()) await new Promise((resolve) => setTimeout(resolve, 50))
+        while (state.dispatcher.pendingCount() > state.dispatcher.pendingRedeliveries())
+          await new Promise((resolve) => setTimeout(resolve, 50))
         if (state.dispatcher.redeliverNow() === 0) return
       }
     },

@@ -39,7 +39,16 @@ export const actorBatchReadSchema = z.object({ inputs: z.array(z.string().min(1)
 export const actorBatchResponseSchema = z.object({
   status: z.literal('COMPLETE'),
   results: z.array(actorSchema),
-  errors: z.array(z.object({ status: z.string(), category: z.string(), message: z.string(), context: z.record(z.array(z.string())).optional() })).optional(),
+  errors: z
+    .array(
+      z.object({
+        status: z.string(),
+        category: z.string(),
+        message: z.string(),
+        context: z.record(z.array(z.string())).optional(),
+      })
+    )
+    .optional(),
   numErrors: z.number().int().optional(),
   requestedAt: z.string().optional(),
   startedAt: z.string(),
@@ -47,7 +56,9 @@ export const actorBatchResponseSchema = z.object({
 })
 
 export const legacyUploadResponseSchema = z.object({
-  objects: z.array(z.object({ id: z.number().int(), name: z.string(), url: z.string(), size: z.number() }).passthrough()).min(1),
+  objects: z
+    .array(z.object({ id: z.number().int(), name: z.string(), url: z.string(), size: z.number() }).passthrough())
+    .min(1),
 })
 
 export const conversationEventTypes = [
@@ -69,7 +80,10 @@ export const webhookSettingsUpdateSchema = z.object({
   }),
 })
 
-export const webhookSettingsSchema = webhookSettingsUpdateSchema.extend({ createdAt: z.string(), updatedAt: z.string() })
+export const webhookSettingsSchema = webhookSettingsUpdateSchema.extend({
+  createdAt: z.string(),
+  updatedAt: z.string(),
+})
 
 export const subscriptionCreateSchema = z.object({
   eventType: z.enum(conversationEventTypes),
@@ -98,7 +112,16 @@ export const controlReplySchema = z.object({
   actorId: z.string().min(1),
   text: z.string().optional(),
   richText: z.string().optional(),
-  files: z.array(z.object({ name: z.string().min(1), contentType: z.string().min(1), base64: z.string(), hidden: z.boolean().optional() })).default([]),
+  files: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        contentType: z.string().min(1),
+        base64: z.string(),
+        hidden: z.boolean().optional(),
+      })
+    )
+    .default([]),
 })
 
 const requestMatchSchema = {
@@ -151,12 +174,25 @@ export const controlSettingsSchema = z
     webhookConcurrency: z.number().int().min(1).max(100),
     hideNewChannelsForListCalls: z.number().int().min(0),
     appKind: z.enum(['project', 'legacy']),
-    today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+    today: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .nullable(),
     refreshTokenRotation: z.boolean(),
     projectConversationSection: z.enum(['crmObjects', 'legacyCrmObjects', 'hubEvents']),
     agentReplyStatus: z.enum(['SENT']).nullable(),
-    autoAssign: z.object({ actorId: z.string().regex(/^A-\d+$/), delayMs: z.number().int().min(0), inboxId: z.string().optional() }).nullable(),
-    capabilityLimits: z.object({ maxFileAttachmentCount: z.number().int(), maxFileAttachmentSizeBytes: z.number().int(), maxTotalFileAttachmentSizeBytes: z.number().int() }),
+    autoAssign: z
+      .object({
+        actorId: z.string().regex(/^A-\d+$/),
+        delayMs: z.number().int().min(0),
+        inboxId: z.string().optional(),
+      })
+      .nullable(),
+    capabilityLimits: z.object({
+      maxFileAttachmentCount: z.number().int(),
+      maxFileAttachmentSizeBytes: z.number().int(),
+      maxTotalFileAttachmentSizeBytes: z.number().int(),
+    }),
   })
   .partial()
   .strict()
@@ -167,5 +203,7 @@ export const controlRefreshTokenSchema = z.object({ scopes: z.array(z.string().m
 
 export const controlAppWebhooksSchema = z.object({
   targetUrl: z.string().url(),
-  subscriptions: z.array(z.object({ eventType: z.enum(conversationEventTypes), propertyName: z.string().optional() })).optional(),
+  subscriptions: z
+    .array(z.object({ eventType: z.enum(conversationEventTypes), propertyName: z.string().optional() }))
+    .optional(),
 })

@@ -9,7 +9,14 @@ import type {
 } from '../../src/hubspot/schemas'
 import type { InboxType } from './seed'
 
-export type InboxRecord = { id: string; name: string; type: InboxType; archived: boolean; createdAt: string; updatedAt: string }
+export type InboxRecord = {
+  id: string
+  name: string
+  type: InboxType
+  archived: boolean
+  createdAt: string
+  updatedAt: string
+}
 
 // `userId` is the numeric part of the actor id (A-111 → 111).
 export type AgentRecord = { actorId: string; userId: string; name: string; email: string; avatar: string }
@@ -118,8 +125,22 @@ export type StoredMessage = {
   truncationStatus: 'NOT_TRUNCATED'
 }
 
-export type StatusChangeEntry = { id: string; type: 'THREAD_STATUS_CHANGE'; newStatus: ThreadStatus; createdAt: string; createdBy?: string; archived: false }
-export type AssignmentEntry = { id: string; type: 'ASSIGNMENT'; assignedTo: string | null; assignedFrom: string | null; createdAt: string; archived: false }
+export type StatusChangeEntry = {
+  id: string
+  type: 'THREAD_STATUS_CHANGE'
+  newStatus: ThreadStatus
+  createdAt: string
+  createdBy?: string
+  archived: false
+}
+export type AssignmentEntry = {
+  id: string
+  type: 'ASSIGNMENT'
+  assignedTo: string | null
+  assignedFrom: string | null
+  createdAt: string
+  archived: false
+}
 export type ThreadEvent = StatusChangeEntry | AssignmentEntry
 export type TimelineEntry = StoredMessage | ThreadEvent
 
@@ -152,9 +173,22 @@ export type AccessTokenRecord = {
   expiresAt: number
 }
 
-export type RefreshTokenRecord = { token: string; scopes: string[]; userId: number; user: string; createdAt: number; revoked: boolean }
+export type RefreshTokenRecord = {
+  token: string
+  scopes: string[]
+  userId: number
+  user: string
+  createdAt: number
+  revoked: boolean
+}
 
-export type AuthCodeRecord = { code: string; clientId: string; redirectUri: string; refreshToken: string; used: boolean }
+export type AuthCodeRecord = {
+  code: string
+  clientId: string
+  redirectUri: string
+  refreshToken: string
+  used: boolean
+}
 
 export type TokenStore = {
   access: Map<string, AccessTokenRecord>
@@ -169,9 +203,25 @@ export type WebhookSettingsRecord = {
   updatedAt: string
 }
 
-export type SubscriptionRecord = { id: string; eventType: string; propertyName?: string; active: boolean; createdAt: string; updatedAt: string }
+export type SubscriptionRecord = {
+  id: string
+  eventType: string
+  propertyName?: string
+  active: boolean
+  createdAt: string
+  updatedAt: string
+}
 
-type IdKind = 'channel' | 'channelAccount' | 'thread' | 'contact' | 'visitor' | 'file' | 'folder' | 'subscription' | 'appEvent'
+type IdKind =
+  | 'channel'
+  | 'channelAccount'
+  | 'thread'
+  | 'contact'
+  | 'visitor'
+  | 'file'
+  | 'folder'
+  | 'subscription'
+  | 'appEvent'
 
 const FIRST_IDS: Record<IdKind, number> = {
   channel: 2001,
@@ -245,7 +295,10 @@ export class Portal {
 
   // Messages and thread events together, oldest first (ties keep creation order).
   public timeline(threadId: string): TimelineEntry[] {
-    const entries: TimelineEntry[] = [...(this.messages.get(threadId) ?? []), ...(this.threadEvents.get(threadId) ?? [])]
+    const entries: TimelineEntry[] = [
+      ...(this.messages.get(threadId) ?? []),
+      ...(this.threadEvents.get(threadId) ?? []),
+    ]
     const order = (entry: TimelineEntry) => this.insertionOrder.get(entry) ?? 0
     return entries.sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || order(a) - order(b))
   }

@@ -65,7 +65,10 @@ export const defaultSeed = (): Seed => ({
     { actorId: 'A-222', name: 'Bob Agent', email: 'bob.agent@example.com', avatar: '/avatars/A-222.svg' },
   ],
   contacts: [
-    { id: '901', properties: { firstname: 'Jane', lastname: 'Doe', email: 'jane.doe@example.com', phone: '+1 514-555-0100' } },
+    {
+      id: '901',
+      properties: { firstname: 'Jane', lastname: 'Doe', email: 'jane.doe@example.com', phone: '+1 514-555-0100' },
+    },
     {
       id: '902',
       properties: {

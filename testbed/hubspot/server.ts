@@ -15,7 +15,13 @@ const presentedAuth = (headers: IncomingHttpHeaders, query: URLSearchParams): Ca
   return 'none'
 }
 
-const authenticate = (state: StandInState, def: RouteDef, query: URLSearchParams, headers: IncomingHttpHeaders, params: Record<string, string>): AuthUsed => {
+const authenticate = (
+  state: StandInState,
+  def: RouteDef,
+  query: URLSearchParams,
+  headers: IncomingHttpHeaders,
+  params: Record<string, string>
+): AuthUsed => {
   switch (def.auth) {
     case 'none':
       return { kind: 'none' }
@@ -33,7 +39,12 @@ const errorReply = (error: unknown): Reply => {
   console.error('[hubspot stand-in] internal error:', error)
   return {
     status: 500,
-    body: { status: 'error', message: `internal error: ${(error as Error)?.message ?? String(error)}`, correlationId: randomUUID(), category: 'INTERNAL_ERROR' },
+    body: {
+      status: 'error',
+      message: `internal error: ${(error as Error)?.message ?? String(error)}`,
+      correlationId: randomUUID(),
+      category: 'INTERNAL_ERROR',
+    },
   }
 }
 
@@ -43,7 +54,14 @@ const rateLimitHeaders = (state: StandInState): Record<string, string> => ({
   'X-HubSpot-RateLimit-Interval-Milliseconds': String(state.limiters.tenSecondly.windowMs),
 })
 
-const handleApi = async (state: StandInState, routes: RouteTable, req: IncomingMessage, url: URL, method: string, call: CallRecord): Promise<Reply> => {
+const handleApi = async (
+  state: StandInState,
+  routes: RouteTable,
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  call: CallRecord
+): Promise<Reply> => {
   const rawBody = await readBody(req)
   const latency = state.faults.latencyFor(method, url.pathname)
   if (latency > 0) await sleep(latency)
@@ -65,7 +83,15 @@ const handleApi = async (state: StandInState, routes: RouteTable, req: IncomingM
     }
     requireScopes(auth.token, match.def.scopes ?? [])
   }
-  const reply = await match.def.handler({ method, url, params: match.params, query: url.searchParams, headers: req.headers, rawBody, auth })
+  const reply = await match.def.handler({
+    method,
+    url,
+    params: match.params,
+    query: url.searchParams,
+    headers: req.headers,
+    rawBody,
+    auth,
+  })
   call.status = reply.status
   await state.afterApiCall?.(call)
   return { ...reply, headers: { ...headers, ...reply.headers } }
@@ -75,7 +101,15 @@ const handleControl = async (routes: RouteTable, req: IncomingMessage, url: URL,
   const rawBody = await readBody(req)
   const match = routes.find(method, url.pathname)
   if (!match) throw notFound(`The control API has no ${method} ${url.pathname}; see testbed/README.md.`)
-  return match.def.handler({ method, url, params: match.params, query: url.searchParams, headers: req.headers, rawBody, auth: { kind: 'none' } })
+  return match.def.handler({
+    method,
+    url,
+    params: match.params,
+    query: url.searchParams,
+    headers: req.headers,
+    rawBody,
+    auth: { kind: 'none' },
+  })
 }
 
 const send = (res: ServerResponse, reply: Reply, extraHeaders: Record<string, string>): void => {
@@ -87,7 +121,11 @@ const send = (res: ServerResponse, reply: Reply, extraHeaders: Record<string, st
   }
   if (reply.body !== undefined) {
     const payload = Buffer.from(JSON.stringify(reply.body))
-    res.writeHead(reply.status, { 'Content-Type': 'application/json;charset=utf-8', 'Content-Length': String(payload.length), ...headers })
+    res.writeHead(reply.status, {
+      'Content-Type': 'application/json;charset=utf-8',
+      'Content-Length': String(payload.length),
+      ...headers,
+    })
     res.end(payload)
     return
   }
@@ -106,7 +144,13 @@ export const createRequestListener =
         .then((reply) => send(res, reply, CORS_HEADERS))
       return
     }
-    const call: CallRecord = { method, path: url.pathname, status: 0, auth: presentedAuth(req.headers, url.searchParams), at: Date.now() }
+    const call: CallRecord = {
+      method,
+      path: url.pathname,
+      status: 0,
+      auth: presentedAuth(req.headers, url.searchParams),
+      at: Date.now(),
+    }
     state.calls.push(call)
     void handleApi(state, apiRoutes, req, url, method, call)
       .catch(errorReply)

@@ -42,7 +42,11 @@ export type StandInSettings = {
   projectConversationSection: ProjectSection
   // The largest capability values a channel may declare; beyond them channel creation is refused
   // with INVALID_CHANNEL_CAPABILITY_VALUES. Defaults: the values seen working in production.
-  capabilityLimits: { maxFileAttachmentCount: number; maxFileAttachmentSizeBytes: number; maxTotalFileAttachmentSizeBytes: number }
+  capabilityLimits: {
+    maxFileAttachmentCount: number
+    maxFileAttachmentSizeBytes: number
+    maxTotalFileAttachmentSizeBytes: number
+  }
   // The status an agent's reply carries before any integration reports one: SENT, as in HubSpot's
   // published webhook example; null for none.
   agentReplyStatus: 'SENT' | null

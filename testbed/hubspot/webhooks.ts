@@ -40,8 +40,24 @@ export type DeliveryRecord = {
 }
 
 type Job =
-  | { kind: 'channel'; url: string; body: string; attempt: number; retries: number; duplicate: boolean; duplicationDecided: boolean }
-  | { kind: 'app'; url: string; events: AppWebhookEvent[]; attempt: number; retries: number; duplicate: boolean; duplicationDecided: boolean }
+  | {
+      kind: 'channel'
+      url: string
+      body: string
+      attempt: number
+      retries: number
+      duplicate: boolean
+      duplicationDecided: boolean
+    }
+  | {
+      kind: 'app'
+      url: string
+      events: AppWebhookEvent[]
+      attempt: number
+      retries: number
+      duplicate: boolean
+      duplicationDecided: boolean
+    }
 
 type QueueItem = Job | { kind: 'app-flush' }
 
@@ -79,7 +95,15 @@ export class WebhookDispatcher {
   public sendAppEvent(url: string, event: AppWebhookEvent): void {
     if (this.stopped) return
     if (this.options.faults.takeHold()) {
-      this.hold({ kind: 'app', url, events: [event], attempt: 0, retries: 0, duplicate: false, duplicationDecided: false })
+      this.hold({
+        kind: 'app',
+        url,
+        events: [event],
+        attempt: 0,
+        retries: 0,
+        duplicate: false,
+        duplicationDecided: false,
+      })
       return
     }
     const lane = this.lane(url)
@@ -187,7 +211,10 @@ export class WebhookDispatcher {
   }
 
   private async attempt(job: Job): Promise<void> {
-    const body = job.kind === 'channel' ? job.body : JSON.stringify(job.events.map((event) => ({ ...event, attemptNumber: job.attempt })))
+    const body =
+      job.kind === 'channel'
+        ? job.body
+        : JSON.stringify(job.events.map((event) => ({ ...event, attemptNumber: job.attempt })))
     const secret = this.options.secret()
     const timestamp = Date.now()
     const headers: Record<string, string> = {
@@ -199,7 +226,10 @@ export class WebhookDispatcher {
       'X-HubSpot-Signature-Version': 'v1',
     }
     const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${this.options.timeoutMs()} ms`)), this.options.timeoutMs())
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no answer within ${this.options.timeoutMs()} ms`)),
+      this.options.timeoutMs()
+    )
     this.inFlight.add(controller)
     let status: number | null = null
     let error: string | undefined
@@ -293,6 +323,7 @@ const shuffleChangingOrder = <T>(items: T[], random: () => number): T[] => {
     const j = Math.floor(random() * (i + 1))
     ;[shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]
   }
-  if (shuffled.length > 1 && shuffled.every((item, index) => item === items[index])) shuffled.push(shuffled.shift() as T)
+  if (shuffled.length > 1 && shuffled.every((item, index) => item === items[index]))
+    shuffled.push(shuffled.shift() as T)
   return shuffled
 }

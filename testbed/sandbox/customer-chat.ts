@@ -52,9 +52,15 @@ export type Identity = keyof typeof IDENTITIES
 const ESCALATION_WORDS = /\b(agent|human|person|someone|representative|operator)\b/i
 
 const CANNED_REPLIES: { match: RegExp; reply: string }[] = [
-  { match: /\b(hi|hello|hey|bonjour)\b/i, reply: 'Hi! I am the demo bot. Ask me about opening hours or shipping, or type "agent" to talk to a human.' },
+  {
+    match: /\b(hi|hello|hey|bonjour)\b/i,
+    reply: 'Hi! I am the demo bot. Ask me about opening hours or shipping, or type "agent" to talk to a human.',
+  },
   { match: /\b(hours?|open|opening|close)\b/i, reply: 'We are open Monday to Friday, 9:00 to 17:00 (Eastern time).' },
-  { match: /\b(ship|shipping|delivery|parcel|order|package)\b/i, reply: 'Orders ship within 2 business days, and you get a tracking link by email.' },
+  {
+    match: /\b(ship|shipping|delivery|parcel|order|package)\b/i,
+    reply: 'Orders ship within 2 business days, and you get a tracking link by email.',
+  },
 ]
 const FALLBACK_REPLY = 'I am only a small demo bot. Type "agent" or click "Talk to a human" to reach a person.'
 
@@ -100,7 +106,7 @@ export class CustomerChat {
     private readonly world: World,
     private readonly log: EventLog,
     private readonly onChange: () => void,
-    private readonly hooks: PublishHooks = { beforePublish: () => undefined },
+    private readonly hooks: PublishHooks = { beforePublish: () => undefined }
   ) {
     const onUpstream = (session: HitlSession, message: StoredMessage) => this.handleUpstream(session, message)
     const onSessionChanged = (session: HitlSession, status: SessionStatus) => this.handleSessionChanged(session, status)
@@ -134,7 +140,10 @@ export class CustomerChat {
       email: customer.email ?? 'no email or phone',
       mode: this.mode,
       ...(this.agentName !== undefined && { agentName: this.agentName }),
-      ...(this.session && this.agentName !== undefined && { assignedInHubSpot: this.world.bot.events(this.session).some((event) => event.type === 'hitlAssigned') }),
+      ...(this.session &&
+        this.agentName !== undefined && {
+          assignedInHubSpot: this.world.bot.events(this.session).some((event) => event.type === 'hitlAssigned'),
+        }),
       ...(this.session && { threadId: this.threadIdOf(this.session) }),
       lines: [...this.lines],
     }
@@ -156,10 +165,15 @@ export class CustomerChat {
       const isImage = file.contentType.startsWith('image/')
       const line = this.add({ from: 'customer', text: '', attachment: { name: file.name, url, isImage } })
       if (this.session) {
-        const message = isImage ? { type: 'image', payload: { imageUrl: url } } : { type: 'file', payload: { fileUrl: url, title: file.name } }
+        const message = isImage
+          ? { type: 'image', payload: { imageUrl: url } }
+          : { type: 'file', payload: { fileUrl: url, title: file.name } }
         return this.forward(this.session, line, message)
       }
-      this.add({ from: 'bot', text: `Thanks, I received ${file.name}. A human agent can look at it: click "Talk to a human".` })
+      this.add({
+        from: 'bot',
+        text: `Thanks, I received ${file.name}. A human agent can look at it: click "Talk to a human".`,
+      })
     })
   }
 
@@ -191,7 +205,11 @@ export class CustomerChat {
     this.mode = 'escalating'
     this.add({ from: 'status', text: 'Escalating to a human agent…' })
     try {
-      this.log.add({ source: 'bot', kind: 'action', text: `Bot called createUser and startHitl with ${history.length} message(s) of history` })
+      this.log.add({
+        source: 'bot',
+        kind: 'action',
+        text: `Bot called createUser and startHitl with ${history.length} message(s) of history`,
+      })
       const customer = this.customer
       this.hooks.beforePublish()
       const session = await this.world.bot.escalate({
@@ -205,7 +223,10 @@ export class CustomerChat {
       this.mode = 'waiting'
       this.historyStart = this.lines.length
       this.add({ from: 'bot', text: PLUGIN_MESSAGES.handoff })
-      this.add({ from: 'status', text: `Escalated: HubSpot thread ${this.threadIdOf(session) ?? '?'} is waiting for an agent` })
+      this.add({
+        from: 'status',
+        text: `Escalated: HubSpot thread ${this.threadIdOf(session) ?? '?'} is waiting for an agent`,
+      })
     } catch (error) {
       this.mode = 'bot'
       this.add({ from: 'status', text: `Escalation failed: ${integrationMessage(error)}` })
@@ -226,7 +247,11 @@ export class CustomerChat {
     }
   }
 
-  private async forward(session: HitlSession, line: ChatLine, message: { type: string; payload: JsonObject }): Promise<void> {
+  private async forward(
+    session: HitlSession,
+    line: ChatLine,
+    message: { type: string; payload: JsonObject }
+  ): Promise<void> {
     this.update(line, { delivery: 'sending' })
     this.inFlight = line
     try {
@@ -234,11 +259,22 @@ export class CustomerChat {
       const sent = await this.world.bot.customerSays(session, message)
       this.inFlight = undefined
       if (this.isOwed(session, sent.id)) {
-        this.update(line, { delivery: 'held', note: 'Not delivered yet: HubSpot did not take it; the integration keeps it and sends it with the next message' })
-        this.log.add({ source: 'bot', kind: 'held', text: 'A customer message is not delivered yet: the integration keeps it and sends it with the next one' })
+        this.update(line, {
+          delivery: 'held',
+          note: 'Not delivered yet: HubSpot did not take it; the integration keeps it and sends it with the next message',
+        })
+        this.log.add({
+          source: 'bot',
+          kind: 'held',
+          text: 'A customer message is not delivered yet: the integration keeps it and sends it with the next one',
+        })
       } else if (line.delivery === 'held') {
         this.update(line, { delivery: 'delivered', note: 'Delivered after the retry' })
-        this.log.add({ source: 'hubspot', kind: 'delivered', text: 'The held customer message reached HubSpot on the retry' })
+        this.log.add({
+          source: 'hubspot',
+          kind: 'delivered',
+          text: 'The held customer message reached HubSpot on the retry',
+        })
       } else {
         this.update(line, { delivery: undefined })
       }
@@ -257,12 +293,20 @@ export class CustomerChat {
     if (!line) return
     const reason = status === 429 ? 'HubSpot answered 429 (rate limit)' : `HubSpot answered ${status}`
     this.update(line, { delivery: 'held', note: `Not delivered yet: ${reason}; the integration retries` })
-    this.log.add({ source: 'hubspot', kind: 'held', text: `A customer message is not delivered yet: ${reason}; the integration retries`, status })
+    this.log.add({
+      source: 'hubspot',
+      kind: 'held',
+      text: `A customer message is not delivered yet: ${reason}; the integration retries`,
+      status,
+    })
   }
 
   // Messages the integration keeps for later (its outbox, a conversation state).
   private isOwed(session: HitlSession, messageId: string): boolean {
-    const payload = this.world.bp.store.findState('conversation', session.conversationId, 'outbox')?.payload as { items?: { messageId?: string }[] } | null | undefined
+    const payload = this.world.bp.store.findState('conversation', session.conversationId, 'outbox')?.payload as
+      | { items?: { messageId?: string }[] }
+      | null
+      | undefined
     return (payload?.items ?? []).some((item) => item.messageId === messageId)
   }
 
@@ -284,14 +328,21 @@ export class CustomerChat {
     if (!this.escalations.has(session.conversationId)) return
     const downstreamId = message.tags.downstream
     if (downstreamId === undefined) {
-      this.add({ from: 'bot', text: typeof message.payload.text === 'string' ? message.payload.text : `(${message.type})` })
+      this.add({
+        from: 'bot',
+        text: typeof message.payload.text === 'string' ? message.payload.text : `(${message.type})`,
+      })
       return
     }
     const authorId = this.world.bp.store.messages.get(downstreamId)?.userId
     const author = authorId === undefined ? undefined : this.world.bp.store.users.get(authorId)
-    const agent = { name: author?.name ?? 'Agent', ...(author?.pictureUrl !== undefined && { pictureUrl: author.pictureUrl }) }
+    const agent = {
+      name: author?.name ?? 'Agent',
+      ...(author?.pictureUrl !== undefined && { pictureUrl: author.pictureUrl }),
+    }
     // The badge names the agent who last replied (or was last assigned).
-    if (this.session?.conversationId === session.conversationId && this.agentName !== undefined) this.agentName = agent.name
+    if (this.session?.conversationId === session.conversationId && this.agentName !== undefined)
+      this.agentName = agent.name
     this.add({ from: 'agent', agent, ...this.renderPayload(message) })
   }
 
@@ -329,7 +380,14 @@ export class CustomerChat {
       case 'text':
         return { text: text('text') }
       case 'image':
-        return { text: '', attachment: { name: text('title') || fileNameOf(text('imageUrl')) || 'image', url: text('imageUrl'), isImage: true } }
+        return {
+          text: '',
+          attachment: {
+            name: text('title') || fileNameOf(text('imageUrl')) || 'image',
+            url: text('imageUrl'),
+            isImage: true,
+          },
+        }
       case 'file':
         return { text: '', attachment: { name: text('title') || 'file', url: text('fileUrl'), isImage: false } }
       case 'audio':
@@ -348,7 +406,12 @@ export class CustomerChat {
     const uses = (this.uploadedNames.get(name) ?? 0) + 1
     this.uploadedNames.set(name, uses)
     const key = uses === 1 ? name : `${uses}-${name}`
-    const { file: hosted } = await client.uploadFile({ key, content: file.data, contentType: file.contentType, accessPolicies: ['public_content'] })
+    const { file: hosted } = await client.uploadFile({
+      key,
+      content: file.data,
+      contentType: file.contentType,
+      accessPolicies: ['public_content'],
+    })
     if (!hosted.url) throw new Error('The Botpress stand-in returned no URL for the uploaded file')
     return hosted.url
   }

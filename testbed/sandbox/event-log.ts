@@ -54,9 +54,11 @@ export const describeHitlEvent = (
   sessionName: (conversationId: string) => string
 ): string => {
   const userId = typeof event.payload.userId === 'string' ? event.payload.userId : undefined
-  const conversationId = typeof event.payload.conversationId === 'string' ? event.payload.conversationId : event.conversationId
+  const conversationId =
+    typeof event.payload.conversationId === 'string' ? event.payload.conversationId : event.conversationId
   const session = conversationId ? sessionName(conversationId) : 'a session'
-  if (event.type === 'hitlAssigned') return `Botpress received hitlAssigned: ${userId === undefined ? 'an agent' : (userName(userId) ?? 'an agent')} takes ${session}`
+  if (event.type === 'hitlAssigned')
+    return `Botpress received hitlAssigned: ${userId === undefined ? 'an agent' : (userName(userId) ?? 'an agent')} takes ${session}`
   return `Botpress received ${event.type}: ${session} is handed back to the bot`
 }
 
@@ -64,17 +66,28 @@ export const describeHitlEvent = (
 export const agentReplyIdOf = (delivery: DeliveryRecord): string | undefined => {
   try {
     const body = JSON.parse(delivery.body) as { type?: unknown; message?: { id?: unknown } }
-    return body.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED' && typeof body.message?.id === 'string' ? body.message.id : undefined
+    return body.type === 'OUTGOING_CHANNEL_MESSAGE_CREATED' && typeof body.message?.id === 'string'
+      ? body.message.id
+      : undefined
   } catch {
     return undefined
   }
 }
 
-type AppEventSummary = { subscriptionType?: unknown; propertyName?: unknown; propertyValue?: unknown; objectId?: unknown; changeFlag?: unknown }
+type AppEventSummary = {
+  subscriptionType?: unknown
+  propertyName?: unknown
+  propertyValue?: unknown
+  objectId?: unknown
+  changeFlag?: unknown
+}
 
 const summarizeAppEvent = (event: AppEventSummary): string => {
   const type = String(event.subscriptionType ?? 'event')
-  const change = event.propertyName === undefined ? String(event.changeFlag ?? '') : `${String(event.propertyName)}=${JSON.stringify(event.propertyValue ?? '')}`
+  const change =
+    event.propertyName === undefined
+      ? String(event.changeFlag ?? '')
+      : `${String(event.propertyName)}=${JSON.stringify(event.propertyValue ?? '')}`
   return `${type} ${change} (thread ${String(event.objectId ?? '?')})`.replace(/\s+/g, ' ')
 }
 

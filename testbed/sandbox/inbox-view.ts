@@ -53,18 +53,34 @@ const agentName = (hs: HubSpotStandIn, actorId: string | null | undefined): stri
 
 const attachmentView = (attachment: StoredAttachment): InboxAttachment | undefined => {
   if (attachment.type !== 'FILE') return undefined
-  return { name: attachment.name, url: hubSpotFilePath(attachment.fileId), isImage: attachment.fileUsageType === 'IMAGE' }
+  return {
+    name: attachment.name,
+    url: hubSpotFilePath(attachment.fileId),
+    isImage: attachment.fileUsageType === 'IMAGE',
+  }
 }
 
-const entryView = (hs: HubSpotStandIn, entry: TimelineEntry, delivered: (messageId: string) => boolean): InboxMessage | InboxActivity => {
+const entryView = (
+  hs: HubSpotStandIn,
+  entry: TimelineEntry,
+  delivered: (messageId: string) => boolean
+): InboxMessage | InboxActivity => {
   if (entry.type === 'THREAD_STATUS_CHANGE') {
-    return { kind: 'activity', id: entry.id, at: entry.createdAt, text: entry.newStatus === 'CLOSED' ? 'Conversation closed' : 'Conversation reopened' }
+    return {
+      kind: 'activity',
+      id: entry.id,
+      at: entry.createdAt,
+      text: entry.newStatus === 'CLOSED' ? 'Conversation closed' : 'Conversation reopened',
+    }
   }
   if (entry.type === 'ASSIGNMENT') {
-    const text = entry.assignedTo ? `Assigned to ${agentName(hs, entry.assignedTo)}` : `Unassigned from ${agentName(hs, entry.assignedFrom) ?? 'nobody'}`
+    const text = entry.assignedTo
+      ? `Assigned to ${agentName(hs, entry.assignedTo)}`
+      : `Unassigned from ${agentName(hs, entry.assignedFrom) ?? 'nobody'}`
     return { kind: 'activity', id: entry.id, at: entry.createdAt, text }
   }
-  const author = entry.direction === 'INCOMING' ? 'customer' : entry.client.clientType === 'HUBSPOT' ? 'agent' : 'integration'
+  const author =
+    entry.direction === 'INCOMING' ? 'customer' : entry.client.clientType === 'HUBSPOT' ? 'agent' : 'integration'
   return {
     kind: 'message',
     id: entry.id,
@@ -76,13 +92,25 @@ const entryView = (hs: HubSpotStandIn, entry: TimelineEntry, delivered: (message
     attachments: entry.attachments.map(attachmentView).filter((view): view is InboxAttachment => view !== undefined),
     // Not the SENT HubSpot shows before anything happened: FAILED as reported, SENT once the
     // customer has the reply (the integration reports SENT only where HubSpot shows no status).
-    ...(author === 'agent' ? deliveryStatus(hs, entry.id, delivered) : entry.status ? { status: entry.status.statusType } : {}),
+    ...(author === 'agent'
+      ? deliveryStatus(hs, entry.id, delivered)
+      : entry.status
+        ? { status: entry.status.statusType }
+        : {}),
   }
 }
 
-const deliveryStatus = (hs: HubSpotStandIn, messageId: string, delivered: (messageId: string) => boolean): { status?: string; failure?: string } => {
+const deliveryStatus = (
+  hs: HubSpotStandIn,
+  messageId: string,
+  delivered: (messageId: string) => boolean
+): { status?: string; failure?: string } => {
   const report = hs.portal.statusReports.get(messageId)?.at(-1)
-  if (report?.statusType === 'FAILED') return { status: 'FAILED', ...(report.failureDetails?.errorMessage && { failure: report.failureDetails.errorMessage }) }
+  if (report?.statusType === 'FAILED')
+    return {
+      status: 'FAILED',
+      ...(report.failureDetails?.errorMessage && { failure: report.failureDetails.errorMessage }),
+    }
   return report || delivered(messageId) ? { status: 'SENT' } : {}
 }
 
@@ -103,22 +131,34 @@ const customerKindOf = (
     const createdAt = contact ? Date.parse(contact.createdAt) : 0
     const created = createdAt >= seededBefore && Date.parse(threadCreatedAt) - createdAt < CREATED_FOR_ESCALATION_MS
     return created
-      ? { customerKind: 'contact-created', customerKindLabel: `contact created for this escalation${by ? ` (by ${by})` : ''}` }
+      ? {
+          customerKind: 'contact-created',
+          customerKindLabel: `contact created for this escalation${by ? ` (by ${by})` : ''}`,
+        }
       : { customerKind: 'contact-matched', customerKindLabel: `existing contact matched${by ? ` by ${by}` : ''}` }
   }
   return by
-    ? { customerKind: 'visitor', customerKindLabel: `visitor with ${by === 'phone' ? 'a phone number' : 'an email'}, no contact` }
+    ? {
+        customerKind: 'visitor',
+        customerKindLabel: `visitor with ${by === 'phone' ? 'a phone number' : 'an email'}, no contact`,
+      }
     : { customerKind: 'anonymous', customerKindLabel: 'anonymous visitor (no email or phone, no contact)' }
 }
 
 // `delivered` says whether an agent message reached the customer (the Botpress side knows).
 // Contacts created before `seededBefore` (the portal's seed) were never created by the integration.
-export const inboxSnapshot = (hs: HubSpotStandIn, delivered: (messageId: string) => boolean, seededBefore = 0): InboxSnapshot => {
+export const inboxSnapshot = (
+  hs: HubSpotStandIn,
+  delivered: (messageId: string) => boolean,
+  seededBefore = 0
+): InboxSnapshot => {
   const threads = [...hs.portal.threads.values()].map((thread): InboxThread => {
     const timeline = hs.portal.timeline(thread.id).map((entry) => entryView(hs, entry, delivered))
     const lastMessage = [...timeline].reverse().find((entry): entry is InboxMessage => entry.kind === 'message')
     const assigneeName = agentName(hs, thread.assignedTo)
-    const lastAgent = [...timeline].reverse().find((entry): entry is InboxMessage => entry.kind === 'message' && entry.author === 'agent')
+    const lastAgent = [...timeline]
+      .reverse()
+      .find((entry): entry is InboxMessage => entry.kind === 'message' && entry.author === 'agent')
     return {
       id: thread.id,
       status: thread.status,

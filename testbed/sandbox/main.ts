@@ -5,7 +5,8 @@ import { startSandbox } from './server'
 const portFromEnv = (): number => {
   const raw = process.env.SANDBOX_PORT ?? '3000'
   const port = Number(raw)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`SANDBOX_PORT must be a port number (0 picks a free one), got "${raw}"`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`SANDBOX_PORT must be a port number (0 picks a free one), got "${raw}"`)
   return port
 }
 
@@ -39,7 +40,9 @@ const main = async (): Promise<void> => {
 
 main().catch((error: unknown) => {
   if ((error as { code?: string }).code === 'EADDRINUSE') {
-    console.error(`Port ${process.env.SANDBOX_PORT ?? '3000'} is in use: start the sandbox on another one with SANDBOX_PORT, e.g. SANDBOX_PORT=3001 npm start (0 picks a free port).`)
+    console.error(
+      `Port ${process.env.SANDBOX_PORT ?? '3000'} is in use: start the sandbox on another one with SANDBOX_PORT, e.g. SANDBOX_PORT=3001 npm start (0 picks a free port).`
+    )
   } else {
     console.error('The sandbox could not start:', error instanceof Error ? error.message : error)
   }

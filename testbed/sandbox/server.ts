@@ -63,7 +63,9 @@ const settingsInput = z
     contactPolicy: z.enum(['create', 'anonymous', 'refuse']),
     identity: z.enum(Object.keys(IDENTITIES) as [Identity, ...Identity[]]),
     autoAssign: z.boolean(),
-    faults: z.object({ rateLimit: z.boolean(), serverErrors: z.boolean(), duplicates: z.boolean(), reorder: z.boolean() }).partial(),
+    faults: z
+      .object({ rateLimit: z.boolean(), serverErrors: z.boolean(), duplicates: z.boolean(), reorder: z.boolean() })
+      .partial(),
   })
   .partial()
   .strict()
@@ -71,17 +73,23 @@ const settingsInput = z
 // Publishes to HubSpot: what a customer message costs, and what the fault switches hit.
 const PUBLISH_PATH = /\/custom-channels\/[^/]+\/\d+\/messages$/
 
-const fileInput = z.object({ name: z.string().min(1).max(200), contentType: z.string().min(1), base64: z.string().min(1) })
+const fileInput = z.object({
+  name: z.string().min(1).max(200),
+  contentType: z.string().min(1),
+  base64: z.string().min(1),
+})
 
 const readPage = (): string => {
   const asset = (name: string) => readFileSync(join(__dirname, 'public', name), 'utf8')
-  return asset('index.html').replace('/* STYLE */', () => asset('style.css')).replace('/* SCRIPT */', () => asset('app.js'))
+  return asset('index.html')
+    .replace('/* STYLE */', () => asset('style.css'))
+    .replace('/* SCRIPT */', () => asset('app.js'))
 }
 
 class HttpError extends Error {
   public constructor(
     public readonly status: number,
-    message: string,
+    message: string
   ) {
     super(message)
   }
@@ -106,13 +114,20 @@ const readJson = async (req: IncomingMessage): Promise<unknown> => {
 
 const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
   const result = schema.safeParse(value)
-  if (!result.success) throw new HttpError(400, result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; '))
+  if (!result.success)
+    throw new HttpError(
+      400,
+      result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')
+    )
   return result.data
 }
 
 const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  })
   res.end(text)
 }
 
@@ -121,7 +136,8 @@ const errorMessage = (error: unknown): string => (error instanceof Error ? error
 export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
   const page = readPage()
   // The page's port first: a busy one fails at once, before anything else starts.
-  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => sendJson(res, 503, { message: 'The sandbox is starting.' })
+  let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) =>
+    sendJson(res, 503, { message: 'The sandbox is starting.' })
   const server = createServer((req, res) => handle(req, res))
   const host = options.host ?? '127.0.0.1'
   await new Promise<void>((resolve, reject) => {
@@ -154,8 +170,18 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
   // integration's retry then goes through, as when HubSpot falters for a moment.
   const armFaults = (): void => {
     hs.faults.clear()
-    hs.faults.webhooks({ duplicateRate: settings.faults.duplicates ? 1 : 0, reorderWindowMs: settings.faults.reorder ? 400 : 0 })
-    if (settings.faults.rateLimit) hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: 429, count: 1, retryAfterSeconds: RATE_LIMIT_RETRY_AFTER_S })
+    hs.faults.webhooks({
+      duplicateRate: settings.faults.duplicates ? 1 : 0,
+      reorderWindowMs: settings.faults.reorder ? 400 : 0,
+    })
+    if (settings.faults.rateLimit)
+      hs.faults.inject({
+        method: 'POST',
+        path: PUBLISH_PATH,
+        status: 429,
+        count: 1,
+        retryAfterSeconds: RATE_LIMIT_RETRY_AFTER_S,
+      })
     if (settings.faults.serverErrors) hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: 503, count: 1 })
   }
   const chat = new CustomerChat(world, log, scheduleBroadcast, { beforePublish: armFaults })
@@ -177,30 +203,45 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
   const withDeliveryOutcome = (entry: LogEntry): LogEntry => {
     if (!entry.messageId) return entry
     const report = hs.portal.statusReports.get(entry.messageId)?.at(-1)
-    return report?.statusType === 'FAILED' ? { ...entry, failed: report.failureDetails?.errorMessage ?? 'FAILED' } : entry
+    return report?.statusType === 'FAILED'
+      ? { ...entry, failed: report.failureDetails?.errorMessage ?? 'FAILED' }
+      : entry
   }
   const snapshot = (): SandboxSnapshot => ({
     links,
     settings: structuredClone(settings),
     customer: chat.snapshot(),
-    inbox: inboxSnapshot(hs, (messageId) => [...bp.store.messages.values()].some((message) => message.tags.hubspotMessageId === messageId), seededBefore),
+    inbox: inboxSnapshot(
+      hs,
+      (messageId) => [...bp.store.messages.values()].some((message) => message.tags.hubspotMessageId === messageId),
+      seededBefore
+    ),
     log: log.list().map(withDeliveryOutcome),
   })
 
   const applySettings = async (input: z.infer<typeof settingsInput>): Promise<void> => {
     const configuration = world.driver.configuration as Record<string, unknown>
-    const configChanged = (input.language && input.language !== settings.language) || (input.contactPolicy && input.contactPolicy !== settings.contactPolicy)
+    const configChanged =
+      (input.language && input.language !== settings.language) ||
+      (input.contactPolicy && input.contactPolicy !== settings.contactPolicy)
     Object.assign(settings, { ...input, faults: { ...settings.faults, ...input.faults } })
     if (configChanged) {
       Object.assign(configuration, { language: settings.language, contactPolicy: settings.contactPolicy })
-      log.add({ source: 'bot', kind: 'action', text: `Configuration saved: language ${settings.language}, contact policy ${settings.contactPolicy} (register ran again)` })
+      log.add({
+        source: 'bot',
+        kind: 'action',
+        text: `Configuration saved: language ${settings.language}, contact policy ${settings.contactPolicy} (register ran again)`,
+      })
       await world.driver.register()
     }
     if (input.identity) chat.setIdentity(input.identity)
     hs.settings.autoAssign = settings.autoAssign ? { actorId: 'A-111', delayMs: 1000 } : null
     // API faults are armed per customer action (armFaults); a switch turned off drops its pending one.
     if (!settings.faults.rateLimit && !settings.faults.serverErrors) hs.faults.clear()
-    hs.faults.webhooks({ duplicateRate: settings.faults.duplicates ? 1 : 0, reorderWindowMs: settings.faults.reorder ? 400 : 0 })
+    hs.faults.webhooks({
+      duplicateRate: settings.faults.duplicates ? 1 : 0,
+      reorderWindowMs: settings.faults.reorder ? 400 : 0,
+    })
     scheduleBroadcast()
   }
 
@@ -223,7 +264,14 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     if (deliveriesSeen > hs.deliveries.length) deliveriesSeen = 0
     for (const delivery of hs.deliveries.slice(deliveriesSeen)) {
       const messageId = agentReplyIdOf(delivery)
-      log.add({ source: 'hubspot', kind: 'webhook', text: describeDelivery(delivery), status: delivery.status, at: delivery.at, ...(messageId && { messageId }) })
+      log.add({
+        source: 'hubspot',
+        kind: 'webhook',
+        text: describeDelivery(delivery),
+        status: delivery.status,
+        at: delivery.at,
+        ...(messageId && { messageId }),
+      })
     }
     deliveriesSeen = hs.deliveries.length
     // Every publish the integration made (customer messages, transcripts), with HubSpot's answer:
@@ -233,21 +281,33 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     const upTo = answered === -1 ? hs.calls.length : callsSeen + answered
     for (const call of hs.calls.slice(callsSeen, upTo)) {
       if (call.method !== 'POST' || !PUBLISH_PATH.test(call.path)) continue
-      const verdict = call.status >= 400 ? `, ${call.status === 429 || call.status >= 500 ? 'the integration retries' : 'refused'}` : ''
-      log.add({ source: 'hubspot', kind: 'publish', text: `The integration published a message to HubSpot → ${call.status}${verdict}`, status: call.status, at: call.at })
+      const verdict =
+        call.status >= 400
+          ? `, ${call.status === 429 || call.status >= 500 ? 'the integration retries' : 'refused'}`
+          : ''
+      log.add({
+        source: 'hubspot',
+        kind: 'publish',
+        text: `The integration published a message to HubSpot → ${call.status}${verdict}`,
+        status: call.status,
+        at: call.at,
+      })
       if (call.status === 429 || call.status >= 500) chat.publishRefused(call.status)
     }
     callsSeen = upTo
     scheduleBroadcast()
   }, POLL_INTERVAL_MS)
 
-
   const keepAlive = setInterval(() => {
     for (const stream of streams) stream.write(': keep-alive\n\n')
   }, KEEP_ALIVE_MS)
 
   const openStream = (req: IncomingMessage, res: ServerResponse): void => {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' })
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    })
     res.write(`retry: 1000\nevent: snapshot\ndata: ${JSON.stringify(snapshot())}\n\n`)
     streams.add(res)
     req.on('close', () => streams.delete(res))
@@ -273,7 +333,11 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       'file',
       (body) => {
         const input = parse(fileInput, body)
-        return chat.sendFile({ name: input.name, contentType: input.contentType, data: Buffer.from(input.base64, 'base64') })
+        return chat.sendFile({
+          name: input.name,
+          contentType: input.contentType,
+          data: Buffer.from(input.base64, 'base64'),
+        })
       },
     ],
   ])

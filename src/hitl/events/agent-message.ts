@@ -38,7 +38,10 @@ let sortRefused = false
 const readTimelinePage = async (deps: Deps, threadId: string, after: string | undefined) => {
   if (!sortRefused) {
     try {
-      return { newestFirst: true, ...(await listThreadMessages(deps.hubspot, threadId, { after, limit: TIMELINE_PAGE_SIZE, newestFirst: true })) }
+      return {
+        newestFirst: true,
+        ...(await listThreadMessages(deps.hubspot, threadId, { after, limit: TIMELINE_PAGE_SIZE, newestFirst: true })),
+      }
     } catch (error) {
       if (!(error instanceof HubSpotApiError && error.status === 400)) throw error
       sortRefused = true
@@ -80,7 +83,8 @@ const readTimeline = async (deps: Deps, threadId: string, untilId?: string): Pro
   return chronological(entries, newestFirst)
 }
 
-const isClose = (entry: ThreadEntry) => entry.type === 'THREAD_STATUS_CHANGE' && (entry as { newStatus?: string }).newStatus === 'CLOSED'
+const isClose = (entry: ThreadEntry) =>
+  entry.type === 'THREAD_STATUS_CHANGE' && (entry as { newStatus?: string }).newStatus === 'CLOSED'
 // Earlier replies are caught up within this window before the message being handled; older ones
 // had their own webhooks long ago.
 const CATCH_UP_WINDOW_MS = 10 * 60_000
@@ -91,10 +95,17 @@ const CATCH_UP_WINDOW_MS = 10 * 60_000
 // such a reply is looked up in the Botpress conversation. Replies are delivered in the order
 // written, so the newest one found there vouches for every older one: the common case (the previous
 // reply was delivered) costs one lookup.
-const undeliveredReplies = async (deps: Deps, conversationId: string, entries: ThreadEntry[], reference: number): Promise<Message[]> => {
+const undeliveredReplies = async (
+  deps: Deps,
+  conversationId: string,
+  entries: ThreadEntry[],
+  reference: number
+): Promise<Message[]> => {
   const candidates = entries
     .filter((entry): entry is Message => isMessage(entry) && isAgentReply(entry))
-    .filter((message) => message.status?.statusType !== 'FAILED' && time(message.createdAt) >= reference - CATCH_UP_WINDOW_MS)
+    .filter(
+      (message) => message.status?.statusType !== 'FAILED' && time(message.createdAt) >= reference - CATCH_UP_WINDOW_MS
+    )
   const pending: Message[] = []
   for (const message of [...candidates].reverse()) {
     if (message.status && (await reachedBotpress(deps, conversationId, message.id))) break
@@ -108,7 +119,11 @@ const undeliveredReplies = async (deps: Deps, conversationId: string, entries: T
 // Hidden files of HubSpot's file manager can be read only with files.ui_hidden.read: a refusal
 // from HubSpot is asked once more through a signed link, then reported to the agent with the fix.
 const fetchAgentFile = async (deps: Deps, part: Extract<AgentPart, { kind: 'media' }>) => {
-  const options = { maxBytes: env.maxAttachmentBytes(), timeoutMs: timeLeftFor(deps, env.requestTimeoutMs()), trustedOrigins: env.trustedFileOrigins() }
+  const options = {
+    maxBytes: env.maxAttachmentBytes(),
+    timeoutMs: timeLeftFor(deps, env.requestTimeoutMs()),
+    trustedOrigins: env.trustedFileOrigins(),
+  }
   const url = part.attachment.url
   const fromHubSpot = (() => {
     try {
@@ -118,7 +133,11 @@ const fetchAgentFile = async (deps: Deps, part: Extract<AgentPart, { kind: 'medi
     }
   })()
   try {
-    return await download(url, { ...options, bearerToken: await deps.tokens.get(), mayReceiveToken: (target) => isHubSpotHost(target, env.hubspotApiUrl()) })
+    return await download(url, {
+      ...options,
+      bearerToken: await deps.tokens.get(),
+      mayReceiveToken: (target) => isHubSpotHost(target, env.hubspotApiUrl()),
+    })
   } catch (error) {
     const refused = error instanceof DownloadError && (error.status === 401 || error.status === 403)
     if (!refused || !fromHubSpot || !part.attachment.fileId) throw error
@@ -127,12 +146,18 @@ const fetchAgentFile = async (deps: Deps, part: Extract<AgentPart, { kind: 'medi
     const signed = await getSignedUrl(deps.hubspot, String(part.attachment.fileId))
     return await download(signed.url, options)
   } catch (error) {
-    if (error instanceof HubSpotApiError && (error.status === 401 || error.status === 403)) throw new DownloadError(deps.texts.fileUnreadable, true, error.status)
+    if (error instanceof HubSpotApiError && (error.status === 401 || error.status === 403))
+      throw new DownloadError(deps.texts.fileUnreadable, true, error.status)
     throw error
   }
 }
 
-const rehost = async (deps: Deps, message: Message, part: Extract<AgentPart, { kind: 'media' }>, index: number): Promise<string> => {
+const rehost = async (
+  deps: Deps,
+  message: Message,
+  part: Extract<AgentPart, { kind: 'media' }>,
+  index: number
+): Promise<string> => {
   const fetched = await fetchAgentFile(deps, part)
   const name = part.attachment.name ?? fetched.fileName ?? `attachment-${index}`
   try {
@@ -146,7 +171,9 @@ const rehost = async (deps: Deps, message: Message, part: Extract<AgentPart, { k
     if (file.url) return file.url
   } catch (error) {
     if (!isApiError(error) || error.code >= 500 || error.code === 429) throw error
-    deps.logger.warn(`Botpress refused to host an agent file (${error.code}); the customer gets a signed HubSpot link instead`)
+    deps.logger.warn(
+      `Botpress refused to host an agent file (${error.code}); the customer gets a signed HubSpot link instead`
+    )
   }
   // Where Botpress cannot host the file, a signed link from HubSpot's file manager still opens it.
   if (part.attachment.fileId) return (await getSignedUrl(deps.hubspot, String(part.attachment.fileId))).url
@@ -158,7 +185,10 @@ type Delivery = { delivered: true } | { delivered: false; errorMessage: string }
 const deliver = async (deps: Deps, conversationId: string, message: Message): Promise<Delivery> => {
   const actorId = normaliseAgentActorId(message.senders[0]?.actorId ?? message.createdBy)
   if (!actorId) return { delivered: false, errorMessage: deps.texts.notDelivered('the sender is not a HubSpot agent') }
-  const userId = await resolveAgentUser(deps, actorId, { refresh: false, nameOnMessage: message.senders[0]?.name ?? undefined })
+  const userId = await resolveAgentUser(deps, actorId, {
+    refresh: false,
+    nameOnMessage: message.senders[0]?.name ?? undefined,
+  })
   const failures: string[] = []
   for (const [index, part] of agentMessageParts(message).entries()) {
     let hostedUrl: string | undefined
@@ -174,13 +204,21 @@ const deliver = async (deps: Deps, conversationId: string, message: Message): Pr
     const { type, payload } = partToBotpress(part, deps.texts, hostedUrl)
     try {
       // Get-or-create keyed by the HubSpot message ID: a redelivered webhook finds the first copy.
-      await deps.client.getOrCreateMessage({ conversationId, userId, type, payload, ...agentMessageKey(index === 0 ? message.id : `${message.id}#${index}`) })
+      await deps.client.getOrCreateMessage({
+        conversationId,
+        userId,
+        type,
+        payload,
+        ...agentMessageKey(index === 0 ? message.id : `${message.id}#${index}`),
+      })
     } catch (error) {
       if (!isNotFound(error)) throw error
       return { delivered: false, errorMessage: deps.texts.sessionEnded }
     }
   }
-  return failures.length ? { delivered: false, errorMessage: deps.texts.notDelivered(failures.join('; ')) } : { delivered: true }
+  return failures.length
+    ? { delivered: false, errorMessage: deps.texts.notDelivered(failures.join('; ')) }
+    : { delivered: true }
 }
 
 // HubSpot may show an agent's reply as SENT before any integration reports anything (its published
@@ -189,7 +227,9 @@ const deliver = async (deps: Deps, conversationId: string, message: Message): Pr
 // always reported, with its reason.
 export const report = async (deps: Deps, message: Message, channelId: string, outcome: Delivery) => {
   if (outcome.delivered && message.status?.statusType === 'SENT') return
-  const status = outcome.delivered ? ({ statusType: 'SENT' } as const) : ({ statusType: 'FAILED', errorMessage: outcome.errorMessage } as const)
+  const status = outcome.delivered
+    ? ({ statusType: 'SENT' } as const)
+    : ({ statusType: 'FAILED', errorMessage: outcome.errorMessage } as const)
   await updateMessageStatus(deps.hubspot, channelId, message.id, status)
 }
 
@@ -201,7 +241,12 @@ export const deliverInOrder = async (deps: Deps, conversationId: string, channel
 
 // Before the session is handed back: replies the agent wrote before closing whose webhooks have not
 // arrived yet (the two webhook streams are not ordered) are delivered first, so none is lost.
-export const deliverRepliesBeforeClose = async (deps: Deps, session: Session, threadId: string, channelId: string): Promise<number> => {
+export const deliverRepliesBeforeClose = async (
+  deps: Deps,
+  session: Session,
+  threadId: string,
+  channelId: string
+): Promise<number> => {
   let timeline: ThreadEntry[]
   try {
     timeline = await readTimeline(deps, threadId)
@@ -232,10 +277,18 @@ export const catchUpReplies = async (deps: Deps, session: Session): Promise<numb
 export type ReplyOutcome = 'refused: session ended' | 'delivered' | `delivered with ${number} earlier message(s)`
 
 // One agent reply, once the plugin sees the session: the earlier replies still on their way first.
-export const deliverReply = async (deps: Deps, session: Session, message: Message, channelId: string): Promise<ReplyOutcome> => {
+export const deliverReply = async (
+  deps: Deps,
+  session: Session,
+  message: Message,
+  channelId: string
+): Promise<ReplyOutcome> => {
   const timeline = await readTimeline(deps, message.conversationsThreadId, message.id)
   const position = timeline.findIndex((entry) => entry.id === message.id)
-  const before = position >= 0 ? timeline.slice(0, position) : timeline.filter((entry) => time(entry.createdAt) <= time(message.createdAt))
+  const before =
+    position >= 0
+      ? timeline.slice(0, position)
+      : timeline.filter((entry) => time(entry.createdAt) <= time(message.createdAt))
   if (before.some(isClose)) {
     await report(deps, message, channelId, { delivered: false, errorMessage: deps.texts.sessionEnded })
     return 'refused: session ended'

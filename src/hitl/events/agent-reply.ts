@@ -10,7 +10,11 @@ import { drain, awaitActivation } from '../session-work'
 import { deliverReply, isAgentReply, report } from './agent-message'
 import type { Outcome } from './outcome'
 
-export const handleAgentReply = async (deps: Deps, event: OutgoingMessageEvent, setupChannelId: string | undefined): Promise<Outcome> => {
+export const handleAgentReply = async (
+  deps: Deps,
+  event: OutgoingMessageEvent,
+  setupChannelId: string | undefined
+): Promise<Outcome> => {
   const { message } = event
   if (!isAgentReply(message)) return 'ignored: not an agent reply'
   const channelId = message.channelId ?? event.channelId ?? setupChannelId
@@ -19,7 +23,9 @@ export const handleAgentReply = async (deps: Deps, event: OutgoingMessageEvent, 
 
   // startHitl used the Botpress conversation ID as integrationThreadId; older threads are looked up.
   const conversationId = event.channelIntegrationThreadIds[0]
-  const found = conversationId ? await loadSession(deps, conversationId) : await findSessionByThread(deps, message.conversationsThreadId)
+  const found = conversationId
+    ? await loadSession(deps, conversationId)
+    : await findSessionByThread(deps, message.conversationsThreadId)
   if (!found) {
     if (!conversationId) return 'ignored: not a HITL thread'
     await report(deps, message, channelId, { delivered: false, errorMessage: deps.texts.sessionEnded })

@@ -7,7 +7,14 @@ import type { AppWebhookEvent } from '../../hubspot/schemas'
 import { normaliseAgentActorId } from '../agents'
 import type { Deps } from '../context'
 import { publishContent, threadAddressOf } from '../publish'
-import { findSessionByThread, loadSession, openingSessions, recordAssignment, recordCloseRequest, type Session } from '../session'
+import {
+  findSessionByThread,
+  loadSession,
+  openingSessions,
+  recordAssignment,
+  recordCloseRequest,
+  type Session,
+} from '../session'
 import { awaitActivation, drain } from '../session-work'
 import type { Outcome } from './outcome'
 
@@ -45,7 +52,8 @@ const recordAndDrain = async (
   // startHitl marks the session ready, then looks for what was recorded: read again after
   // recording, and one of the two sees the other.
   const now = session.phase === 'opening' ? await loadSession(deps, session.conversationId) : session
-  if (!now || now.phase === 'opening') return recorded ? 'recorded: applied once the plugin sees the session' : duplicate
+  if (!now || now.phase === 'opening')
+    return recorded ? 'recorded: applied once the plugin sees the session' : duplicate
   // Waiting a moment for the plugin, within the webhook's time, spares a scheduled event.
   const { session: current } = await awaitActivation(deps, now)
   // Waiting for a holder that is alive costs a moment; one that died leaves the lock to expire,
@@ -59,22 +67,41 @@ export const handleAssignment = async (deps: Deps, event: AppWebhookEvent): Prom
   const session = await sessionOfThread(deps, event.objectId)
   if (!session) return NOT_A_HITL_THREAD
   if (session.phase === 'closed') return 'ignored: session already ended'
-  if (session.agent && event.occurredAt < session.agent.occurredAt) return 'ignored: older than the assignment already applied'
+  if (session.agent && event.occurredAt < session.agent.occurredAt)
+    return 'ignored: older than the assignment already applied'
   const assignment = { actorId: normaliseAgentActorId(event.propertyValue), occurredAt: event.occurredAt }
-  return recordAndDrain(deps, session, (current) => recordAssignment(deps, current, assignment), assignment.actorId ? 'agent assigned' : 'unassigned', 'ignored: assignment already applied')
+  return recordAndDrain(
+    deps,
+    session,
+    (current) => recordAssignment(deps, current, assignment),
+    assignment.actorId ? 'agent assigned' : 'unassigned',
+    'ignored: assignment already applied'
+  )
 }
 
 // conversation.deletion, or a status other than OPEN and CLOSED (HubSpot's official integration
 // treats ARCHIVED as the end too): the thread is gone, so is the session.
 export const handleThreadGone = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> =>
-  requestClose(deps, event, event.subscriptionType === 'conversation.deletion' ? 'thread deleted' : `thread ${event.propertyValue ?? 'archived'}`)
+  requestClose(
+    deps,
+    event,
+    event.subscriptionType === 'conversation.deletion'
+      ? 'thread deleted'
+      : `thread ${event.propertyValue ?? 'archived'}`
+  )
 
 const requestClose = async (deps: Deps, event: AppWebhookEvent, why: string): Promise<Outcome> => {
   const session = await sessionOfThread(deps, event.objectId)
   if (!session) return NOT_A_HITL_THREAD
   if (session.phase === 'closed') return 'ignored: session already ended'
   const request = { occurredAt: event.occurredAt, why }
-  return recordAndDrain(deps, session, (current) => recordCloseRequest(deps, current, request), 'session stopped', 'ignored: session already ended')
+  return recordAndDrain(
+    deps,
+    session,
+    (current) => recordCloseRequest(deps, current, request),
+    'session stopped',
+    'ignored: session already ended'
+  )
 }
 
 export const handleStatusChange = async (deps: Deps, event: AppWebhookEvent): Promise<Outcome> => {

@@ -16,20 +16,32 @@ import type { SubscriptionRecord } from '../portal'
 import type { RouteTable } from '../router'
 import type { StandInState } from '../state'
 
-export const addSubscription = (state: StandInState, input: { eventType: string; propertyName?: string; active: boolean }): SubscriptionRecord => {
+export const addSubscription = (
+  state: StandInState,
+  input: { eventType: string; propertyName?: string; active: boolean }
+): SubscriptionRecord => {
   const duplicate = [...state.portal.subscriptions.values()].find(
     (subscription) => subscription.eventType === input.eventType && subscription.propertyName === input.propertyName
   )
-  if (duplicate) throw conflict(`A subscription to ${input.eventType}${input.propertyName ? ` (${input.propertyName})` : ''} already exists: id ${duplicate.id}.`)
+  if (duplicate)
+    throw conflict(
+      `A subscription to ${input.eventType}${input.propertyName ? ` (${input.propertyName})` : ''} already exists: id ${duplicate.id}.`
+    )
   const createdAt = nowIso()
-  const subscription: SubscriptionRecord = withoutUndefined({ id: state.portal.nextId('subscription'), ...input, createdAt, updatedAt: createdAt })
+  const subscription: SubscriptionRecord = withoutUndefined({
+    id: state.portal.nextId('subscription'),
+    ...input,
+    createdAt,
+    updatedAt: createdAt,
+  })
   state.portal.subscriptions.set(subscription.id, subscription)
   return subscription
 }
 
 const requireSubscription = (state: StandInState, ctx: RequestContext): SubscriptionRecord => {
   const subscription = state.portal.subscriptions.get(ctx.params.subscriptionId)
-  if (!subscription) throw notFound(`Subscription ${ctx.params.subscriptionId} does not exist for app ${state.app.appId}.`)
+  if (!subscription)
+    throw notFound(`Subscription ${ctx.params.subscriptionId} does not exist for app ${state.app.appId}.`)
   return subscription
 }
 
@@ -41,7 +53,11 @@ const readSettings = (state: StandInState): Reply => {
 const updateSettings = (state: StandInState, ctx: RequestContext): Reply => {
   const input = parseBody(ctx, webhookSettingsUpdateSchema, 'webhook settings')
   const now = nowIso()
-  state.portal.appWebhookSettings = { ...input, createdAt: state.portal.appWebhookSettings?.createdAt ?? now, updatedAt: now }
+  state.portal.appWebhookSettings = {
+    ...input,
+    createdAt: state.portal.appWebhookSettings?.createdAt ?? now,
+    updatedAt: now,
+  }
   return respond(webhookSettingsSchema, state.portal.appWebhookSettings)
 }
 
@@ -68,8 +84,12 @@ export const registerAppWebhookRoutes = (routes: RouteTable, state: StandInState
     state.portal.appWebhookSettings = null
     return noContent()
   })
-  add('GET', '/subscriptions', () => respond(subscriptionListSchema, { results: [...state.portal.subscriptions.values()] }))
-  add('POST', '/subscriptions', (ctx) => respond(subscriptionSchema, addSubscription(state, parseBody(ctx, subscriptionCreateSchema, 'subscription')), 201))
+  add('GET', '/subscriptions', () =>
+    respond(subscriptionListSchema, { results: [...state.portal.subscriptions.values()] })
+  )
+  add('POST', '/subscriptions', (ctx) =>
+    respond(subscriptionSchema, addSubscription(state, parseBody(ctx, subscriptionCreateSchema, 'subscription')), 201)
+  )
   add('GET', '/subscriptions/:subscriptionId', (ctx) => respond(subscriptionSchema, requireSubscription(state, ctx)))
   add('PATCH', '/subscriptions/:subscriptionId', (ctx) => {
     const subscription = requireSubscription(state, ctx)

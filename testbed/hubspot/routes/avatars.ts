@@ -27,7 +27,11 @@ export const registerAvatarRoutes = (routes: RouteTable, state: StandInState): v
       const agents = [...state.portal.agents.values()]
       const index = agents.findIndex((agent) => agent.actorId === actorId)
       if (index < 0) throw notFound(`No avatar for ${actorId}.`)
-      return { status: 200, bytes: Buffer.from(avatarSvg(agents[index].name, index)), headers: { 'Content-Type': 'image/svg+xml' } }
+      return {
+        status: 200,
+        bytes: Buffer.from(avatarSvg(agents[index].name, index)),
+        headers: { 'Content-Type': 'image/svg+xml' },
+      }
     },
   })
 }

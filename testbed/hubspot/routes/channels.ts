@@ -56,10 +56,14 @@ const checkCapabilities = (state: StandInState, capabilities: Partial<ChannelCap
   const limits = state.settings.capabilityLimits
   const problems = (Object.keys(limits) as (keyof typeof limits)[]).flatMap((key) => {
     const value = capabilities[key]
-    return value !== undefined && (value < 1 || value > limits[key]) ? [`${key} ${value} is outside 1..${limits[key]}`] : []
+    return value !== undefined && (value < 1 || value > limits[key])
+      ? [`${key} ${value} is outside 1..${limits[key]}`]
+      : []
   })
   if (problems.length) {
-    throw apiError(400, 'VALIDATION_ERROR', `Invalid channel capability values: ${problems.join('; ')}.`, { subCategory: 'CustomChannelsError.INVALID_CHANNEL_CAPABILITY_VALUES' })
+    throw apiError(400, 'VALIDATION_ERROR', `Invalid channel capability values: ${problems.join('; ')}.`, {
+      subCategory: 'CustomChannelsError.INVALID_CHANNEL_CAPABILITY_VALUES',
+    })
   }
 }
 
@@ -99,7 +103,8 @@ const archiveChannel = (state: StandInState, ctx: RequestContext): Reply => {
   const archivedAt = nowIso()
   channel.archived = true
   for (const account of state.portal.channelAccounts.values()) {
-    if (account.channelId === channel.id && !account.archived) Object.assign(account, { archived: true, archivedAt, updatedAt: archivedAt })
+    if (account.channelId === channel.id && !account.archived)
+      Object.assign(account, { archived: true, archivedAt, updatedAt: archivedAt })
   }
   return noContent()
 }
@@ -118,9 +123,10 @@ const createAccount = (state: StandInState, ctx: RequestContext): Reply => {
   const input = parseBody(ctx, channelAccountCreateSchema, 'channel account')
   if (!state.portal.inboxes.has(input.inboxId)) {
     const inboxes = [...state.portal.inboxes.values()].map((inbox) => `${inbox.name} (${inbox.id})`).join(', ')
-    throw validationError(`inboxId ${input.inboxId} is not an inbox of portal ${state.portalId}; inboxes: ${inboxes}.`, [
-      { message: `Inbox ${input.inboxId} does not exist`, code: 'INVALID_INBOX_ID', in: 'inboxId' },
-    ])
+    throw validationError(
+      `inboxId ${input.inboxId} is not an inbox of portal ${state.portalId}; inboxes: ${inboxes}.`,
+      [{ message: `Inbox ${input.inboxId} does not exist`, code: 'INVALID_INBOX_ID', in: 'inboxId' }]
+    )
   }
   const createdAt = nowIso()
   const account: ChannelAccountRecord = withoutUndefined({
@@ -151,13 +157,20 @@ const listAccounts = (state: StandInState, ctx: RequestContext): Reply => {
       (identifierType === null || account.deliveryIdentifier?.type === identifierType) &&
       (identifierValue === null || account.deliveryIdentifier?.value === identifierValue)
   )
-  return respond(channelAccountListSchema, paginate(accounts.map(channelAccountView), ctx.query, { limit: 20, max: 100 }))
+  return respond(
+    channelAccountListSchema,
+    paginate(accounts.map(channelAccountView), ctx.query, { limit: 20, max: 100 })
+  )
 }
 
 const updateAccount = (state: StandInState, ctx: RequestContext): Reply => {
   const channel = requireChannel(state, ctx.params.channelId)
   const account = requireAccount(state, ctx, channel)
-  const changes = parseBody(ctx, channelAccountCreateSchema.pick({ name: true, authorized: true }).partial(), 'channel account update')
+  const changes = parseBody(
+    ctx,
+    channelAccountCreateSchema.pick({ name: true, authorized: true }).partial(),
+    'channel account update'
+  )
   Object.assign(account, withoutUndefined(changes), { updatedAt: nowIso() })
   emitChannelAccountEvent(state, channel, account, 'CHANNEL_ACCOUNT_UPDATED')
   return respond(channelAccountSchema, channelAccountView(account))
@@ -166,7 +179,8 @@ const updateAccount = (state: StandInState, ctx: RequestContext): Reply => {
 const requireMessage = (state: StandInState, ctx: RequestContext): StoredMessage => {
   const channel = requireChannel(state, ctx.params.channelId)
   const message = state.portal.messageById.get(ctx.params.messageId)
-  if (!message || message.channelId !== channel.id) throw notFound(`Message ${ctx.params.messageId} does not exist in channel ${channel.id}.`)
+  if (!message || message.channelId !== channel.id)
+    throw notFound(`Message ${ctx.params.messageId} does not exist in channel ${channel.id}.`)
   return message
 }
 
@@ -179,7 +193,10 @@ const publish = (state: StandInState, ctx: RequestContext): Reply => {
 const updateMessageStatus = (state: StandInState, ctx: RequestContext): Reply => {
   const message = requireMessage(state, ctx)
   const update = parseBody(ctx, messageStatusUpdateSchema, 'message status')
-  const { statusType, errorMessage } = 'status' in update ? { statusType: update.status.statusType, errorMessage: update.status.failureDetails?.errorMessage } : update
+  const { statusType, errorMessage } =
+    'status' in update
+      ? { statusType: update.status.statusType, errorMessage: update.status.failureDetails?.errorMessage }
+      : update
   const status: MessageStatus = { statusType }
   if (statusType === 'FAILED') status.failureDetails = withoutUndefined({ errorMessage, errorMessageTokens: {} })
   message.status = status
@@ -190,15 +207,31 @@ const updateMessageStatus = (state: StandInState, ctx: RequestContext): Reply =>
 
 export const registerChannelRoutes = (routes: RouteTable, state: StandInState): void => {
   const developer = 'developerKeyOrBearer' as const
-  routes.add('POST', under(CUSTOM_CHANNEL_PREFIXES, ''), { auth: developer, scopes: WRITE, handler: (ctx) => createChannel(state, ctx) })
-  routes.add('GET', under(CUSTOM_CHANNEL_PREFIXES, ''), { auth: developer, scopes: READ, handler: (ctx) => listChannels(state, ctx) })
+  routes.add('POST', under(CUSTOM_CHANNEL_PREFIXES, ''), {
+    auth: developer,
+    scopes: WRITE,
+    handler: (ctx) => createChannel(state, ctx),
+  })
+  routes.add('GET', under(CUSTOM_CHANNEL_PREFIXES, ''), {
+    auth: developer,
+    scopes: READ,
+    handler: (ctx) => listChannels(state, ctx),
+  })
   routes.add('GET', under(CUSTOM_CHANNEL_PREFIXES, '/:channelId'), {
     auth: developer,
     scopes: READ,
     handler: (ctx) => respond(channelSchema, channelView(requireChannel(state, ctx.params.channelId))),
   })
-  routes.add('PATCH', under(CUSTOM_CHANNEL_PREFIXES, '/:channelId'), { auth: developer, scopes: WRITE, handler: (ctx) => updateChannel(state, ctx) })
-  routes.add('DELETE', under(CUSTOM_CHANNEL_PREFIXES, '/:channelId'), { auth: developer, scopes: WRITE, handler: (ctx) => archiveChannel(state, ctx) })
+  routes.add('PATCH', under(CUSTOM_CHANNEL_PREFIXES, '/:channelId'), {
+    auth: developer,
+    scopes: WRITE,
+    handler: (ctx) => updateChannel(state, ctx),
+  })
+  routes.add('DELETE', under(CUSTOM_CHANNEL_PREFIXES, '/:channelId'), {
+    auth: developer,
+    scopes: WRITE,
+    handler: (ctx) => archiveChannel(state, ctx),
+  })
 
   const accounts = under(CUSTOM_CHANNEL_PREFIXES, '/:channelId/channel-accounts')
   const account = under(CUSTOM_CHANNEL_PREFIXES, '/:channelId/channel-accounts/:channelAccountId')
@@ -207,11 +240,19 @@ export const registerChannelRoutes = (routes: RouteTable, state: StandInState): 
   routes.add('GET', account, {
     auth: 'bearer',
     scopes: READ,
-    handler: (ctx) => respond(channelAccountSchema, channelAccountView(requireAccount(state, ctx, requireChannel(state, ctx.params.channelId)))),
+    handler: (ctx) =>
+      respond(
+        channelAccountSchema,
+        channelAccountView(requireAccount(state, ctx, requireChannel(state, ctx.params.channelId)))
+      ),
   })
   routes.add('PATCH', account, { auth: 'bearer', scopes: WRITE, handler: (ctx) => updateAccount(state, ctx) })
 
-  routes.add('POST', under(CUSTOM_CHANNEL_PREFIXES, '/:channelId/messages'), { auth: 'bearer', scopes: WRITE, handler: (ctx) => publish(state, ctx) })
+  routes.add('POST', under(CUSTOM_CHANNEL_PREFIXES, '/:channelId/messages'), {
+    auth: 'bearer',
+    scopes: WRITE,
+    handler: (ctx) => publish(state, ctx),
+  })
   routes.add('GET', under(CUSTOM_CHANNEL_PREFIXES, '/:channelId/messages/:messageId'), {
     auth: 'bearer',
     scopes: READ,

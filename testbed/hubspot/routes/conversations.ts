@@ -1,11 +1,32 @@
 // Conversations v3: threads, their timelines, assignee, actors and inboxes.
-import { actorSchema, inboxListSchema, inboxSchema, threadMessagesSchema, threadSchema, threadUpdateSchema, type Actor } from '../../../src/hubspot/schemas'
+import {
+  actorSchema,
+  inboxListSchema,
+  inboxSchema,
+  threadMessagesSchema,
+  threadSchema,
+  threadUpdateSchema,
+  type Actor,
+} from '../../../src/hubspot/schemas'
 import { contactName } from '../crm'
 import { notFound, validationError } from '../errors'
 import { withoutUndefined } from '../events'
 import { noContent, nowIso, paginate, parseBody, respond, type Reply, type RequestContext } from '../http'
-import { archiveThread, assignThread, requireAgent, requireThread, restoreThread, setThreadStatus, threadView } from '../inbox'
-import { actorBatchReadSchema, actorBatchResponseSchema, assigneeUpdateSchema, threadListSchema } from '../local-schemas'
+import {
+  archiveThread,
+  assignThread,
+  requireAgent,
+  requireThread,
+  restoreThread,
+  setThreadStatus,
+  threadView,
+} from '../inbox'
+import {
+  actorBatchReadSchema,
+  actorBatchResponseSchema,
+  assigneeUpdateSchema,
+  threadListSchema,
+} from '../local-schemas'
 import type { InboxRecord } from '../portal'
 import { CONVERSATIONS_PREFIXES, under, type RouteTable } from '../router'
 import type { StandInState } from '../state'
@@ -44,7 +65,8 @@ const updateThread = (state: StandInState, ctx: RequestContext): Reply => {
 const timeline = (state: StandInState, ctx: RequestContext): Reply => {
   const thread = requireThread(state, ctx.params.threadId, { includeArchived: includeArchived(ctx) })
   const sort = ctx.query.get('sort') ?? 'createdAt'
-  if (sort !== 'createdAt' && sort !== '-createdAt') throw validationError(`sort must be createdAt or -createdAt, got "${sort}"`)
+  if (sort !== 'createdAt' && sort !== '-createdAt')
+    throw validationError(`sort must be createdAt or -createdAt, got "${sort}"`)
   const entries = state.portal.timeline(thread.id)
   if (sort === '-createdAt') entries.reverse()
   const { results, paging } = paginate(entries, ctx.query, { limit: 100, max: 500 })
@@ -67,12 +89,20 @@ const findActor = (state: StandInState, actorId: string): Actor | undefined => {
   if (actorId.startsWith('V-')) {
     const id = actorId.slice(2)
     const contact = state.portal.contacts.get(id)
-    if (contact) return withoutUndefined({ id: actorId, type: 'VISITOR', name: contactName(contact), email: contact.properties.email })
+    if (contact)
+      return withoutUndefined({
+        id: actorId,
+        type: 'VISITOR',
+        name: contactName(contact),
+        email: contact.properties.email,
+      })
     const visitor = state.portal.visitors.get(id)
-    const email = visitor?.deliveryIdentifier?.type === 'HS_EMAIL_ADDRESS' ? visitor.deliveryIdentifier.value : undefined
+    const email =
+      visitor?.deliveryIdentifier?.type === 'HS_EMAIL_ADDRESS' ? visitor.deliveryIdentifier.value : undefined
     return visitor && withoutUndefined({ id: actorId, type: 'VISITOR', name: visitor.name, email })
   }
-  if (actorId === `I-${state.app.appId}`) return { id: actorId, type: 'INTEGRATOR', name: 'Stand-in custom channel app' }
+  if (actorId === `I-${state.app.appId}`)
+    return { id: actorId, type: 'INTEGRATOR', name: 'Stand-in custom channel app' }
   return undefined
 }
 
@@ -94,7 +124,14 @@ const batchReadActors = (state: StandInState, ctx: RequestContext): Reply => {
     ...(missing.length > 0
       ? {
           numErrors: 1,
-          errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not find actors: ${missing.join(', ')}`, context: { ids: missing } }],
+          errors: [
+            {
+              status: 'error',
+              category: 'OBJECT_NOT_FOUND',
+              message: `Could not find actors: ${missing.join(', ')}`,
+              context: { ids: missing },
+            },
+          ],
         }
       : {}),
     requestedAt: startedAt,
@@ -117,9 +154,17 @@ export const registerConversationRoutes = (routes: RouteTable, state: StandInSta
   routes.add('GET', at('/threads/:threadId'), {
     auth: 'bearer',
     scopes: READ,
-    handler: (ctx) => respond(threadSchema, threadView(requireThread(state, ctx.params.threadId, { includeArchived: includeArchived(ctx) }))),
+    handler: (ctx) =>
+      respond(
+        threadSchema,
+        threadView(requireThread(state, ctx.params.threadId, { includeArchived: includeArchived(ctx) }))
+      ),
   })
-  routes.add('PATCH', at('/threads/:threadId'), { auth: 'bearer', scopes: WRITE, handler: (ctx) => updateThread(state, ctx) })
+  routes.add('PATCH', at('/threads/:threadId'), {
+    auth: 'bearer',
+    scopes: WRITE,
+    handler: (ctx) => updateThread(state, ctx),
+  })
   routes.add('DELETE', at('/threads/:threadId'), {
     auth: 'bearer',
     scopes: WRITE,
@@ -128,9 +173,21 @@ export const registerConversationRoutes = (routes: RouteTable, state: StandInSta
       return noContent()
     },
   })
-  routes.add('GET', at('/threads/:threadId/messages'), { auth: 'bearer', scopes: READ, handler: (ctx) => timeline(state, ctx) })
-  routes.add('GET', at('/threads/:threadId/messages/:messageId'), { auth: 'bearer', scopes: READ, handler: (ctx) => timelineEntry(state, ctx) })
-  routes.add('PUT', at('/threads/:threadId/assignee'), { auth: 'bearer', scopes: WRITE, handler: (ctx) => setAssignee(state, ctx) })
+  routes.add('GET', at('/threads/:threadId/messages'), {
+    auth: 'bearer',
+    scopes: READ,
+    handler: (ctx) => timeline(state, ctx),
+  })
+  routes.add('GET', at('/threads/:threadId/messages/:messageId'), {
+    auth: 'bearer',
+    scopes: READ,
+    handler: (ctx) => timelineEntry(state, ctx),
+  })
+  routes.add('PUT', at('/threads/:threadId/assignee'), {
+    auth: 'bearer',
+    scopes: WRITE,
+    handler: (ctx) => setAssignee(state, ctx),
+  })
   routes.add('DELETE', at('/threads/:threadId/assignee'), {
     auth: 'bearer',
     scopes: WRITE,
@@ -140,11 +197,19 @@ export const registerConversationRoutes = (routes: RouteTable, state: StandInSta
     },
   })
   routes.add('GET', at('/actors/:actorId'), { auth: 'bearer', scopes: READ, handler: (ctx) => readActor(state, ctx) })
-  routes.add('POST', at('/actors/batch/read'), { auth: 'bearer', scopes: READ, handler: (ctx) => batchReadActors(state, ctx) })
+  routes.add('POST', at('/actors/batch/read'), {
+    auth: 'bearer',
+    scopes: READ,
+    handler: (ctx) => batchReadActors(state, ctx),
+  })
   routes.add('GET', at('/inboxes'), {
     auth: 'bearer',
     scopes: READ,
-    handler: (ctx) => respond(inboxListSchema, paginate([...state.portal.inboxes.values()].map(inboxView), ctx.query, { limit: 100, max: 500 })),
+    handler: (ctx) =>
+      respond(
+        inboxListSchema,
+        paginate([...state.portal.inboxes.values()].map(inboxView), ctx.query, { limit: 100, max: 500 })
+      ),
   })
   routes.add('GET', at('/inboxes/:inboxId'), {
     auth: 'bearer',

@@ -2,7 +2,17 @@
 import { fileSchema, fileUploadOptionsSchema, signedUrlSchema } from '../../../src/hubspot/schemas'
 import { authenticateBearer, requireScopes } from '../auth'
 import { fromZodIssues, notFound, validationError } from '../errors'
-import { fileView, folderPathOf, fullNameOf, hasValidSignature, isPrivate, legacyFileView, signedUrlFor, splitFileName, storeFile } from '../file-store'
+import {
+  fileView,
+  folderPathOf,
+  fullNameOf,
+  hasValidSignature,
+  isPrivate,
+  legacyFileView,
+  signedUrlFor,
+  splitFileName,
+  storeFile,
+} from '../file-store'
 import { respond, type Reply, type RequestContext } from '../http'
 import { legacyUploadResponseSchema } from '../local-schemas'
 import type { AccessTokenRecord, StoredFile } from '../portal'
@@ -34,12 +44,19 @@ const parseOptions = (raw: string | undefined) => {
 const fileNameFor = (uploaded: string, requested: string | undefined): string => {
   if (requested === undefined) return uploaded || 'file'
   const uploadedExtension = splitFileName(uploaded).extension
-  return splitFileName(requested).extension !== '' || uploadedExtension === '' ? requested : `${requested}.${uploadedExtension}`
+  return splitFileName(requested).extension !== '' || uploadedExtension === ''
+    ? requested
+    : `${requested}.${uploadedExtension}`
 }
 
-const uploadFile = async (state: StandInState, ctx: RequestContext, options: { folderRequired: boolean }): Promise<StoredFile> => {
+const uploadFile = async (
+  state: StandInState,
+  ctx: RequestContext,
+  options: { folderRequired: boolean }
+): Promise<StoredFile> => {
   const contentType = ctx.headers['content-type'] ?? ''
-  if (!contentType.startsWith('multipart/form-data')) throw validationError('Files are uploaded as multipart/form-data.')
+  if (!contentType.startsWith('multipart/form-data'))
+    throw validationError('Files are uploaded as multipart/form-data.')
   let form: FormData
   try {
     form = await new Response(new Uint8Array(ctx.rawBody), { headers: { 'content-type': contentType } }).formData()
@@ -47,13 +64,15 @@ const uploadFile = async (state: StandInState, ctx: RequestContext, options: { f
     throw validationError(`The multipart body could not be parsed: ${(error as Error).message}`)
   }
   const file = form.get('file')
-  if (file === null || typeof file === 'string') throw validationError('file is required: the file part of the multipart body.')
+  if (file === null || typeof file === 'string')
+    throw validationError('file is required: the file part of the multipart body.')
   const uploadOptions = parseOptions(formField(form, 'options'))
   const folderId = formField(form, 'folderId')
   let folderPath = formField(form, 'folderPath')
   if (folderId !== undefined) {
     folderPath = folderPathOf(state, folderId)
-    if (folderPath === undefined) throw validationError(`folderId ${folderId} is not a folder of portal ${state.portalId}.`)
+    if (folderPath === undefined)
+      throw validationError(`folderId ${folderId} is not a folder of portal ${state.portalId}.`)
   }
   if (folderPath === undefined) {
     if (options.folderRequired) throw validationError('folderPath or folderId is required.')
@@ -85,7 +104,8 @@ const requireHiddenScope = (file: StoredFile, token: AccessTokenRecord): void =>
 const download = (state: StandInState, ctx: RequestContext): Reply => {
   const file = ctx.params.portalId === state.portalId ? requireFile(state, ctx.params.fileId) : undefined
   if (!file) throw notFound(`File ${ctx.params.fileId} does not exist.`)
-  if (isPrivate(file.access) && !hasValidSignature(state, file, ctx.query)) requireHiddenScope(file, authenticateBearer(state, ctx.headers))
+  if (isPrivate(file.access) && !hasValidSignature(state, file, ctx.query))
+    requireHiddenScope(file, authenticateBearer(state, ctx.headers))
   return {
     status: 200,
     bytes: file.data,
@@ -100,9 +120,17 @@ const signedUrl = (state: StandInState, ctx: RequestContext): Reply => {
   const file = requireFile(state, ctx.params.fileId)
   if (ctx.auth.kind === 'bearer') requireHiddenScope(file, ctx.auth.token)
   const expirationSeconds = Number(ctx.query.get('expirationSeconds') ?? 3600)
-  if (!Number.isInteger(expirationSeconds) || expirationSeconds < 1) throw validationError('expirationSeconds must be a positive integer.')
+  if (!Number.isInteger(expirationSeconds) || expirationSeconds < 1)
+    throw validationError('expirationSeconds must be a positive integer.')
   const { url, expiresAt } = signedUrlFor(state, file, expirationSeconds)
-  return respond(signedUrlSchema, { url, expiresAt, name: file.name, extension: file.extension, type: file.type, size: file.size })
+  return respond(signedUrlSchema, {
+    url,
+    expiresAt,
+    name: file.name,
+    extension: file.extension,
+    type: file.type,
+    size: file.size,
+  })
 }
 
 export const registerFileRoutes = (routes: RouteTable, state: StandInState): void => {
@@ -115,9 +143,24 @@ export const registerFileRoutes = (routes: RouteTable, state: StandInState): voi
   routes.add('POST', '/filemanager/api/v3/files/upload', {
     auth: 'bearer',
     scopes: WRITE,
-    handler: async (ctx) => respond(legacyUploadResponseSchema, { objects: [legacyFileView(state, await uploadFile(state, ctx, { folderRequired: false }))] }),
+    handler: async (ctx) =>
+      respond(legacyUploadResponseSchema, {
+        objects: [legacyFileView(state, await uploadFile(state, ctx, { folderRequired: false }))],
+      }),
   })
-  routes.add('GET', at('/:fileId'), { auth: 'bearer', scopes: READ, handler: (ctx) => respond(fileSchema, fileView(requireFile(state, ctx.params.fileId))) })
-  routes.add('GET', at('/:fileId/signed-url'), { auth: 'bearer', scopes: READ, handler: (ctx) => signedUrl(state, ctx) })
-  routes.add('GET', '/hubfs/:portalId/:fileId/:fileName', { auth: 'none', rateLimited: false, handler: (ctx) => download(state, ctx) })
+  routes.add('GET', at('/:fileId'), {
+    auth: 'bearer',
+    scopes: READ,
+    handler: (ctx) => respond(fileSchema, fileView(requireFile(state, ctx.params.fileId))),
+  })
+  routes.add('GET', at('/:fileId/signed-url'), {
+    auth: 'bearer',
+    scopes: READ,
+    handler: (ctx) => signedUrl(state, ctx),
+  })
+  routes.add('GET', '/hubfs/:portalId/:fileId/:fileName', {
+    auth: 'none',
+    rateLimited: false,
+    handler: (ctx) => download(state, ctx),
+  })
 }

@@ -1,7 +1,12 @@
 // OAuth: the authorize page (auto-approves), the token endpoint on /oauth/2026-03/ (and v3, and v1
 // until its removal), introspection and revocation on /oauth/2026-03/, the v1 token-info routes.
 import { randomUUID } from 'node:crypto'
-import { tokenBodySchema, tokenIntrospectionSchema, tokenRequestSchema, tokenResponseSchema } from '../../../src/hubspot/schemas'
+import {
+  tokenBodySchema,
+  tokenIntrospectionSchema,
+  tokenRequestSchema,
+  tokenResponseSchema,
+} from '../../../src/hubspot/schemas'
 import { issueAccessToken, issueRefreshToken, secondsLeft } from '../auth'
 import { apiError, notFound, oauthError, validationError, type OAuthErrorStatus } from '../errors'
 import { jsonReply, noContent, respond, type Handler, type Reply, type RequestContext } from '../http'
@@ -66,8 +71,10 @@ const exchangeToken = (state: StandInState, ctx: RequestContext): Reply => {
     return tokenResponse(state, issueRefreshToken(state, { scopes: refresh.scopes }))
   }
   const code = state.portal.tokens.authCodes.get(request.code)
-  if (!code || code.used || code.clientId !== request.client_id) throw oauthError('BAD_AUTH_CODE', 'missing or unknown auth code')
-  if (code.redirectUri !== request.redirect_uri) throw oauthError('BAD_REDIRECT_URI', 'redirect_uri does not match the one used to authorize')
+  if (!code || code.used || code.clientId !== request.client_id)
+    throw oauthError('BAD_AUTH_CODE', 'missing or unknown auth code')
+  if (code.redirectUri !== request.redirect_uri)
+    throw oauthError('BAD_REDIRECT_URI', 'redirect_uri does not match the one used to authorize')
   code.used = true
   const refresh = state.portal.tokens.refresh.get(code.refreshToken)
   if (!refresh || refresh.revoked) throw oauthError('BAD_AUTH_CODE', 'missing or unknown auth code')
@@ -78,24 +85,34 @@ const exchangeToken = (state: StandInState, ctx: RequestContext): Reply => {
 // scopes in `optional_scope`, nothing else, and must use one of its redirect URLs (HubSpot shows an
 // error page otherwise). Without an uploaded project (or for a legacy app) the requested scopes are
 // granted as asked.
-const grantedScopes = (state: StandInState, redirectUri: string, asked: string[], askedOptional: string[]): string[] => {
+const grantedScopes = (
+  state: StandInState,
+  redirectUri: string,
+  asked: string[],
+  askedOptional: string[]
+): string[] => {
   const auth = state.settings.appKind === 'project' ? state.appAuth : null
   if (!auth) return [...asked, ...askedOptional]
   if (!auth.redirectUrls.includes(redirectUri)) {
-    throw validationError(`redirect_uri ${redirectUri} is not one of the app's redirect URLs (${auth.redirectUrls.join(', ') || 'none'}).`)
+    throw validationError(
+      `redirect_uri ${redirectUri} is not one of the app's redirect URLs (${auth.redirectUrls.join(', ') || 'none'}).`
+    )
   }
   const missing = auth.requiredScopes.filter((scope) => !asked.includes(scope))
-  if (missing.length) throw validationError(`The install URL's scope parameter lacks required scopes of the app: ${missing.join(', ')}.`)
+  if (missing.length)
+    throw validationError(`The install URL's scope parameter lacks required scopes of the app: ${missing.join(', ')}.`)
   const declared = new Set([...auth.requiredScopes, ...auth.optionalScopes])
   const undeclared = [...asked, ...askedOptional].filter((scope) => !declared.has(scope))
-  if (undeclared.length) throw validationError(`The install URL asks for scopes the app does not declare: ${undeclared.join(', ')}.`)
+  if (undeclared.length)
+    throw validationError(`The install URL asks for scopes the app does not declare: ${undeclared.join(', ')}.`)
   return [...auth.requiredScopes, ...askedOptional.filter((scope) => auth.optionalScopes.includes(scope))]
 }
 
 const authorize = (state: StandInState, ctx: RequestContext): Reply => {
   const clientId = ctx.query.get('client_id')
   const redirectUri = ctx.query.get('redirect_uri')
-  if (clientId !== state.app.clientId) throw validationError(`client_id ${clientId ?? '(missing)'} is not the client id of an app.`)
+  if (clientId !== state.app.clientId)
+    throw validationError(`client_id ${clientId ?? '(missing)'} is not the client id of an app.`)
   if (!redirectUri) throw validationError('redirect_uri is required.')
   let target: URL
   try {
@@ -155,7 +172,8 @@ const appBody = (state: StandInState, ctx: RequestContext) => {
   const parsed = tokenBodySchema.safeParse(formOf(ctx))
   if (!parsed.success) {
     const field = String(parsed.error.issues[0]?.path[0] ?? 'token')
-    if (field === 'client_id' || field === 'client_secret') throw oauthError('BAD_CLIENT_ID', 'missing or invalid client id')
+    if (field === 'client_id' || field === 'client_secret')
+      throw oauthError('BAD_CLIENT_ID', 'missing or invalid client id')
     throw validationError(`${field} is required in the form body.`)
   }
   if (parsed.data.client_id !== state.app.clientId || parsed.data.client_secret !== state.app.clientSecret) {
@@ -186,11 +204,24 @@ const introspect = (state: StandInState, ctx: RequestContext): Reply => {
       expires_in: secondsLeft(access),
       user_id: access.userId,
       user: access.user,
-      signed_access_token: { appId: base.app_id, hubId: base.hub_id, expiresAt: access.expiresAt, scopes: access.scopes.join(' '), userId: access.userId },
+      signed_access_token: {
+        appId: base.app_id,
+        hubId: base.hub_id,
+        expiresAt: access.expiresAt,
+        scopes: access.scopes.join(' '),
+        userId: access.userId,
+      },
     })
   }
   if (refresh && !refresh.revoked) {
-    return respond(tokenIntrospectionSchema, { active: true, ...base, scopes: refresh.scopes, token_use: 'refresh_token', user_id: refresh.userId, user: refresh.user })
+    return respond(tokenIntrospectionSchema, {
+      active: true,
+      ...base,
+      scopes: refresh.scopes,
+      token_use: 'refresh_token',
+      user_id: refresh.userId,
+      user: refresh.user,
+    })
   }
   return jsonReply({ active: false })
 }
@@ -201,7 +232,8 @@ const revoke = (state: StandInState, ctx: RequestContext): Reply => {
   const refresh = state.portal.tokens.refresh.get(token)
   if (refresh) {
     refresh.revoked = true
-    for (const access of state.portal.tokens.access.values()) if (access.refreshToken === token) access.expiresAt = Math.min(access.expiresAt, Date.now() - 1)
+    for (const access of state.portal.tokens.access.values())
+      if (access.refreshToken === token) access.expiresAt = Math.min(access.expiresAt, Date.now() - 1)
   }
   return { status: 200 }
 }
@@ -211,7 +243,11 @@ const untilV1Removal =
   (state: StandInState, handler: Handler): Handler =>
   (ctx) => {
     if (todayOf(state) >= OAUTH_V1_REMOVED_ON) {
-      throw apiError(404, 'OBJECT_NOT_FOUND', `${ctx.method} ${ctx.url.pathname} was removed on ${OAUTH_V1_REMOVED_ON}; use /oauth/2026-03/.`)
+      throw apiError(
+        404,
+        'OBJECT_NOT_FOUND',
+        `${ctx.method} ${ctx.url.pathname} was removed on ${OAUTH_V1_REMOVED_ON}; use /oauth/2026-03/.`
+      )
     }
     return handler(ctx)
   }
@@ -219,12 +255,27 @@ const untilV1Removal =
 export const registerOAuthRoutes = (routes: RouteTable, state: StandInState): void => {
   const v1 = (handler: Handler) => untilV1Removal(state, handler)
   routes.add('GET', '/oauth/authorize', { auth: 'none', handler: (ctx) => authorize(state, ctx) })
-  routes.add('POST', ['/oauth/v3/token', '/oauth/2026-03/token'], { auth: 'none', handler: (ctx) => exchangeToken(state, ctx) })
-  routes.add('POST', ['/oauth/v3/token/introspect', '/oauth/2026-03/token/introspect'], { auth: 'none', handler: (ctx) => introspect(state, ctx) })
-  routes.add('POST', ['/oauth/v3/token/revoke', '/oauth/2026-03/token/revoke'], { auth: 'none', handler: (ctx) => revoke(state, ctx) })
+  routes.add('POST', ['/oauth/v3/token', '/oauth/2026-03/token'], {
+    auth: 'none',
+    handler: (ctx) => exchangeToken(state, ctx),
+  })
+  routes.add('POST', ['/oauth/v3/token/introspect', '/oauth/2026-03/token/introspect'], {
+    auth: 'none',
+    handler: (ctx) => introspect(state, ctx),
+  })
+  routes.add('POST', ['/oauth/v3/token/revoke', '/oauth/2026-03/token/revoke'], {
+    auth: 'none',
+    handler: (ctx) => revoke(state, ctx),
+  })
   routes.add('POST', '/oauth/v1/token', { auth: 'none', handler: v1((ctx) => exchangeToken(state, ctx)) })
-  routes.add('GET', '/oauth/v1/access-tokens/:token', { auth: 'none', handler: v1((ctx) => accessTokenInfo(state, ctx)) })
-  routes.add('GET', '/oauth/v1/refresh-tokens/:token', { auth: 'none', handler: v1((ctx) => refreshTokenInfo(state, ctx)) })
+  routes.add('GET', '/oauth/v1/access-tokens/:token', {
+    auth: 'none',
+    handler: v1((ctx) => accessTokenInfo(state, ctx)),
+  })
+  routes.add('GET', '/oauth/v1/refresh-tokens/:token', {
+    auth: 'none',
+    handler: v1((ctx) => refreshTokenInfo(state, ctx)),
+  })
   routes.add('DELETE', '/oauth/v1/refresh-tokens/:token', {
     auth: 'none',
     handler: v1((ctx) => {
