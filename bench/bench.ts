@@ -237,8 +237,9 @@ const main = async (): Promise<void> => {
   printThroughput(customerRuns, agentRuns)
   print(RATE_LIMIT_NOTE)
   print(AGENT_CONCURRENCY_NOTE)
-  for (const run of [...customerRuns, ...agentRuns])
+  for (const run of [...customerRuns, ...agentRuns]) {
     for (const problem of run.problems) print(`  problem at concurrency ${run.concurrency}: ${problem}`)
+  }
   print()
   if (bundle) {
     const stale = bundle.olderThanSources

@@ -39,12 +39,12 @@ const parse = (argv: string[]): Options => {
         'npm run capacity -- [--fractions 0.5,0.9,1,1.25] [--step-ms 20000] [--calibration-rate 1.5] [--sessions 3] [--processes 1] [--churn K: each process answers K requests, then a fresh one replaces it] [--out bench/out/capacity.json]'
       )
       process.exit(0)
-    } else if (flag === '--fractions')
+    } else if (flag === '--fractions') {
       options.fractions = value()
         .split(',')
         .map(Number)
         .filter((n) => n > 0)
-    else if (flag === '--step-ms') options.stepMs = Number(value())
+    } else if (flag === '--step-ms') options.stepMs = Number(value())
     else if (flag === '--calibration-rate') options.calibrationRate = Number(value())
     else if (flag === '--sessions') options.sessions = Number(value())
     else if (flag === '--processes') options.processes = Number(value())

@@ -73,16 +73,19 @@ export const parseOptions = (argv: string[], env: NodeJS.ProcessEnv): LoadOption
       continue
     }
     const value = Number(raw)
-    if (!Number.isFinite(value) || value < 0)
+    if (!Number.isFinite(value) || value < 0) {
       throw new Error(`--${kebab(key)} must be a non-negative number, got ${raw}`)
+    }
     options[key] = value as never
   }
   if (flags.size > 0) throw new Error(`unknown flag(s): ${[...flags.keys()].map((f) => `--${f}`).join(', ')}\n${HELP}`)
-  if (options.sessions < 1 || !Number.isInteger(options.sessions))
+  if (options.sessions < 1 || !Number.isInteger(options.sessions)) {
     throw new Error('--sessions must be a positive integer')
+  }
   if (options.gapMaxMs < options.gapMinMs) throw new Error('--gap-max-ms must be at least --gap-min-ms')
   if (options.duplicateRate > 1 || options.rateLimitShare > 1) throw new Error('rates are between 0 and 1')
-  if (options.processes < 1 || !Number.isInteger(options.processes))
+  if (options.processes < 1 || !Number.isInteger(options.processes)) {
     throw new Error('--processes must be a positive integer')
+  }
   return options
 }

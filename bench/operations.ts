@@ -113,8 +113,9 @@ export const measureSteadyState = async (lab: Lab, plans: OperationPlans): Promi
             await driver.callAction('startHitl', startHitlInput(customerUserId, historyLength))
           )
         })
-        if (!bp.store.conversations.get(conversationId)?.tags.hubspotThreadId)
+        if (!bp.store.conversations.get(conversationId)?.tags.hubspotThreadId) {
           repetition.problems.push('startHitl left no HubSpot thread ID')
+        }
         return repetition
       })
     )
@@ -204,8 +205,9 @@ export const measureSteadyState = async (lab: Lab, plans: OperationPlans): Promi
       const repetition = await timeInvocation(lab, () =>
         driver.callAction('stopHitl', { conversationId: session.conversationId })
       )
-      if (hs.portal.threads.get(session.threadId)?.status !== 'CLOSED')
+      if (hs.portal.threads.get(session.threadId)?.status !== 'CLOSED') {
         repetition.problems.push('stopHitl left the HubSpot thread open')
+      }
       return repetition
     })
   )

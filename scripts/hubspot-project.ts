@@ -45,8 +45,9 @@ try {
   console.error(`"${webhookUrl}" is not a URL. ${usage}`)
   process.exit(2)
 }
-if (parsed.protocol !== 'https:' && !template)
+if (parsed.protocol !== 'https:' && !template) {
   console.warn(`warning: ${webhookUrl} is not https; HubSpot only calls https URLs`)
+}
 
 const out = resolve(template ? join(__dirname, '..', 'hubspot-project') : (option('--out') ?? 'hubspot-project-out'))
 for (const file of projectFiles(webhookUrl.replace(/\/+$/, ''))) {

@@ -54,8 +54,9 @@ const tooLarge = (maxBytes: number, size?: number): DownloadError =>
 export const isInternalAddress = (address: string): boolean => {
   if (!ipaddr.isValid(address)) return true
   let parsed = ipaddr.parse(address)
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
     parsed = (parsed as ipaddr.IPv6).toIPv4Address()
+  }
   return parsed.range() !== 'unicast'
 }
 

@@ -29,8 +29,9 @@ class BadRequest extends Error {
 const portFromEnv = (name: string): number => {
   const raw = process.env[name] ?? '0'
   const port = Number(raw)
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`${name} must be a port number (0 picks a free one), got "${raw}"`)
+  }
   return port
 }
 
@@ -48,11 +49,12 @@ const readJson = async (req: IncomingMessage): Promise<unknown> => {
 
 const parse = <T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T => {
   const result = schema.safeParse(value)
-  if (!result.success)
+  if (!result.success) {
     throw new BadRequest(
       400,
       result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')
     )
+  }
   return result.data
 }
 

@@ -151,13 +151,15 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
         additionalInboxIds: [hs.inboxes[1]!.id],
         ...options.configuration,
       }
-  if (!oneClick && hs.settings.appKind === 'legacy' && configuration.appKind === undefined)
+  if (!oneClick && hs.settings.appKind === 'legacy' && configuration.appKind === undefined) {
     configuration.appKind = 'legacy'
+  }
   const connect = (overrides: Record<string, unknown> = configuration) =>
     bp.connect({ integrationUrl, configuration: overrides, configurationType: oneClick ? null : 'manual' })
   const driver = connect(configuration)
-  if (!oneClick && hs.settings.appKind === 'project' && (options.uploadProject ?? true))
+  if (!oneClick && hs.settings.appKind === 'project' && (options.uploadProject ?? true)) {
     await uploadServedProject(hs, driver.webhookUrl)
+  }
   if (options.register ?? true) await driver.register()
   const bot = new HitlBot(bp, driver, options.plugin)
 

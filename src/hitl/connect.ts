@@ -63,8 +63,9 @@ const encodeState = (deps: Deps, state: State): string =>
 const decodeState = (deps: Deps, raw: string | null, now = Date.now()): State | undefined => {
   const [issued, nonce, binding, signature, ...rest] = (raw ?? '').split('.')
   const issuedAt = Number(issued)
-  if (rest.length || !nonce || !NONCE.test(nonce) || !signature || (binding !== 'cookie' && binding !== 'key'))
+  if (rest.length || !nonce || !NONCE.test(nonce) || !signature || (binding !== 'cookie' && binding !== 'key')) {
     return undefined
+  }
   if (!Number.isSafeInteger(issuedAt) || now - issuedAt > STATE_LIFETIME_MS || issuedAt - now > 60_000) return undefined
   if (!constantTimeEqual(signature, signState(deps, binding, issuedAt, nonce))) return undefined
   return { issuedAt, nonce, binding }
@@ -264,8 +265,9 @@ export const finishConnection = async (
   const used = await readUsedStates(deps)
   if (used.includes(state.nonce)) return refuse('used')
   if (state.binding === 'cookie' && !browserProven) return refuse('other-browser')
-  if (state.binding === 'key' && !browserProven && !brought.valid)
+  if (state.binding === 'key' && !browserProven && !brought.valid) {
     return confirmationPage(deps, code, rawState, brought.given)
+  }
   await markUsed(deps, state.nonce, used)
   return withStateCookieCleared(deps, await completeConnection(deps, code))
 }
@@ -321,10 +323,11 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
   }
 
   const lines: string[] = []
-  if (deps.config.refreshToken)
+  if (deps.config.refreshToken) {
     lines.push(
       'The configuration also has a refresh token filled in; it takes precedence. Clear that field to use this connection.'
     )
+  }
   try {
     const outcome = await setUp(deps)
     if (outcome.status === 'ready') {

@@ -82,10 +82,11 @@ const resolveCustomer = async (
   let contactId: string | undefined
   if (identifier.kind === 'none') {
     if (deps.config.contactPolicy === 'refuse') throw fail('customerUnidentified')
-    if (identifier.reason === 'unrecognised')
+    if (identifier.reason === 'unrecognised') {
       deps.logger.warn(
         'The customer identifier is neither an email nor a valid phone number; continuing as an anonymous visitor'
       )
+    }
     delivery = { type: 'CHANNEL_SPECIFIC_OPAQUE_ID', value: `bp-visitor-${randomUUID()}` }
   } else {
     contactId = await resolveContact(deps, identifier, input.name)

@@ -90,8 +90,9 @@ const threadChannel = async (deps: Deps, threadId: string): Promise<string | und
     // Archived too: a deleted or archived thread is still someone's, and its deletion is news to them.
     const channelId = (await getThreadEvenArchived(deps.hubspot, threadId)).originalChannelId ?? undefined
     if (channelId) {
-      if (channelOfThread.size >= THREAD_CACHE_LIMIT)
+      if (channelOfThread.size >= THREAD_CACHE_LIMIT) {
         channelOfThread.delete(channelOfThread.keys().next().value as string)
+      }
       channelOfThread.set(key, channelId)
     }
     return channelId
@@ -127,12 +128,14 @@ const send = async (deps: Deps, sibling: Sibling, rawEvent: unknown, ourChannelI
   } catch {
     throw new ForwardingFailedError(`The installation of channel ${sibling.channelId} did not answer`)
   }
-  if (status >= 500 || status === 429)
+  if (status >= 500 || status === 429) {
     throw new ForwardingFailedError(`The installation of channel ${sibling.channelId} answered ${status}`)
-  if (status >= 300)
+  }
+  if (status >= 300) {
     deps.logger.warn(
       `The installation of channel ${sibling.channelId} refused a forwarded event (${status}); check that it uses the same HubSpot app`
     )
+  }
 }
 
 type ForwardTarget = { threadId: string; portalId: string }
@@ -174,10 +177,11 @@ export const announceToSiblings = async (deps: Deps, siblings: Sibling[], ourCha
     siblings.map((sibling) =>
       post(deps, `${sibling.webhookUrl}${SIBLINGS_CHANGED_PATH}`, body, ourChannelId).then(
         (status) => {
-          if (status >= 300)
+          if (status >= 300) {
             deps.logger.warn(
               `The installation of channel ${sibling.channelId} did not take the news of this one (${status})`
             )
+          }
         },
         () =>
           deps.logger.warn(
@@ -250,10 +254,11 @@ export const announceRemoval = async (deps: Deps, siblings: Sibling[], removal: 
     siblings.map((sibling) =>
       post(deps, `${sibling.webhookUrl}${SIBLINGS_CHANGED_PATH}`, body, removal.channelId).then(
         (status) => {
-          if (status >= 300)
+          if (status >= 300) {
             deps.logger.warn(
               `The installation of channel ${sibling.channelId} did not take the news of this removal (${status})`
             )
+          }
         },
         () =>
           deps.logger.warn(`The installation of channel ${sibling.channelId} did not answer the news of this removal`)

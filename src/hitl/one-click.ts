@@ -141,10 +141,11 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
     const lines = [`HubSpot portal ${portalId} is connected to this bot.`]
     if (outcome.status === 'ready') {
       const inboxes = Object.keys(outcome.setup.channelAccounts)
-      if (inboxes.length)
+      if (inboxes.length) {
         lines.push(
           `Escalations go to inbox${inboxes.length > 1 ? 'es' : ''} ${inboxes.join(', ')}. You can close this page.`
         )
+      }
     }
     if (!deps.config.defaultInboxId) {
       const available = await listInboxes(deps.hubspot)

@@ -73,13 +73,14 @@ export const publishBotpressMessage = async (
     idempotencyKey,
     onNotAttached: (file) => notAttached.push(file),
   })
-  if (notAttached.length)
+  if (notAttached.length) {
     await tellCustomer(
       deps,
       session,
       message.messageId,
       notAttached.map((file) => deps.texts.fileNotDelivered(file)).join('\n')
     )
+  }
   return published[0]?.id
 }
 
@@ -142,9 +143,9 @@ export const flushOwed = async (
   for (let round = 0; round < 3; round++) {
     for (const stored of await owedMessages(deps, session.conversationId)) {
       const message = customerMessageOf(stored)
-      if (options.threadClosed)
+      if (options.threadClosed) {
         await reportUndelivered(deps, session, message, deps.texts.messageAfterClose, { now: true })
-      else if ((await sendOwed(deps, session, stored, message)) === 'wait') return 'still owed'
+      } else if ((await sendOwed(deps, session, stored, message)) === 'wait') return 'still owed'
     }
     // Cleared, then listed again: a message owed meanwhile is either seen here or sets the flag after.
     await setOwes(deps, session.conversationId, false)

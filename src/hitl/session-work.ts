@@ -64,10 +64,12 @@ export const awaitActivation = async (deps: Deps, session: Session): Promise<{ s
     if (activation.state === 'active') return { session: current, active: true }
     if (activation.state === 'ended') return { session: current, active: false }
     const now = Date.now()
-    if (activation.state === 'activates' && activation.at > deps.deadline - env.deadlineMarginMs())
+    if (activation.state === 'activates' && activation.at > deps.deadline - env.deadlineMarginMs()) {
       return { session: current, active: false }
-    if (activation.state === 'starting' && now + 250 > deps.deadline - env.deadlineMarginMs())
+    }
+    if (activation.state === 'starting' && now + 250 > deps.deadline - env.deadlineMarginMs()) {
       return { session: current, active: false }
+    }
     await sleep(activation.state === 'activates' ? Math.min(200, Math.max(10, activation.at - now)) : 200)
     current = (await loadSession(deps, current.conversationId)) ?? current
   }
@@ -127,8 +129,9 @@ const settleClose = async (deps: Deps, session: Session): Promise<string | undef
   if (!request || session.phase === 'closed') return undefined
   const active = activationOf(session).state === 'active'
   // Replies the agent wrote before closing whose webhooks have not come yet go first.
-  if (active && session.channelId && session.threadId)
+  if (active && session.channelId && session.threadId) {
     await deliverRepliesBeforeClose(deps, session, session.threadId, session.channelId)
+  }
   // What the customer wrote while HubSpot was failing is not published into the closed thread,
   // and what the customer was to be told once an agent came is told now, before the hand-back.
   if (session.owes) await flushOwed(deps, session, { threadClosed: true })
@@ -164,8 +167,9 @@ const settle = async (deps: Deps, loaded: Session): Promise<string[]> => {
     session = (await loadSession(deps, session.conversationId)) ?? session
   }
   const active = activationOf(session).state === 'active'
-  if (active && assignment === 'agent assigned' && session.holdsNotices)
+  if (active && assignment === 'agent assigned' && session.holdsNotices) {
     session = await awaitAgentKnownToPlugin(deps, session)
+  }
   if (active && session.holdsReplies && !session.closeToApply) {
     // Cleared first: a reply recorded after this read sets it again, and is seen after the release.
     await setRepliesPending(deps, session.conversationId, false)
@@ -174,8 +178,9 @@ const settle = async (deps: Deps, loaded: Session): Promise<string[]> => {
   }
   if (active && session.holdsNotices && pluginKnowsTheAgent(session)) await deliverPendingNotices(deps, session)
   if (session.owes && !session.closeToApply) {
-    if ((await flushOwed(deps, session, { threadClosed: false })) === 'still owed')
+    if ((await flushOwed(deps, session, { threadClosed: false })) === 'still owed') {
       outcomes.push('customer messages still owed')
+    }
   }
   const closed = await settleClose(deps, session)
   if (closed) outcomes.push(closed)

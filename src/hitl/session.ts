@@ -159,8 +159,9 @@ export const sessionsWithPendingWork = async (deps: Pick<Deps, 'client'>): Promi
   const found = new Map<string, Session>()
   for (const tags of [{ outboxPending: 'true' }, { repliesPending: 'true' }, { noticesPending: 'true' }]) {
     const { conversations } = await deps.client.listConversations({ channel: 'hitl', tags })
-    for (const conversation of conversations)
+    for (const conversation of conversations) {
       found.set(conversation.id, sessionFromTags(conversation.id, conversation.tags))
+    }
   }
   return [...found.values()].filter(
     (session) => session.phase === 'ready' || (session.phase === 'closed' && (session.owes || session.holdsNotices))

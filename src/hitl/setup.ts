@@ -85,11 +85,12 @@ export const resolveAppKind = (
   if (deps.mode === 'one-click') return { kind: 'project', why: 'the publisher app of one-click connect' }
   if (deps.config.appKind) return { kind: deps.config.appKind, why: 'as configured' }
   if (previous?.appKind) return { kind: previous.appKind, why: 'as recorded at the first setup' }
-  if (previous)
+  if (previous) {
     return {
       kind: 'legacy',
       why: 'this installation was set up by an earlier version, which supported legacy public apps only',
     }
+  }
   return { kind: 'project', why: 'the only kind HubSpot lets you create since 2026-06-23' }
 }
 
@@ -107,8 +108,9 @@ const diagnose = async (
     try {
       token = await deps.tokens.current()
     } catch (error) {
-      if (error instanceof HubSpotAuthError && error.problem === 'not-connected')
+      if (error instanceof HubSpotAuthError && error.problem === 'not-connected') {
         return { problems: [], connected: false }
+      }
       return { problems: [explain(error, 'connecting to HubSpot', connectUrl).message], connected: false }
     }
     const found: string[] = []
@@ -118,8 +120,9 @@ const diagnose = async (
         .then((result) => (result.active ? result : undefined))
         .catch(() => undefined)
         .then((result) => {
-          if (!result)
+          if (!result) {
             deps.logger.warn('HubSpot did not describe the access token; its scopes and app were not checked')
+          }
           return result
         }),
       listInboxes(deps.hubspot).catch((error: unknown) => {
@@ -131,8 +134,9 @@ const diagnose = async (
       const granted = new Set(info.scopes)
       const missing = REQUIRED_SCOPES.filter((scope) => !granted.has(scope))
       if (missing.length) found.push(describeProblem('missingScopes', { missing, connectUrl }))
-      if (deps.config.contactPolicy === 'create' && !granted.has(CONTACT_WRITE_SCOPE))
+      if (deps.config.contactPolicy === 'create' && !granted.has(CONTACT_WRITE_SCOPE)) {
         found.push(describeProblem('contactPolicyNeedsScope', { connectUrl, kind }))
+      }
     }
     if (info?.app_id !== undefined && String(info.app_id) !== deps.config.appId) {
       found.push(
@@ -143,7 +147,7 @@ const diagnose = async (
     if (inboxes) {
       const known = new Set(inboxes.map((inbox) => inbox.id))
       const unknown = configuredInboxIds(deps).filter((id) => !known.has(id))
-      if (unknown.length)
+      if (unknown.length) {
         found.push(
           describeProblem('unknownInbox', {
             inboxIds: unknown,
@@ -151,6 +155,7 @@ const diagnose = async (
             available: describeInboxes(inboxes),
           })
         )
+      }
     }
     return { problems: found, connected: true, portalId }
   })()
@@ -229,10 +234,11 @@ const ensureLegacyAppWebhooks = async (deps: Deps, siblings: Sibling[]) => {
         `The HubSpot app's webhooks go to another Botpress installation of the app (${target}); it hands this installation the events of its threads, so the target stays as it is`
       )
     } else if (target !== deps.webhookUrl) {
-      if (target)
+      if (target) {
         deps.logger.warn(
           `The HubSpot app's webhook target was ${target}, which is no installation of this app; it now points to this integration`
         )
+      }
       await webhookSettings.setWebhookTarget(deps.hubspot, appId, deps.webhookUrl, MAX_CONCURRENT_WEBHOOKS)
     }
     const subscriptions = await webhookSettings.listSubscriptions(deps.hubspot, appId)
@@ -374,8 +380,9 @@ export const ensureInboxAccount = async (
   if (existing) return { setup, channelAccountId: existing }
   const channelAccounts = await connectInboxes(deps, setup.channelId, [inboxId], setup.channelAccounts)
   const channelAccountId = channelAccounts[inboxId]
-  if (!channelAccountId)
+  if (!channelAccountId) {
     throw fail('hubspotUnavailable', { during: `connecting inbox ${inboxId} to the custom channel` })
+  }
   const updated = { ...setup, channelAccounts }
   await writeSetup(deps, updated)
   return { setup: updated, channelAccountId }
@@ -452,17 +459,19 @@ export const tearDown = async (deps: Deps): Promise<void> => {
       await channels.deleteChannel(deps.hubspot, setup.channelId)
       deps.logger.info(`Archived HubSpot custom channel ${setup.channelId}`)
     } catch (error) {
-      if (!(error instanceof HubSpotApiError && error.status === 404))
+      if (!(error instanceof HubSpotApiError && error.status === 404)) {
         throw explain(error, 'archiving the custom channel', deps.connectUrl)
+      }
     }
   }
   const refreshToken = await deps.tokens.refreshToken().catch(() => undefined)
   if (refreshToken) await revokeQuietly(deps, refreshToken, 'the integration was uninstalled')
   // One-click: this installation no longer receives the portal's webhooks.
-  if (deps.mode === 'one-click')
+  if (deps.mode === 'one-click') {
     await deps.client
       .configureIntegration({ identifier: null })
       .catch(() => deps.logger.warn('Could not release the HubSpot portal identifier'))
+  }
   await writeSetup(deps, null)
   await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'oauth', payload: null })
   TokenManager.forget(`${deps.ctx.integrationId}:`)

@@ -42,8 +42,12 @@ const failureOf = (error: unknown): Failure => {
   if (error instanceof HubSpotAuthError || error instanceof RuntimeError) return 'refused'
   if (isApiError(error)) return error.code >= 500 || error.code === 429 ? 'unreachable' : 'refused'
   // A request to Botpress that got no answer at all.
-  if (error instanceof Error && /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|timeout|network/i.test(error.message))
+  if (
+    error instanceof Error &&
+    /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|timeout|network/i.test(error.message)
+  ) {
     return 'unreachable'
+  }
   return 'defect'
 }
 
@@ -58,15 +62,16 @@ const settleEvent = async (deps: Deps, what: string, work: () => Promise<Outcome
     const failure: Failure =
       cause === 'unreachable' && Date.now() >= deps.deadline - env.deadlineMarginMs() ? 'out of time' : cause
     const reason = error instanceof Error ? error.message : String(error)
-    if (failure === 'unreachable' || failure === 'out of time')
+    if (failure === 'unreachable' || failure === 'out of time') {
       deps.logger.warn(
         `A ${what} event could not be handled now (${error instanceof Error ? error.name : 'error'}); HubSpot will deliver it again`
       )
-    else if (failure === 'refused') deps.logger.error(`A ${what} event was not processed: ${reason}`)
-    else
+    } else if (failure === 'refused') deps.logger.error(`A ${what} event was not processed: ${reason}`)
+    else {
       deps.logger.error(
         `A ${what} event failed on an unexpected error (a defect; please report it): ${error instanceof Error ? (error.stack ?? reason) : reason}`
       )
+    }
     return { outcome: `failed: ${failure}`, failure }
   }
 }
@@ -136,8 +141,9 @@ const handleAppEvents = async (deps: Deps, items: unknown[], forwarded: boolean)
     const work = threadEventHandler(event)
     if (!work) return { outcome: `ignored: ${subscriptionType}${event.propertyName ? ` ${event.propertyName}` : ''}` }
     return settleEvent(deps, subscriptionType, async () => {
-      if (setup?.portalId && String(event.portalId) !== setup.portalId)
+      if (setup?.portalId && String(event.portalId) !== setup.portalId) {
         return handOn(item, event, 'ignored: another portal')
+      }
       const outcome = await work(deps, event)
       return outcome === NOT_A_HITL_THREAD ? handOn(item, event, outcome) : outcome
     })
@@ -265,8 +271,9 @@ export const handleWebhook: IntegrationProps['handler'] = async (props) => {
       })
     }
   }
-  if (method === 'GET' && path === '/oauth/start')
+  if (method === 'GET' && path === '/oauth/start') {
     return await startConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))
+  }
   if (method === 'GET' && path === '/oauth/callback') {
     return finishConnection(deps, props.req.query, headerOf(props.req.headers, 'cookie'))
   }

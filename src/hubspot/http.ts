@@ -120,13 +120,14 @@ http.interceptors.response.use(
     return response
   },
   (error: unknown) => {
-    if (axios.isAxiosError(error))
+    if (axios.isAxiosError(error)) {
       observe(
         error.config as MeteredConfig | undefined,
         error.response?.status,
         error.response?.headers,
         error.response?.data
       )
+    }
     return Promise.reject(error)
   }
 )
@@ -167,8 +168,12 @@ const retryPolicyFor = (p: {
     shouldResetTimeout: true,
     retryCondition: (error: AxiosError) => {
       // No room in the portal's budget before the deadline: waiting longer is not a retry's job.
-      if (error instanceof BudgetExhaustedError || (error as { cause?: unknown }).cause instanceof BudgetExhaustedError)
+      if (
+        error instanceof BudgetExhaustedError ||
+        (error as { cause?: unknown }).cause instanceof BudgetExhaustedError
+      ) {
         return false
+      }
       const decision = decideRetry({
         status: error.response?.status,
         retryAfterHeader: error.response?.headers?.['retry-after'] as string | undefined,
@@ -252,7 +257,7 @@ export class HubSpotHttp {
     // The invocation's time is shared: a call that cannot end before the deadline is not made.
     const left = this.options.deadline === undefined ? Infinity : this.options.deadline - Date.now()
     const path = request.label ?? request.path
-    if (left < 100)
+    if (left < 100) {
       throw new HubSpotApiError(
         undefined,
         request.method,
@@ -260,6 +265,7 @@ export class HubSpotHttp {
         {},
         `HubSpot ${request.method} ${path} not sent: the invocation's time is up`
       )
+    }
     const budgetMs = Math.min(this.options.budgetMs, left)
     const timeoutMs = Math.min(this.options.timeoutMs, left)
 

@@ -53,19 +53,28 @@ type Grant =
 // Both error shapes are read: RFC 6749 (error, error_description) and HubSpot's legacy one
 // (status such as BAD_REFRESH_TOKEN, message).
 export const classifyTokenError = (error: unknown, grant: Grant['grant_type']): HubSpotAuthError | undefined => {
-  if (!(error instanceof HubSpotApiError) || error.status === undefined || error.status >= 500 || error.status === 429)
-    return undefined
-  const { status, message, error: code, error_description: description, category } = error.envelope
-  const text = [status, code, description, message, category].filter(Boolean).join(' ').toLowerCase()
-  if (/client/.test(text))
-    return new HubSpotAuthError('app-credentials-rejected', 'HubSpot rejected the client ID or client secret')
-  if (grant === 'authorization_code') {
-    if (/code|grant|redirect/.test(text))
-      return new HubSpotAuthError('authorization-code-rejected', 'HubSpot rejected the authorization code')
+  if (
+    !(error instanceof HubSpotApiError) ||
+    error.status === undefined ||
+    error.status >= 500 ||
+    error.status === 429
+  ) {
     return undefined
   }
-  if (/refresh|invalid_grant|grant/.test(text))
+  const { status, message, error: code, error_description: description, category } = error.envelope
+  const text = [status, code, description, message, category].filter(Boolean).join(' ').toLowerCase()
+  if (/client/.test(text)) {
+    return new HubSpotAuthError('app-credentials-rejected', 'HubSpot rejected the client ID or client secret')
+  }
+  if (grant === 'authorization_code') {
+    if (/code|grant|redirect/.test(text)) {
+      return new HubSpotAuthError('authorization-code-rejected', 'HubSpot rejected the authorization code')
+    }
+    return undefined
+  }
+  if (/refresh|invalid_grant|grant/.test(text)) {
     return new HubSpotAuthError('refresh-token-rejected', 'HubSpot rejected the refresh token')
+  }
   return undefined
 }
 
@@ -231,8 +240,9 @@ export class TokenManager implements TokenSource {
       !stored.refreshAt ||
       stored.tokenOf !== fingerprint(refreshToken) ||
       !this.usable(stored)
-    )
+    ) {
       return undefined
+    }
     return {
       accessToken: stored.accessToken,
       expiresAt: stored.expiresAt,

@@ -33,13 +33,15 @@ export const decideRetry = (input: RetryInput): RetryDecision => {
   const random = input.random ?? Math.random
   const { status } = input
   if (input.attempt > MAX_ATTEMPTS) return { retry: false, reason: `gave up after ${MAX_ATTEMPTS} retries` }
-  if (status === 429 && input.policyName === 'DAILY')
+  if (status === 429 && input.policyName === 'DAILY') {
     return { retry: false, reason: 'daily limit reached: retrying cannot help before tomorrow' }
+  }
 
   const transient = status === undefined || RETRYABLE_5XX.has(status)
   if (!(transient || RETRYABLE_OTHER.has(status))) return { retry: false, reason: `status ${status} is not retryable` }
-  if (transient && !input.retrySafe)
+  if (transient && !input.retrySafe) {
     return { retry: false, reason: 'the request may have taken effect and is not safe to repeat' }
+  }
 
   const serverDelay = parseRetryAfterMs(input.retryAfterHeader, input.now ?? Date.now())
   // Without Retry-After, back off exponentially with full jitter; rate limits start from a longer base.

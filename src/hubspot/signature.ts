@@ -84,12 +84,14 @@ export const verifyV3 = (p: {
   const signature = header(p.headers, 'x-hubspot-signature-v3')?.trim().replace(/ /g, '+')
   const timestampHeader = header(p.headers, 'x-hubspot-request-timestamp')?.trim()
   if (!signature) return { ok: false, reason: 'missing X-HubSpot-Signature-v3 header' }
-  if (!timestampHeader || !/^\d{1,15}$/.test(timestampHeader))
+  if (!timestampHeader || !/^\d{1,15}$/.test(timestampHeader)) {
     return { ok: false, reason: 'missing or malformed X-HubSpot-Request-Timestamp header' }
+  }
   const timestamp = Number(timestampHeader)
   const now = p.now ?? Date.now()
-  if (Math.abs(now - timestamp) > SIGNATURE_WINDOW_MS)
+  if (Math.abs(now - timestamp) > SIGNATURE_WINDOW_MS) {
     return { ok: false, reason: 'request timestamp outside the 5-minute window' }
+  }
   const matches = equivalentUris(p.uri).some((uri) =>
     constantTimeEqual(
       signature,

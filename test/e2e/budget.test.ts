@@ -94,8 +94,9 @@ describe('[budget] short-lived processes', () => {
         expect(direction, context).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 })
         expect(direction.delivered, context).toBe(direction.sent)
       }
-      for (const type of ['hitlAssigned', 'hitlStopped'])
+      for (const type of ['hitlAssigned', 'hitlStopped']) {
         expect(step.events[type], context).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 })
+      }
       expect(step.share429, context).toBeLessThan(0.05)
     } finally {
       driver.dispose()

@@ -27,8 +27,9 @@ describe('[capacity] one portal near its HubSpot rate limit', () => {
       expect(step.escalations, context).toBeGreaterThan(0)
       // Escalations (20-line histories among them) wait their turn too, well within an action's time.
       expect(step.escalationP99Ms, context).toBeLessThan(20_000)
-      for (const type of ['hitlAssigned', 'hitlStopped'])
+      for (const type of ['hitlAssigned', 'hitlStopped']) {
         expect(step.events[type], context).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0 })
+      }
     } finally {
       driver.dispose()
     }

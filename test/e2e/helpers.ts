@@ -225,8 +225,9 @@ export const formOf = (hop: Hop): { action: string; hidden: Record<string, strin
   const form = /<form method="get" action="([^"]*)"/.exec(hop.body)
   if (!form) return undefined
   const hidden: Record<string, string> = {}
-  for (const input of hop.body.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+  for (const input of hop.body.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
     hidden[unescape(input[1]!)] = unescape(input[2]!)
+  }
   return { action: unescape(form[1]!), hidden }
 }
 

@@ -171,8 +171,9 @@ describe('[attachment-safety] agent attachments over HTTP', () => {
     expect(w.bp.store.files.size).toBe(filesBefore)
     const failed = statusOf(w, messageId)
     expect(failed?.statusType).toBe('FAILED')
-    for (const scheme of ['file', 'ftp', 'data', 'gopher'])
+    for (const scheme of ['file', 'ftp', 'data', 'gopher']) {
       expect(failed?.failureDetails?.errorMessage).toContain(`uses ${scheme}, only http and https are fetched`)
+    }
   })
 
   it('[attachment-safety] an attachment URL that redirects to file: is refused once and for all: the webhook is answered 200 and HubSpot shows the message FAILED', async () => {

@@ -124,39 +124,33 @@ const validButNotOurs = (target: Target) => {
         objectId: Number(target.threadId),
         portalId: Number(target.portalId),
       })),
-    fc
-      .constantFrom('isArchived', 'inboxId', 'latestMessageTimestamp')
-      .map((propertyName) => ({
-        subscriptionType: 'conversation.propertyChange',
-        objectId: Number(target.threadId),
-        propertyName,
-        propertyValue: 'true',
-        portalId: Number(target.portalId),
-      })),
-    fc
-      .constantFrom('', 'closed?', 'Open!', '42')
-      .map((propertyValue) => ({
-        subscriptionType: 'conversation.propertyChange',
-        objectId: Number(target.threadId),
-        propertyName: 'status',
-        propertyValue,
-        portalId: Number(target.portalId),
-      }))
+    fc.constantFrom('isArchived', 'inboxId', 'latestMessageTimestamp').map((propertyName) => ({
+      subscriptionType: 'conversation.propertyChange',
+      objectId: Number(target.threadId),
+      propertyName,
+      propertyValue: 'true',
+      portalId: Number(target.portalId),
+    })),
+    fc.constantFrom('', 'closed?', 'Open!', '42').map((propertyValue) => ({
+      subscriptionType: 'conversation.propertyChange',
+      objectId: Number(target.threadId),
+      propertyName: 'status',
+      propertyValue,
+      portalId: Number(target.portalId),
+    }))
   )
-  const appBatch = fc
-    .array(appEvent, { minLength: 1, maxLength: 10 })
-    .map((events) =>
-      JSON.stringify(
-        events.map((event, i) => ({
-          eventId: i + 1,
-          subscriptionId: 1,
-          appId: 1,
-          occurredAt: Date.now(),
-          attemptNumber: 0,
-          ...event,
-        }))
-      )
+  const appBatch = fc.array(appEvent, { minLength: 1, maxLength: 10 }).map((events) =>
+    JSON.stringify(
+      events.map((event, i) => ({
+        eventId: i + 1,
+        subscriptionId: 1,
+        appId: 1,
+        occurredAt: Date.now(),
+        attemptNumber: 0,
+        ...event,
+      }))
     )
+  )
   const message = (overrides: Record<string, unknown>) => ({
     id: randomUUID(),
     type: 'MESSAGE',

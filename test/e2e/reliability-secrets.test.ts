@@ -119,9 +119,11 @@ describe('[no-secrets] logs carry IDs, never secrets or personal data', () => {
     expect(output).toMatch(/HubSpot rejected the refresh token/)
     const leaks: string[] = []
     const check = (kind: string, values: string[]) => {
-      for (const value of values)
-        if (value && output.includes(value))
+      for (const value of values) {
+        if (value && output.includes(value)) {
           leaks.push(`${kind}: ${capture.lines.find((line) => line.includes(value))?.slice(0, 300)}`)
+        }
+      }
     }
     for (const w of worlds) for (const [kind, values] of Object.entries(secretsOf(w))) check(kind, values)
     check('email', emails)

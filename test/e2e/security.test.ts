@@ -224,18 +224,22 @@ describe('[connect-security] only the bot builder can connect a portal', () => {
       }
       const requests: { method: string; url: string; cookie?: string }[] = []
       for (const cookie of Object.values(cookies)) {
-        for (const query of queries)
+        for (const query of queries) {
           requests.push({ method: 'GET', url: `${base}/oauth/callback${query ? `?${query}` : ''}`, cookie })
-        for (const query of ['', 'key=wrong', `check=${check}`, `key=wrong&check=${check}`, 'key=', `link=${key}`])
+        }
+        for (const query of ['', 'key=wrong', `check=${check}`, `key=wrong&check=${check}`, 'key=', `link=${key}`]) {
           requests.push({ method: 'GET', url: `${base}/oauth/start${query ? `?${query}` : ''}`, cookie })
-        for (const query of ['', 'key=wrong', 'link=wrong', `check=${check}`])
+        }
+        for (const query of ['', 'key=wrong', 'link=wrong', `check=${check}`]) {
           requests.push({ method: 'GET', url: `${base}/${query ? `?${query}` : ''}`, cookie })
-        for (const path of ['/oauth/callback', '/oauth/start', '/'])
+        }
+        for (const path of ['/oauth/callback', '/oauth/start', '/']) {
           requests.push({
             method: 'POST',
             url: `${base}${path}?state=${encodeURIComponent(state)}&code=${code}`,
             cookie,
           })
+        }
       }
 
       let pages = 0

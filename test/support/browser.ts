@@ -39,8 +39,9 @@ const unpackNpmChromium = async (): Promise<ChromiumSource> => {
       ? (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string })
       : {}
   let packageDir = dirname(require.resolve('@sparticuz/chromium'))
-  while (manifestOf(packageDir).name !== '@sparticuz/chromium' && dirname(packageDir) !== packageDir)
+  while (manifestOf(packageDir).name !== '@sparticuz/chromium' && dirname(packageDir) !== packageDir) {
     packageDir = dirname(packageDir)
+  }
   const { version } = manifestOf(packageDir)
   if (!version) throw new Error('@sparticuz/chromium is not installed: run npm ci')
   const folder = join(tmpdir(), `hitl-chromium-${version}`)

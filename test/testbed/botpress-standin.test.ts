@@ -416,8 +416,9 @@ const tinyIntegration = new sdk.Integration<TinyIntegration>({
   },
   handler: async ({ req, client: bpClient }): Promise<sdk.Response | void> => {
     seen.webhooks.push(req)
-    if (req.path === '/oauth')
+    if (req.path === '/oauth') {
       return { status: 302, headers: { location: 'https://app.hubspot.com/oauth/authorize?x=1' } }
+    }
     if (req.path === '/crash') throw new Error('boom')
     if (req.path === '/unauthorized') return { status: 401, body: 'bad signature' }
     if (req.path === '/agent') {

@@ -10,8 +10,9 @@ afterAll(() => stopProcess(child, 'SIGINT'))
 
 const json = async (url: string, init?: RequestInit) => {
   const response = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } })
-  if (!response.ok)
+  if (!response.ok) {
     throw new Error(`${init?.method ?? 'GET'} ${url} answered ${response.status}: ${await response.text()}`)
+  }
   return response.json() as Promise<Record<string, unknown>>
 }
 

@@ -162,8 +162,9 @@ describe('[budget] the CRM search budget', () => {
       // Two searchers, each one search after the other, for 5 seconds.
       await Promise.all(
         [0, 1].map(async () => {
-          while (Date.now() - started < 5_000)
+          while (Date.now() - started < 5_000) {
             await search(http).catch(() => new Promise((resolve) => setTimeout(resolve, 50)))
+          }
         })
       )
       expect(server.refused).toBe(1)

@@ -56,8 +56,9 @@ describe('definition passes the bp lint rules', () => {
       ['DEVELOPER_API_KEY', true],
     ])
     const fields = fieldsOf(manual?.schema)
-    for (const secret of ['clientSecret', 'developerApiKey', 'refreshToken'])
+    for (const secret of ['clientSecret', 'developerApiKey', 'refreshToken']) {
       expect(fields[secret]?.getMetadata?.().secret, secret).toBe(true)
+    }
   })
 
   it('actions, their inputs and outputs', () => {

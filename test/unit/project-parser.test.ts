@@ -23,8 +23,9 @@ const realGet = http.get
 
 beforeAll(() => {
   http.get = (async (_accountId: number, options: { url: string }) => {
-    if (!SCHEMAS_PATH.test(options.url))
+    if (!SCHEMAS_PATH.test(options.url)) {
       throw new Error(`The test lets the parser download HubSpot's schemas only, not ${options.url}`)
+    }
     schemaDownloads.push(options.url)
     return { data: acceptAll }
   }) as typeof http.get
@@ -36,8 +37,9 @@ afterAll(() => {
 const writeProject = (webhookUrl: string, edit?: (files: Record<string, unknown>) => void): string => {
   const root = mkdtempSync(join(tmpdir(), 'hitl-project-'))
   const files: Record<string, unknown> = {}
-  for (const file of projectFiles(webhookUrl))
+  for (const file of projectFiles(webhookUrl)) {
     files[file.path] = file.path.endsWith('.json') ? JSON.parse(file.content) : file.content
+  }
   edit?.(files)
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true })
@@ -140,8 +142,9 @@ describe('[project-app] README.md and hub.md agree on the values to copy', () =>
   }
 
   it.each(VALUES_TO_COPY.map((value) => value.name))('[project-app] every setup names the %s', (name) => {
-    for (const [doc, text] of Object.entries(setups))
+    for (const [doc, text] of Object.entries(setups)) {
       expect(text.toLowerCase(), `${doc} names the ${name}`).toContain(name.toLowerCase())
+    }
   })
 
   it.each(VALUES_TO_COPY.map((value) => value.name))(

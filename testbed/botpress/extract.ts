@@ -23,11 +23,12 @@ const vrlGet = (value: unknown, path: (string | number)[]): unknown => {
   let current: unknown = value
   for (const step of path) {
     if (typeof step === 'number') current = Array.isArray(current) ? current[step] : undefined
-    else
+    else {
       current =
         current !== null && typeof current === 'object' && !Array.isArray(current)
           ? (current as Record<string, unknown>)[step]
           : undefined
+    }
     if (current === undefined) return null
   }
   return current

@@ -114,8 +114,9 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
   private readonly linkedUsers = new Map<string, string>()
   // A bot's plugin sees its own bot's messages and events only (several bots may share the stand-in).
   private readonly onMessage = (change: StoreEvents['message'][0]): void => {
-    if (visibleTo(this.bp.store.conversations.get(change.message.conversationId) ?? {}, this.driver.botId))
+    if (visibleTo(this.bp.store.conversations.get(change.message.conversationId) ?? {}, this.driver.botId)) {
       this.handleMessage(change)
+    }
   }
   private readonly onEvent = (change: StoreEvents['event'][0]): void => {
     if (visibleTo(change.event, this.driver.botId)) this.handleEvent(change)
@@ -203,8 +204,9 @@ export class HitlBot extends TypedEmitter<HitlBotEvents> {
     )
     if (!started.success) throw new Error(`startHitl returned no conversationId: ${started.error.message}`)
     const conversation = store.conversations.get(started.data.conversationId)
-    if (!conversation)
+    if (!conversation) {
       throw new Error(`startHitl returned ${started.data.conversationId}, which is no Botpress conversation`)
+    }
     if (conversation.channel !== 'hitl') {
       throw new Error(
         `startHitl returned conversation ${conversation.id} on channel '${conversation.channel}', not 'hitl'`

@@ -182,8 +182,9 @@ export class BotpressStandIn {
     if (upload && method === 'PUT') return this.receiveUpload(req, res, decodeURIComponent(upload[1]), search, body)
 
     const download = /^\/files\/content\/([^/]+)(\/.*)?$/.exec(pathname)
-    if (download && (method === 'GET' || method === 'HEAD'))
+    if (download && (method === 'GET' || method === 'HEAD')) {
       return this.serveDownload(res, decodeURIComponent(download[1]), method)
+    }
 
     if (pathname.startsWith('/v1/')) return this.handleApiCall(req, res, { method, pathname, search, body })
 

@@ -345,8 +345,9 @@ export function createRuntimeApi({ store, baseUrl, pageSize }: RuntimeApiContext
   // Integration
 
   api.add('POST', '/v1/chat/integrations/configure', (req) => {
-    if (!req.integrationId)
+    if (!req.integrationId) {
       throw invalidPayload('configureIntegration is for integrations: send the x-integration-id header')
+    }
     const body = parse(
       z
         .object({ identifier: z.string().nullable().optional(), scheduleRegisterCall: z.string().optional() })

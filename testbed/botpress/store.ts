@@ -773,8 +773,9 @@ export class BotpressStore extends TypedEmitter<StoreEvents> {
 
   /** The installation that owns an identifier, if any. */
   public ownerOfIdentifier(identifier: string): string | undefined {
-    for (const settings of this.integrationSettings.values())
+    for (const settings of this.integrationSettings.values()) {
       if (settings.identifier === identifier) return settings.integrationId
+    }
     return undefined
   }
 

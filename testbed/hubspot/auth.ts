@@ -80,8 +80,9 @@ export const authenticateDeveloper = (
   const hapikey = query.get('hapikey')
   const appId = options.appIdInPath ?? query.get('appId') ?? undefined
   if (hapikey !== null && hapikey === state.app.developerApiKey) {
-    if (appId === undefined || appId === '')
+    if (appId === undefined || appId === '') {
       throw validationError('The appId query parameter is required with a developer API key.')
+    }
     checkAppId(state, appId)
     return { kind: 'developerKey', appId }
   }

@@ -219,11 +219,12 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
       try {
         return jsonReply(deps.uploadProject(files), 201)
       } catch (error) {
-        if (error instanceof ProjectUploadError)
+        if (error instanceof ProjectUploadError) {
           throw validationError(
             error.message,
             error.problems.map((message) => ({ message }))
           )
+        }
         throw error
       }
     })

@@ -131,8 +131,9 @@ const issueCode = (issue: ZodIssue): string => {
     issue.code === 'invalid_enum_value' ||
     issue.code === 'invalid_literal' ||
     issue.code === 'invalid_union_discriminator'
-  )
+  ) {
     return 'INVALID_ENUM'
+  }
   if (issue.code === 'unrecognized_keys') return 'UNKNOWN_FIELD'
   return 'INVALID_' + issue.code.toUpperCase()
 }

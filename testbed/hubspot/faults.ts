@@ -42,10 +42,12 @@ export class FaultController {
   private webhookFaults = { duplicateRate: 0, reorderWindowMs: 0, duplicateNext: 0, reorderNext: 0 }
 
   public inject(spec: FaultSpec): void {
-    if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599)
+    if (!Number.isInteger(spec.status) || spec.status < 400 || spec.status > 599) {
       throw new Error(`fault status must be 400..599, got ${spec.status}`)
-    if (!Number.isInteger(spec.count) || spec.count < 1)
+    }
+    if (!Number.isInteger(spec.count) || spec.count < 1) {
       throw new Error(`fault count must be a positive integer, got ${spec.count}`)
+    }
     this.apiFaults.push({ ...spec, remaining: spec.count })
   }
 

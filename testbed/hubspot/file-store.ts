@@ -23,8 +23,9 @@ const fileCategory = (contentType: string): string => {
   if (contentType.startsWith('image/')) return 'IMG'
   if (contentType.startsWith('video/')) return 'MOVIE'
   if (contentType.startsWith('audio/')) return 'AUDIO'
-  if (contentType.startsWith('text/') || contentType === 'application/pdf' || contentType.includes('document'))
+  if (contentType.startsWith('text/') || contentType === 'application/pdf' || contentType.includes('document')) {
     return 'DOCUMENT'
+  }
   return 'OTHER'
 }
 

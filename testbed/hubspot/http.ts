@@ -86,11 +86,13 @@ export const paginate = <T>(items: T[], query: URLSearchParams, defaults: { limi
   const limitParam = query.get('limit')
   const afterParam = query.get('after')
   const limit = limitParam === null ? defaults.limit : Number(limitParam)
-  if (!Number.isInteger(limit) || limit < 1)
+  if (!Number.isInteger(limit) || limit < 1) {
     throw validationError(`limit must be a positive integer, got "${limitParam}"`)
+  }
   const offset = afterParam === null || afterParam === '' ? 0 : Number(afterParam)
-  if (!Number.isInteger(offset) || offset < 0)
+  if (!Number.isInteger(offset) || offset < 0) {
     throw validationError(`after must be a cursor returned in paging.next.after, got "${afterParam}"`)
+  }
   const pageSize = Math.min(limit, defaults.max)
   const results = items.slice(offset, offset + pageSize)
   const nextOffset = offset + results.length

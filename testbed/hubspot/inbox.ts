@@ -39,8 +39,9 @@ const newMessageId = (): string => randomUUID().replace(/-/g, '')
 
 export const requireChannel = (state: StandInState, channelId: string): ChannelRecord => {
   const channel = state.portal.channels.get(channelId)
-  if (!channel || channel.archived)
+  if (!channel || channel.archived) {
     throw notFound(`Custom channel ${channelId} does not exist for app ${state.app.appId}.`)
+  }
   return channel
 }
 
@@ -50,8 +51,9 @@ export const requireThread = (
   options: { includeArchived?: boolean } = {}
 ): ThreadRecord => {
   const thread = state.portal.threads.get(threadId)
-  if (!thread || (thread.archived && !options.includeArchived))
+  if (!thread || (thread.archived && !options.includeArchived)) {
     throw notFound(`Thread ${threadId} does not exist in portal ${state.portalId}.`)
+  }
   return thread
 }
 
@@ -104,10 +106,11 @@ const resolveCustomer = (
   const identifier = participant?.deliveryIdentifier
   if (associateWithContactId !== undefined) {
     const contact = state.portal.contacts.get(String(associateWithContactId))
-    if (!contact || contact.archived)
+    if (!contact || contact.archived) {
       throw validationError(
         `associateWithContactId ${associateWithContactId} is not a contact of portal ${state.portalId}.`
       )
+    }
     return {
       kind: 'contact',
       id: contact.id,
@@ -123,7 +126,7 @@ const resolveCustomer = (
         : identifier.type === 'HS_PHONE_NUMBER'
           ? contactByPhone(state, identifier.value)
           : undefined
-    if (contact)
+    if (contact) {
       return {
         kind: 'contact',
         id: contact.id,
@@ -131,6 +134,7 @@ const resolveCustomer = (
         name: contactName(contact) ?? participant?.name,
         deliveryIdentifier: identifier,
       }
+    }
   }
   const visitorKey = `${account.id}:${identifier ? identifierKey(identifier) : 'anonymous'}`
   let visitorId = state.portal.visitorKeys.get(visitorKey)
@@ -162,20 +166,22 @@ const threadingKey = (channel: ChannelRecord, input: PublishInput): string => {
     return `thread:${input.integrationThreadId}`
   }
   const customer = input.messageDirection === 'INCOMING' ? input.senders[0] : input.recipients[0]
-  if (!customer)
+  if (!customer) {
     throw validationError(
       `recipients must name the customer: channel ${channel.id} uses threadingModel DELIVERY_IDENTIFIER.`
     )
+  }
   return `identifier:${identifierKey(customer.deliveryIdentifier)}`
 }
 
 const resolveAttachment = (state: StandInState, attachment: PublishInput['attachments'][number]): StoredAttachment => {
   if (attachment.type !== 'FILE') return attachment
   const file = state.portal.files.get(attachment.fileId)
-  if (!file || file.archived)
+  if (!file || file.archived) {
     throw validationError(
       `attachments: file ${attachment.fileId} does not exist in the file manager of portal ${state.portalId}.`
     )
+  }
   return {
     type: 'FILE',
     fileId: file.id,
@@ -212,9 +218,9 @@ const createThread = (
 const noteLatestMessage = (thread: ThreadRecord, message: StoredMessage): void => {
   const later = (current: string | undefined) => (current && current > message.createdAt ? current : message.createdAt)
   thread.latestMessageTimestamp = later(thread.latestMessageTimestamp)
-  if (message.direction === 'INCOMING')
+  if (message.direction === 'INCOMING') {
     thread.latestMessageReceivedTimestamp = later(thread.latestMessageReceivedTimestamp)
-  else thread.latestMessageSentTimestamp = later(thread.latestMessageSentTimestamp)
+  } else thread.latestMessageSentTimestamp = later(thread.latestMessageSentTimestamp)
 }
 
 const participant = (
@@ -236,10 +242,11 @@ export const publishMessage = (
       `channelAccountId ${input.channelAccountId} is not a channel account of channel ${channel.id}.`
     )
   }
-  if (!account.authorized)
+  if (!account.authorized) {
     throw validationError(
       `Channel account ${account.id} is not authorized; PATCH it with {"authorized": true} to publish.`
     )
+  }
 
   const idempotencyKey = input.integrationIdempotencyId ? `${channel.id}:${input.integrationIdempotencyId}` : undefined
   const original = idempotencyKey
@@ -250,10 +257,11 @@ export const publishMessage = (
   const createdAt = input.timestamp ? toIso(input.timestamp) : nowIso()
   const fileCount = input.attachments.filter((attachment) => attachment.type === 'FILE').length
   const maxFiles = channel.capabilities.maxFileAttachmentCount
-  if (maxFiles !== undefined && fileCount > maxFiles)
+  if (maxFiles !== undefined && fileCount > maxFiles) {
     throw validationError(
       `Channel ${channel.id} accepts at most ${maxFiles} file attachment(s) per message, got ${fileCount}.`
     )
+  }
   const attachments = input.attachments.map((attachment) => resolveAttachment(state, attachment))
   const incoming = input.messageDirection === 'INCOMING'
   const key = `${account.id}:${threadingKey(channel, input)}`
@@ -312,8 +320,9 @@ export const publishMessage = (
     emitThreadCreated(state, thread)
     scheduleAutoAssignment(state, thread)
   }
-  if (incoming && thread.status === 'CLOSED' && state.settings.reopenOnIncoming)
+  if (incoming && thread.status === 'CLOSED' && state.settings.reopenOnIncoming) {
     setThreadStatus(state, thread, 'OPEN', 'CONVERSATIONS')
+  }
   emitNewMessage(state, message)
   return { message, created: true }
 }
@@ -326,8 +335,9 @@ const scheduleAutoAssignment = (state: StandInState, thread: ThreadRecord): void
   const agent = state.portal.agents.get(rule.actorId)
   if (!agent) return
   setTimeout(() => {
-    if (!thread.assignedTo && !thread.archived && state.portal.threads.get(thread.id) === thread)
+    if (!thread.assignedTo && !thread.archived && state.portal.threads.get(thread.id) === thread) {
       assignThread(state, thread, agent, 'CONVERSATIONS')
+    }
   }, rule.delayMs)
 }
 
@@ -486,12 +496,14 @@ export const replyAsAgent = (state: StandInState, threadId: string, reply: Agent
       `Thread ${thread.id} belongs to a channel or channel account that was archived; agents cannot reply in it.`
     )
   }
-  if (channel.capabilities.allowOutgoingMessages === false)
+  if (channel.capabilities.allowOutgoingMessages === false) {
     throw validationError(`Channel ${channel.id} does not allow outgoing messages.`)
+  }
   const files = reply.files ?? []
   const text = reply.text ?? (reply.richText ? htmlToText(reply.richText) : '')
-  if (text === '' && !reply.richText && files.length === 0)
+  if (text === '' && !reply.richText && files.length === 0) {
     throw validationError('An agent reply needs text, richText or files.')
+  }
   checkAgentFiles(channel, files)
 
   const attachments: StoredAttachment[] = files.map((input) => {

@@ -135,8 +135,9 @@ const publicHost = (host: string): string => {
 
 const seedPortal = (state: StandInState, seed: Seed): void => {
   const now = nowIso()
-  for (const inbox of seed.inboxes)
+  for (const inbox of seed.inboxes) {
     state.portal.inboxes.set(inbox.id, { ...inbox, archived: false, createdAt: now, updatedAt: now })
+  }
   for (const agent of seed.agents) {
     const avatar = new URL(agent.avatar ?? `/avatars/${agent.actorId}.svg`, state.baseUrl).toString()
     state.portal.agents.set(agent.actorId, { ...agent, userId: agent.actorId.replace(/^A-/, ''), avatar })
@@ -312,8 +313,9 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     settleAdvancingRedeliveries: async () => {
       // HubSpot's schedule without its wait: whenever only redeliveries are left, their time comes.
       for (;;) {
-        while (state.dispatcher.pendingCount() > state.dispatcher.pendingRedeliveries())
+        while (state.dispatcher.pendingCount() > state.dispatcher.pendingRedeliveries()) {
           await new Promise((resolve) => setTimeout(resolve, 50))
+        }
         if (state.dispatcher.redeliverNow() === 0) return
       }
     },

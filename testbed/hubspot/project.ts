@@ -97,8 +97,9 @@ const parseJsonFile = <T>(
   }
   const parsed = schema.safeParse(value)
   if (!parsed.success) {
-    for (const issue of parsed.error.issues)
+    for (const issue of parsed.error.issues) {
       problems.push(`${path}: ${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    }
     return undefined
   }
   return parsed.data
@@ -116,16 +117,18 @@ const sectionProblems = (
   entries.flatMap((entry, index) => {
     const where = `${path}: config.subscriptions.${section}[${index}]`
     if (section === 'crmObjects') {
-      if (!/^object\./.test(entry.subscriptionType))
+      if (!/^object\./.test(entry.subscriptionType)) {
         return [`${where}.subscriptionType: ${entry.subscriptionType} is not an object.* event`]
+      }
       if (!entry.objectType) return [`${where}.objectType: required`]
       return []
     }
     if (/^conversation\./.test(entry.subscriptionType) && section !== state.settings.projectConversationSection) {
       return [`${where}.subscriptionType: ${entry.subscriptionType} is not allowed in ${section}`]
     }
-    if (entry.propertyName && !/\.propertyChange$/.test(entry.subscriptionType))
+    if (entry.propertyName && !/\.propertyChange$/.test(entry.subscriptionType)) {
       return [`${where}.propertyName: only allowed on propertyChange subscriptions`]
+    }
     return []
   })
 
@@ -139,15 +142,18 @@ export const uploadProject = (
   if (!project) throw new ProjectUploadError(problems)
   const appPath = `${project.srcDir}/app/app-hsmeta.json`
   const app = parseJsonFile(files, appPath, appSchema, problems)
-  if (app && app.config.auth.type === 'oauth' && !app.config.auth.redirectUrls?.length)
+  if (app && app.config.auth.type === 'oauth' && !app.config.auth.redirectUrls?.length) {
     problems.push(`${appPath}: config.auth.redirectUrls: an oauth app needs one`)
-  if (app && !app.config.auth.requiredScopes.includes('oauth'))
+  }
+  if (app && !app.config.auth.requiredScopes.includes('oauth')) {
     problems.push(`${appPath}: config.auth.requiredScopes: must include oauth`)
+  }
   const webhookPaths = Object.keys(files).filter(
     (path) => path.startsWith(`${project.srcDir}/app/webhooks/`) && path.endsWith('-hsmeta.json')
   )
-  if (webhookPaths.length > 1)
+  if (webhookPaths.length > 1) {
     problems.push(`${project.srcDir}/app/webhooks: only one webhooks component per app, found ${webhookPaths.length}`)
+  }
   const webhooksPath = webhookPaths[0]
   const webhooks = webhooksPath ? parseJsonFile(files, webhooksPath, webhooksSchema, problems) : undefined
   if (webhooks && webhooksPath) {

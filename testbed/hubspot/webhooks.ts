@@ -323,7 +323,8 @@ const shuffleChangingOrder = <T>(items: T[], random: () => number): T[] => {
     const j = Math.floor(random() * (i + 1))
     ;[shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]
   }
-  if (shuffled.length > 1 && shuffled.every((item, index) => item === items[index]))
+  if (shuffled.length > 1 && shuffled.every((item, index) => item === items[index])) {
     shuffled.push(shuffled.shift() as T)
+  }
   return shuffled
 }

@@ -341,8 +341,9 @@ export class CustomerChat {
       ...(author?.pictureUrl !== undefined && { pictureUrl: author.pictureUrl }),
     }
     // The badge names the agent who last replied (or was last assigned).
-    if (this.session?.conversationId === session.conversationId && this.agentName !== undefined)
+    if (this.session?.conversationId === session.conversationId && this.agentName !== undefined) {
       this.agentName = agent.name
+    }
     this.add({ from: 'agent', agent, ...this.renderPayload(message) })
   }
 

@@ -57,8 +57,9 @@ export const describeHitlEvent = (
   const conversationId =
     typeof event.payload.conversationId === 'string' ? event.payload.conversationId : event.conversationId
   const session = conversationId ? sessionName(conversationId) : 'a session'
-  if (event.type === 'hitlAssigned')
+  if (event.type === 'hitlAssigned') {
     return `Botpress received hitlAssigned: ${userId === undefined ? 'an agent' : (userName(userId) ?? 'an agent')} takes ${session}`
+  }
   return `Botpress received ${event.type}: ${session} is handed back to the bot`
 }
 

@@ -106,11 +106,12 @@ const deliveryStatus = (
   delivered: (messageId: string) => boolean
 ): { status?: string; failure?: string } => {
   const report = hs.portal.statusReports.get(messageId)?.at(-1)
-  if (report?.statusType === 'FAILED')
+  if (report?.statusType === 'FAILED') {
     return {
       status: 'FAILED',
       ...(report.failureDetails?.errorMessage && { failure: report.failureDetails.errorMessage }),
     }
+  }
   return report || delivered(messageId) ? { status: 'SENT' } : {}
 }
 

@@ -5,8 +5,9 @@ import { startSandbox } from './server'
 const portFromEnv = (): number => {
   const raw = process.env.SANDBOX_PORT ?? '3000'
   const port = Number(raw)
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`SANDBOX_PORT must be a port number (0 picks a free one), got "${raw}"`)
+  }
   return port
 }
 

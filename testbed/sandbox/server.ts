@@ -114,11 +114,12 @@ const readJson = async (req: IncomingMessage): Promise<unknown> => {
 
 const parse = <T>(schema: z.ZodType<T>, value: unknown): T => {
   const result = schema.safeParse(value)
-  if (!result.success)
+  if (!result.success) {
     throw new HttpError(
       400,
       result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')
     )
+  }
   return result.data
 }
 
@@ -174,7 +175,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       duplicateRate: settings.faults.duplicates ? 1 : 0,
       reorderWindowMs: settings.faults.reorder ? 400 : 0,
     })
-    if (settings.faults.rateLimit)
+    if (settings.faults.rateLimit) {
       hs.faults.inject({
         method: 'POST',
         path: PUBLISH_PATH,
@@ -182,6 +183,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
         count: 1,
         retryAfterSeconds: RATE_LIMIT_RETRY_AFTER_S,
       })
+    }
     if (settings.faults.serverErrors) hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: 503, count: 1 })
   }
   const chat = new CustomerChat(world, log, scheduleBroadcast, { beforePublish: armFaults })

@@ -146,8 +146,9 @@ const fetchAgentFile = async (deps: Deps, part: Extract<AgentPart, { kind: 'medi
     const signed = await getSignedUrl(deps.hubspot, String(part.attachment.fileId))
     return await download(signed.url, options)
   } catch (error) {
-    if (error instanceof HubSpotApiError && (error.status === 401 || error.status === 403))
+    if (error instanceof HubSpotApiError && (error.status === 401 || error.status === 403)) {
       throw new DownloadError(deps.texts.fileUnreadable, true, error.status)
+    }
     throw error
   }
 }

@@ -52,8 +52,9 @@ const recordAndDrain = async (
   // startHitl marks the session ready, then looks for what was recorded: read again after
   // recording, and one of the two sees the other.
   const now = session.phase === 'opening' ? await loadSession(deps, session.conversationId) : session
-  if (!now || now.phase === 'opening')
+  if (!now || now.phase === 'opening') {
     return recorded ? 'recorded: applied once the plugin sees the session' : duplicate
+  }
   // Waiting a moment for the plugin, within the webhook's time, spares a scheduled event.
   const { session: current } = await awaitActivation(deps, now)
   // Waiting for a holder that is alive costs a moment; one that died leaves the lock to expire,
@@ -67,8 +68,9 @@ export const handleAssignment = async (deps: Deps, event: AppWebhookEvent): Prom
   const session = await sessionOfThread(deps, event.objectId)
   if (!session) return NOT_A_HITL_THREAD
   if (session.phase === 'closed') return 'ignored: session already ended'
-  if (session.agent && event.occurredAt < session.agent.occurredAt)
+  if (session.agent && event.occurredAt < session.agent.occurredAt) {
     return 'ignored: older than the assignment already applied'
+  }
   const assignment = { actorId: normaliseAgentActorId(event.propertyValue), occurredAt: event.occurredAt }
   return recordAndDrain(
     deps,

@@ -23,10 +23,11 @@ export const addSubscription = (
   const duplicate = [...state.portal.subscriptions.values()].find(
     (subscription) => subscription.eventType === input.eventType && subscription.propertyName === input.propertyName
   )
-  if (duplicate)
+  if (duplicate) {
     throw conflict(
       `A subscription to ${input.eventType}${input.propertyName ? ` (${input.propertyName})` : ''} already exists: id ${duplicate.id}.`
     )
+  }
   const createdAt = nowIso()
   const subscription: SubscriptionRecord = withoutUndefined({
     id: state.portal.nextId('subscription'),
@@ -40,8 +41,9 @@ export const addSubscription = (
 
 const requireSubscription = (state: StandInState, ctx: RequestContext): SubscriptionRecord => {
   const subscription = state.portal.subscriptions.get(ctx.params.subscriptionId)
-  if (!subscription)
+  if (!subscription) {
     throw notFound(`Subscription ${ctx.params.subscriptionId} does not exist for app ${state.app.appId}.`)
+  }
   return subscription
 }
 

@@ -103,8 +103,9 @@ const archiveChannel = (state: StandInState, ctx: RequestContext): Reply => {
   const archivedAt = nowIso()
   channel.archived = true
   for (const account of state.portal.channelAccounts.values()) {
-    if (account.channelId === channel.id && !account.archived)
+    if (account.channelId === channel.id && !account.archived) {
       Object.assign(account, { archived: true, archivedAt, updatedAt: archivedAt })
+    }
   }
   return noContent()
 }
@@ -179,8 +180,9 @@ const updateAccount = (state: StandInState, ctx: RequestContext): Reply => {
 const requireMessage = (state: StandInState, ctx: RequestContext): StoredMessage => {
   const channel = requireChannel(state, ctx.params.channelId)
   const message = state.portal.messageById.get(ctx.params.messageId)
-  if (!message || message.channelId !== channel.id)
+  if (!message || message.channelId !== channel.id) {
     throw notFound(`Message ${ctx.params.messageId} does not exist in channel ${channel.id}.`)
+  }
   return message
 }
 

@@ -33,14 +33,16 @@ const requestedProperties = (query: URLSearchParams): string[] =>
 
 const readContact = (state: StandInState, ctx: RequestContext): Reply => {
   const idProperty = ctx.query.get('idProperty') ?? 'hs_object_id'
-  if (idProperty !== 'email' && idProperty !== 'hs_object_id')
+  if (idProperty !== 'email' && idProperty !== 'hs_object_id') {
     throw validationError(`idProperty ${idProperty} is not a unique property of contacts.`)
+  }
   const contact =
     idProperty === 'email'
       ? contactByEmail(state, ctx.params.contactId)
       : state.portal.contacts.get(ctx.params.contactId)
-  if (!contact || (contact.archived && ctx.query.get('archived') !== 'true'))
+  if (!contact || (contact.archived && ctx.query.get('archived') !== 'true')) {
     throw notFound(`Contact ${ctx.params.contactId} does not exist in portal ${state.portalId}.`)
+  }
   return respond(contactSchema, contactView(contact, requestedProperties(ctx.query)))
 }
 
@@ -50,14 +52,16 @@ const sameValue = (propertyName: string, stored: string, wanted: string): boolea
     : stored.trim().toLowerCase() === wanted.trim().toLowerCase()
 
 const requireValue = (filter: Filter): string => {
-  if (filter.value === undefined)
+  if (filter.value === undefined) {
     throw validationError(`Filter on ${filter.propertyName} with operator ${filter.operator} needs a value.`)
+  }
   return filter.value
 }
 
 const requireValues = (filter: Filter): string[] => {
-  if (!filter.values)
+  if (!filter.values) {
     throw validationError(`Filter on ${filter.propertyName} with operator ${filter.operator} needs values.`)
+  }
   return filter.values
 }
 
@@ -92,8 +96,9 @@ const searchContacts = (state: StandInState, ctx: RequestContext): Reply => {
   if (!state.limiters.search.tryHit()) throw rateLimited('SECONDLY')
   const request = parseBody(ctx, contactSearchRequestSchema, 'contact search request')
   const filterCount = request.filterGroups.reduce((sum, group) => sum + group.filters.length, 0)
-  if (filterCount > MAX_FILTERS)
+  if (filterCount > MAX_FILTERS) {
     throw validationError(`A search may use at most ${MAX_FILTERS} filters in total, got ${filterCount}.`)
+  }
   const now = Date.now()
   const matched = [...state.portal.contacts.values()]
     .filter((contact) => !contact.archived && contact.searchableAt <= now)

@@ -65,8 +65,9 @@ const updateThread = (state: StandInState, ctx: RequestContext): Reply => {
 const timeline = (state: StandInState, ctx: RequestContext): Reply => {
   const thread = requireThread(state, ctx.params.threadId, { includeArchived: includeArchived(ctx) })
   const sort = ctx.query.get('sort') ?? 'createdAt'
-  if (sort !== 'createdAt' && sort !== '-createdAt')
+  if (sort !== 'createdAt' && sort !== '-createdAt') {
     throw validationError(`sort must be createdAt or -createdAt, got "${sort}"`)
+  }
   const entries = state.portal.timeline(thread.id)
   if (sort === '-createdAt') entries.reverse()
   const { results, paging } = paginate(entries, ctx.query, { limit: 100, max: 500 })
@@ -89,20 +90,22 @@ const findActor = (state: StandInState, actorId: string): Actor | undefined => {
   if (actorId.startsWith('V-')) {
     const id = actorId.slice(2)
     const contact = state.portal.contacts.get(id)
-    if (contact)
+    if (contact) {
       return withoutUndefined({
         id: actorId,
         type: 'VISITOR',
         name: contactName(contact),
         email: contact.properties.email,
       })
+    }
     const visitor = state.portal.visitors.get(id)
     const email =
       visitor?.deliveryIdentifier?.type === 'HS_EMAIL_ADDRESS' ? visitor.deliveryIdentifier.value : undefined
     return visitor && withoutUndefined({ id: actorId, type: 'VISITOR', name: visitor.name, email })
   }
-  if (actorId === `I-${state.app.appId}`)
+  if (actorId === `I-${state.app.appId}`) {
     return { id: actorId, type: 'INTEGRATOR', name: 'Stand-in custom channel app' }
+  }
   return undefined
 }
 

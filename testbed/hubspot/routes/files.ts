@@ -55,8 +55,9 @@ const uploadFile = async (
   options: { folderRequired: boolean }
 ): Promise<StoredFile> => {
   const contentType = ctx.headers['content-type'] ?? ''
-  if (!contentType.startsWith('multipart/form-data'))
+  if (!contentType.startsWith('multipart/form-data')) {
     throw validationError('Files are uploaded as multipart/form-data.')
+  }
   let form: FormData
   try {
     form = await new Response(new Uint8Array(ctx.rawBody), { headers: { 'content-type': contentType } }).formData()
@@ -64,15 +65,17 @@ const uploadFile = async (
     throw validationError(`The multipart body could not be parsed: ${(error as Error).message}`)
   }
   const file = form.get('file')
-  if (file === null || typeof file === 'string')
+  if (file === null || typeof file === 'string') {
     throw validationError('file is required: the file part of the multipart body.')
+  }
   const uploadOptions = parseOptions(formField(form, 'options'))
   const folderId = formField(form, 'folderId')
   let folderPath = formField(form, 'folderPath')
   if (folderId !== undefined) {
     folderPath = folderPathOf(state, folderId)
-    if (folderPath === undefined)
+    if (folderPath === undefined) {
       throw validationError(`folderId ${folderId} is not a folder of portal ${state.portalId}.`)
+    }
   }
   if (folderPath === undefined) {
     if (options.folderRequired) throw validationError('folderPath or folderId is required.')
@@ -104,8 +107,9 @@ const requireHiddenScope = (file: StoredFile, token: AccessTokenRecord): void =>
 const download = (state: StandInState, ctx: RequestContext): Reply => {
   const file = ctx.params.portalId === state.portalId ? requireFile(state, ctx.params.fileId) : undefined
   if (!file) throw notFound(`File ${ctx.params.fileId} does not exist.`)
-  if (isPrivate(file.access) && !hasValidSignature(state, file, ctx.query))
+  if (isPrivate(file.access) && !hasValidSignature(state, file, ctx.query)) {
     requireHiddenScope(file, authenticateBearer(state, ctx.headers))
+  }
   return {
     status: 200,
     bytes: file.data,
@@ -120,8 +124,9 @@ const signedUrl = (state: StandInState, ctx: RequestContext): Reply => {
   const file = requireFile(state, ctx.params.fileId)
   if (ctx.auth.kind === 'bearer') requireHiddenScope(file, ctx.auth.token)
   const expirationSeconds = Number(ctx.query.get('expirationSeconds') ?? 3600)
-  if (!Number.isInteger(expirationSeconds) || expirationSeconds < 1)
+  if (!Number.isInteger(expirationSeconds) || expirationSeconds < 1) {
     throw validationError('expirationSeconds must be a positive integer.')
+  }
   const { url, expiresAt } = signedUrlFor(state, file, expirationSeconds)
   return respond(signedUrlSchema, {
     url,

@@ -71,10 +71,12 @@ const exchangeToken = (state: StandInState, ctx: RequestContext): Reply => {
     return tokenResponse(state, issueRefreshToken(state, { scopes: refresh.scopes }))
   }
   const code = state.portal.tokens.authCodes.get(request.code)
-  if (!code || code.used || code.clientId !== request.client_id)
+  if (!code || code.used || code.clientId !== request.client_id) {
     throw oauthError('BAD_AUTH_CODE', 'missing or unknown auth code')
-  if (code.redirectUri !== request.redirect_uri)
+  }
+  if (code.redirectUri !== request.redirect_uri) {
     throw oauthError('BAD_REDIRECT_URI', 'redirect_uri does not match the one used to authorize')
+  }
   code.used = true
   const refresh = state.portal.tokens.refresh.get(code.refreshToken)
   if (!refresh || refresh.revoked) throw oauthError('BAD_AUTH_CODE', 'missing or unknown auth code')
@@ -99,20 +101,23 @@ const grantedScopes = (
     )
   }
   const missing = auth.requiredScopes.filter((scope) => !asked.includes(scope))
-  if (missing.length)
+  if (missing.length) {
     throw validationError(`The install URL's scope parameter lacks required scopes of the app: ${missing.join(', ')}.`)
+  }
   const declared = new Set([...auth.requiredScopes, ...auth.optionalScopes])
   const undeclared = [...asked, ...askedOptional].filter((scope) => !declared.has(scope))
-  if (undeclared.length)
+  if (undeclared.length) {
     throw validationError(`The install URL asks for scopes the app does not declare: ${undeclared.join(', ')}.`)
+  }
   return [...auth.requiredScopes, ...askedOptional.filter((scope) => auth.optionalScopes.includes(scope))]
 }
 
 const authorize = (state: StandInState, ctx: RequestContext): Reply => {
   const clientId = ctx.query.get('client_id')
   const redirectUri = ctx.query.get('redirect_uri')
-  if (clientId !== state.app.clientId)
+  if (clientId !== state.app.clientId) {
     throw validationError(`client_id ${clientId ?? '(missing)'} is not the client id of an app.`)
+  }
   if (!redirectUri) throw validationError('redirect_uri is required.')
   let target: URL
   try {
@@ -172,8 +177,9 @@ const appBody = (state: StandInState, ctx: RequestContext) => {
   const parsed = tokenBodySchema.safeParse(formOf(ctx))
   if (!parsed.success) {
     const field = String(parsed.error.issues[0]?.path[0] ?? 'token')
-    if (field === 'client_id' || field === 'client_secret')
+    if (field === 'client_id' || field === 'client_secret') {
       throw oauthError('BAD_CLIENT_ID', 'missing or invalid client id')
+    }
     throw validationError(`${field} is required in the form body.`)
   }
   if (parsed.data.client_id !== state.app.clientId || parsed.data.client_secret !== state.app.clientSecret) {
@@ -232,8 +238,9 @@ const revoke = (state: StandInState, ctx: RequestContext): Reply => {
   const refresh = state.portal.tokens.refresh.get(token)
   if (refresh) {
     refresh.revoked = true
-    for (const access of state.portal.tokens.access.values())
+    for (const access of state.portal.tokens.access.values()) {
       if (access.refreshToken === token) access.expiresAt = Math.min(access.expiresAt, Date.now() - 1)
+    }
   }
   return { status: 200 }
 }
