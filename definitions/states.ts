@@ -69,25 +69,6 @@ export const lockStateSchema = z.object({
     .describe('The invocation that handles an event of this session now; it expires on its own'),
 })
 
-export const outboxStateSchema = z.object({
-  items: z
-    .array(
-      z.object({
-        messageId: z.string().title('Message ID').describe('Botpress message ID (its idempotency key in HubSpot)'),
-        type: z.string().title('Type').describe('Message type of the hitl channel'),
-        payload: z.record(z.unknown()).title('Payload').describe('Message payload, without the plugin fields'),
-        senderId: z
-          .string()
-          .optional()
-          .title('Sender')
-          .describe('Botpress user the message speaks for; none for a plugin notice'),
-        queuedAt: z.number().title('Queued at').describe('When HubSpot first failed to take it, epoch milliseconds'),
-      })
-    )
-    .title('Owed messages')
-    .describe('Customer messages HubSpot could not take in time, oldest first'),
-})
-
 export const states = {
   setup: {
     type: 'integration',
@@ -105,14 +86,9 @@ export const states = {
     type: 'conversation',
     schema: lockStateSchema,
   },
-  outbox: {
-    type: 'conversation',
-    schema: outboxStateSchema,
-  },
 } as const
 
 export type SetupState = z.infer<typeof setupStateSchema>
 export type OAuthState = z.infer<typeof oauthStateSchema>
 export type ConnectState = z.infer<typeof connectStateSchema>
 export type LockState = z.infer<typeof lockStateSchema>
-export type OutboxState = z.infer<typeof outboxStateSchema>

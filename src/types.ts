@@ -18,7 +18,6 @@ import type {
   ManualConfiguration,
   OneClickConfiguration,
   LockState,
-  OutboxState,
   conversationTags,
   hitlSessionSchema,
   integrationName,
@@ -62,7 +61,6 @@ export type Integration = {
     oauth: { type: 'integration'; payload: OAuthState }
     connect: { type: 'integration'; payload: ConnectState }
     lock: { type: 'conversation'; payload: LockState }
-    outbox: { type: 'conversation'; payload: OutboxState }
   }
   user: { tags: Tags<typeof userTags> }
   entities: { hitlSession: z.infer<typeof hitlSessionSchema> }

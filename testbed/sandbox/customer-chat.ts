@@ -110,11 +110,18 @@ export class CustomerChat {
   ) {
     const onUpstream = (session: HitlSession, message: StoredMessage) => this.handleUpstream(session, message)
     const onSessionChanged = (session: HitlSession, status: SessionStatus) => this.handleSessionChanged(session, status)
+    // A held message that goes out later (with the next activity, or the register Botpress runs
+    // every hour) is marked delivered when the integration tags it sent.
+    const onMessage = ({ kind, message }: { kind: string; message: StoredMessage }) => {
+      if (kind === 'updated' && message.tags.delivery === 'sent') this.heldWentOut(message.id)
+    }
     world.bot.on('upstreamMessage', onUpstream)
     world.bot.on('sessionChanged', onSessionChanged)
+    world.bp.store.on('message', onMessage)
     this.unsubscribe = () => {
       world.bot.off('upstreamMessage', onUpstream)
       world.bot.off('sessionChanged', onSessionChanged)
+      world.bp.store.off('message', onMessage)
     }
     this.add({ from: 'bot', text: 'Hello! I am the demo bot. Ask me something, or type "agent" to talk to a human.' })
   }
@@ -258,7 +265,8 @@ export class CustomerChat {
       this.hooks.beforePublish()
       const sent = await this.world.bot.customerSays(session, message)
       this.inFlight = undefined
-      if (this.isOwed(session, sent.id)) {
+      if (this.isOwed(sent.id)) {
+        this.heldLines.set(sent.id, line)
         this.update(line, {
           delivery: 'held',
           note: 'Not delivered yet: HubSpot did not take it; the integration keeps it and sends it with the next message',
@@ -302,12 +310,19 @@ export class CustomerChat {
   }
 
   // Messages the integration keeps for later (its outbox, a conversation state).
-  private isOwed(session: HitlSession, messageId: string): boolean {
-    const payload = this.world.bp.store.findState('conversation', session.conversationId, 'outbox')?.payload as
-      | { items?: { messageId?: string }[] }
-      | null
-      | undefined
-    return (payload?.items ?? []).some((item) => item.messageId === messageId)
+  // The integration keeps a message HubSpot did not take as owed, on the message itself.
+  private isOwed(messageId: string): boolean {
+    return this.world.bp.store.messages.get(messageId)?.tags.delivery === 'owed'
+  }
+
+  private readonly heldLines = new Map<string, ChatLine>()
+
+  private heldWentOut(messageId: string): void {
+    const line = this.heldLines.get(messageId)
+    if (!line) return
+    this.heldLines.delete(messageId)
+    this.update(line, { delivery: 'delivered', note: 'Delivered: the integration sent it once HubSpot took it' })
+    this.log.add({ source: 'hubspot', kind: 'delivered', text: 'A held customer message reached HubSpot' })
   }
 
   // The chat since the last escalation, as the plugin passes it to startHitl.

@@ -226,6 +226,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     const configChanged =
       (input.language && input.language !== settings.language) ||
       (input.contactPolicy && input.contactPolicy !== settings.contactPolicy)
+    const faultsWereOn = settings.faults.rateLimit || settings.faults.serverErrors
     Object.assign(settings, { ...input, faults: { ...settings.faults, ...input.faults } })
     if (configChanged) {
       Object.assign(configuration, { language: settings.language, contactPolicy: settings.contactPolicy })
@@ -239,7 +240,12 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     if (input.identity) chat.setIdentity(input.identity)
     hs.settings.autoAssign = settings.autoAssign ? { actorId: 'A-111', delayMs: 1000 } : null
     // API faults are armed per customer action (armFaults); a switch turned off drops its pending one.
-    if (!settings.faults.rateLimit && !settings.faults.serverErrors) hs.faults.clear()
+    if (!settings.faults.rateLimit && !settings.faults.serverErrors) {
+      hs.faults.clear()
+      // What HubSpot would not take goes out at the session's next activity, or when Botpress runs
+      // register again (every hour, the integration's sweep): the sandbox brings that run forward.
+      if (faultsWereOn) void world.driver.register().catch(() => undefined)
+    }
     hs.faults.webhooks({
       duplicateRate: settings.faults.duplicates ? 1 : 0,
       reorderWindowMs: settings.faults.reorder ? 400 : 0,
