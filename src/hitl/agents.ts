@@ -1,10 +1,11 @@
 // HubSpot agents as Botpress users: one user per actor ID, with the agent's name and avatar, kept
 // in step with HubSpot. Known agents are cached in memory so a reply costs no lookup.
 import { getActor } from '../hubspot/conversations'
+import { processCache } from '../memory'
 import type { Deps } from './context'
 
 type KnownAgent = { userId: string; name: string; pictureUrl?: string }
-const knownAgents = new Map<string, KnownAgent>()
+const knownAgents = processCache<KnownAgent>('agents', { maxEntries: 5_000, ttlMs: Number.POSITIVE_INFINITY })
 
 const cacheKey = (deps: Deps, actorId: string) => `${deps.ctx.integrationId}:${actorId}`
 

@@ -12,6 +12,7 @@ import { HubSpotHttp } from '../hubspot/http'
 import { TokenManager, type StoredToken, type TokenStore } from '../hubspot/oauth'
 import { textsFor, type Texts } from '../i18n'
 import type { Logger } from '../log'
+import { processCache } from '../memory'
 import type { Client, Context } from '../types'
 import { connectLinkFor } from './connect-key'
 import { fail } from './errors'
@@ -169,14 +170,13 @@ export const createDeps = (
 // Setup state: written by register (or the OAuth callback), read on every escalation. Cached for a
 // few minutes, so a process also picks up a setup another process changed.
 const SETUP_CACHE_MS = 5 * 60 * 1000
-const setupCache = new Map<string, { setup: SetupState; until: number }>()
+const setupCache = processCache<SetupState>('setup', { maxEntries: 1_000, ttlMs: SETUP_CACHE_MS })
 
-const cacheSetup = (integrationId: string, setup: SetupState) =>
-  setupCache.set(integrationId, { setup, until: Date.now() + SETUP_CACHE_MS })
+const cacheSetup = (integrationId: string, setup: SetupState) => setupCache.set(integrationId, setup)
 
 export const readSetup = async (deps: Pick<Deps, 'client' | 'ctx'>): Promise<SetupState | undefined> => {
   const cached = setupCache.get(deps.ctx.integrationId)
-  if (cached && cached.until > Date.now()) return cached.setup
+  if (cached) return cached
   try {
     const { state } = await deps.client.getState({ type: 'integration', id: deps.ctx.integrationId, name: 'setup' })
     const setup = (state.payload ?? undefined) as SetupState | undefined

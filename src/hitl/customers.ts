@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { createContact, findContactByEmail, findContactByPhone } from '../hubspot/contacts'
 import type { DeliveryIdentifier } from '../hubspot/schemas'
+import { processCache } from '../memory'
 import type { UserTagValues } from '../types'
 import type { Deps } from './context'
 import { fail } from './errors'
@@ -12,10 +13,8 @@ import { isDeliveryType } from './publish'
 export type Customer = { userId: string; name: string; delivery: DeliveryIdentifier; contactId?: string }
 
 // Known customers, so startHitl right after createUser needs no lookup.
-const knownCustomers = new Map<string, Customer>()
-const CACHE_LIMIT = 5000
+const knownCustomers = processCache<Customer>('customers', { maxEntries: 5_000, ttlMs: Number.POSITIVE_INFINITY })
 const remember = (deps: Deps, customer: Customer) => {
-  if (knownCustomers.size >= CACHE_LIMIT) knownCustomers.delete(knownCustomers.keys().next().value as string)
   knownCustomers.set(`${deps.ctx.integrationId}:${customer.userId}`, customer)
 }
 
@@ -49,7 +48,7 @@ const resolveContact = async (
 // createUser runs for every distinct user of the history at each escalation: a customer resolved a
 // moment ago is not looked up in HubSpot again.
 const RESOLVED_TTL_MS = 10 * 60 * 1000
-const recentlyResolved = new Map<string, { customer: Customer; until: number }>()
+const recentlyResolved = processCache<Customer>('resolved customers', { maxEntries: 5_000, ttlMs: RESOLVED_TTL_MS })
 
 const resolutionKey = (deps: Deps, identifier: CustomerIdentifier, name: string, pictureUrl?: string) =>
   identifier.kind === 'none'
@@ -63,12 +62,9 @@ export const createCustomer = async (
   const identifier = parseCustomerIdentifier(input.email, deps.config.defaultCountry)
   const key = resolutionKey(deps, identifier, input.name?.trim() || deps.texts.customerFallbackName, input.pictureUrl)
   const recent = key ? recentlyResolved.get(key) : undefined
-  if (recent && recent.until > Date.now()) return recent.customer
+  if (recent) return recent
   const customer = await resolveCustomer(deps, input, identifier)
-  if (key) {
-    if (recentlyResolved.size >= CACHE_LIMIT) recentlyResolved.delete(recentlyResolved.keys().next().value as string)
-    recentlyResolved.set(key, { customer, until: Date.now() + RESOLVED_TTL_MS })
-  }
+  if (key) recentlyResolved.set(key, customer)
   return customer
 }
 

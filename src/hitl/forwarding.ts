@@ -13,6 +13,7 @@ import { listChannels } from '../hubspot/custom-channels'
 import { HubSpotApiError } from '../hubspot/http'
 import type { Channel } from '../hubspot/schemas'
 import { signV3 } from '../hubspot/signature'
+import { processCache } from '../memory'
 import { readSetup, timeLeftFor, writeSetup, type Deps } from './context'
 
 export const FORWARDED_HEADER = 'x-botpress-hitl-forwarded-from'
@@ -34,9 +35,12 @@ const THREAD_CACHE_LIMIT = 5000
 // A sibling gets what is left of the webhook's time, at most this: it must never hold our answer.
 const FORWARD_TIMEOUT_MS = 2_500
 
-const siblingsByInstallation = new Map<string, { at: number; siblings: Sibling[] }>()
+const siblingsByInstallation = processCache<Sibling[]>('siblings', { maxEntries: 1_000, ttlMs: FRESH_MS })
 // A thread never changes channel: what a process learnt once holds.
-const channelOfThread = new Map<string, string>()
+const channelOfThread = processCache<string>('channel of thread', {
+  maxEntries: THREAD_CACHE_LIMIT,
+  ttlMs: Number.POSITIVE_INFINITY,
+})
 
 const isBotpressWebhookUrl = (url: string): boolean => {
   const base = `${env.botpressWebhookBaseUrl()}/`
@@ -66,12 +70,12 @@ export const siblingsAmong = (
 
 // Register has just listed the channels: the list serves this process's first events too.
 export const rememberSiblings = (deps: Pick<Deps, 'ctx'>, siblings: Sibling[]): void => {
-  siblingsByInstallation.set(deps.ctx.integrationId, { at: Date.now(), siblings })
+  siblingsByInstallation.set(deps.ctx.integrationId, siblings)
 }
 
-const listSiblings = async (deps: Deps, ourChannelId: string, maxAgeMs: number): Promise<Sibling[]> => {
+const listSiblings = async (deps: Deps, ourChannelId: string): Promise<Sibling[]> => {
   const known = siblingsByInstallation.get(deps.ctx.integrationId)
-  if (known && Date.now() - known.at < maxAgeMs) return known.siblings
+  if (known) return known
   const siblings = siblingsAmong(
     await listChannels(deps.hubspot),
     ourChannelId,
@@ -89,12 +93,7 @@ const threadChannel = async (deps: Deps, threadId: string): Promise<string | und
   try {
     // Archived too: a deleted or archived thread is still someone's, and its deletion is news to them.
     const channelId = (await getThreadEvenArchived(deps.hubspot, threadId)).originalChannelId ?? undefined
-    if (channelId) {
-      if (channelOfThread.size >= THREAD_CACHE_LIMIT) {
-        channelOfThread.delete(channelOfThread.keys().next().value as string)
-      }
-      channelOfThread.set(key, channelId)
-    }
+    if (channelId) channelOfThread.set(key, channelId)
     return channelId
   } catch (error) {
     if (error instanceof HubSpotApiError && error.status === 404) return undefined
@@ -148,7 +147,7 @@ export const forwardToSibling = async (
   target: ForwardTarget,
   setup: { channelId: string; portalId?: string }
 ): Promise<string | undefined> => {
-  const siblings = await listSiblings(deps, setup.channelId, FRESH_MS)
+  const siblings = await listSiblings(deps, setup.channelId)
   if (siblings.length === 0) return undefined
   if (setup.portalId && target.portalId !== setup.portalId) {
     // One-click: the publisher app serves every customer's portal, and Botpress routed this event

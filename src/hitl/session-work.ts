@@ -6,6 +6,7 @@
 // looks at the tags again after releasing the lock and settles what was added meanwhile. So no
 // event waits for another process, and none needs HubSpot to deliver it again.
 import * as env from '../env'
+import { processCache } from '../memory'
 import { normaliseAgentActorId, resolveAgentUser } from './agents'
 import type { Deps } from './context'
 import { catchUpReplies, deliverRepliesBeforeClose } from './events/agent-message'
@@ -36,8 +37,7 @@ export type Activation =
   | { state: 'starting' }
   | { state: 'ended' }
 
-const linkSeenAt = new Map<string, number>()
-const LINK_MEMORY = 5000
+const linkSeenAt = processCache<number>('plugin link seen at', { maxEntries: 5_000, ttlMs: 10 * 60_000 })
 
 export const activationOf = (session: Session, now = Date.now()): Activation => {
   if (session.phase === 'closed') return { state: 'ended' }
@@ -46,10 +46,7 @@ export const activationOf = (session: Session, now = Date.now()): Activation => 
   let at = session.startedAt + env.pluginActivationGraceMs()
   if (session.linkedByPlugin) {
     let seen = linkSeenAt.get(session.conversationId)
-    if (seen === undefined) {
-      if (linkSeenAt.size >= LINK_MEMORY) linkSeenAt.delete(linkSeenAt.keys().next().value as string)
-      linkSeenAt.set(session.conversationId, (seen = now))
-    }
+    if (seen === undefined) linkSeenAt.set(session.conversationId, (seen = now))
     at = seen + env.pluginLinkMarginMs()
   }
   return at <= now ? { state: 'active' } : { state: 'activates', at }

@@ -8,6 +8,7 @@
 // busy too, and it halves its share of the window; answers with a tenth of the window free (for CRM
 // search, which reports no Remaining: any answer but a 429) grow it back one call at a time (additive increase, multiplicative decrease, as TCP shares a link), so the
 // processes settle on their shares of the limit instead of refusing each other in turn.
+import { processCache } from '../memory'
 
 export class BudgetExhaustedError extends Error {
   public readonly name = 'BudgetExhaustedError'
@@ -192,7 +193,8 @@ export class CallBudget {
   }
 }
 
-const budgets = new Map<string, CallBudget>()
+// A budget holds what the portal's window holds: kept while the process lives, a bounded number.
+const budgets = processCache<CallBudget>('call budgets', { maxEntries: 1_000, ttlMs: Number.POSITIVE_INFINITY })
 
 // One budget per portal and kind, shared by every installation of the process on that portal.
 export const budgetFor = (key: string, make: () => CallBudget): CallBudget => {

@@ -5,6 +5,7 @@
 // later process.
 import { createHash } from 'node:crypto'
 import type { Logger } from '../log'
+import { processCache } from '../memory'
 import { HubSpotApiError, type HubSpotHttp, type TokenSource } from './http'
 import { tokenIntrospectionSchema, tokenResponseSchema, type TokenIntrospection, type TokenResponse } from './schemas'
 import { oauthBase } from './versions'
@@ -142,9 +143,13 @@ export const revokeRefreshToken = (http: HubSpotHttp, app: AppCredentials, refre
 
 type CachedToken = { accessToken: string; expiresAt: number; refreshAt: number; tokenOf: string; portalId?: string }
 
-const memoryCache = new Map<string, CachedToken>()
-const refreshesInFlight = new Map<string, Promise<CachedToken>>()
-const rejectedTokens = new Set<string>()
+// An access token lives at most a few hours: nothing here outlives it.
+const memoryCache = processCache<CachedToken>('access tokens', { maxEntries: 1_000, ttlMs: 12 * 3_600_000 })
+const refreshesInFlight = processCache<Promise<CachedToken>>('token refreshes in flight', {
+  maxEntries: 1_000,
+  ttlMs: 60_000,
+})
+const rejectedTokens = processCache<true>('rejected access tokens', { maxEntries: 5_000, ttlMs: 12 * 3_600_000 })
 
 // Refresh ahead of expiry: 5 minutes early, or a tenth of the lifetime for short-lived tokens.
 export const refreshMomentFor = (obtainedAt: number, expiresInSeconds: number): number =>
@@ -223,14 +228,14 @@ export class TokenManager implements TokenSource {
   }
 
   public invalidate(token: string): void {
-    rejectedTokens.add(token)
+    rejectedTokens.set(token, true)
     const cached = memoryCache.get(this.key)
     if (cached?.accessToken === token) memoryCache.delete(this.key)
   }
 
   // Drops cached tokens whose cache key starts with the prefix (after a reconnection or an uninstall).
   public static forget(prefix: string): void {
-    for (const key of [...memoryCache.keys()]) if (key.startsWith(prefix)) memoryCache.delete(key)
+    memoryCache.deleteWhere(prefix)
   }
 
   private fromStore(stored: StoredToken | undefined, refreshToken: string): CachedToken | undefined {

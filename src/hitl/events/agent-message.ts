@@ -13,6 +13,7 @@ import { updateMessageStatus } from '../../hubspot/custom-channels'
 import { getSignedUrl, isHubSpotHost } from '../../hubspot/files'
 import { HubSpotApiError } from '../../hubspot/http'
 import type { Message, ThreadEntry } from '../../hubspot/schemas'
+import { processCache } from '../../memory'
 import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import { isNotFound, timeLeftFor, type Deps } from '../context'
 import { agentMessageParts, partToBotpress, type AgentPart } from '../messages'
@@ -32,11 +33,12 @@ const isMessage = (entry: ThreadEntry): entry is Message => entry.type === 'MESS
 const time = (iso: string | undefined) => (iso ? Date.parse(iso) : 0)
 
 // Newest first finds the message on the first page of a long thread; a HubSpot that refuses the
-// sort parameter is asked again without it (oldest first, paging on).
-let sortRefused = false
+// sort parameter is asked again without it (oldest first, paging on), and not asked with it again
+// for an hour.
+const sortRefused = processCache<true>('timeline sort refused', { maxEntries: 100, ttlMs: 60 * 60_000 })
 
 const readTimelinePage = async (deps: Deps, threadId: string, after: string | undefined) => {
-  if (!sortRefused) {
+  if (!sortRefused.has(env.hubspotApiUrl())) {
     try {
       return {
         newestFirst: true,
@@ -44,7 +46,7 @@ const readTimelinePage = async (deps: Deps, threadId: string, after: string | un
       }
     } catch (error) {
       if (!(error instanceof HubSpotApiError && error.status === 400)) throw error
-      sortRefused = true
+      sortRefused.set(env.hubspotApiUrl(), true)
     }
   }
   return { newestFirst: false, ...(await listThreadMessages(deps.hubspot, threadId, { after, limit: 100 })) }
