@@ -130,6 +130,28 @@ const markUsed = async (deps: Deps, nonce: string, used: string[]): Promise<void
   })
 }
 
+// A new connection is kept for every process (integration state 'oauth'); the one it replaces is
+// revoked, since its token is no longer needed anywhere.
+export const keepConnection = async (
+  deps: Deps,
+  token: { refresh_token: string; access_token: string; expires_in: number },
+  obtainedAt: number,
+  portalId: string | undefined
+): Promise<void> => {
+  const store = oauthStore(deps.client, deps.ctx.integrationId)
+  const replaced = currentRefreshToken(undefined, await store.load())
+  await store.save({
+    refreshToken: token.refresh_token,
+    accessToken: token.access_token,
+    expiresAt: obtainedAt + token.expires_in * 1000,
+    refreshAt: refreshMomentFor(obtainedAt, token.expires_in),
+    tokenOf: fingerprint(token.refresh_token),
+    portalId,
+  })
+  TokenManager.forget(`${deps.ctx.integrationId}:`)
+  if (replaced && replaced !== token.refresh_token) await revokeQuietly(deps, replaced, 'HubSpot was connected again')
+}
+
 export const redirectUri = (deps: Deps) => redirectUrlFor(deps.webhookUrl)
 
 const noStore = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }
@@ -296,24 +318,7 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
         ],
       })
     }
-    const store = oauthStore(deps.client, deps.ctx.integrationId)
-    const replaced = currentRefreshToken(undefined, await store.load())
-    await deps.client.setState({
-      type: 'integration',
-      id: deps.ctx.integrationId,
-      name: 'oauth',
-      payload: {
-        refreshToken: token.refresh_token,
-        accessToken: token.access_token,
-        expiresAt: obtainedAt + token.expires_in * 1000,
-        refreshAt: refreshMomentFor(obtainedAt, token.expires_in),
-        tokenOf: fingerprint(token.refresh_token),
-        portalId,
-      },
-    })
-    TokenManager.forget(`${deps.ctx.integrationId}:`)
-    // A new connection replaces the previous one: its token is no longer needed anywhere.
-    if (replaced && replaced !== token.refresh_token) await revokeQuietly(deps, replaced, 'HubSpot was connected again')
+    await keepConnection(deps, token, obtainedAt, portalId)
   } catch (error) {
     return page(502, {
       title: 'HubSpot was not connected',

@@ -15,20 +15,13 @@
 import type { Response } from '@botpress/sdk'
 import * as env from '../env'
 import { listInboxes } from '../hubspot/conversations'
-import {
-  fingerprint,
-  introspectToken,
-  refreshMomentFor,
-  requestTokenWithAuthorizationCode,
-  revokeRefreshToken,
-  TokenManager,
-  currentRefreshToken,
-} from '../hubspot/oauth'
+import { introspectToken, requestTokenWithAuthorizationCode, revokeRefreshToken } from '../hubspot/oauth'
 import { scopesFor } from './app-requirements'
+import { keepConnection } from './connect'
 import { oauthStore, readSetup, type Deps } from './context'
 import { explain } from './errors'
 import { page } from './pages'
-import { revokeQuietly, setUp } from './setup'
+import { setUp } from './setup'
 
 // Botpress's OAuth route and the header an answer may claim the identifier with (the SDK's
 // OAUTH_IDENTIFIER_HEADER, not exported by @botpress/sdk 5.4.3).
@@ -107,18 +100,7 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
         ],
       })
     }
-    const store = oauthStore(deps.client, deps.ctx.integrationId)
-    const replaced = currentRefreshToken(undefined, await store.load())
-    await store.save({
-      refreshToken: token.refresh_token,
-      accessToken: token.access_token,
-      expiresAt: obtainedAt + token.expires_in * 1000,
-      refreshAt: refreshMomentFor(obtainedAt, token.expires_in),
-      tokenOf: fingerprint(token.refresh_token),
-      portalId,
-    })
-    TokenManager.forget(`${deps.ctx.integrationId}:`)
-    if (replaced && replaced !== token.refresh_token) await revokeQuietly(deps, replaced, 'HubSpot was connected again')
+    await keepConnection(deps, token, obtainedAt, portalId)
     // Botpress now routes the publisher app's webhooks about this portal to this installation.
     await deps.client.configureIntegration({ identifier: portalId })
   } catch (error) {
