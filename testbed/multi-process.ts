@@ -10,6 +10,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startWorld, uploadServedProject, type World, type WorldOptions } from './world'
 
+// The integration as one file, as Botpress Cloud runs it: what every pool's processes load.
+const bundleIntegration = (outfile: string) =>
+  build({
+    entryPoints: [join(__dirname, '..', 'src', 'index.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    logLevel: 'silent',
+  })
+
 export type ProcessPool = {
   url: string
   // How many requests each process answered, in start order.
@@ -122,15 +134,7 @@ export const startProcessPool = async (count: number, options: PoolOptions = {})
     handled,
     start: async (env) => {
       environment = env
-      await build({
-        entryPoints: [join(__dirname, '..', 'src', 'index.ts')],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node18',
-        logLevel: 'silent',
-      })
+      await bundleIntegration(outfile)
       await startAll()
     },
     crash: async () => {
@@ -238,15 +242,7 @@ const startChurningPool = async (count: number, churn: number): Promise<ProcessP
     handled,
     start: async (env) => {
       environment = env
-      await build({
-        entryPoints: [join(__dirname, '..', 'src', 'index.ts')],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node18',
-        logLevel: 'silent',
-      })
+      await bundleIntegration(outfile)
       await Promise.all(slots.map((_, index) => fill(index)))
     },
     crash: async () => {
