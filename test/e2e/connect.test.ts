@@ -1,139 +1,136 @@
-// Attachment URLs cannot reach inside the network; the customer hears about a file that did not
-// reach the agent; only the bot builder can connect a portal.
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
-import { download, DownloadError, isInternalAddress } from '../../src/download'
-import type { World } from '../../testbed/world'
+// Connecting HubSpot from the webhook URL (manual configuration): the connect page, the consent,
+// the callback, and that only the bot builder can connect a portal.
+import { describe, expect, it } from 'vitest'
+import { uploadServedProject, type World } from '../../testbed/world'
 import { captureOutput } from '../support/output'
 import {
   connectLink,
   connectThroughBrowser,
-  customerView,
-  escalated,
-  formOf,
-  hostFile,
+  failureOf,
   newBrowser,
-  setEnv,
-  settle,
-  submitted,
-  threadMessages,
+  threadOf,
   world,
+  formOf,
+  submitted,
 } from './helpers'
+
+const follow = async (url: string): Promise<{ status: number; location: string | null; body: string }> => {
+  const response = await fetch(url, { redirect: 'manual' })
+  return { status: response.status, location: response.headers.get('location'), body: await response.text() }
+}
 
 const keyOf = (w: World): string => new URL(connectLink(w)).searchParams.get('key')!
 
-const servers: { close: () => void }[] = []
-afterEach(() => {
-  for (const server of servers.splice(0)) server.close()
-})
-
 // A local host of the test's own: it only redirects, and counts the requests it gets.
-const redirector = async (location: string) => {
-  const hits: string[] = []
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '/')
-    res.writeHead(302, { location }).end()
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  servers.push({ close: () => server.close() })
-  const { port } = server.address() as AddressInfo
-  return { url: `http://127.0.0.1:${port}/file.png`, origin: `http://127.0.0.1:${port}`, hits }
-}
 
-describe('[ssrf] customer files at internal addresses', () => {
-  it.each([
-    ['127.0.0.1', true],
-    ['10.0.0.5', true],
-    ['172.16.3.4', true],
-    ['192.168.1.10', true],
-    ['169.254.169.254', true],
-    ['100.64.0.1', true],
-    ['0.0.0.0', true],
-    ['::1', true],
-    ['fd00::1', true],
-    ['fe80::1', true],
-    ['::ffff:127.0.0.1', true],
-    ['::ffff:10.1.2.3', true],
-    ['224.0.0.1', true],
-    ['93.184.216.34', false],
-    ['2606:2800:220:1:248:1893:25c8:1946', false],
-  ])('%s is internal: %s', (address, internal) => {
-    expect(isInternalAddress(address)).toBe(internal)
-  })
+describe('[oauth] connect HubSpot from the webhook URL', () => {
+  it('start → HubSpot consent → callback stores the refresh token and finishes the setup', async () => {
+    const w = await world({ withoutRefreshToken: true })
+    expect([...w.hs.portal.channels.values()]).toHaveLength(0)
 
-  it.each([
-    'http://127.0.0.1:9/secret',
-    'http://10.0.0.5/admin',
-    'http://169.254.169.254/latest/meta-data/',
-    'http://[::1]:9/x',
-    'http://[fd00::1]/x',
-    'http://[::ffff:169.254.169.254]/latest',
-    'http://0x7f000001/x',
-  ])('a literal internal address is refused before any connection: %s', async (url) => {
-    const failure = await download(url, { maxBytes: 1000, timeoutMs: 1000, trustedOrigins: [] }).catch(
-      (error: unknown) => error
+    const browser = newBrowser()
+    // The link first checks that its cookie comes back, then sends the browser to HubSpot.
+    const first = await browser.open(connectLink(w))
+    expect(first.status).toBe(302)
+    expect(first.location).toMatch(new RegExp(`^${w.driver.webhookUrl}/oauth/start\\?key=.+&check=`))
+    const start = await browser.open(first.location!)
+    expect(start.status).toBe(302)
+    const authorize = new URL(start.location!)
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${w.hs.url}/oauth/authorize`)
+    expect(authorize.searchParams.get('client_id')).toBe(w.hs.app.clientId)
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${w.driver.webhookUrl}/oauth/callback`)
+    // A project app: exactly its required scopes, oauth included, and the optional features' scopes as optional.
+    expect(authorize.searchParams.get('scope')?.split(' ').sort()).toEqual(
+      [
+        'oauth',
+        'conversations.custom_channels.read',
+        'conversations.custom_channels.write',
+        'conversations.read',
+        'conversations.write',
+        'crm.objects.contacts.read',
+        'files',
+      ].sort()
     )
-    expect(failure).toBeInstanceOf(DownloadError)
-    expect((failure as DownloadError).permanent).toBe(true)
-    expect((failure as DownloadError).message).toMatch(/points inside a private network/)
-  })
-
-  it('a host name that resolves to an internal address is refused on its resolved address', async () => {
-    const failure = await download('http://localhost:9/secret', {
-      maxBytes: 1000,
-      timeoutMs: 1000,
-      trustedOrigins: [],
-    }).catch((error: unknown) => error)
-    expect((failure as DownloadError).message).toMatch(/points inside a private network \((127\.0\.0\.1|::1)\)/)
-  })
-
-  it('a redirect to an internal address is refused, whether literal or by name; a trusted origin is fetched', async () => {
-    const literal = await redirector('http://169.254.169.254/latest/meta-data/iam')
-    const byName = await redirector('http://localhost:9/secret')
-    for (const hop of [literal, byName]) {
-      const failure = await download(hop.url, { maxBytes: 1000, timeoutMs: 1000, trustedOrigins: [hop.origin] }).catch(
-        (error: unknown) => error
-      )
-      expect((failure as DownloadError).message).toMatch(/points inside a private network/)
-      expect(hop.hits).toEqual(['/file.png'])
-    }
-  })
-
-  it('[ssrf] a customer image at an internal address reaches the agent as a note, nothing fetched; files the stand-in hosts still go through', async () => {
-    const { w, session, threadId } = await escalated()
-    const internal = await redirector('http://10.0.0.8/inside.png')
-    setEnv({ HITL_TRUSTED_FILE_ORIGINS: internal.origin })
-    for (const imageUrl of ['http://169.254.169.254/latest/meta-data/', 'http://localhost:9/x.png', internal.url]) {
-      await w.bot.customerSays(session, { type: 'image', payload: { imageUrl } })
-    }
-    const notes = threadMessages(w, threadId)
-      .filter((m) => m.direction === 'INCOMING')
-      .slice(-3)
-    for (const note of notes) {
-      expect(note.attachments).toEqual([])
-      expect(note.text).toMatch(/could not be attached: the file URL points inside a private network/)
-    }
-    const photo = await hostFile(w, 'photo.png', Buffer.from('png'), 'image/png')
-    await w.bot.customerSays(session, { type: 'image', payload: { imageUrl: photo } })
-    expect(threadMessages(w, threadId).at(-1)?.attachments).toHaveLength(1)
-  })
-
-  it('the customer is told when a file did not reach the agent: at once when an agent is assigned, else on assignment', async () => {
-    const { w, session, threadId } = await escalated()
-    await w.bot.customerSays(session, { type: 'image', payload: { imageUrl: 'http://169.254.169.254/x.png' } })
-    expect(customerView(w, session)).toEqual([])
-    w.hs.agent.assign(threadId, 'A-111')
-    await settle(w)
-    expect(customerView(w, session).map((m) => m.payload.text)).toEqual([
-      'Your file “x.png” did not reach the agent: the file URL points inside a private network (169.254.169.254); such addresses are not fetched.',
+    expect(authorize.searchParams.get('optional_scope')?.split(' ').sort()).toEqual([
+      'crm.objects.contacts.write',
+      'files.ui_hidden.read',
     ])
-    await w.bot.customerSays(session, {
-      type: 'file',
-      payload: { fileUrl: 'http://[::1]/report.pdf', title: 'report.pdf' },
+
+    const consent = await browser.open(start.location!)
+    expect(consent.status).toBe(302)
+    // The stand-in's gateway drops cookies: the bot builder gives the link again.
+    const callback = await browser.open(`${consent.location!}&link=${encodeURIComponent(connectLink(w))}`)
+    expect(callback.status).toBe(200)
+    expect(callback.body).toContain('HubSpot is connected')
+    expect(callback.body).toContain('connected to inboxes 1001, 1002')
+
+    expect([...w.hs.portal.channels.values()].filter((c) => !c.archived)).toHaveLength(1)
+    const oauth = w.bp.store.findState('integration', w.driver.integrationId, 'oauth')
+    expect(oauth?.payload).toMatchObject({ refreshToken: expect.any(String), portalId: w.hs.portalId })
+
+    const session = await w.bot.escalate({ customer: { name: 'Jane', email: 'jane.doe@example.com' } })
+    expect(threadOf(w, session)).toBeTruthy()
+  })
+
+  it('a callback with a forged or expired state is refused', async () => {
+    const w = await world({ withoutRefreshToken: true })
+    const forged = await follow(`${w.driver.webhookUrl}/oauth/callback?code=abc&state=${Date.now()}.forged`)
+    expect(forged.status).toBe(400)
+    expect(forged.body).toContain('This connection link has expired')
+    const expired = await follow(`${w.driver.webhookUrl}/oauth/callback?code=abc&state=1.x`)
+    expect(expired.status).toBe(400)
+  })
+
+  it('a denied consent says HubSpot was not connected and how to retry', async () => {
+    const w = await world({ withoutRefreshToken: true })
+    w.hs.settings.denyAuthorize = true
+    const { callback } = await connectThroughBrowser(w)
+    expect(callback.status).toBe(400)
+    expect(callback.body).toContain('HubSpot was not connected')
+    // HubSpot's redirect proves nothing here (no cookie through this gateway): the page says where
+    // the link is, without showing it.
+    expect(callback.body).toContain('Start again from the connect link')
+    expect(callback.body).toContain('your bot › Logs')
+    expect(callback.body).not.toContain(new URL(connectLink(w)).searchParams.get('key')!)
+  })
+
+  it('cannot move an integration already serving a portal to another portal', async () => {
+    const w = await world({ withoutRefreshToken: true, register: false })
+    const driver = w.connect({ ...w.configuration })
+    await uploadServedProject(w.hs, driver.webhookUrl)
+    const { Client } = await import('@botpress/client')
+    const client = new Client({
+      apiUrl: w.bp.url,
+      token: w.bp.token,
+      botId: driver.botId,
+      integrationId: driver.integrationId,
     })
-    expect(customerView(w, session).at(-1)?.payload.text).toMatch(/^Your file “report.pdf” did not reach the agent/)
-    expect(w.bot.status(session)).toMatchObject({ agentName: 'Ann Agent' })
+    await client.setState({
+      type: 'integration',
+      id: driver.integrationId,
+      name: 'setup',
+      payload: {
+        webhookUrl: driver.webhookUrl,
+        channelId: '2001',
+        channelAccounts: { '1001': '5501' },
+        portalId: '555',
+        appKind: 'project',
+      },
+    })
+    const { callback } = await connectThroughBrowser(w, driver)
+    expect(callback.status).toBe(409)
+    expect(callback.body).toContain(
+      `This integration already serves HubSpot portal 555; the approval was for portal ${w.hs.portalId}.`
+    )
+    expect(w.bp.store.findState('integration', driver.integrationId, 'oauth')).toBeUndefined()
+  })
+
+  it('register before connecting succeeds and says where to connect', async () => {
+    const w = await world({ withoutRefreshToken: true, register: false })
+    await expect(w.driver.register()).resolves.toBeUndefined()
+    expect(await failureOf(w.bot.escalate({ customer: { name: 'Jane' } }))).toMatch(
+      /^The integration is not set up in HubSpot yet\./
+    )
   })
 })
 

@@ -1,20 +1,11 @@
-// What the customer, the agent and the bot builder experience beyond the basic flow.
+// Escalation: the thread HubSpot opens, the conversation so far in it, the customer as a contact,
+// the inbox it goes to and the language it is written in; sessions never mix.
 import { describe, expect, it } from 'vitest'
-import {
-  customerView,
-  eventsOf,
-  failureOf,
-  hostFile,
-  reportedStatus,
-  shownStatus,
-  sendAppWebhook,
-  settle,
-  threadMessages,
-  threadOf,
-  world,
-} from './helpers'
+import { customerView, failureOf, hostFile, settle, threadMessages, threadOf, world } from './helpers'
 
 const contactsOf = (w: Awaited<ReturnType<typeof world>>) => [...w.hs.portal.contacts.values()]
+
+const jane = { name: 'Jane Doe', email: 'jane@example.com' }
 
 describe('[transcript] the agent sees the conversation so far', () => {
   it('in order, customer and bot told apart, with media attached', async () => {
@@ -126,135 +117,6 @@ describe('[contact] the customer is a HubSpot contact without prerequisites', ()
   })
 })
 
-describe('[agent-identity] each agent is one Botpress user with the name and avatar from HubSpot', () => {
-  it('keeps the agent profile fresh when it changes in HubSpot', async () => {
-    const w = await world()
-    const first = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
-    w.hs.agent.assign(threadOf(w, first), 'A-111')
-    await settle(w)
-    const agentUserId = String(eventsOf(w, first)[0]!.payload.userId)
-    w.hs.portal.agents.get('A-111')!.name = 'Ann Smith'
-    const second = await w.bot.escalate({ customer: { name: 'B', email: 'b@example.com' } })
-    w.hs.agent.assign(threadOf(w, second), 'A-111')
-    await settle(w)
-    expect(eventsOf(w, second)[0]!.payload.userId).toBe(agentUserId)
-    expect(w.bp.store.users.get(agentUserId)?.name).toBe('Ann Smith')
-  })
-
-  it('a reply from an agent who was never assigned arrives as that agent', async () => {
-    const w = await world()
-    const session = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
-    w.hs.agent.reply(threadOf(w, session), { actorId: 'A-222', text: 'Bob here' })
-    await settle(w)
-    const [reply] = customerView(w, session)
-    expect(w.bp.store.users.get(reply!.userId)?.name).toBe('Bob Agent')
-  })
-})
-
-describe('[reassign] a reassignment emits a new hitlAssigned', () => {
-  it('with the new agent, and ignores an older assignment delivered late', async () => {
-    const w = await world()
-    const session = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
-    const threadId = threadOf(w, session)
-    w.hs.agent.assign(threadId, 'A-111')
-    await settle(w)
-    w.hs.agent.assign(threadId, 'A-222')
-    await settle(w)
-    const late = await sendAppWebhook(w, [
-      {
-        subscriptionType: 'conversation.propertyChange',
-        objectId: Number(threadId),
-        propertyName: 'assignedTo',
-        propertyValue: '111',
-        occurredAt: Date.now() - 60_000,
-      },
-    ])
-    expect(late.status).toBe(200)
-    const assigned = eventsOf(w, session).map((e) => w.bp.store.users.get(String(e.payload.userId))?.name)
-    expect(assigned).toEqual(['Ann Agent', 'Bob Agent'])
-  })
-})
-
-describe('[status] honest delivery status in HubSpot', () => {
-  it('an agent message is SENT once the customer has it', async () => {
-    const w = await world()
-    const session = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
-    const reply = w.hs.agent.reply(threadOf(w, session), { actorId: 'A-111', text: 'hello' })
-    await settle(w)
-    expect(customerView(w, session)).toHaveLength(1)
-    expect(shownStatus(w, reply.id)).toBe('SENT')
-  })
-
-  it.each([
-    { hubspotShows: 'SENT' as const, reported: undefined, hubspotCalls: ['GET'] },
-    { hubspotShows: null, reported: 'SENT', hubspotCalls: ['GET', 'PATCH'] },
-  ])(
-    'a reply HubSpot shows as $hubspotShows is reported $reported: HubSpot calls $hubspotCalls',
-    async ({ hubspotShows, reported, hubspotCalls }) => {
-      const w = await world()
-      const session = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
-      w.hs.settings.agentReplyStatus = hubspotShows
-      // The agent's profile is read once, when they are assigned; the reply is the common case.
-      w.hs.agent.assign(threadOf(w, session), 'A-111')
-      await settle(w)
-      w.hs.resetCalls()
-      const reply = w.hs.agent.reply(threadOf(w, session), { actorId: 'A-111', text: 'hello' })
-      await settle(w)
-      expect(customerView(w, session).map((m) => m.payload.text)).toEqual(['hello'])
-      expect(reportedStatus(w, reply.id)?.statusType).toBe(reported)
-      expect(shownStatus(w, reply.id)).toBe('SENT')
-      // The timeline read (ordering, a close before the reply) and, where HubSpot shows nothing, the report.
-      expect(
-        w.hs.calls.filter((call) => call.auth === 'bearer').map((call) => call.method),
-        JSON.stringify(w.hs.calls.map((c) => c.path))
-      ).toEqual(hubspotCalls)
-    }
-  )
-})
-
-describe('[after-close] the agent is never left talking to nobody', () => {
-  it('a reply after the customer left is marked FAILED with the reason, and not delivered', async () => {
-    const w = await world()
-    const session = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
-    const threadId = threadOf(w, session)
-    await w.bot.end(session)
-    await settle(w)
-    w.hs.agent.reopen(threadId)
-    await settle(w)
-    const reply = w.hs.agent.reply(threadId, { actorId: 'A-111', text: 'Are you still there?' })
-    await settle(w)
-    const status = w.hs.portal.messageById.get(reply.id)?.status
-    expect(status?.statusType).toBe('FAILED')
-    expect(status?.failureDetails?.errorMessage).toBe('Not delivered: the customer’s chat session has ended.')
-    expect(customerView(w, session)).toEqual([])
-  })
-
-  it('reopening a thread whose session ended tells the agent in the thread', async () => {
-    const w = await world()
-    const session = await w.bot.escalate({ customer: { name: 'A', email: 'a@example.com' } })
-    const threadId = threadOf(w, session)
-    w.hs.agent.close(threadId)
-    await settle(w)
-    w.hs.agent.reopen(threadId)
-    await settle(w)
-    expect(threadMessages(w, threadId).at(-1)?.text).toBe(
-      'This conversation has ended on the chatbot side: replies here no longer reach the customer.'
-    )
-  })
-})
-
-describe('[notice] notices from the bot read as notices', () => {
-  it('a hitl message without payload.userId is published by the bot, labelled, not as the customer', async () => {
-    const w = await world()
-    const session = await w.bot.escalate({ customer: { name: 'Jane', email: 'a@example.com' } })
-    await w.bot.notice(session, 'The customer is typing from a mobile device')
-    const last = threadMessages(w, threadOf(w, session)).at(-1)!
-    expect(last.direction).toBe('OUTGOING')
-    expect(last.senders[0]?.name).toBe('Bot')
-    expect(last.text).toBe('Notice from the bot: The customer is typing from a mobile device')
-  })
-})
-
 describe('[routing] sessions go to the right inbox and never mix', () => {
   it('hitlSession.inboxId routes to a configured inbox; without it, the default inbox', async () => {
     const w = await world()
@@ -319,5 +181,68 @@ describe('[language] the integration writes in the configured language', () => {
     expect(w.hs.portal.messageById.get(reply.id)?.status?.failureDetails?.errorMessage).toBe(
       'Nicht zugestellt: Die Chat-Sitzung des Kunden ist beendet.'
     )
+  })
+})
+
+describe('escalation', () => {
+  it('[transcript] opens a HubSpot thread with the handover note and the conversation so far, and a Botpress conversation on channel hitl', async () => {
+    const w = await world()
+    const session = await w.bot.escalate({
+      customer: jane,
+      title: 'Refund for order 42',
+      description: 'Parcel arrived damaged',
+      history: [
+        { from: 'customer', type: 'text', payload: { text: 'Hello' } },
+        { from: 'bot', type: 'text', payload: { text: 'Hi!' } },
+        { from: 'bot', type: 'text', payload: { text: 'How can I help?' } },
+        { from: 'customer', type: 'text', payload: { text: 'I want a refund' } },
+      ],
+    })
+    const conversation = w.bp.store.conversations.get(session.conversationId)
+    expect(conversation?.channel).toBe('hitl')
+    const messages = threadMessages(w, threadOf(w, session))
+    expect(messages.map((m) => [m.direction, m.text])).toEqual([
+      [
+        'INCOMING',
+        'Request to talk to a person, sent by the chatbot on behalf of this customer.\nTopic: Refund for order 42\nDetails: Parcel arrived damaged\nThe conversation with the bot so far (4 messages), each line with who wrote it:\n\n' +
+          'Jane Doe: Hello\nBot: Hi!\nBot: How can I help?\nJane Doe: I want a refund\n\nEnd of the conversation with the bot. Your replies now reach the customer.',
+      ],
+    ])
+    expect(messages[0]!.senders[0]!.name).toBe('Jane Doe')
+    const thread = w.hs.portal.threads.get(threadOf(w, session))!
+    expect(thread.inboxId).toBe('1001')
+    expect(thread.customer.kind).toBe('contact')
+  })
+
+  it('fails loudly, with no placeholder conversation, when HubSpot refuses the thread', async () => {
+    const w = await world()
+    w.hs.faults.inject({ method: 'POST', path: /\/messages$/, status: 400, count: 1 })
+    expect(await failureOf(w.bot.escalate({ customer: jane }))).toMatch(
+      /^HubSpot refused a request\. While publishing the conversation to HubSpot, HubSpot answered 400/
+    )
+    expect([...w.bp.store.conversations.values()].filter((c) => c.channel === 'hitl')).toEqual([])
+  })
+})
+
+describe('isolation', () => {
+  it('[concurrent] two customers escalated at once stay apart', async () => {
+    const w = await world()
+    const [a, b] = await Promise.all([
+      w.bot.escalate({ customer: { name: 'Alice', email: 'alice@example.com' } }),
+      w.bot.escalate({ customer: { name: 'Bob', email: 'bob@example.com' } }),
+    ])
+    await Promise.all([
+      w.bot.customerSays(a, { type: 'text', payload: { text: 'from Alice' } }),
+      w.bot.customerSays(b, { type: 'text', payload: { text: 'from Bob' } }),
+    ])
+    const [threadA, threadB] = [threadOf(w, a), threadOf(w, b)]
+    expect(threadA).not.toBe(threadB)
+    w.hs.agent.reply(threadA, { actorId: 'A-111', text: 'to Alice' })
+    w.hs.agent.reply(threadB, { actorId: 'A-222', text: 'to Bob' })
+    await settle(w)
+    expect(threadMessages(w, threadA).at(-2)?.text).toBe('from Alice')
+    expect(threadMessages(w, threadB).at(-2)?.text).toBe('from Bob')
+    expect(customerView(w, a).map((m) => m.payload.text)).toEqual(['to Alice'])
+    expect(customerView(w, b).map((m) => m.payload.text)).toEqual(['to Bob'])
   })
 })
