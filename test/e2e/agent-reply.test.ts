@@ -15,17 +15,9 @@ import {
   postWebhook,
   v3Headers,
   withheldAgentReply,
+  sleep,
+  jane,
 } from './helpers'
-
-const jane = { name: 'Jane Doe', email: 'jane@example.com' }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-// What Botpress answered the driver: the RuntimeError the integration threw.
-
-// The hitl plugin as it runs in Botpress: activation after startHitl returns, an assignment timeout.
-
-// The integration's production grace for the plugin's activation.
 
 describe('[status] honest delivery status in HubSpot', () => {
   it('an agent message is SENT once the customer has it', async () => {

@@ -1,7 +1,6 @@
 // Assignment: the agent who takes the thread becomes a Botpress user and hitlAssigned names them,
 // reassignments, duplicates and late deliveries, and agents assigned while the escalation starts.
 import { describe, expect, it } from 'vitest'
-import { signV1 } from '../../src/hubspot/signature'
 import { PLUGIN_MESSAGES } from '../../testbed/botpress/hitl-bot'
 import type { World } from '../../testbed/world'
 import {
@@ -16,19 +15,10 @@ import {
   escalated,
   postWebhook,
   v3Headers,
-  type Headers,
+  sleep,
+  jane,
+  v1Headers,
 } from './helpers'
-
-const jane = { name: 'Jane Doe', email: 'jane@example.com' }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-const v1 = (w: World, body: string, secret = w.hs.app.clientSecret): Headers => ({
-  'x-hubspot-signature': signV1({ secret, body }),
-  'x-hubspot-signature-version': 'v1',
-})
-
-// What Botpress answered the driver: the RuntimeError the integration threw.
 
 const history = (lines: number) =>
   Array.from({ length: lines }, (_, i) => ({
@@ -38,11 +28,9 @@ const history = (lines: number) =>
   }))
 
 // The hitl plugin as it runs in Botpress: activation after startHitl returns, an assignment timeout.
-
 const PLUGIN = { activationDelayMs: 400, agentAssignedTimeoutSeconds: 3 }
 
 // The integration's production grace for the plugin's activation.
-
 const PRODUCTION_GRACE = { HITL_PLUGIN_ACTIVATION_GRACE_MS: '1500' }
 
 const upstreamTexts = (w: World, session: Parameters<World['bot']['upstreamMessages']>[0]) =>
@@ -127,7 +115,7 @@ describe('[dedupe] duplicate and out-of-order webhooks', () => {
     // HubSpot may also deliver the same batch from several workers at once.
     const again = await Promise.all(
       Array.from({ length: 4 }, () =>
-        postWebhook(w, assignment.body, { ...v3Headers(w, assignment.body), ...v1(w, assignment.body) })
+        postWebhook(w, assignment.body, { ...v3Headers(w, assignment.body), ...v1Headers(w, assignment.body) })
       )
     )
     expect(again.map((a) => a.status)).toEqual([200, 200, 200, 200])

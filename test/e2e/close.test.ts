@@ -1,15 +1,7 @@
 // Close and hand-back: the agent closing, deleting or archiving the thread ends the session once;
 // the bot ending it closes the thread; the plugin's assignment timeout.
 import { describe, expect, it } from 'vitest'
-import { eventsOf, sendAppWebhook, settle, threadMessages, threadOf, world, escalated } from './helpers'
-
-const jane = { name: 'Jane Doe', email: 'jane@example.com' }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-// The hitl plugin as it runs in Botpress: activation after startHitl returns, an assignment timeout.
-
-// The integration's production grace for the plugin's activation.
+import { eventsOf, sendAppWebhook, settle, threadMessages, threadOf, world, escalated, sleep, jane } from './helpers'
 
 describe('the agent', () => {
   it('closing the thread emits hitlStopped once', async () => {

@@ -21,8 +21,6 @@ const follow = async (url: string): Promise<{ status: number; location: string |
 
 const keyOf = (w: World): string => new URL(connectLink(w)).searchParams.get('key')!
 
-// A local host of the test's own: it only redirects, and counts the requests it gets.
-
 describe('[oauth] connect HubSpot from the webhook URL', () => {
   it('start → HubSpot consent → callback stores the refresh token and finishes the setup', async () => {
     const w = await world({ withoutRefreshToken: true })

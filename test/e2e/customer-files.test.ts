@@ -13,7 +13,6 @@ afterEach(() => {
 })
 
 // A local host of the test's own: it only redirects, and counts the requests it gets.
-
 const redirector = async (location: string) => {
   const hits: string[] = []
   const server = createServer((req, res) => {

@@ -1,13 +1,8 @@
 // Customer messages: every type reaches the thread, once (idempotency keys), within the channel's
 // capabilities; the plugin's notices read as the bot's.
 import { describe, expect, it } from 'vitest'
-import type { HitlSession } from '../../testbed/botpress/hitl-bot'
 import type { World } from '../../testbed/world'
-import { hostFile, threadMessages, threadOf, world, escalated, setEnv } from './helpers'
-
-const jane = { name: 'Jane Doe', email: 'jane@example.com' }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+import { hostFile, threadMessages, threadOf, world, escalated, setEnv, sleep, jane, says } from './helpers'
 
 const incomingTexts = (w: World, threadId: string) =>
   threadMessages(w, threadId)
@@ -16,15 +11,6 @@ const incomingTexts = (w: World, threadId: string) =>
 
 const messageCalls = (w: World) =>
   w.hs.calls.filter((c) => c.method === 'POST' && /\/custom-channels\/2026-03\/\d+\/messages$/.test(c.path))
-
-// What Botpress answered the driver: the RuntimeError the integration threw.
-
-const says = (w: World, session: HitlSession, text: string) =>
-  w.bot.customerSays(session, { type: 'text', payload: { text } })
-
-// The hitl plugin as it runs in Botpress: activation after startHitl returns, an assignment timeout.
-
-// The integration's production grace for the plugin's activation.
 
 describe('[notice] notices from the bot read as notices', () => {
   it('a hitl message without payload.userId is published by the bot, labelled, not as the customer', async () => {

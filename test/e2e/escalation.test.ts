@@ -1,11 +1,9 @@
 // Escalation: the thread HubSpot opens, the conversation so far in it, the customer as a contact,
 // the inbox it goes to and the language it is written in; sessions never mix.
 import { describe, expect, it } from 'vitest'
-import { customerView, failureOf, hostFile, settle, threadMessages, threadOf, world } from './helpers'
+import { customerView, failureOf, hostFile, settle, threadMessages, threadOf, world, jane } from './helpers'
 
 const contactsOf = (w: Awaited<ReturnType<typeof world>>) => [...w.hs.portal.contacts.values()]
-
-const jane = { name: 'Jane Doe', email: 'jane@example.com' }
 
 describe('[transcript] the agent sees the conversation so far', () => {
   it('in order, customer and bot told apart, with media attached', async () => {

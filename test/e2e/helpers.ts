@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, afterEach } from 'vitest'
 import { connectLinkFor } from '../../src/hitl/connect-key'
-import { signV3 } from '../../src/hubspot/signature'
+import { signV1, signV3 } from '../../src/hubspot/signature'
 import type { HitlSession } from '../../testbed/botpress/hitl-bot'
 import { closeServedIntegration, startWorld, type World, type WorldOptions } from '../../testbed/world'
 
@@ -254,3 +254,22 @@ export const connectThroughBrowser = async (w: World, driver = w.driver, browser
   const callback = confirmation ? await browser.open(submitted(confirmation, { link })) : redirected
   return { first, start, consent, confirmation, callback, browser }
 }
+
+// Waits; for tests that let real time pass (the stand-ins' timing is real).
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// A customer with an email no contact of the seed has.
+export const jane = { name: 'Jane Doe', email: 'jane@example.com' }
+
+// The customer writes a text in the session.
+export const says = (w: World, session: HitlSession, text: string) =>
+  w.bot.customerSays(session, { type: 'text', payload: { text } })
+
+// HubSpot's v1 signature headers for a body (app webhooks without v3).
+export const v1Headers = (w: World, body: string, secret = w.hs.app.clientSecret): Headers => ({
+  'x-hubspot-signature': signV1({ secret, body }),
+  'x-hubspot-signature-version': 'v1',
+})
+
+// The status the integration reported for an agent message (SENT, FAILED), if any.
+export const reportedStatusType = (w: World, messageId: string) => reportedStatus(w, messageId)?.statusType

@@ -2,20 +2,18 @@
 // revoked tokens.
 import { describe, expect, it } from 'vitest'
 import { DriverError } from '../../testbed/botpress'
-import type { HitlSession } from '../../testbed/botpress/hitl-bot'
 import type { World } from '../../testbed/world'
 import {
   customerView,
   escalated,
-  reportedStatus,
   shownStatus,
   settle,
   threadMessages,
   v3Headers,
   withheldAgentReply,
+  says,
+  reportedStatusType,
 } from './helpers'
-
-const statusOf = (w: World, messageId: string) => reportedStatus(w, messageId)?.statusType
 
 const incomingTexts = (w: World, threadId: string) =>
   threadMessages(w, threadId)
@@ -28,7 +26,6 @@ const messageCalls = (w: World) =>
 const tokenCalls = (w: World) => w.hs.calls.filter((c) => c.method === 'POST' && /^\/oauth\/.*token$/.test(c.path))
 
 // What Botpress answered the driver: the RuntimeError the integration threw.
-
 const runtimeFailureOf = async (
   promise: Promise<unknown>
 ): Promise<{ status: number; type?: string; message: string }> => {
@@ -41,9 +38,6 @@ const runtimeFailureOf = async (
   }
   throw new Error('expected the call to fail')
 }
-
-const says = (w: World, session: HitlSession, text: string) =>
-  w.bot.customerSays(session, { type: 'text', payload: { text } })
 
 describe('[retry] HubSpot rate limits and server errors', () => {
   it('[retry] a 429 with Retry-After is retried after the delay HubSpot asked for', async () => {
@@ -206,6 +200,6 @@ describe('[token] expired and revoked tokens', () => {
     await settle(w)
     expect(w.hs.deliveries.filter((d) => d.kind === 'channel').map((d) => d.status)).toEqual([200])
     expect(customerView(w, session)).toEqual([])
-    expect(statusOf(w, reply.id)).toBeUndefined()
+    expect(reportedStatusType(w, reply.id)).toBeUndefined()
   })
 })

@@ -17,11 +17,10 @@ import {
   v3Headers,
   withheldAgentReply,
   world,
+  sleep,
 } from './helpers'
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex')
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 const waitFor = async (what: string, condition: () => boolean, withinMs = 5_000): Promise<number> => {
   const start = Date.now()
   while (!condition()) {

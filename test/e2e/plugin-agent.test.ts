@@ -4,9 +4,8 @@
 // the order in which the bot sees the assignment and the notice, the plugin's agent is that agent.
 import { describe, expect, it } from 'vitest'
 import { PLUGIN_MESSAGES } from '../../testbed/botpress/hitl-bot'
-import { customerView, escalated, settle, world } from './helpers'
+import { customerView, escalated, settle, world, sleep } from './helpers'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const joined = (
   w: Awaited<ReturnType<typeof world>>,
   session: Parameters<Awaited<ReturnType<typeof world>>['bot']['upstreamMessages']>[0]

@@ -2,7 +2,6 @@
 // events, webhooks about threads or portals that are not ours.
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { signV1 } from '../../src/hubspot/signature'
 import type { World } from '../../testbed/world'
 import {
   customerView,
@@ -13,19 +12,14 @@ import {
   world,
   escalated,
   postWebhook,
-  reportedStatus,
   setEnv,
   v3Headers,
   withheldAgentReply,
   type Headers,
+  jane,
+  v1Headers,
+  reportedStatusType,
 } from './helpers'
-
-const jane = { name: 'Jane Doe', email: 'jane@example.com' }
-
-const v1 = (w: World, body: string, secret = w.hs.app.clientSecret): Headers => ({
-  'x-hubspot-signature': signV1({ secret, body }),
-  'x-hubspot-signature-version': 'v1',
-})
 
 const appEvent = (w: World, threadId: string, fields: { propertyName: string; propertyValue: string }) => ({
   eventId: Math.floor(Math.random() * 1e9),
@@ -39,14 +33,6 @@ const appEvent = (w: World, threadId: string, fields: { propertyName: string; pr
   changeSource: 'CONVERSATIONS',
   ...fields,
 })
-
-const statusOf = (w: World, messageId: string) => reportedStatus(w, messageId)?.statusType
-
-// What Botpress answered the driver: the RuntimeError the integration threw.
-
-// The hitl plugin as it runs in Botpress: activation after startHitl returns, an assignment timeout.
-
-// The integration's production grace for the plugin's activation.
 
 describe('isolation', () => {
   it('webhooks about other threads of the portal, or from another portal, change nothing', async () => {
@@ -149,7 +135,7 @@ describe('[signature] webhook signatures', () => {
         body,
         { ...v3Headers(w, body), 'x-hubspot-signature-v3': v3Headers(w, body)['x-hubspot-signature-v3']!.slice(0, 10) },
       ],
-      ['only a valid v1 signature (channel webhooks carry v3)', body, v1(w, body)],
+      ['only a valid v1 signature (channel webhooks carry v3)', body, v1Headers(w, body)],
     ]
     w.hs.resetCalls()
     const messagesBefore = w.bp.store.messages.size
@@ -158,7 +144,7 @@ describe('[signature] webhook signatures', () => {
     }
     expect(w.bp.store.messages.size).toBe(messagesBefore)
     expect(customerView(w, session)).toEqual([])
-    expect(statusOf(w, message.id)).toBeUndefined()
+    expect(reportedStatusType(w, message.id)).toBeUndefined()
     expect(w.hs.calls).toEqual([])
 
     // The same body, signed 4 minutes ago with the right secret and URL, is delivered.
@@ -171,30 +157,34 @@ describe('[signature] webhook signatures', () => {
     const { w, session, threadId } = await escalated()
     const body = JSON.stringify([appEvent(w, threadId, { propertyName: 'assignedTo', propertyValue: '111' })])
 
-    expect((await postWebhook(w, body, v1(w, body, 'not-the-client-secret'))).status).toBe(401)
+    expect((await postWebhook(w, body, v1Headers(w, body, 'not-the-client-secret'))).status).toBe(401)
     expect(
       (
         await postWebhook(w, body, {
-          'x-hubspot-signature': v1(w, body)['x-hubspot-signature']!.toUpperCase().slice(2),
+          'x-hubspot-signature': v1Headers(w, body)['x-hubspot-signature']!.toUpperCase().slice(2),
         })
       ).status
     ).toBe(401)
     // When v3 is present it decides, even if v1 is right.
     expect(
-      (await postWebhook(w, body, { ...v1(w, body), ...v3Headers(w, body, { secret: 'not-the-client-secret' }) }))
-        .status
+      (
+        await postWebhook(w, body, {
+          ...v1Headers(w, body),
+          ...v3Headers(w, body, { secret: 'not-the-client-secret' }),
+        })
+      ).status
     ).toBe(401)
     expect(
       (
         await postWebhook(w, body, {
-          ...v1(w, body),
+          ...v1Headers(w, body),
           ...v3Headers(w, body, { timestamp: Date.now() - 10 * 60 * 1000 }),
         })
       ).status
     ).toBe(401)
     expect(eventsOf(w, session)).toEqual([])
 
-    expect((await postWebhook(w, body, v1(w, body))).status).toBe(200)
+    expect((await postWebhook(w, body, v1Headers(w, body))).status).toBe(200)
     const events = eventsOf(w, session)
     expect(events.map((e) => e.type)).toEqual(['hitlAssigned'])
     expect(w.bp.store.users.get(String(events[0]!.payload.userId))?.name).toBe('Ann Agent')
@@ -203,10 +193,12 @@ describe('[signature] webhook signatures', () => {
   it('[signature] a channel webhook (object body) signed only with v1 is refused, however correct the v1 signature', async () => {
     const { w, session, threadId } = await escalated()
     const { message, body } = withheldAgentReply(w, threadId, { actorId: 'A-111', text: 'v1 only' })
-    expect((await postWebhook(w, body, v1(w, body))).status).toBe(401)
-    expect((await postWebhook(w, body, { ...v1(w, body), 'x-hubspot-signature-version': 'v2' })).status).toBe(401)
+    expect((await postWebhook(w, body, v1Headers(w, body))).status).toBe(401)
+    expect((await postWebhook(w, body, { ...v1Headers(w, body), 'x-hubspot-signature-version': 'v2' })).status).toBe(
+      401
+    )
     expect(customerView(w, session)).toEqual([])
-    expect(statusOf(w, message.id)).toBeUndefined()
+    expect(reportedStatusType(w, message.id)).toBeUndefined()
   })
 })
 
