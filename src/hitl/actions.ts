@@ -7,10 +7,11 @@ import { createCustomer, getCustomer, type Customer } from './customers'
 import { explain, fail } from './errors'
 import { toHubSpotContent, transcriptMessages } from './messages'
 import { flushOwed } from './outbox'
-import { monotonicClock, publishContent, type Party, type ThreadAddress } from './publish'
+import { monotonicClock, publishContent } from './publish'
 import { abandonOpening, loadSession, markClosed, markReady, openSession, recordThread } from './session'
 import { drain, hasWork, reportWhatCameLate } from './session-work'
 import { configuredInboxIds, ensureInboxAccount } from './setup'
+import type { Party, ThreadAddress } from './thread-address'
 
 type Actions = IntegrationProps['actions']
 

@@ -5,14 +5,8 @@
 import type { HitlMessageType, IntegrationProps } from '../types'
 import { createDeps } from './context'
 import { explain, fail } from './errors'
-import {
-  customerMessageOf,
-  isRefusedForGood,
-  isWorthWaitingFor,
-  owe,
-  publishBotpressMessage,
-  reportUndelivered,
-} from './outbox'
+import { isRefusedForGood, isWorthWaitingFor, owe, reportUndelivered } from './outbox'
+import { customerMessageOf, publishBotpressMessage } from './publish'
 import { loadSession, messageTagsFor, sessionFromTags } from './session'
 import { drain, hasWork } from './session-work'
 

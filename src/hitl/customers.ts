@@ -8,7 +8,7 @@ import type { UserTagValues } from '../types'
 import type { Deps } from './context'
 import { fail } from './errors'
 import { parseCustomerIdentifier, splitName, type CustomerIdentifier } from './identity'
-import { isDeliveryType } from './publish'
+import { isDeliveryType } from './thread-address'
 
 export type Customer = { userId: string; name: string; delivery: DeliveryIdentifier; contactId?: string }
 

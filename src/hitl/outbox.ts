@@ -11,13 +11,9 @@ import { DownloadError } from '../download'
 import * as env from '../env'
 import { HubSpotApiError } from '../hubspot/http'
 import type { Deps } from './context'
-import { getCustomer } from './customers'
-import { toHubSpotContent, type BotpressContent } from './messages'
 import { tellCustomer } from './notices'
-import { publishContent, threadAddressOf, type NotAttached } from './publish'
+import { customerMessageOf, publishBotpressMessage, type CustomerMessage } from './publish'
 import { loadSession, markMessage, owedMessages, setOwes, type Session } from './session'
-
-export type CustomerMessage = { messageId: string; type: string; payload: Record<string, unknown>; senderId?: string }
 
 // HubSpot failed or timed out after the retries (a refusal or a bad file is not worth waiting for).
 export const isWorthWaitingFor = (error: unknown): boolean =>
@@ -29,60 +25,6 @@ export const isRefusedForGood = (error: unknown): boolean =>
   (error instanceof HubSpotApiError && !error.transient) ||
   (error instanceof DownloadError && error.permanent) ||
   error instanceof RuntimeError
-
-// The plugin fields of a hitl message payload are for the plugin, not the agent (interface 2.1
-// adds additionalData).
-export const customerMessageOf = (message: {
-  id: string
-  type: string
-  payload: Record<string, unknown>
-}): CustomerMessage => {
-  const { userId, additionalData: _additionalData, ...payload } = message.payload
-  const senderId = typeof userId === 'string' && userId.length > 0 ? userId : undefined
-  return { messageId: message.id, type: message.type, payload, ...(senderId && { senderId }) }
-}
-
-// Publishes one Botpress message of the hitl channel into its thread; returns the HubSpot message ID.
-export const publishBotpressMessage = async (
-  deps: Deps,
-  session: Session,
-  message: CustomerMessage
-): Promise<string | undefined> => {
-  if (!session.address) return undefined
-  const address = threadAddressOf(deps, session.address)
-  const content = toHubSpotContent({ type: message.type, payload: message.payload } as BotpressContent, deps.texts)
-  const idempotencyKey = `bp-${message.messageId}`
-  if (!message.senderId) {
-    // A notice from the plugin (for instance "the user has ended the session"), not the customer's words.
-    const published = await publishContent(deps, address, {
-      from: 'bot',
-      content: { ...content, text: content.text ? deps.texts.notice(content.text) : content.text },
-      idempotencyKey,
-    })
-    return published[0]?.id
-  }
-  const sender =
-    message.senderId === session.customerBotpressUserId
-      ? undefined
-      : await getCustomer(deps, message.senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
-  const notAttached: NotAttached[] = []
-  const published = await publishContent(deps, address, {
-    from: 'customer',
-    sender,
-    content,
-    idempotencyKey,
-    onNotAttached: (file) => notAttached.push(file),
-  })
-  if (notAttached.length) {
-    await tellCustomer(
-      deps,
-      session,
-      message.messageId,
-      notAttached.map((file) => deps.texts.fileNotDelivered(file)).join('\n')
-    )
-  }
-  return published[0]?.id
-}
 
 // The message is kept: its own tag first, then the conversation's flag (in that order, so a flush
 // that clears the flag and then lists what is owed cannot miss it).

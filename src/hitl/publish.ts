@@ -1,4 +1,5 @@
-// Publishing into a HubSpot thread: who speaks (customer, or the bot for transcript lines and
+// Publishing Botpress-to-HubSpot: a Botpress message of the hitl channel (publishBotpressMessage), and
+// any content into a HubSpot thread: who speaks (customer, or the bot for transcript lines and
 // notices), text split to HubSpot's limits, files uploaded and attached, and an idempotency key so a
 // retried publish never makes a second HubSpot message.
 import { contentTypeOf } from '../content-types'
@@ -6,39 +7,13 @@ import { download, DownloadError } from '../download'
 import * as env from '../env'
 import { publishMessage } from '../hubspot/custom-channels'
 import { uploadFile } from '../hubspot/files'
-import type { DeliveryIdentifier, Message, OutgoingAttachment } from '../hubspot/schemas'
+import type { Message, OutgoingAttachment } from '../hubspot/schemas'
 import { timeLeftFor, type Deps } from './context'
-import { splitText, type FileToAttach, type HubSpotContent } from './messages'
-import type { SessionAddress } from './session'
-import { inboxIdentifier } from './setup'
-
-export type Party = { deliveryIdentifier: DeliveryIdentifier; name: string }
-
-export type ThreadAddress = {
-  channelId: string
-  channelAccountId: string
-  inboxId: string
-  integrationThreadId: string
-  customer: Party
-  contactId?: string
-}
-
-export const isDeliveryType = (value: string | undefined): value is DeliveryIdentifier['type'] =>
-  value === 'HS_EMAIL_ADDRESS' || value === 'HS_PHONE_NUMBER' || value === 'CHANNEL_SPECIFIC_OPAQUE_ID'
-
-// Where a session's messages go, its customer named (the language's fallback when unnamed).
-export const threadAddressOf = (deps: Pick<Deps, 'texts'>, address: SessionAddress): ThreadAddress => ({
-  ...address,
-  customer: {
-    deliveryIdentifier: address.customer.deliveryIdentifier,
-    name: address.customer.name ?? deps.texts.customerFallbackName,
-  },
-})
-
-export const botParty = (deps: Pick<Deps, 'texts'>, inboxId: string): Party => ({
-  deliveryIdentifier: inboxIdentifier(inboxId),
-  name: deps.texts.botSenderName,
-})
+import { getCustomer } from './customers'
+import { splitText, toHubSpotContent, type BotpressContent, type FileToAttach, type HubSpotContent } from './messages'
+import { tellCustomer } from './notices'
+import type { Session } from './session'
+import { botParty, threadAddressOf, type Party, type ThreadAddress } from './thread-address'
 
 const guessContentType = (name: string, usage: FileToAttach['usage']): string =>
   contentTypeOf(name) ??
@@ -136,4 +111,60 @@ export const publishContent = async (
     )
   }
   return published
+}
+
+export type CustomerMessage = { messageId: string; type: string; payload: Record<string, unknown>; senderId?: string }
+
+// The plugin fields of a hitl message payload are for the plugin, not the agent (interface 2.1
+// adds additionalData).
+export const customerMessageOf = (message: {
+  id: string
+  type: string
+  payload: Record<string, unknown>
+}): CustomerMessage => {
+  const { userId, additionalData: _additionalData, ...payload } = message.payload
+  const senderId = typeof userId === 'string' && userId.length > 0 ? userId : undefined
+  return { messageId: message.id, type: message.type, payload, ...(senderId && { senderId }) }
+}
+
+// Publishes one Botpress message of the hitl channel into its thread; returns the HubSpot message ID.
+export const publishBotpressMessage = async (
+  deps: Deps,
+  session: Session,
+  message: CustomerMessage
+): Promise<string | undefined> => {
+  if (!session.address) return undefined
+  const address = threadAddressOf(deps, session.address)
+  const content = toHubSpotContent({ type: message.type, payload: message.payload } as BotpressContent, deps.texts)
+  const idempotencyKey = `bp-${message.messageId}`
+  if (!message.senderId) {
+    // A notice from the plugin (for instance "the user has ended the session"), not the customer's words.
+    const published = await publishContent(deps, address, {
+      from: 'bot',
+      content: { ...content, text: content.text ? deps.texts.notice(content.text) : content.text },
+      idempotencyKey,
+    })
+    return published[0]?.id
+  }
+  const sender =
+    message.senderId === session.customerBotpressUserId
+      ? undefined
+      : await getCustomer(deps, message.senderId).then((c) => ({ deliveryIdentifier: c.delivery, name: c.name }))
+  const notAttached: NotAttached[] = []
+  const published = await publishContent(deps, address, {
+    from: 'customer',
+    sender,
+    content,
+    idempotencyKey,
+    onNotAttached: (file) => notAttached.push(file),
+  })
+  if (notAttached.length) {
+    await tellCustomer(
+      deps,
+      session,
+      message.messageId,
+      notAttached.map((file) => deps.texts.fileNotDelivered(file)).join('\n')
+    )
+  }
+  return published[0]?.id
 }

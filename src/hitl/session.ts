@@ -16,7 +16,7 @@ import * as env from '../env'
 import type { DeliveryIdentifier } from '../hubspot/schemas'
 import type { ConversationTagValues } from '../types'
 import { isNotFound, type Deps } from './context'
-import { isDeliveryType, type ThreadAddress } from './publish'
+import { isDeliveryType, type ThreadAddress } from './thread-address'
 
 export type Phase = 'opening' | 'ready' | 'closed'
 

@@ -7,7 +7,7 @@ import { listInboxes } from '../hubspot/conversations'
 import * as channels from '../hubspot/custom-channels'
 import { HubSpotApiError } from '../hubspot/http'
 import { HubSpotAuthError, introspectToken, revokeRefreshToken, TokenManager } from '../hubspot/oauth'
-import type { Channel, ChannelCapabilities, ChannelCreate, DeliveryIdentifier, Inbox } from '../hubspot/schemas'
+import type { Channel, ChannelCapabilities, ChannelCreate, Inbox } from '../hubspot/schemas'
 import * as webhookSettings from '../hubspot/webhook-settings'
 import {
   APP_SUBSCRIPTIONS,
@@ -31,6 +31,7 @@ import {
   type Sibling,
 } from './forwarding'
 import { projectRequirements } from './project-files'
+import { inboxIdentifier } from './thread-address'
 
 export const CHANNEL_CAPABILITIES: ChannelCapabilities = {
   deliveryIdentifierTypes: ['HS_EMAIL_ADDRESS', 'HS_PHONE_NUMBER', 'CHANNEL_SPECIFIC_OPAQUE_ID'],
@@ -54,12 +55,6 @@ export const channelToCreate = (webhookUrl: string): ChannelCreate => ({
   webhookUrl,
   channelDescription: 'Conversations handed over by a Botpress chatbot',
   capabilities: CHANNEL_CAPABILITIES,
-})
-
-// The business side of every thread in an inbox: how our channel account is identified.
-export const inboxIdentifier = (inboxId: string): DeliveryIdentifier => ({
-  type: 'CHANNEL_SPECIFIC_OPAQUE_ID',
-  value: `botpress-inbox-${inboxId}`,
 })
 
 // One-click may have no inbox chosen yet (defaultInboxId '').

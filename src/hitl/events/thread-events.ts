@@ -6,7 +6,7 @@ import * as env from '../../env'
 import type { AppWebhookEvent } from '../../hubspot/schemas'
 import { normaliseAgentActorId } from '../agents'
 import type { Deps } from '../context'
-import { publishContent, threadAddressOf } from '../publish'
+import { publishContent } from '../publish'
 import {
   findSessionByThread,
   loadSession,
@@ -16,6 +16,7 @@ import {
   type Session,
 } from '../session'
 import { awaitActivation, drain } from '../session-work'
+import { threadAddressOf } from '../thread-address'
 import { NOT_A_HITL_THREAD, type Outcome } from './outcome'
 
 // A conversation left "opening" longer than this belongs to a startHitl that died.
