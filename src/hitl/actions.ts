@@ -10,7 +10,7 @@ import { flushOwed } from './outbox'
 import { monotonicClock, publishContent } from './publish'
 import { abandonOpening, loadSession, markClosed, markReady, openSession, recordThread } from './session'
 import { drain, hasWork, reportWhatCameLate } from './session-work'
-import { configuredInboxIds, ensureInboxAccount } from './setup'
+import { configuredInboxIds, ensureInboxAccount } from './setup/custom-channel'
 import type { Party, ThreadAddress } from './thread-address'
 
 type Actions = IntegrationProps['actions']

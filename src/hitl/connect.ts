@@ -19,7 +19,9 @@ import { isConnectKey } from './connect-key'
 import { isNotFound, oauthStore, readSetup, type Deps } from './context'
 import { explain } from './errors'
 import { page } from './pages'
-import { resolveAppKind, revokeQuietly, setUp } from './setup'
+import { resolveAppKind } from './setup/app-webhooks'
+import { setUp } from './setup/setup'
+import { revokeQuietly } from './setup/teardown'
 
 const STATE_LIFETIME_MS = 30 * 60 * 1000
 const USED_STATES_KEPT = 50

@@ -21,7 +21,7 @@ import { keepConnection } from './connect'
 import { oauthStore, readSetup, type Deps } from './context'
 import { explain } from './errors'
 import { page } from './pages'
-import { setUp } from './setup'
+import { setUp } from './setup/setup'
 
 // Botpress's OAuth route and the header an answer may claim the identifier with (the SDK's
 // OAUTH_IDENTIFIER_HEADER, not exported by @botpress/sdk 5.4.3).
