@@ -1,6 +1,6 @@
 // The hitl actions: createUser, startHitl, stopHitl.
+import { HubSpotApiError } from '../hubspot/api-error'
 import { setThreadStatus } from '../hubspot/conversations'
-import { HubSpotApiError } from '../hubspot/http'
 import type { HistoryMessage, IntegrationProps, StartHitlInput } from '../types'
 import { createDeps, type Deps } from './context'
 import { createCustomer, getCustomer, type Customer } from './customers'

@@ -3,7 +3,7 @@
 import { isApiError, RuntimeError } from '@botpress/sdk'
 import type { AppKind } from '../../definitions'
 import { DownloadError } from '../download'
-import { HubSpotApiError } from '../hubspot/http'
+import { HubSpotApiError } from '../hubspot/api-error'
 import { HubSpotAuthError } from '../hubspot/oauth'
 
 type Problem<A> = { summary: string; fix: (args: A) => string }

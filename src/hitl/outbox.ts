@@ -9,7 +9,7 @@
 import { RuntimeError } from '@botpress/sdk'
 import { DownloadError } from '../download'
 import * as env from '../env'
-import { HubSpotApiError } from '../hubspot/http'
+import { HubSpotApiError } from '../hubspot/api-error'
 import type { Deps } from './context'
 import { tellCustomer } from './notices'
 import { customerMessageOf, publishBotpressMessage, type CustomerMessage } from './publish'

@@ -1,5 +1,6 @@
 // CRM contacts: find the customer's contact by email or phone, or create it.
-import { HubSpotApiError, type HubSpotHttp } from './http'
+import { HubSpotApiError } from './api-error'
+import type { HubSpotHttp } from './http'
 import { contactSchema, contactSearchResponseSchema, type Contact, type ContactSearchRequest } from './schemas'
 import { contactsBase } from './versions'
 

@@ -1,6 +1,7 @@
 // Conversations API (v3 until a dated version leaves beta, see versions.ts): threads, their timeline, actors and inboxes (bearer).
 import { conversationsApiVersion } from '../env'
-import { HubSpotApiError, type HubSpotHttp } from './http'
+import { HubSpotApiError } from './api-error'
+import type { HubSpotHttp } from './http'
 import { collectPages } from './paging'
 import {
   actorSchema,

@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from '../log'
 import { processCache } from '../memory'
-import { HubSpotApiError, type HubSpotHttp, type TokenSource } from './http'
+import { HubSpotApiError } from './api-error'
+import { type TokenSource } from './auth'
+import type { HubSpotHttp } from './http'
 import { tokenIntrospectionSchema, tokenResponseSchema, type TokenIntrospection, type TokenResponse } from './schemas'
 import { oauthBase } from './versions'
 

@@ -1,7 +1,8 @@
 // The app's webhook target and subscriptions (developer key). HubSpot serves this API for legacy
 // public apps only; a project app declares the same in its webhooks-hsmeta.json.
 import { z } from 'zod'
-import { HubSpotApiError, type HubSpotHttp } from './http'
+import { HubSpotApiError } from './api-error'
+import type { HubSpotHttp } from './http'
 import { webhooksBase } from './versions'
 
 const settingsSchema = z.object({ targetUrl: z.string() }).passthrough()

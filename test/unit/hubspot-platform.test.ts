@@ -5,7 +5,7 @@ import { configurationSchema } from '../../definitions'
 import { scopesFor } from '../../src/hitl/app-requirements'
 import { projectFiles, TEMPLATE_WEBHOOK_URL } from '../../src/hitl/project-files'
 import { resolveAppKind } from '../../src/hitl/setup/app-webhooks'
-import { HubSpotApiError } from '../../src/hubspot/http'
+import { HubSpotApiError } from '../../src/hubspot/api-error'
 import { classifyTokenError, currentRefreshToken, fingerprint } from '../../src/hubspot/oauth'
 import { API_VERSIONS, conversationsBase } from '../../src/hubspot/versions'
 

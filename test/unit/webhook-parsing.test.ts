@@ -5,7 +5,7 @@ import type { Deps } from '../../src/hitl/context'
 import { ForwardingFailedError } from '../../src/hitl/forwarding'
 import { answerFor, failureOf, settleEvent, WebhookRefusal, type Failure } from '../../src/hitl/webhook/answers'
 import { parseBody, type BatchItem, type VerifiedRequest } from '../../src/hitl/webhook/verify'
-import { HubSpotApiError } from '../../src/hubspot/http'
+import { HubSpotApiError } from '../../src/hubspot/api-error'
 import { HubSpotAuthError } from '../../src/hubspot/oauth'
 
 const agentMessage = {

@@ -2,8 +2,8 @@
 // uses, set by API on a legacy public app, explained for a project app (its project files hold
 // them), and handed to another installation of the app when this one leaves.
 import type { AppKind, SetupState } from '../../../definitions'
+import { HubSpotApiError } from '../../hubspot/api-error'
 import * as channels from '../../hubspot/custom-channels'
-import { HubSpotApiError } from '../../hubspot/http'
 import * as webhookSettings from '../../hubspot/webhook-settings'
 import {
   APP_SUBSCRIPTIONS,

@@ -2,8 +2,8 @@
 // configured inbox. Saving the configuration again finds what the first save created.
 import type { SetupState } from '../../../definitions'
 import { MAX_ATTACHMENT_BYTES } from '../../env'
+import { HubSpotApiError } from '../../hubspot/api-error'
 import * as channels from '../../hubspot/custom-channels'
-import { HubSpotApiError } from '../../hubspot/http'
 import type { Channel, ChannelCapabilities, ChannelCreate } from '../../hubspot/schemas'
 import { readSetup, writeSetup, type Deps } from '../context'
 import { fail } from '../errors'

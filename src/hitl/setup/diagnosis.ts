@@ -1,9 +1,9 @@
 // Everything register can check before it changes anything, reported at once: the connection
 // (token, scopes, app, inboxes) and the developer key (by listing the custom channels).
 import type { AppKind } from '../../../definitions'
+import { HubSpotApiError } from '../../hubspot/api-error'
 import { listInboxes } from '../../hubspot/conversations'
 import * as channels from '../../hubspot/custom-channels'
-import { HubSpotApiError } from '../../hubspot/http'
 import { HubSpotAuthError, introspectToken, type TokenManager } from '../../hubspot/oauth'
 import type { Inbox } from '../../hubspot/schemas'
 import { CONTACT_WRITE_SCOPE, REQUIRED_SCOPES } from '../app-requirements'

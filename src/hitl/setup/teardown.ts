@@ -1,7 +1,7 @@
 // unregister: the app's webhooks handed on (app-webhooks.ts), the channel archived and the refresh
 // token revoked, so nothing this installation held keeps access to the portal.
+import { HubSpotApiError } from '../../hubspot/api-error'
 import * as channels from '../../hubspot/custom-channels'
-import { HubSpotApiError } from '../../hubspot/http'
 import { revokeRefreshToken, TokenManager } from '../../hubspot/oauth'
 import { forgetSetup, readSetup, writeSetup, type Deps } from '../context'
 import { explain } from '../errors'

@@ -5,7 +5,7 @@
 import { isApiError, RuntimeError, type Response } from '@botpress/sdk'
 import { DownloadError } from '../../download'
 import * as env from '../../env'
-import { HubSpotApiError } from '../../hubspot/http'
+import { HubSpotApiError } from '../../hubspot/api-error'
 import { HubSpotAuthError } from '../../hubspot/oauth'
 import type { Deps } from '../context'
 import type { Outcome } from '../events/outcome'
