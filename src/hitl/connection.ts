@@ -1,5 +1,6 @@
 // Keeping a HubSpot connection, for the connect page and one-click alike.
-import { currentRefreshToken, fingerprint, refreshMomentFor, TokenManager } from '../hubspot/oauth'
+import { fingerprint } from '../hubspot/oauth'
+import { currentRefreshToken, refreshMomentFor, TokenManager } from '../hubspot/token-manager'
 import { oauthStore, type Deps } from './context'
 import { revokeQuietly } from './setup/teardown'
 

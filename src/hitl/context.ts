@@ -9,7 +9,7 @@ import {
 } from '../../definitions'
 import * as env from '../env'
 import { HubSpotHttp } from '../hubspot/http'
-import { TokenManager, type StoredToken, type TokenStore } from '../hubspot/oauth'
+import { TokenManager, type StoredToken, type TokenStore } from '../hubspot/token-manager'
 import { textsFor, type Texts } from '../i18n'
 import type { Logger } from '../log'
 import { processCache } from '../memory'

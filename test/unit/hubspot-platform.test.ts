@@ -6,7 +6,8 @@ import { scopesFor } from '../../src/hitl/app-requirements'
 import { projectFiles, TEMPLATE_WEBHOOK_URL } from '../../src/hitl/project-files'
 import { resolveAppKind } from '../../src/hitl/setup/app-webhooks'
 import { HubSpotApiError } from '../../src/hubspot/api-error'
-import { classifyTokenError, currentRefreshToken, fingerprint } from '../../src/hubspot/oauth'
+import { classifyTokenError, fingerprint } from '../../src/hubspot/oauth'
+import { currentRefreshToken } from '../../src/hubspot/token-manager'
 import { API_VERSIONS, conversationsBase } from '../../src/hubspot/versions'
 
 const config = (extra: Record<string, unknown> = {}) =>

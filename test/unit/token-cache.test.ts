@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { HubSpotHttp } from '../../src/hubspot/http'
-import { HubSpotAuthError, TokenManager, type StoredToken } from '../../src/hubspot/oauth'
+import { HubSpotAuthError } from '../../src/hubspot/oauth'
+import { TokenManager, type StoredToken } from '../../src/hubspot/token-manager'
 import { silentLogger } from '../../src/log'
 
 // A token endpoint that counts refreshes and can be told to reject the refresh token.

@@ -2,7 +2,8 @@
 // token revoked, so nothing this installation held keeps access to the portal.
 import { HubSpotApiError } from '../../hubspot/api-error'
 import * as channels from '../../hubspot/custom-channels'
-import { revokeRefreshToken, TokenManager } from '../../hubspot/oauth'
+import { revokeRefreshToken } from '../../hubspot/oauth'
+import { TokenManager } from '../../hubspot/token-manager'
 import { forgetSetup, readSetup, writeSetup, type Deps } from '../context'
 import { explain } from '../errors'
 import { announceRemoval } from '../forwarding'
