@@ -5,8 +5,6 @@
 // the receiver checks it as it checks HubSpot's. Only channels of our own app (listed with its
 // developer key) that point at a Botpress webhook URL are ever sent anything, and an event that
 // was handed on once is never handed on again.
-import { z } from 'zod'
-import type { SetupState } from '../../definitions'
 import * as env from '../env'
 import { HubSpotApiError } from '../hubspot/api-error'
 import { getThreadEvenArchived } from '../hubspot/conversations'
@@ -14,7 +12,7 @@ import { listChannels } from '../hubspot/custom-channels'
 import type { Channel } from '../hubspot/schemas'
 import { signV3 } from '../hubspot/signature'
 import { processCache } from '../memory'
-import { readSetup, timeLeftFor, writeSetup, type Deps } from './context'
+import { timeLeftFor, type Deps } from './context'
 import type { Forwarded } from './events/outcome'
 
 export const FORWARDED_HEADER = 'x-botpress-hitl-forwarded-from'
@@ -102,7 +100,7 @@ const threadChannel = async (deps: Deps, threadId: string): Promise<string | und
   }
 }
 
-const post = async (deps: Deps, url: string, body: string, ourChannelId: string): Promise<number> => {
+export const postSigned = async (deps: Deps, url: string, body: string, ourChannelId: string): Promise<number> => {
   const timestamp = Date.now()
   const signature = signV3({ secret: deps.config.clientSecret, method: 'POST', uri: url, body, timestamp })
   const response = await fetch(url, {
@@ -124,7 +122,7 @@ const post = async (deps: Deps, url: string, body: string, ourChannelId: string)
 const send = async (deps: Deps, sibling: Sibling, rawEvent: unknown, ourChannelId: string): Promise<void> => {
   let status: number
   try {
-    status = await post(deps, sibling.webhookUrl, JSON.stringify([rawEvent]), ourChannelId)
+    status = await postSigned(deps, sibling.webhookUrl, JSON.stringify([rawEvent]), ourChannelId)
   } catch {
     throw new ForwardingFailedError(`The installation of channel ${sibling.channelId} did not answer`)
   }
@@ -169,140 +167,6 @@ export const forwardToSibling = async (
 
 export const SIBLINGS_CHANGED_PATH = '/siblings-changed'
 
-// Register tells the app's other installations that the list of channels changed, so the one that
-// holds the app's target URL hands events to a new installation from the first one.
-export const announceToSiblings = async (deps: Deps, siblings: Sibling[], ourChannelId: string): Promise<void> => {
-  const body = JSON.stringify({ type: 'BOTPRESS_HITL_SIBLINGS_CHANGED', channelId: ourChannelId })
-  await Promise.all(
-    siblings.map((sibling) =>
-      post(deps, `${sibling.webhookUrl}${SIBLINGS_CHANGED_PATH}`, body, ourChannelId).then(
-        (status) => {
-          if (status >= 300) {
-            deps.logger.warn(
-              `The installation of channel ${sibling.channelId} did not take the news of this one (${status})`
-            )
-          }
-        },
-        () =>
-          deps.logger.warn(
-            `The installation of channel ${sibling.channelId} did not answer; it learns of this one within 10 seconds`
-          )
-      )
-    )
-  )
-}
-
 export const forgetSiblings = (deps: Pick<Deps, 'ctx'>): void => {
   siblingsByInstallation.delete(deps.ctx.integrationId)
-}
-
-// ── An installation removed ──────────────────────────────────────────────────────────────────────
-// The app's webhooks go to one target URL. When the installation it names is removed, nobody gets
-// assignments and closes until the target names a remaining installation: the one whose channel is
-// the oldest (the same for every installation, so all of them say the same thing). On a legacy app
-// tearDown moves the target by API; on a project app only `hs project upload` can, so every
-// remaining installation is told, and says it again at each register until app events arrive.
-
-export const SIBLING_REMOVED = 'BOTPRESS_HITL_SIBLING_REMOVED'
-
-type AppKindName = NonNullable<SetupState['appKind']>
-export type RemovedSibling = NonNullable<SetupState['removedSibling']>
-export type Removal = RemovedSibling & { type: typeof SIBLING_REMOVED; targetNow?: string }
-
-const channelOrder = (a: Sibling, b: Sibling): number => {
-  const [x, y] = [Number(a.channelId), Number(b.channelId)]
-  return Number.isFinite(x) && Number.isFinite(y) && x !== y ? x - y : a.channelId.localeCompare(b.channelId)
-}
-
-export const heirAmong = (siblings: Sibling[]): Sibling | undefined => [...siblings].sort(channelOrder)[0]
-
-// What the bot builder must do, as the installation at `ownWebhookUrl` says it.
-export const describeRemoval = (
-  removal: RemovedSibling & { targetNow?: string },
-  ownWebhookUrl: string
-): { level: 'info' | 'warn'; text: string } => {
-  const removed = `The installation of channel ${removal.channelId} (${removal.webhookUrl}) was removed from this HubSpot app.`
-  const heirIsUs = removal.heirWebhookUrl === ownWebhookUrl
-  const heir = heirIsUs
-    ? `this installation's URL, ${ownWebhookUrl}`
-    : `${removal.heirWebhookUrl} (the installation of channel ${removal.heirChannelId}, which hands this one the events of its threads)`
-  if (removal.targetNow) {
-    return {
-      level: 'info',
-      text: `${removed} The app's webhook target URL is now ${removal.targetNow}, a remaining installation, which hands each installation its assignments and closes: nothing to do.`,
-    }
-  }
-  if (removal.appKind === 'legacy') {
-    return {
-      level: 'warn',
-      text: `${removed} Its webhook target URL could not be moved: until it is, no installation receives assignments and closes. In HubSpot, open the legacy app's Webhooks settings and set the target URL to ${heir}.`,
-    }
-  }
-  return {
-    level: 'warn',
-    text:
-      `${removed} If the app's webhooks went to it (settings.targetUrl in src/app/webhooks/webhooks-hsmeta.json of the app's project is ${removal.webhookUrl}), no installation receives assignments and closes until the project is uploaded again, and only hs project upload can change it: ` +
-      `in the project folder, set settings.targetUrl in src/app/webhooks/webhooks-hsmeta.json to ${heir}, then run hs project upload (and hs project deploy if auto-deploy is off). ` +
-      `That file, ready, is on the project page ${removal.heirWebhookUrl}/hubspot-project. This is said again at each save until the app's events arrive.`,
-  }
-}
-
-// tearDown tells every remaining installation, through the same signed path as announceToSiblings.
-export const announceRemoval = async (deps: Deps, siblings: Sibling[], removal: Removal): Promise<void> => {
-  const body = JSON.stringify(removal)
-  await Promise.all(
-    siblings.map((sibling) =>
-      post(deps, `${sibling.webhookUrl}${SIBLINGS_CHANGED_PATH}`, body, removal.channelId).then(
-        (status) => {
-          if (status >= 300) {
-            deps.logger.warn(
-              `The installation of channel ${sibling.channelId} did not take the news of this removal (${status})`
-            )
-          }
-        },
-        () =>
-          deps.logger.warn(`The installation of channel ${sibling.channelId} did not answer the news of this removal`)
-      )
-    )
-  )
-}
-
-const removalSchema = z.object({
-  type: z.literal(SIBLING_REMOVED),
-  channelId: z.string(),
-  webhookUrl: z.string(),
-  heirChannelId: z.string(),
-  heirWebhookUrl: z.string(),
-  appKind: z.enum(['project', 'legacy'] as [AppKindName, AppKindName]),
-  targetNow: z.string().optional(),
-})
-
-// A signed message from another installation of the app: it registered, or it was removed.
-export const receiveSiblingNews = async (deps: Deps, body: string): Promise<string> => {
-  forgetSiblings(deps)
-  let parsed: ReturnType<typeof removalSchema.safeParse> | undefined
-  try {
-    parsed = removalSchema.safeParse(JSON.parse(body))
-  } catch {
-    parsed = undefined
-  }
-  if (!parsed?.success) return 'channels of the app will be listed again'
-  const { type: _type, targetNow, ...removed } = parsed.data
-  const { level, text } = describeRemoval(parsed.data, deps.webhookUrl)
-  deps.logger[level](text)
-  if (targetNow) return 'removal noted: the target URL was moved'
-  const setup = await readSetup(deps)
-  if (setup) await writeSetup(deps, { ...setup, removedSibling: removed })
-  return 'removal noted: the bot builder is told what to change'
-}
-
-// App events reached this installation (directly or handed on): the app's target names a live
-// installation again, so the note of a removal is done with.
-export const appEventsArrived = async (deps: Deps, setup: SetupState | undefined): Promise<void> => {
-  if (!setup?.removedSibling) return
-  const { removedSibling: _done, ...rest } = setup
-  await writeSetup(deps, rest)
-  deps.logger.info(
-    `The app's events arrive again: the removal of the installation of channel ${setup.removedSibling.channelId} needs nothing more`
-  )
 }

@@ -12,8 +12,9 @@ import {
   type WantedSubscription,
 } from '../app-requirements'
 import type { Deps } from '../context'
-import { heirAmong, SIBLING_REMOVED, siblingsAmong, type Removal, type Sibling } from '../forwarding'
+import { siblingsAmong, type Sibling } from '../forwarding'
 import { projectRequirements } from '../project-files'
+import { heirAmong, SIBLING_REMOVED, type Removal } from '../sibling-news'
 
 // Which kind of HubSpot app this installation uses. No HubSpot API tells the two apart without
 // calling the webhook settings API (which a project app must not), so: the configuration's choice;

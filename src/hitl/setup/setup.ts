@@ -9,7 +9,7 @@ import { rememberSiblings, siblingsAmong } from '../forwarding'
 import { appKindName, ensureLegacyAppWebhooks, explainProjectAppWebhooks, resolveAppKind } from './app-webhooks'
 import { configuredInboxIds, connectInboxes, createOurChannel, findOurChannel } from './custom-channel'
 import { diagnose } from './diagnosis'
-import { repeatRemovalNotice, tellSiblings } from './sibling-news'
+import { repeatRemovalNotice, tellSiblings } from './shared-app'
 
 const sameSetup = (a: SetupState | undefined, b: SetupState): boolean =>
   !!a &&

@@ -6,7 +6,7 @@ import { revokeRefreshToken } from '../../hubspot/oauth'
 import { TokenManager } from '../../hubspot/token-manager'
 import { forgetSetup, readSetup, writeSetup, type Deps } from '../context'
 import { explain } from '../errors'
-import { announceRemoval } from '../forwarding'
+import { announceRemoval } from '../sibling-news'
 import { handOverAppWebhooks } from './app-webhooks'
 
 export const tearDown = async (deps: Deps): Promise<void> => {

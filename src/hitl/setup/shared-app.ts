@@ -1,7 +1,8 @@
 // What setup tells about the other Botpress installations of the same HubSpot app (forwarding.ts).
 import type { SetupState } from '../../../definitions'
 import type { Deps } from '../context'
-import { announceToSiblings, describeRemoval, type Sibling } from '../forwarding'
+import type { Sibling } from '../forwarding'
+import { announceToSiblings, describeRemoval } from '../sibling-news'
 
 // Several installations on one app: the app's webhooks reach whichever holds its target URL, and it
 // hands each the events of its own threads. That needs each to keep the same client secret (events
