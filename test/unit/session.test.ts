@@ -1,7 +1,7 @@
 // The typed session read from a conversation's tags, and when the hitl plugin sees its events.
 import { beforeEach, describe, expect, it } from 'vitest'
+import { activationOf } from '../../src/hitl/activation'
 import { sessionFromTags } from '../../src/hitl/session'
-import { activationOf } from '../../src/hitl/session-work'
 
 const base = {
   channelId: '2001',

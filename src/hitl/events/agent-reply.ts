@@ -4,9 +4,10 @@
 // the webhook's time, for the plugin; if that is not enough (the escalation is still being written),
 // the session records that replies are held and the session's next work delivers them.
 import type { OutgoingMessageEvent } from '../../hubspot/schemas'
+import { awaitActivation } from '../activation'
 import type { Deps } from '../context'
 import { findSessionByThread, loadSession, setRepliesPending } from '../session'
-import { drain, awaitActivation } from '../session-work'
+import { drain } from '../session-work'
 import { deliverReply, isAgentReply, report } from './agent-message'
 import { NOT_A_HITL_THREAD, type Outcome } from './outcome'
 

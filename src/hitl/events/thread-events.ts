@@ -4,6 +4,7 @@
 // session's lock (session-work.ts): whoever holds the lock settles it, now or right after.
 import * as env from '../../env'
 import type { AppWebhookEvent } from '../../hubspot/schemas'
+import { awaitActivation } from '../activation'
 import { normaliseAgentActorId } from '../agents'
 import type { Deps } from '../context'
 import { publishContent } from '../publish'
@@ -15,7 +16,7 @@ import {
   recordCloseRequest,
   type Session,
 } from '../session'
-import { awaitActivation, drain } from '../session-work'
+import { drain } from '../session-work'
 import { threadAddressOf } from '../thread-address'
 import { NOT_A_HITL_THREAD, type Outcome } from './outcome'
 
