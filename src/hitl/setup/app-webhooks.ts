@@ -89,7 +89,7 @@ export const explainProjectAppWebhooks = (deps: Deps) => {
 }
 
 // Before leaving, an installation that shares its app with others makes sure the app's webhooks
-// still reach one of them: on a legacy app it points the target URL at the heir (forwarding.ts) when
+// still reach one of them: on a legacy app it points the target URL at the heir (sibling-news.ts) when
 // it named this installation, or nothing live; on a project app, which no API can change, it tells
 // every remaining installation what to change in the project. Returns what to announce.
 export const handOverAppWebhooks = async (
