@@ -18,6 +18,7 @@ import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import { isNotFound, timeLeftFor, type Deps } from '../context'
 import { agentMessageParts, partToBotpress, type AgentPart } from '../messages'
 import { agentMessageKey, reachedBotpress, type Session } from '../session'
+import type { ReplyOutcome } from './outcome'
 
 const TIMELINE_PAGES = 5
 // Newest first, the message and the few before it are on the first small page.
@@ -276,8 +277,6 @@ export const catchUpReplies = async (deps: Deps, session: Session): Promise<numb
   await deliverInOrder(deps, session.conversationId, session.channelId, pending)
   return pending.length
 }
-
-export type ReplyOutcome = 'refused: session ended' | 'delivered' | `delivered with ${number} earlier message(s)`
 
 // One agent reply, once the plugin sees the session: the earlier replies still on their way first.
 export const deliverReply = async (
