@@ -23,13 +23,19 @@ describe('[one-click] connect without a HubSpot app', () => {
     expect(Object.keys(w.configuration).sort()).toEqual(['additionalInboxIds', 'defaultInboxId'])
     expect(w.driver.configurationType).toBeNull()
 
+    // Each answer on Botpress's OAuth route disables its interstitial, or Botpress would show its own page.
+    const start = await fetch(`${w.bp.webhookBaseUrl}/oauth/start?state=${w.driver.webhookId}`, { redirect: 'manual' })
+    expect(start.status).toBe(302)
+    expect(start.headers.get('x-bp-disable-interstitial')).toBe('true')
     const connected = await w.pressConnect()
     expect(connected.status).toBe(200)
+    expect(connected.body).not.toContain('botpress-interstitial')
     expect(connected.body).toContain('HubSpot is connected')
     expect(connected.body).toContain(`portal ${w.hs.portalId}`)
     expect(w.bp.store.integrationSettings.get(w.driver.integrationId)?.identifier).toBe(w.hs.portalId)
     // The approval came back on Botpress's OAuth route, one URL for every installation.
     expect(w.bp.routed.filter((r) => r.route === 'oauth').map((r) => r.webhookId)).toEqual([
+      w.driver.webhookId,
       w.driver.webhookId,
       w.driver.webhookId,
     ])

@@ -55,6 +55,13 @@ export type ApiCall = {
 /** Hop-by-hop and framing headers that must not be copied from the integration's answer. */
 const NOT_RELAYED_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date'])
 
+/** The SDK's OAUTH_IDENTIFIER_HEADER: an answer on the OAuth route claims this identifier. */
+export const IDENTIFIER_HEADER = 'x-bp-integration-identifier'
+/** Without `x-bp-disable-interstitial: true`, Botpress shows its interstitial instead of the answer. */
+export const DISABLE_INTERSTITIAL_HEADER = 'x-bp-disable-interstitial'
+/** Marks the stand-in's interstitial page (a test can tell it from the integration's pages). */
+export const INTERSTITIAL_MARK_HEADER = 'x-standin-interstitial'
+
 const isBotpressErrorBody = (text: string): boolean => {
   try {
     const parsed: unknown = JSON.parse(text)
@@ -253,7 +260,8 @@ export class BotpressStandIn {
   private async relayWebhook(
     req: IncomingMessage,
     res: ServerResponse,
-    request: { webhookId: string; path: string; search: string; body: Buffer }
+    request: { webhookId: string; path: string; search: string; body: Buffer },
+    transform?: (driver: IntegrationDriver, answer: IntegrationResponse) => IntegrationResponse
   ): Promise<void> {
     const driver = this.drivers.get(decodeURIComponent(request.webhookId))
     if (!driver) {
@@ -294,6 +302,7 @@ export class BotpressStandIn {
       )
       return
     }
+    if (transform) answer = transform(driver, answer)
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(answer.headers)) {
       const lower = name.toLowerCase()
@@ -329,12 +338,33 @@ export class BotpressStandIn {
       return
     }
     this.routed.push({ route: 'oauth', webhookId: driver.webhookId, status: 200 })
-    return this.relayWebhook(req, res, {
-      webhookId: driver.webhookId,
-      path: request.path,
-      search: request.search,
-      body: request.body,
-    })
+    return this.relayWebhook(
+      req,
+      res,
+      { webhookId: driver.webhookId, path: request.path, search: request.search, body: request.body },
+      (routedTo, answer) => this.afterOAuthAnswer(routedTo, answer)
+    )
+  }
+
+  /**
+   * What Botpress does with an answer on its OAuth route: the `x-bp-integration-identifier` header
+   * claims the identifier for the installation (the new owner replaces the old one), and an answer
+   * without `x-bp-disable-interstitial: true` is replaced by Botpress's own interstitial page.
+   */
+  private afterOAuthAnswer(driver: IntegrationDriver, answer: IntegrationResponse): IntegrationResponse {
+    const headerOf = (name: string) => Object.entries(answer.headers).find(([key]) => key.toLowerCase() === name)?.[1]
+    const identifier = headerOf(IDENTIFIER_HEADER)
+    if (identifier) this.store.configureIntegration(driver.integrationId, { identifier })
+    if (headerOf(DISABLE_INTERSTITIAL_HEADER) === 'true') return answer
+    const success = answer.status < 400
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        [INTERSTITIAL_MARK_HEADER]: success ? 'success' : 'failure',
+      },
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Botpress</title></head><body><h1 data-testid="botpress-interstitial">${success ? 'Configuration successful' : 'Configuration failed'}</h1><p>You can close this window.</p></body></html>`,
+    }
   }
 
   private async relayGlobal(
