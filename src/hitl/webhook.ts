@@ -10,10 +10,10 @@ import * as env from '../env'
 import { HubSpotApiError } from '../hubspot/http'
 import { HubSpotAuthError } from '../hubspot/oauth'
 import { appWebhookEventSchema, outgoingMessageEventSchema, type AppWebhookEvent } from '../hubspot/schemas'
-import { verifyHubSpotRequest } from '../hubspot/signature'
+import { verifyHubSpotRequest, verifyPublisherAppBatch } from '../hubspot/signature'
 import type { IntegrationProps } from '../types'
 import { finishConnection, homePage, startConnection, WHERE_THE_LINK_IS } from './connect'
-import { createDeps, globalWebhookUrl, readSetup, type Deps } from './context'
+import { createDeps, readSetup, type Deps } from './context'
 import { handleAgentReply } from './events/agent-reply'
 import type { Outcome } from './events/outcome'
 import { handleAssignment, handleStatusChange, handleThreadGone, NOT_A_HITL_THREAD } from './events/thread-events'
@@ -191,17 +191,15 @@ const receiveHubSpotWebhook = async (props: HandlerProps, deps: Deps): Promise<R
     headers: req.headers,
     allowV1: isBatch,
   })
-  // The publisher app's webhooks are sent to Botpress's global route, and HubSpot signed that URL.
+  // The publisher app's webhooks reach Botpress's global route, whose URL the integration cannot know.
   if (!verdict.ok && isBatch && deps.mode === 'one-click' && path === '/') {
-    const global = verifyHubSpotRequest({
+    verdict = verifyPublisherAppBatch({
       secret: deps.config.clientSecret,
       method: req.method,
-      uri: `${globalWebhookUrl()}${req.query ? `?${req.query}` : ''}`,
+      installationUri: uri,
       body,
       headers: req.headers,
-      allowV1: true,
     })
-    if (global.ok) verdict = global
   }
   if (!verdict.ok) {
     deps.logger.warn(`Refused a webhook: ${verdict.reason}`)

@@ -41,7 +41,16 @@ export type BotpressStandInOptions = {
    * the stricter case. Can be changed on the instance (`gateway.passCookies`).
    */
   passCookies?: boolean
+  /**
+   * The integration's name as deployed, which names its global route: `bp deploy` names an
+   * integration of any workspace but Botpress's own `<workspace handle>/<name>`. Default
+   * `${DEFAULT_WORKSPACE_HANDLE}/hubspot-inbox-hitl`.
+   */
+  deployedIntegrationName?: string
 }
+
+/** The workspace handle of the stand-in's publisher workspace. */
+export const DEFAULT_WORKSPACE_HANDLE = 'acme-publisher'
 
 /** One runtime API call received (webhook relays and file upload/download URLs are not counted). */
 export type ApiCall = {
@@ -94,6 +103,8 @@ export class BotpressStandIn {
   public readonly token: string
   /** How the webhook gateway treats cookies (see BotpressStandInOptions.passCookies). */
   public readonly gateway: { passCookies: boolean }
+  /** The deployed integration's name (`<workspace handle>/<name>`), the only one the global route serves. */
+  public readonly deployedIntegrationName: string
   private readonly drivers = new Map<string, IntegrationDriver>()
   private readonly api: RouteTable<ApiHandler>
   private readonly server: Server
@@ -102,6 +113,7 @@ export class BotpressStandIn {
   private constructor(options: BotpressStandInOptions) {
     this.token = options.token ?? `bp_pat_${randomBytes(16).toString('hex')}`
     this.gateway = { passCookies: options.passCookies ?? false }
+    this.deployedIntegrationName = options.deployedIntegrationName ?? `${DEFAULT_WORKSPACE_HANDLE}/hubspot-inbox-hitl`
     this.api = createRuntimeApi({ store: this.store, baseUrl: () => this.baseUrl, pageSize: options.pageSize ?? 20 })
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error: unknown) => {
@@ -178,8 +190,9 @@ export class BotpressStandIn {
     if (oauth) return this.relayOAuth(req, res, { path: oauth[1]!, search, body })
 
     // Botpress's global route of an integration: the integration's extract script names the
-    // identifier, and the installation that owns it receives the request.
-    const global = /^\/webhooks\/integration\/global\/([^/]+)\/?$/.exec(pathname)
+    // identifier, and the installation that owns it receives the request. The route is named after
+    // the deployed integration, `<workspace handle>/<name>`.
+    const global = /^\/webhooks\/integration\/global\/([^/]+(?:\/[^/]+)?)\/?$/.exec(pathname)
     if (global) return this.relayGlobal(req, res, { integrationName: decodeURIComponent(global[1]!), search, body })
 
     const webhook = /^\/webhooks\/([^/]+)(\/.*)?$/.exec(pathname)
@@ -372,6 +385,15 @@ export class BotpressStandIn {
     res: ServerResponse,
     request: { integrationName: string; search: string; body: Buffer }
   ): Promise<void> {
+    if (request.integrationName !== this.deployedIntegrationName) {
+      this.routed.push({ route: 'global', status: 404 })
+      sendJson(
+        res,
+        404,
+        new BotpressApiError(404, 'ResourceNotFound', `No integration named "${request.integrationName}"`).toBody()
+      )
+      return
+    }
     let identifier: string
     try {
       identifier = extractIdentifier({ body: request.body.toString('utf8') })
@@ -394,7 +416,7 @@ export class BotpressStandIn {
           (candidate) => candidate.integrationId === ownerId && candidate.integrationAlias.length > 0
         )
       : undefined
-    if (!driver || !request.integrationName) {
+    if (!driver) {
       this.routed.push({ route: 'global', identifier, status: 404 })
       sendJson(
         res,
@@ -412,8 +434,8 @@ export class BotpressStandIn {
     })
   }
 
-  /** The URL of Botpress's global route of an integration: `${webhookBaseUrl}/integration/global/<name>`. */
-  public globalWebhookUrl(integrationName: string): string {
+  /** The URL of Botpress's global route of the deployed integration: `…/integration/global/<handle>/<name>`. */
+  public globalWebhookUrl(integrationName = this.deployedIntegrationName): string {
     return `${this.webhookBaseUrl}/integration/global/${integrationName}`
   }
 
