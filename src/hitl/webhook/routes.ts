@@ -6,7 +6,7 @@ import type { Response } from '@botpress/sdk'
 import * as env from '../../env'
 import type { IntegrationProps } from '../../types'
 import { finishConnection, homePage, startConnection, WHERE_THE_LINK_IS } from '../connect'
-import { createDeps, globalWebhookUrl, readSetup, type Deps } from '../context'
+import { createDeps, readSetup, type Deps } from '../context'
 import { finishOneClick, startOneClick } from '../one-click'
 import { json, page } from '../pages'
 import { projectAsJson, projectPage } from '../project-page'
@@ -50,7 +50,7 @@ const receiveHubSpotWebhook: Route = (deps, req) => {
       {
         clientSecret: deps.config.clientSecret,
         webhookUrl: deps.webhookUrl,
-        ...(deps.mode === 'one-click' && { globalWebhookUrl: globalWebhookUrl() }),
+        oneClick: deps.mode === 'one-click',
         warn: (message) => deps.logger.warn(message),
       },
       req

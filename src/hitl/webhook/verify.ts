@@ -9,7 +9,7 @@ import {
   type ChannelWebhook,
   type OutgoingMessageEvent,
 } from '../../hubspot/schemas'
-import { verifyHubSpotRequest } from '../../hubspot/signature'
+import { verifyHubSpotRequest, verifyPublisherAppBatch } from '../../hubspot/signature'
 import type { IntegrationProps } from '../../types'
 import { FORWARDED_HEADER, SIBLINGS_CHANGED_PATH } from '../forwarding'
 import { WebhookRefusal } from './answers'
@@ -101,14 +101,15 @@ export const parseBody = (body: string, forwarded: boolean): VerifiedRequest => 
 
 export type VerifyContext = {
   clientSecret: string
-  // The URL HubSpot was given for this installation, and, for one-click, Botpress's global route.
+  // The URL HubSpot was given for this installation.
   webhookUrl: string
-  globalWebhookUrl?: string
+  // One-click: the publisher app's batches come through Botpress's global route, whose URL (it names
+  // the publisher's workspace handle) the integration cannot know.
+  oneClick: boolean
   warn: (message: string) => void
 }
 
-// HubSpot signs the URL it calls. The publisher app's webhooks (one-click) are sent to Botpress's
-// global route, and HubSpot signed that URL.
+// HubSpot signs the URL it calls.
 const verifySignature = (context: VerifyContext, req: WebhookRequest, path: string, isBatch: boolean): void => {
   const query = req.query ? `?${req.query}` : ''
   const check = (uri: string, allowV1: boolean) =>
@@ -122,8 +123,15 @@ const verifySignature = (context: VerifyContext, req: WebhookRequest, path: stri
     })
   const verdict = check(`${context.webhookUrl}${path === '/' ? '' : path}${query}`, isBatch)
   if (verdict.ok) return
-  if (isBatch && context.globalWebhookUrl !== undefined && path === '/') {
-    if (check(`${context.globalWebhookUrl}${query}`, true).ok) return
+  if (isBatch && context.oneClick && path === '/') {
+    const publisherVerdict = verifyPublisherAppBatch({
+      secret: context.clientSecret,
+      method: req.method,
+      installationUri: `${context.webhookUrl}${query}`,
+      body: req.body ?? '',
+      headers: req.headers,
+    })
+    if (publisherVerdict.ok) return
   }
   context.warn(`Refused a webhook: ${verdict.reason}`)
   throw new WebhookRefusal(401, 'invalid signature')
