@@ -348,6 +348,88 @@ describe('sandbox page', () => {
     await page.close()
   })
 
+  it("[sandbox-browser] files keep their names both ways, and a large upload shows its progress on the customer's bubble and under the agent's reply", async () => {
+    const page = await openPage({ width: 1440, height: 900 })
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'agent')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+
+    // The same file name twice: the agent reads it twice, never a renamed "2-…" copy.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64'
+    )
+    for (let sent = 1; sent <= 2; sent++) {
+      await byTestId(page, 'chat-file').setInputFiles({
+        name: 'photo-of-parcel.png',
+        mimeType: 'image/png',
+        buffer: png,
+      })
+      await expect
+        .poll(async () => threadMessages(page, 'customer').filter({ hasText: 'photo-of-parcel.png' }).count(), {
+          timeout: WAIT_MS,
+        })
+        .toBe(sent)
+    }
+    const inboxNames = await textsOf(byTestId(threadMessages(page, 'customer'), 'attachment-link'))
+    expect(inboxNames).toEqual(['photo-of-parcel.png', 'photo-of-parcel.png'])
+
+    // The agent's image reaches the customer under its file name.
+    await byTestId(page, 'reply-file').setInputFiles({ name: 'damage report.png', mimeType: 'image/png', buffer: png })
+    await byTestId(page, 'reply-send').click()
+    const imageLine = await waitForText(chatLines(page, 'agent'), 'damage report.png')
+    await expect(byTestId(imageLine, 'attachment-link').innerText()).resolves.toBe('damage report.png')
+    await expect(imageLine.locator('.attachment img').getAttribute('alt')).resolves.toBe('damage report.png')
+
+    // Uploads slowed to 1 MB/s: the customer's bubble shows a progress bar at once, then the file.
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Network.enable')
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 1_000_000,
+    })
+    await byTestId(page, 'chat-file').setInputFiles({
+      name: 'unboxing video.mp4',
+      mimeType: 'video/mp4',
+      buffer: Buffer.alloc(2_000_000, 1),
+    })
+    const uploading = byTestId(page, 'upload-line')
+    await uploading.waitFor({ timeout: WAIT_MS })
+    await expect(uploading.innerText()).resolves.toContain('unboxing video.mp4')
+    await waitForText(byTestId(uploading, 'upload-note'), /Uploading… \d+ % of 2\.0 MB/)
+    await expect
+      .poll(async () =>
+        Number(
+          await byTestId(page, 'upload-progress')
+            .getAttribute('value')
+            .catch(() => '100')
+        )
+      )
+      .toBeGreaterThan(0)
+    await waitForText(threadMessages(page, 'customer'), 'unboxing video.mp4')
+    await expect(byTestId(page, 'upload-line').count()).resolves.toBe(0)
+
+    // The agent's reply shows its upload under the composer.
+    await byTestId(page, 'reply-file').setInputFiles({
+      name: 'manual.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.alloc(2_000_000, 2),
+    })
+    await byTestId(page, 'reply-send').click()
+    await waitForText(byTestId(page, 'reply-progress'), /Uploading manual\.pdf… \d+ % of 2\.0 MB/)
+    await waitForText(chatLines(page, 'agent'), 'manual.pdf')
+    await expect(byTestId(page, 'reply-progress').isHidden()).resolves.toBe(true)
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    })
+    await page.close()
+  }, 60_000)
+
   it('[sandbox-browser] after a reload with a fault switched on, the closed settings panel says it is on', async () => {
     await settle({ faults: { serverErrors: true, duplicates: true } })
     const page = await openPage()
