@@ -1,6 +1,8 @@
 // The sandbox page in a real browser: a customer escalates, an agent answers in the inbox view,
 // both see each other's messages live, and closing the thread hands the customer back to the bot.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSandbox, type Sandbox } from '../../testbed/sandbox/server'
@@ -429,6 +431,35 @@ describe('sandbox page', () => {
     })
     await page.close()
   }, 60_000)
+
+  it("[sandbox-browser] a file over the sandbox's 16 MB is refused at once on the page, with its size and the limits", async () => {
+    const page = await openPage()
+    // From disk: the browser reads it there, as a person's file, rather than receiving 17 MB from the test.
+    const folder = await mkdtemp(join(tmpdir(), 'sandbox-upload-'))
+    const path = join(folder, 'raw footage.mov')
+    await writeFile(path, Buffer.alloc(17 * 1024 * 1024, 3))
+    await byTestId(page, 'chat-file').setInputFiles(path)
+    await waitForText(byTestId(page, 'chat-error'), 'raw footage.mov is 17.8 MB: the sandbox takes files up to 16.8 MB')
+    await expect(byTestId(page, 'upload-line').count()).resolves.toBe(0)
+    await rm(folder, { recursive: true, force: true })
+    await page.close()
+  })
+
+  it('[sandbox-browser] "End session" under a 429: the agent still gets the notice and the thread closes as the customer is told', async () => {
+    const page = await openPage()
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'agent')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+    await settle({ faults: { rateLimit: true } })
+    await byTestId(page, 'chat-end').click()
+    await waitForText(chatLines(page, 'status'), 'You ended the session with the agent: you are back with the bot')
+    await waitForText(byTestId(threadMessages(page, 'integration'), 'message-text'), 'The user has ended the session.')
+    await page.locator('[data-testid="thread-status"][data-status="CLOSED"]').waitFor({ timeout: WAIT_MS })
+    await expect(byTestId(page, 'reply-send').isDisabled()).resolves.toBe(true)
+    await expect(byTestId(page, 'chat-input').getAttribute('placeholder')).resolves.toMatch(/try “agent”/)
+    await settle({ faults: { rateLimit: false } })
+    await page.close()
+  })
 
   it('[sandbox-browser] after a reload with a fault switched on, the closed settings panel says it is on', async () => {
     await settle({ faults: { serverErrors: true, duplicates: true } })

@@ -48,6 +48,8 @@
     element.hidden = !message
   }
 
+  // The sandbox server's request limit (MAX_BODY_BYTES in server.ts).
+  const MAX_UPLOAD_BYTES = 16 * 1024 * 1024
   const formatSize = (bytes) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} KB`)
 
   // Sends a body with XMLHttpRequest, whose upload events report progress (fetch has none).
@@ -375,6 +377,10 @@
     event.target.value = ''
     if (!file) return
     showError('chat-error', '')
+    // The sandbox's own limit: said at once rather than after sending megabytes for nothing.
+    if (file.size > MAX_UPLOAD_BYTES) {
+      return showError('chat-error', `${file.name} is ${formatSize(file.size)}: the sandbox takes files up to ${formatSize(MAX_UPLOAD_BYTES)} (the integration forwards up to 10 MB to HubSpot).`)
+    }
     const id = `u${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
     ui.uploads.set(id, { name: file.name, size: file.size, loaded: 0, sent: false })
     if (ui.snapshot) renderChatLines(ui.snapshot.customer)
