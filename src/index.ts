@@ -5,7 +5,7 @@ import { createDeps } from './hitl/context'
 import { explain } from './hitl/errors'
 import { sweepSessions } from './hitl/session-work'
 import { setUp, tearDown } from './hitl/setup'
-import { handleWebhook } from './hitl/webhook'
+import { handleWebhook } from './hitl/webhook/routes'
 import type { Integration } from './types'
 
 export default new sdk.Integration<Integration>({

@@ -3,7 +3,6 @@
 // Used by the end-to-end tests, `npm run testbed`, the sandbox, the benchmark and the load run.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { integrationName } from '../definitions'
 import { publisherProjectFiles } from '../src/hitl/project-files'
 import {
   startBotpressStandIn,
@@ -135,7 +134,10 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
     setPublisherSecrets(oneClick.secrets ? hs.app : undefined)
     hs.uploadProject(
       Object.fromEntries(
-        publisherProjectFiles(bp.webhookBaseUrl, integrationName).map((file) => [file.path, file.content])
+        publisherProjectFiles(bp.webhookBaseUrl, bp.deployedIntegrationName.split('/')[0]!).map((file) => [
+          file.path,
+          file.content,
+        ])
       )
     )
   }

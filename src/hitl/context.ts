@@ -2,7 +2,6 @@
 // the texts in the configured language, and the setup state (cached in memory between invocations).
 import {
   configurationSchema,
-  integrationName,
   oneClickConfigurationSchema,
   type Configuration,
   type SetupState,
@@ -80,10 +79,6 @@ export const parseOneClickConfiguration = (raw: unknown): Configuration => {
     defaultInboxId: parsed.data.defaultInboxId ?? '',
   }
 }
-
-// The public URL of Botpress's global route of this integration: the publisher app's webhooks
-// target it, and HubSpot signs that URL.
-export const globalWebhookUrl = (): string => `${env.botpressWebhookBaseUrl()}/integration/global/${integrationName}`
 
 // One-click's connect link: Botpress's OAuth route, routed to this installation by `state` (what
 // linkTemplate.vrl writes for the Connect button).

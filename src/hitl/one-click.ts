@@ -20,7 +20,7 @@ import { scopesFor } from './app-requirements'
 import { keepConnection } from './connect'
 import { oauthStore, readSetup, type Deps } from './context'
 import { explain } from './errors'
-import { page } from './pages'
+import { DISABLE_INTERSTITIAL_HEADER, page } from './pages'
 import { setUp } from './setup'
 
 // Botpress's OAuth route and the header an answer may claim the identifier with (the SDK's
@@ -50,7 +50,12 @@ export const startOneClick = (deps: Deps, query: string): Response => {
   url.searchParams.set('state', deps.ctx.webhookId)
   return {
     status: 302,
-    headers: { location: url.toString(), 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+    headers: {
+      location: url.toString(),
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      ...DISABLE_INTERSTITIAL_HEADER,
+    },
     body: '',
   }
 }

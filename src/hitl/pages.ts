@@ -21,6 +21,10 @@ const renderForm = (form: PageForm): string =>
   `<p><label>${escapeHtml(form.field.label)}<br><input type="password" name="${escapeHtml(form.field.name)}" autocomplete="off" required style="width:100%"></label></p>` +
   `<p><button type="submit">${escapeHtml(form.submit)}</button></p></form>`
 
+// Botpress's OAuth route (<webhook base>/oauth…) shows its own interstitial page instead of the
+// integration's answer unless the answer carries this header (as @botpress/common's wizard pages do).
+export const DISABLE_INTERSTITIAL_HEADER = { 'x-bp-disable-interstitial': 'true' } as const
+
 export const page = (
   status: number,
   p: { title: string; tone: 'ok' | 'error' | 'info'; lines: string[]; form?: PageForm }
@@ -40,6 +44,7 @@ h1{color:${colour};font-size:1.5rem}li{margin:.4rem 0}</style></head>
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
+      ...DISABLE_INTERSTITIAL_HEADER,
     },
     body,
   }

@@ -3,6 +3,7 @@
 // redirect URL and webhook target, the scopes the connect page asks for and the app webhook
 // subscriptions. Served from the webhook URL and written by `npm run hubspot-project`.
 import { createHash } from 'node:crypto'
+import { deployedIntegrationName } from '../../definitions'
 import {
   APP_SUBSCRIPTIONS,
   MAX_CONCURRENT_WEBHOOKS,
@@ -135,11 +136,12 @@ export const projectRequirements = (webhookUrl: string): string =>
 // routes each to the installation that claimed the portal (extract.vrl).
 export const PUBLISHER_PROJECT_NAME = 'botpress-hubspot-inbox-hitl'
 export const publisherRedirectUrl = (webhookBaseUrl: string): string => `${webhookBaseUrl.replace(/\/+$/, '')}/oauth`
-export const publisherWebhookTarget = (webhookBaseUrl: string, integrationName: string): string =>
-  `${webhookBaseUrl.replace(/\/+$/, '')}/integration/global/${integrationName}`
+// The global route is named after the deployed integration, `<workspace handle>/hubspot-inbox-hitl`.
+export const publisherWebhookTarget = (webhookBaseUrl: string, workspaceHandle: string): string =>
+  `${webhookBaseUrl.replace(/\/+$/, '')}/integration/global/${deployedIntegrationName(workspaceHandle)}`
 
-export const publisherProjectFiles = (webhookBaseUrl: string, integrationName: string): ProjectFile[] => {
-  const base = projectManifests(publisherWebhookTarget(webhookBaseUrl, integrationName))
+export const publisherProjectFiles = (webhookBaseUrl: string, workspaceHandle: string): ProjectFile[] => {
+  const base = projectManifests(publisherWebhookTarget(webhookBaseUrl, workspaceHandle))
   const project = { ...base.project, name: PUBLISHER_PROJECT_NAME }
   const app = {
     ...base.app,
@@ -160,7 +162,8 @@ The publisher app of the HubSpot Inbox HITL integration's one-click connect: one
 bot builder, who connects a portal with Botpress's Connect button.
 
 - OAuth redirect: ${publisherRedirectUrl(webhookBaseUrl)} (Botpress's OAuth route)
-- App webhooks: ${publisherWebhookTarget(webhookBaseUrl, integrationName)} (Botpress's global route)
+- App webhooks: ${publisherWebhookTarget(webhookBaseUrl, workspaceHandle)} (Botpress's global route of
+  the integration as \`bp deploy\` names it in workspace "${workspaceHandle}")
 
 Upload with \`hs project upload\`, then deploy the integration with
 \`bp deploy --secrets CLIENT_ID=… --secrets CLIENT_SECRET=… --secrets APP_ID=… --secrets DEVELOPER_API_KEY=…\`

@@ -124,6 +124,28 @@ export const verifyV1OrV2 = (p: {
   return { ok: false, reason: `unsupported signature version ${version}` }
 }
 
+// The publisher app's webhook batches (one-click) reach Botpress's global route, named after the
+// deployed integration, `<workspace handle>/hubspot-inbox-hitl`: the integration does not know that
+// handle (neither its context nor its environment name it), so it cannot rebuild the URL HubSpot
+// signed with v3. Such a batch is taken on its v3 signature over the installation's own URL (a
+// batch an installation hands on to another), else on its v1 signature over the body, as the
+// official HubSpot integration checks app webhooks. v1 has no timestamp: a captured batch could be
+// replayed, and replaying an assignment or a close changes nothing that is not already so.
+export const verifyPublisherAppBatch = (p: {
+  secret: string
+  method: string
+  installationUri: string
+  body: string
+  headers: Headers
+  now?: number
+}): VerificationResult => {
+  const installation = verifyV3({ ...p, uri: p.installationUri })
+  if (installation.ok) return installation
+  const v1 = verifyV1OrV2({ ...p, uri: p.installationUri })
+  if (v1.ok && v1.version === 'v1') return v1
+  return { ok: false, reason: `${installation.reason}; ${v1.ok ? 'no v1 signature' : v1.reason}` }
+}
+
 // Channel webhooks carry v3. App webhooks carry v3 for public apps and v1 always: use v3 when present.
 export const verifyHubSpotRequest = (p: {
   secret: string

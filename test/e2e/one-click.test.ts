@@ -6,7 +6,7 @@
 // [manual-mode] the default world, which the rest of the suite runs on, is the manual configuration.
 import { afterEach, describe, expect, it } from 'vitest'
 import { forgetSetup } from '../../src/hitl/context'
-import { signV3 } from '../../src/hubspot/signature'
+import { signV1, signV3 } from '../../src/hubspot/signature'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
 import { setPublisherSecrets } from '../../testbed/world'
 import { customerView, eventsOf, failureOf, settle, threadMessages, threadOf, world } from './helpers'
@@ -23,13 +23,19 @@ describe('[one-click] connect without a HubSpot app', () => {
     expect(Object.keys(w.configuration).sort()).toEqual(['additionalInboxIds', 'defaultInboxId'])
     expect(w.driver.configurationType).toBeNull()
 
+    // Each answer on Botpress's OAuth route disables its interstitial, or Botpress would show its own page.
+    const start = await fetch(`${w.bp.webhookBaseUrl}/oauth/start?state=${w.driver.webhookId}`, { redirect: 'manual' })
+    expect(start.status).toBe(302)
+    expect(start.headers.get('x-bp-disable-interstitial')).toBe('true')
     const connected = await w.pressConnect()
     expect(connected.status).toBe(200)
+    expect(connected.body).not.toContain('botpress-interstitial')
     expect(connected.body).toContain('HubSpot is connected')
     expect(connected.body).toContain(`portal ${w.hs.portalId}`)
     expect(w.bp.store.integrationSettings.get(w.driver.integrationId)?.identifier).toBe(w.hs.portalId)
     // The approval came back on Botpress's OAuth route, one URL for every installation.
     expect(w.bp.routed.filter((r) => r.route === 'oauth').map((r) => r.webhookId)).toEqual([
+      w.driver.webhookId,
       w.driver.webhookId,
       w.driver.webhookId,
     ])
@@ -164,7 +170,11 @@ describe('[publisher-routing] Botpress routes and refusals', () => {
         propertyValue: 'CLOSED',
       },
     ])
-    const url = w.bp.globalWebhookUrl('hubspot-inbox-hitl')
+    // The global route is named after the deployed integration, `<workspace handle>/<name>`.
+    const url = w.bp.globalWebhookUrl()
+    expect(url).toMatch(/\/integration\/global\/acme-publisher\/hubspot-inbox-hitl$/)
+    const unhandled = await fetch(url.replace('/acme-publisher/', '/'), { method: 'POST', body: '[]' })
+    expect(unhandled.status).toBe(404)
     const timestamp = Date.now()
     const forged = await fetch(url, {
       method: 'POST',
@@ -176,13 +186,28 @@ describe('[publisher-routing] Botpress routes and refusals', () => {
       body,
     })
     expect(forged.status).toBe(401)
-    // Signed over the URL HubSpot calls (the global route), it is taken.
+    const forgedV1 = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-v3': signV3({ secret: 'not-the-app-secret', method: 'POST', uri: url, body, timestamp }),
+        'x-hubspot-request-timestamp': String(timestamp),
+        'x-hubspot-signature': signV1({ secret: 'not-the-app-secret', body }),
+        'x-hubspot-signature-version': 'v1',
+      },
+      body,
+    })
+    expect(forgedV1.status).toBe(401)
+    // Signed as HubSpot signs app webhooks (v3 over the global URL, which the integration cannot
+    // rebuild without the workspace handle, and v1 over the body), it is taken.
     const genuine = await fetch(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: url, body, timestamp }),
         'x-hubspot-request-timestamp': String(timestamp),
+        'x-hubspot-signature': signV1({ secret: w.hs.app.clientSecret, body }),
+        'x-hubspot-signature-version': 'v1',
       },
       body,
     })

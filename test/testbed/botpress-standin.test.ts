@@ -419,6 +419,13 @@ const tinyIntegration = new sdk.Integration<TinyIntegration>({
     if (req.path === '/oauth') {
       return { status: 302, headers: { location: 'https://app.hubspot.com/oauth/authorize?x=1' } }
     }
+    if (req.path === '/oauth/claim') {
+      return {
+        status: 200,
+        headers: { 'x-bp-integration-identifier': 'portal-7', 'x-bp-disable-interstitial': 'true' },
+        body: 'claimed',
+      }
+    }
     if (req.path === '/crash') throw new Error('boom')
     if (req.path === '/unauthorized') return { status: 401, body: 'bad signature' }
     if (req.path === '/agent') {
@@ -589,6 +596,17 @@ describe('driver and webhook relay against an sdk.Integration over HTTP', () => 
 
     const unknown = await fetch(`${bp.webhookBaseUrl}/no-such-webhook`, { method: 'POST', body: '{}' })
     expect(unknown.status).toBe(404)
+  })
+
+  it("Botpress's OAuth route shows its interstitial unless the answer disables it, and takes the identifier header as the claim", async () => {
+    const plain = await fetch(`${bp.webhookBaseUrl}/oauth?state=${driver.webhookId}&code=abc`, { redirect: 'manual' })
+    expect(plain.status).toBe(200)
+    expect(plain.headers.get('location')).toBeNull()
+    expect(await plain.text()).toContain('data-testid="botpress-interstitial"')
+
+    const claimed = await fetch(`${bp.webhookBaseUrl}/oauth/claim?state=${driver.webhookId}`)
+    expect(await claimed.text()).toBe('claimed')
+    expect(bp.store.ownerOfIdentifier('portal-7')).toBe(driver.integrationId)
   })
 })
 

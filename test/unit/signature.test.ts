@@ -5,6 +5,7 @@ import {
   signV2,
   signV3,
   verifyHubSpotRequest,
+  verifyPublisherAppBatch,
   verifyV1OrV2,
   verifyV3,
 } from '../../src/hubspot/signature'
@@ -144,5 +145,37 @@ describe('[real-world] equivalent target URLs', () => {
     expect(verifyV3({ secret: 's', method: 'POST', uri: 'https://webhook.botpress.cloud/abc', body, headers }).ok).toBe(
       false
     )
+  })
+})
+
+describe("the publisher app's batches, sent to a global route whose URL the integration cannot rebuild", () => {
+  const globalUrl = 'https://webhook.botpress.cloud/integration/global/acme/hubspot-inbox-hitl'
+  const installationUri = 'https://webhook.botpress.cloud/0a1b2c3d'
+  const now = Date.now()
+  const signedAsHubSpot = (key: string) => ({
+    'x-hubspot-signature-v3': signV3({ secret: key, method: 'POST', uri: globalUrl, body: v1Body, timestamp: now }),
+    'x-hubspot-request-timestamp': String(now),
+    'x-hubspot-signature': signV1({ secret: key, body: v1Body }),
+    'x-hubspot-signature-version': 'v1',
+  })
+  const verify = (headers: Record<string, string>) =>
+    verifyPublisherAppBatch({ secret, method: 'POST', installationUri, body: v1Body, headers, now })
+
+  it('takes the v1 signature over the body, as the official integration does', () => {
+    expect(verify(signedAsHubSpot(secret))).toEqual({ ok: true, version: 'v1' })
+  })
+
+  it('takes v3 over the installation URL (a batch handed on by another installation)', () => {
+    const headers = {
+      'x-hubspot-signature-v3': signV3({ secret, method: 'POST', uri: installationUri, body: v1Body, timestamp: now }),
+      'x-hubspot-request-timestamp': String(now),
+    }
+    expect(verify(headers)).toEqual({ ok: true, version: 'v3' })
+  })
+
+  it('refuses a batch signed with another secret, or with v3 alone over another URL', () => {
+    expect(verify(signedAsHubSpot('another-secret')).ok).toBe(false)
+    const { 'x-hubspot-signature': _v1, 'x-hubspot-signature-version': _version, ...v3Only } = signedAsHubSpot(secret)
+    expect(verify(v3Only).ok).toBe(false)
   })
 })

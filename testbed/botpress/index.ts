@@ -37,11 +37,20 @@ export type BotpressStandInOptions = {
   /**
    * Whether the webhook gateway passes cookies: the caller's `Cookie` header to the integration and
    * the integration's `Set-Cookie` back. Default false: what webhook.botpress.cloud does with them
-   * is not documented (testbed/README.md, "The webhook gateway and cookies"), and dropping them is
+   * is not documented (testbed/README.md, "Cookies"), and dropping them is
    * the stricter case. Can be changed on the instance (`gateway.passCookies`).
    */
   passCookies?: boolean
+  /**
+   * The integration's name as deployed, which names its global route: `bp deploy` names an
+   * integration of any workspace but Botpress's own `<workspace handle>/<name>`. Default
+   * `${DEFAULT_WORKSPACE_HANDLE}/hubspot-inbox-hitl`.
+   */
+  deployedIntegrationName?: string
 }
+
+/** The workspace handle of the stand-in's publisher workspace. */
+export const DEFAULT_WORKSPACE_HANDLE = 'acme-publisher'
 
 /** One runtime API call received (webhook relays and file upload/download URLs are not counted). */
 export type ApiCall = {
@@ -54,6 +63,13 @@ export type ApiCall = {
 
 /** Hop-by-hop and framing headers that must not be copied from the integration's answer. */
 const NOT_RELAYED_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date'])
+
+/** The SDK's OAUTH_IDENTIFIER_HEADER: an answer on the OAuth route claims this identifier. */
+export const IDENTIFIER_HEADER = 'x-bp-integration-identifier'
+/** Without `x-bp-disable-interstitial: true`, Botpress shows its interstitial instead of the answer. */
+export const DISABLE_INTERSTITIAL_HEADER = 'x-bp-disable-interstitial'
+/** Marks the stand-in's interstitial page (a test can tell it from the integration's pages). */
+export const INTERSTITIAL_MARK_HEADER = 'x-standin-interstitial'
 
 const isBotpressErrorBody = (text: string): boolean => {
   try {
@@ -87,6 +103,8 @@ export class BotpressStandIn {
   public readonly token: string
   /** How the webhook gateway treats cookies (see BotpressStandInOptions.passCookies). */
   public readonly gateway: { passCookies: boolean }
+  /** The deployed integration's name (`<workspace handle>/<name>`), the only one the global route serves. */
+  public readonly deployedIntegrationName: string
   private readonly drivers = new Map<string, IntegrationDriver>()
   private readonly api: RouteTable<ApiHandler>
   private readonly server: Server
@@ -95,6 +113,7 @@ export class BotpressStandIn {
   private constructor(options: BotpressStandInOptions) {
     this.token = options.token ?? `bp_pat_${randomBytes(16).toString('hex')}`
     this.gateway = { passCookies: options.passCookies ?? false }
+    this.deployedIntegrationName = options.deployedIntegrationName ?? `${DEFAULT_WORKSPACE_HANDLE}/hubspot-inbox-hitl`
     this.api = createRuntimeApi({ store: this.store, baseUrl: () => this.baseUrl, pageSize: options.pageSize ?? 20 })
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error: unknown) => {
@@ -171,8 +190,9 @@ export class BotpressStandIn {
     if (oauth) return this.relayOAuth(req, res, { path: oauth[1]!, search, body })
 
     // Botpress's global route of an integration: the integration's extract script names the
-    // identifier, and the installation that owns it receives the request.
-    const global = /^\/webhooks\/integration\/global\/([^/]+)\/?$/.exec(pathname)
+    // identifier, and the installation that owns it receives the request. The route is named after
+    // the deployed integration, `<workspace handle>/<name>`.
+    const global = /^\/webhooks\/integration\/global\/([^/]+(?:\/[^/]+)?)\/?$/.exec(pathname)
     if (global) return this.relayGlobal(req, res, { integrationName: decodeURIComponent(global[1]!), search, body })
 
     const webhook = /^\/webhooks\/([^/]+)(\/.*)?$/.exec(pathname)
@@ -253,7 +273,8 @@ export class BotpressStandIn {
   private async relayWebhook(
     req: IncomingMessage,
     res: ServerResponse,
-    request: { webhookId: string; path: string; search: string; body: Buffer }
+    request: { webhookId: string; path: string; search: string; body: Buffer },
+    transform?: (driver: IntegrationDriver, answer: IntegrationResponse) => IntegrationResponse
   ): Promise<void> {
     const driver = this.drivers.get(decodeURIComponent(request.webhookId))
     if (!driver) {
@@ -294,6 +315,7 @@ export class BotpressStandIn {
       )
       return
     }
+    if (transform) answer = transform(driver, answer)
     const headers: Record<string, string> = {}
     for (const [name, value] of Object.entries(answer.headers)) {
       const lower = name.toLowerCase()
@@ -329,12 +351,33 @@ export class BotpressStandIn {
       return
     }
     this.routed.push({ route: 'oauth', webhookId: driver.webhookId, status: 200 })
-    return this.relayWebhook(req, res, {
-      webhookId: driver.webhookId,
-      path: request.path,
-      search: request.search,
-      body: request.body,
-    })
+    return this.relayWebhook(
+      req,
+      res,
+      { webhookId: driver.webhookId, path: request.path, search: request.search, body: request.body },
+      (routedTo, answer) => this.afterOAuthAnswer(routedTo, answer)
+    )
+  }
+
+  /**
+   * What Botpress does with an answer on its OAuth route: the `x-bp-integration-identifier` header
+   * claims the identifier for the installation (the new owner replaces the old one), and an answer
+   * without `x-bp-disable-interstitial: true` is replaced by Botpress's own interstitial page.
+   */
+  private afterOAuthAnswer(driver: IntegrationDriver, answer: IntegrationResponse): IntegrationResponse {
+    const headerOf = (name: string) => Object.entries(answer.headers).find(([key]) => key.toLowerCase() === name)?.[1]
+    const identifier = headerOf(IDENTIFIER_HEADER)
+    if (identifier) this.store.configureIntegration(driver.integrationId, { identifier })
+    if (headerOf(DISABLE_INTERSTITIAL_HEADER) === 'true') return answer
+    const success = answer.status < 400
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        [INTERSTITIAL_MARK_HEADER]: success ? 'success' : 'failure',
+      },
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Botpress</title></head><body><h1 data-testid="botpress-interstitial">${success ? 'Configuration successful' : 'Configuration failed'}</h1><p>You can close this window.</p></body></html>`,
+    }
   }
 
   private async relayGlobal(
@@ -342,6 +385,15 @@ export class BotpressStandIn {
     res: ServerResponse,
     request: { integrationName: string; search: string; body: Buffer }
   ): Promise<void> {
+    if (request.integrationName !== this.deployedIntegrationName) {
+      this.routed.push({ route: 'global', status: 404 })
+      sendJson(
+        res,
+        404,
+        new BotpressApiError(404, 'ResourceNotFound', `No integration named "${request.integrationName}"`).toBody()
+      )
+      return
+    }
     let identifier: string
     try {
       identifier = extractIdentifier({ body: request.body.toString('utf8') })
@@ -364,7 +416,7 @@ export class BotpressStandIn {
           (candidate) => candidate.integrationId === ownerId && candidate.integrationAlias.length > 0
         )
       : undefined
-    if (!driver || !request.integrationName) {
+    if (!driver) {
       this.routed.push({ route: 'global', identifier, status: 404 })
       sendJson(
         res,
@@ -382,8 +434,8 @@ export class BotpressStandIn {
     })
   }
 
-  /** The URL of Botpress's global route of an integration: `${webhookBaseUrl}/integration/global/<name>`. */
-  public globalWebhookUrl(integrationName: string): string {
+  /** The URL of Botpress's global route of the deployed integration: `…/integration/global/<handle>/<name>`. */
+  public globalWebhookUrl(integrationName = this.deployedIntegrationName): string {
     return `${this.webhookBaseUrl}/integration/global/${integrationName}`
   }
 

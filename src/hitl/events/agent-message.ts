@@ -15,6 +15,7 @@ import { isNotFound, type Deps } from '../context'
 import { agentMessageParts, partToBotpress } from '../messages'
 import { agentMessageKey, reachedBotpress, type Session } from '../session'
 import { isClose, isMessage, readTimeline, time } from '../timeline'
+import type { ReplyOutcome } from './outcome'
 
 export const isAgentReply = (message: Message): boolean =>
   message.direction === 'OUTGOING' &&
@@ -143,8 +144,6 @@ export const catchUpReplies = async (deps: Deps, session: Session): Promise<numb
   await deliverInOrder(deps, session.conversationId, session.channelId, pending)
   return pending.length
 }
-
-export type ReplyOutcome = 'refused: session ended' | 'delivered' | `delivered with ${number} earlier message(s)`
 
 // One agent reply, once the plugin sees the session: the earlier replies still on their way first.
 export const deliverReply = async (
