@@ -1,6 +1,8 @@
 // The sandbox page in a real browser: a customer escalates, an agent answers in the inbox view,
 // both see each other's messages live, and closing the thread hands the customer back to the bot.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSandbox, type Sandbox } from '../../testbed/sandbox/server'
@@ -345,6 +347,117 @@ describe('sandbox page', () => {
     const box = (await byTestId(page, 'chat-input').boundingBox())!
     expect(box.y).toBeGreaterThanOrEqual(0)
     expect(box.y + box.height).toBeLessThanOrEqual(844)
+    await page.close()
+  })
+
+  it("[sandbox-browser] files keep their names both ways, and a large upload shows its progress on the customer's bubble and under the agent's reply", async () => {
+    const page = await openPage({ width: 1440, height: 900 })
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'agent')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+
+    // The same file name twice: the agent reads it twice, never a renamed "2-…" copy.
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64'
+    )
+    for (let sent = 1; sent <= 2; sent++) {
+      await byTestId(page, 'chat-file').setInputFiles({
+        name: 'photo-of-parcel.png',
+        mimeType: 'image/png',
+        buffer: png,
+      })
+      await expect
+        .poll(async () => threadMessages(page, 'customer').filter({ hasText: 'photo-of-parcel.png' }).count(), {
+          timeout: WAIT_MS,
+        })
+        .toBe(sent)
+    }
+    const inboxNames = await textsOf(byTestId(threadMessages(page, 'customer'), 'attachment-link'))
+    expect(inboxNames).toEqual(['photo-of-parcel.png', 'photo-of-parcel.png'])
+
+    // The agent's image reaches the customer under its file name.
+    await byTestId(page, 'reply-file').setInputFiles({ name: 'damage report.png', mimeType: 'image/png', buffer: png })
+    await byTestId(page, 'reply-send').click()
+    const imageLine = await waitForText(chatLines(page, 'agent'), 'damage report.png')
+    await expect(byTestId(imageLine, 'attachment-link').innerText()).resolves.toBe('damage report.png')
+    await expect(imageLine.locator('.attachment img').getAttribute('alt')).resolves.toBe('damage report.png')
+
+    // Uploads slowed to 1 MB/s: the customer's bubble shows a progress bar at once, then the file.
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Network.enable')
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 1_000_000,
+    })
+    await byTestId(page, 'chat-file').setInputFiles({
+      name: 'unboxing video.mp4',
+      mimeType: 'video/mp4',
+      buffer: Buffer.alloc(2_000_000, 1),
+    })
+    const uploading = byTestId(page, 'upload-line')
+    await uploading.waitFor({ timeout: WAIT_MS })
+    await expect(uploading.innerText()).resolves.toContain('unboxing video.mp4')
+    await waitForText(byTestId(uploading, 'upload-note'), /Uploading… \d+ % of 2\.0 MB/)
+    await expect
+      .poll(async () =>
+        Number(
+          await byTestId(page, 'upload-progress')
+            .getAttribute('value')
+            .catch(() => '100')
+        )
+      )
+      .toBeGreaterThan(0)
+    await waitForText(threadMessages(page, 'customer'), 'unboxing video.mp4')
+    await expect(byTestId(page, 'upload-line').count()).resolves.toBe(0)
+
+    // The agent's reply shows its upload under the composer.
+    await byTestId(page, 'reply-file').setInputFiles({
+      name: 'manual.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.alloc(2_000_000, 2),
+    })
+    await byTestId(page, 'reply-send').click()
+    await waitForText(byTestId(page, 'reply-progress'), /Uploading manual\.pdf… \d+ % of 2\.0 MB/)
+    await waitForText(chatLines(page, 'agent'), 'manual.pdf')
+    await expect(byTestId(page, 'reply-progress').isHidden()).resolves.toBe(true)
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    })
+    await page.close()
+  }, 60_000)
+
+  it("[sandbox-browser] a file over the sandbox's 16 MB is refused at once on the page, with its size and the limits", async () => {
+    const page = await openPage()
+    // From disk: the browser reads it there, as a person's file, rather than receiving 17 MB from the test.
+    const folder = await mkdtemp(join(tmpdir(), 'sandbox-upload-'))
+    const path = join(folder, 'raw footage.mov')
+    await writeFile(path, Buffer.alloc(17 * 1024 * 1024, 3))
+    await byTestId(page, 'chat-file').setInputFiles(path)
+    await waitForText(byTestId(page, 'chat-error'), 'raw footage.mov is 17.8 MB: the sandbox takes files up to 16.8 MB')
+    await expect(byTestId(page, 'upload-line').count()).resolves.toBe(0)
+    await rm(folder, { recursive: true, force: true })
+    await page.close()
+  })
+
+  it('[sandbox-browser] "End session" under a 429: the agent still gets the notice and the thread closes as the customer is told', async () => {
+    const page = await openPage()
+    await byTestId(page, 'chat-restart').click()
+    await customerSays(page, 'agent')
+    await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
+    await settle({ faults: { rateLimit: true } })
+    await byTestId(page, 'chat-end').click()
+    await waitForText(chatLines(page, 'status'), 'You ended the session with the agent: you are back with the bot')
+    await waitForText(byTestId(threadMessages(page, 'integration'), 'message-text'), 'The user has ended the session.')
+    await page.locator('[data-testid="thread-status"][data-status="CLOSED"]').waitFor({ timeout: WAIT_MS })
+    await expect(byTestId(page, 'reply-send').isDisabled()).resolves.toBe(true)
+    await expect(byTestId(page, 'chat-input').getAttribute('placeholder')).resolves.toMatch(/try “agent”/)
+    await settle({ faults: { rateLimit: false } })
     await page.close()
   })
 

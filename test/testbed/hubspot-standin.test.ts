@@ -621,6 +621,25 @@ describe('[hubspot stand-in] the agent side', () => {
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
   })
+
+  it('takes a reply as multipart too: the file as it is, no base64', async () => {
+    const { threadId } = await openThread('session-multipart')
+    const form = new FormData()
+    form.append('actorId', 'A-111')
+    form.append('text', 'The manual')
+    form.append('file', new Blob([Buffer.from('%PDF-1.4 manual')], { type: 'application/pdf' }), 'user manual.pdf')
+    const reply = await fetch(`${hs.url}/_testbed/threads/${threadId}/reply`, { method: 'POST', body: form })
+    expect(reply.status).toBe(201)
+    const message = await reply.json()
+    expect(message.text).toBe('The manual')
+    expect(message.attachments).toHaveLength(1)
+    expect(message.attachments[0].name).toBe('user manual.pdf')
+    expect(hs.portal.files.get(String(message.attachments[0].fileId))?.data.toString()).toBe('%PDF-1.4 manual')
+    const noActor = new FormData()
+    noActor.append('text', 'who?')
+    const refused = await fetch(`${hs.url}/_testbed/threads/${threadId}/reply`, { method: 'POST', body: noActor })
+    expect(refused.status).toBe(400)
+  })
 })
 
 describe('[hubspot stand-in] HubSpot’s redelivery schedule', () => {

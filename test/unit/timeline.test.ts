@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chronological } from '../../src/hitl/events/agent-message'
+import { chronological } from '../../src/hitl/timeline'
 import type { ThreadEntry } from '../../src/hubspot/schemas'
 
 const entry = (id: string, ms: number): ThreadEntry => ({

@@ -6,6 +6,7 @@
 //   GET  /threads, /threads/:id      threads with integrationThreadId, customer and timeline
 //   POST /threads/:id/assign         { actorId: 'A-111' | '111' | null }
 //   POST /threads/:id/reply          { actorId, text?, richText?, files?: [{ name, contentType, base64, hidden? }] } → 201
+//                                    or multipart/form-data: actorId, text?, richText?, a `file` part per file
 //   POST /threads/:id/close, /reopen
 //   POST /faults                     { api?: [{ method?, path?, pathRegex?, status, count?, retryAfterSeconds?,
 //                                    policyName?, delayMs? }], latency?, expireAccessTokens?, revokeRefreshToken?,
@@ -58,6 +59,51 @@ const toMatch = (input: { method?: string; path?: string; pathRegex?: string }):
     return { method: input.method, path: new RegExp(input.pathRegex) }
   } catch (error) {
     throw validationError(`pathRegex is not a valid regular expression: ${(error as Error).message}`)
+  }
+}
+
+// A reply as JSON (files in base64) or as multipart/form-data (fields actorId, text, richText, and
+// a `file` part per file, its bytes as they are): the sandbox page sends large files that way, with
+// upload progress.
+const readReply = async (ctx: RequestContext) => {
+  const contentType = ctx.headers['content-type'] ?? ''
+  if (!contentType.startsWith('multipart/form-data')) {
+    const input = parseBody(ctx, controlReplySchema, 'reply request')
+    return {
+      ...input,
+      files: input.files.map((file) => ({
+        name: file.name,
+        contentType: file.contentType,
+        data: Buffer.from(file.base64, 'base64'),
+        hidden: file.hidden,
+      })),
+    }
+  }
+  let form: FormData
+  try {
+    form = await new Response(new Uint8Array(ctx.rawBody), { headers: { 'content-type': contentType } }).formData()
+  } catch (error) {
+    throw validationError(`The multipart reply could not be parsed: ${(error as Error).message}`)
+  }
+  const field = (name: string) => {
+    const value = form.get(name)
+    return typeof value === 'string' && value !== '' ? value : undefined
+  }
+  const actorId = field('actorId')
+  if (!actorId) throw validationError('actorId is required: a field of the multipart reply.')
+  const parts = form.getAll('file').filter((part): part is File => typeof part !== 'string')
+  return {
+    actorId,
+    text: field('text'),
+    richText: field('richText'),
+    files: await Promise.all(
+      parts.map(async (part) => ({
+        name: part.name || 'file',
+        contentType: part.type || 'application/octet-stream',
+        data: Buffer.from(await part.arrayBuffer()),
+        hidden: undefined,
+      }))
+    ),
   }
 }
 
@@ -145,20 +191,14 @@ export const createControlRoutes = (state: StandInState, deps: ControlDependenci
   routes.add(
     'POST',
     '/_testbed/threads/:threadId/reply',
-    route((params, ctx) => {
-      const input = parseBody(ctx, controlReplySchema, 'reply request')
-      const files = input.files.map((file) => ({
-        name: file.name,
-        contentType: file.contentType,
-        data: Buffer.from(file.base64, 'base64'),
-        hidden: file.hidden,
-      }))
+    route(async (params, ctx) => {
+      const input = await readReply(ctx)
       return jsonReply(
         deps.agent.reply(params.threadId, {
           actorId: input.actorId,
           text: input.text,
           richText: input.richText,
-          files,
+          files: input.files,
         }),
         201
       )

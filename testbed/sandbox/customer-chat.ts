@@ -20,6 +20,7 @@ export type ChatLine = {
   // retries it (or keeps it for later), 'delivered' once HubSpot took it after being held.
   delivery?: 'sending' | 'held' | 'delivered'
   note?: string
+  uploadId?: string
 }
 
 // Called before the integration publishes to HubSpot for the customer (the sandbox arms its faults).
@@ -38,7 +39,8 @@ export type CustomerSnapshot = {
   lines: ChatLine[]
 }
 
-export type CustomerFile = { name: string; contentType: string; data: Buffer }
+// uploadId: the page's name for the upload, kept on its chat line so the page swaps its progress bar for it.
+export type CustomerFile = { name: string; contentType: string; data: Buffer; uploadId?: string }
 
 // Who the customer says they are when the bot escalates: the plugin passes it in its email field.
 export const IDENTITIES = {
@@ -170,7 +172,12 @@ export class CustomerChat {
     return this.serially(async () => {
       const url = await this.hostOnBotpress(file)
       const isImage = file.contentType.startsWith('image/')
-      const line = this.add({ from: 'customer', text: '', attachment: { name: file.name, url, isImage } })
+      const line = this.add({
+        from: 'customer',
+        text: '',
+        attachment: { name: file.name, url, isImage },
+        ...(file.uploadId && { uploadId: file.uploadId }),
+      })
       if (this.session) {
         const message = isImage
           ? { type: 'image', payload: { imageUrl: url } }

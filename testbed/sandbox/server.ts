@@ -63,6 +63,7 @@ const sayInput = z.object({ text: z.string().trim().min(1).max(5000) })
 // thread opens; `faults` arm a bounded number of faults per customer action (rateLimit: one 429 with
 // Retry-After 2 on the first publish; serverErrors: one 503; both: both) or duplicate/reorder webhooks.
 // GET /api/state is the page's snapshot as JSON; GET /api/stream follows it (Server-Sent Events).
+// POST /api/customer/file?name=…&upload=… sends a customer file, its bytes as the body (16 MB at most).
 const settingsInput = z
   .object({
     language: z.enum(['en', 'fr', 'es', 'de']),
@@ -79,10 +80,14 @@ const settingsInput = z
 // Publishes to HubSpot: what a customer message costs, and what the fault switches hit.
 const PUBLISH_PATH = /\/custom-channels\/[^/]+\/\d+\/messages$/
 
-const fileInput = z.object({
-  name: z.string().min(1).max(200),
-  contentType: z.string().min(1),
-  base64: z.string().min(1),
+// A customer file travels as the request body itself (no base64, no JSON: an 11 MB file is 11 MB
+// on the wire), its name in the query; the page's id for it names the chat line it becomes.
+const fileQuery = z.object({
+  name: z.string().trim().min(1).max(200),
+  upload: z
+    .string()
+    .regex(/^[\w-]{1,40}$/)
+    .optional(),
 })
 
 const readPage = (): string => {
@@ -101,7 +106,9 @@ class HttpError extends Error {
   }
 }
 
-const readJson = async (req: IncomingMessage): Promise<unknown> => {
+const readBody = async (req: IncomingMessage): Promise<Buffer> => {
+  const declared = Number(req.headers['content-length'])
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, 'The request body is too large (16 MB at most).')
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
@@ -110,9 +117,14 @@ const readJson = async (req: IncomingMessage): Promise<unknown> => {
     if (size > MAX_BODY_BYTES) throw new HttpError(413, 'The request body is too large (16 MB at most).')
     chunks.push(buffer)
   }
-  if (size === 0) return {}
+  return Buffer.concat(chunks, size)
+}
+
+const readJson = async (req: IncomingMessage): Promise<unknown> => {
+  const body = await readBody(req)
+  if (body.length === 0) return {}
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    return JSON.parse(body.toString('utf8'))
   } catch {
     throw new HttpError(400, 'The request body is not valid JSON.')
   }
@@ -343,21 +355,18 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     ['escalate', () => chat.requestHuman()],
     ['end', () => chat.end()],
     ['restart', () => chat.restart()],
-    [
-      'file',
-      (body) => {
-        const input = parse(fileInput, body)
-        return chat.sendFile({
-          name: input.name,
-          contentType: input.contentType,
-          data: Buffer.from(input.base64, 'base64'),
-        })
-      },
-    ],
   ])
 
+  const receiveCustomerFile = async (req: IncomingMessage, query: URLSearchParams): Promise<void> => {
+    const input = parse(fileQuery, Object.fromEntries(query))
+    const data = await readBody(req)
+    if (data.length === 0) throw new HttpError(400, 'The file is empty.')
+    const contentType = req.headers['content-type']?.split(';')[0]?.trim() || 'application/octet-stream'
+    await chat.sendFile({ name: input.name, contentType, data, ...(input.upload && { uploadId: input.upload }) })
+  }
+
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const { pathname } = new URL(req.url ?? '/', 'http://sandbox.local')
+    const { pathname, searchParams } = new URL(req.url ?? '/', 'http://sandbox.local')
     const method = req.method ?? 'GET'
     if (method === 'GET' && pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
@@ -372,6 +381,10 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     }
     const file = /^\/files\/hubspot\/([^/]+)$/.exec(pathname)
     if (method === 'GET' && file) return serveHubSpotFile(res, decodeURIComponent(file[1]))
+    if (method === 'POST' && pathname === '/api/customer/file') {
+      await receiveCustomerFile(req, searchParams)
+      return sendJson(res, 200, chat.snapshot())
+    }
     const action = /^\/api\/customer\/(\w+)$/.exec(pathname)
     const handler = action ? customerActions.get(action[1]) : undefined
     if (method === 'POST' && handler) {

@@ -5,89 +5,23 @@
 // earlier messages that HubSpot still shows without a delivery status are delivered before this one.
 // A status that was set by us marks a message as handled, so HubSpot itself is the record of what
 // was delivered and no Botpress lookup is needed.
-import { isApiError } from '@botpress/sdk'
-import { download, DownloadError } from '../../download'
-import * as env from '../../env'
+import { DownloadError } from '../../download'
 import { HubSpotApiError } from '../../hubspot/api-error'
-import { listThreadMessages } from '../../hubspot/conversations'
 import { updateMessageStatus } from '../../hubspot/custom-channels'
-import { getSignedUrl, isHubSpotHost } from '../../hubspot/files'
 import type { Message, ThreadEntry } from '../../hubspot/schemas'
-import { processCache } from '../../memory'
+import { rehost, type Hosted } from '../agent-files'
 import { normaliseAgentActorId, resolveAgentUser } from '../agents'
-import { isNotFound, timeLeftFor, type Deps } from '../context'
-import { agentMessageParts, partToBotpress, type AgentPart } from '../messages'
+import { isNotFound, type Deps } from '../context'
+import { agentMessageParts, partToBotpress } from '../messages'
 import { agentMessageKey, reachedBotpress, type Session } from '../session'
+import { isClose, isMessage, readTimeline, time } from '../timeline'
 import type { ReplyOutcome } from './outcome'
-
-const TIMELINE_PAGES = 5
-// Newest first, the message and the few before it are on the first small page.
-const TIMELINE_PAGE_SIZE = 25
 
 export const isAgentReply = (message: Message): boolean =>
   message.direction === 'OUTGOING' &&
   message.client?.clientType !== 'INTEGRATION' &&
   normaliseAgentActorId(message.senders[0]?.actorId ?? message.createdBy) !== undefined
 
-const isMessage = (entry: ThreadEntry): entry is Message => entry.type === 'MESSAGE' && 'direction' in entry
-
-const time = (iso: string | undefined) => (iso ? Date.parse(iso) : 0)
-
-// Newest first finds the message on the first page of a long thread; a HubSpot that refuses the
-// sort parameter is asked again without it (oldest first, paging on), and not asked with it again
-// for an hour.
-const sortRefused = processCache<true>('timeline sort refused', { maxEntries: 100, ttlMs: 60 * 60_000 })
-
-const readTimelinePage = async (deps: Deps, threadId: string, after: string | undefined) => {
-  if (!sortRefused.has(env.hubspotApiUrl())) {
-    try {
-      return {
-        newestFirst: true,
-        ...(await listThreadMessages(deps.hubspot, threadId, { after, limit: TIMELINE_PAGE_SIZE, newestFirst: true })),
-      }
-    } catch (error) {
-      if (!(error instanceof HubSpotApiError && error.status === 400)) throw error
-      sortRefused.set(env.hubspotApiUrl(), true)
-    }
-  }
-  return { newestFirst: false, ...(await listThreadMessages(deps.hubspot, threadId, { after, limit: 100 })) }
-}
-
-// Oldest first, in HubSpot's order: entries of the same millisecond keep the order HubSpot listed
-// them in. The listing's direction is read from the data when times differ.
-export const chronological = (entries: ThreadEntry[], listedNewestFirst: boolean): ThreadEntry[] => {
-  let newestFirst = listedNewestFirst
-  for (let i = 0; i + 1 < entries.length; i++) {
-    const [a, b] = [time(entries[i]!.createdAt), time(entries[i + 1]!.createdAt)]
-    if (a !== b) {
-      newestFirst = a > b
-      break
-    }
-  }
-  const listed = newestFirst ? [...entries].reverse() : entries
-  return listed
-    .map((entry, index) => ({ entry, index }))
-    .sort((x, y) => time(x.entry.createdAt) - time(y.entry.createdAt) || x.index - y.index)
-    .map(({ entry }) => entry)
-}
-
-// The thread's recent timeline, read until `untilId` is found (one page when none is named).
-const readTimeline = async (deps: Deps, threadId: string, untilId?: string): Promise<ThreadEntry[]> => {
-  const entries: ThreadEntry[] = []
-  let after: string | undefined
-  let newestFirst = true
-  for (let page = 0; page < TIMELINE_PAGES; page++) {
-    const result = await readTimelinePage(deps, threadId, after)
-    newestFirst = result.newestFirst
-    entries.push(...result.results)
-    if (!untilId || entries.some((entry) => entry.id === untilId) || !result.nextAfter) break
-    after = result.nextAfter
-  }
-  return chronological(entries, newestFirst)
-}
-
-const isClose = (entry: ThreadEntry) =>
-  entry.type === 'THREAD_STATUS_CHANGE' && (entry as { newStatus?: string }).newStatus === 'CLOSED'
 // Earlier replies are caught up within this window before the message being handled; older ones
 // had their own webhooks long ago.
 const CATCH_UP_WINDOW_MS = 10 * 60_000
@@ -115,79 +49,6 @@ const undeliveredReplies = async (
     pending.unshift(message)
   }
   return pending
-}
-
-// Agent files are re-hosted in Botpress so the customer can open them; the HubSpot token goes only
-// to HubSpot's own hosts.
-// Hidden files of HubSpot's file manager can be read only with files.ui_hidden.read: a refusal
-// from HubSpot is asked once more through a signed link, then reported to the agent with the fix.
-const fetchAgentFile = async (deps: Deps, part: Extract<AgentPart, { kind: 'media' }>) => {
-  const options = {
-    maxBytes: env.maxAttachmentBytes(),
-    timeoutMs: timeLeftFor(deps, env.requestTimeoutMs()),
-    trustedOrigins: env.trustedFileOrigins(),
-  }
-  const url = part.attachment.url
-  const fromHubSpot = (() => {
-    try {
-      return isHubSpotHost(new URL(url), env.hubspotApiUrl())
-    } catch {
-      return false
-    }
-  })()
-  try {
-    return await download(url, {
-      ...options,
-      bearerToken: await deps.tokens.get(),
-      mayReceiveToken: (target) => isHubSpotHost(target, env.hubspotApiUrl()),
-    })
-  } catch (error) {
-    const refused = error instanceof DownloadError && (error.status === 401 || error.status === 403)
-    if (!refused || !fromHubSpot || !part.attachment.fileId) throw error
-  }
-  try {
-    const signed = await getSignedUrl(deps.hubspot, String(part.attachment.fileId))
-    return await download(signed.url, options)
-  } catch (error) {
-    if (error instanceof HubSpotApiError && (error.status === 401 || error.status === 403)) {
-      throw new DownloadError(deps.texts.fileUnreadable, true, error.status)
-    }
-    throw error
-  }
-}
-
-// Where the customer opens an agent's file, and the name it goes by. Each file has a folder of its
-// own, so the key ends with the file's real name (the name the customer sees) and never collides.
-type Hosted = { url: string; name: string }
-
-const rehost = async (
-  deps: Deps,
-  message: Message,
-  part: Extract<AgentPart, { kind: 'media' }>,
-  index: number
-): Promise<Hosted> => {
-  const fetched = await fetchAgentFile(deps, part)
-  const name = part.attachment.name ?? fetched.fileName ?? `attachment-${index + 1}`
-  try {
-    const { file } = await deps.client.uploadFile({
-      key: `hubspot/${message.conversationsThreadId}/${message.id}/${index}/${name.replace(/\//g, '_')}`,
-      content: fetched.data,
-      contentType: fetched.contentType ?? 'application/octet-stream',
-      accessPolicies: ['public_content'],
-      publicContentImmediatelyAccessible: true,
-    })
-    if (file.url) return { url: file.url, name }
-  } catch (error) {
-    if (!isApiError(error) || error.code >= 500 || error.code === 429) throw error
-    deps.logger.warn(
-      `Botpress refused to host an agent file (${error.code}); the customer gets a signed HubSpot link instead`
-    )
-  }
-  // Where Botpress cannot host the file, a signed link from HubSpot's file manager still opens it.
-  if (part.attachment.fileId) {
-    return { url: (await getSignedUrl(deps.hubspot, String(part.attachment.fileId))).url, name }
-  }
-  throw new DownloadError('the file could not be hosted for the customer', true)
 }
 
 type Delivery = { delivered: true } | { delivered: false; errorMessage: string }

@@ -25,6 +25,8 @@
     firstInbox: true,
     replyFile: null,
     busy: false,
+    // Customer files on their way, by the page's upload id: { name, size, loaded, sent }.
+    uploads: new Map(),
   }
 
   // Follows the end of a scrolled list when it was at its end, or when items were added; images
@@ -46,12 +48,30 @@
     element.hidden = !message
   }
 
-  const readAsBase64 = (file) =>
+  // The sandbox server's request limit (MAX_BODY_BYTES in server.ts).
+  const MAX_UPLOAD_BYTES = 16 * 1024 * 1024
+  const formatSize = (bytes) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} KB`)
+
+  // Sends a body with XMLHttpRequest, whose upload events report progress (fetch has none).
+  const sendWithProgress = (url, body, headers, onProgress) =>
     new Promise((resolve, reject) => {
-      const reader = new FileReader()
-      reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''))
-      reader.onerror = () => reject(reader.error)
-      reader.readAsDataURL(file)
+      const request = new XMLHttpRequest()
+      request.open('POST', url)
+      for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value)
+      request.upload.onprogress = (event) => {
+        if (event.lengthComputable) onProgress(event.loaded, event.total)
+      }
+      request.upload.onload = () => onProgress(1, 1)
+      request.onload = () => {
+        let answer = {}
+        try {
+          answer = JSON.parse(request.responseText)
+        } catch {}
+        if (request.status >= 200 && request.status < 300) resolve(answer)
+        else reject(new Error(answer.message || `${request.status} ${request.statusText}`))
+      }
+      request.onerror = () => reject(new Error('The upload failed: the server could not be reached'))
+      request.send(body)
     })
 
   const postJson = async (url, body) => {
@@ -119,8 +139,39 @@
       return `<div class="line" data-testid="chat-line" data-from="bot"><span class="avatar bot" aria-hidden="true">${ICONS.bot}</span><div><div class="sender" data-testid="line-sender">Bot</div><div class="bubble">${body}</div></div></div>`
     }
     const delivery = line.delivery ? ` data-delivery="${esc(line.delivery)}"` : ''
-    const note = line.note ? `<div class="delivery-note" data-testid="delivery-note">${esc(line.note)}</div>` : ''
+    const noteText = line.note || (line.delivery === 'sending' && line.attachment ? 'Uploaded · the integration is sending it to HubSpot…' : '')
+    const note = noteText ? `<div class="delivery-note" data-testid="delivery-note">${esc(noteText)}</div>` : ''
     return `<div class="line" data-testid="chat-line" data-from="${esc(line.from)}"${delivery}><div><div class="bubble">${body}</div>${note}</div></div>`
+  }
+
+  // A customer file still travelling to the sandbox: its bubble, with a progress bar.
+  const uploadLineHtml = ([id, upload]) => {
+    const percent = Math.floor((upload.loaded / Math.max(upload.size, 1)) * 100)
+    const note = upload.sent ? `Uploaded ${formatSize(upload.size)} · handing it to the bot…` : `Uploading… ${percent} % of ${formatSize(upload.size)}`
+    return `<div class="line" data-testid="upload-line" data-from="customer" data-delivery="uploading" data-upload-id="${esc(id)}"><div><div class="bubble"><div class="attachment file">${ICONS.file}<span>${esc(upload.name)}</span></div><progress data-testid="upload-progress" max="100" value="${upload.sent ? 100 : percent}"></progress></div><div class="delivery-note" data-testid="upload-note">${esc(note)}</div></div></div>`
+  }
+
+  // Uploads whose chat line the server already shows have no bubble of their own any more.
+  const pendingUploads = (customer) => {
+    const shown = new Set(customer.lines.map((line) => line.uploadId).filter(Boolean))
+    return [...ui.uploads].filter(([id]) => !shown.has(id))
+  }
+
+  const renderChatLines = (customer) => {
+    const chat = $('chat-messages')
+    keepAtEnd(chat, () => {
+      chat.innerHTML = customer.lines.map(chatLineHtml).join('') + pendingUploads(customer).map(uploadLineHtml).join('')
+    })
+  }
+
+  // Progress changes only its own bubble, so the rest of the chat is left alone.
+  const showUploadProgress = (id) => {
+    const upload = ui.uploads.get(id)
+    const bubble = document.querySelector(`[data-upload-id="${id}"][data-testid="upload-line"]`)
+    if (!upload || !bubble) return
+    const template = document.createElement('template')
+    template.innerHTML = uploadLineHtml([id, upload])
+    bubble.replaceWith(template.content.firstElementChild)
   }
 
   const renderCustomer = (customer) => {
@@ -136,10 +187,7 @@
     const escalated = customer.mode !== 'bot'
     $('chat-escalate').disabled = escalated
     $('chat-end').disabled = customer.mode !== 'waiting' && customer.mode !== 'with-agent'
-    const chat = $('chat-messages')
-    keepAtEnd(chat, () => {
-      chat.innerHTML = customer.lines.map(chatLineHtml).join('')
-    })
+    renderChatLines(customer)
   }
 
   const threadItemHtml = (thread) => {
@@ -323,42 +371,33 @@
   $('chat-escalate').addEventListener('click', () => void customerAction('escalate'))
   $('chat-end').addEventListener('click', () => void customerAction('end'))
   $('chat-restart').addEventListener('click', () => void customerAction('restart'))
-  // A large file takes seconds to read and to upload: the progress shows under the chat.
-  const uploadWithProgress = (body) =>
-    new Promise((resolve, reject) => {
-      const request = new XMLHttpRequest()
-      request.open('POST', '/api/customer/file')
-      request.setRequestHeader('content-type', 'application/json')
-      request.upload.onprogress = (event) => {
-        if (event.lengthComputable) showProgress(`Uploading ${body.name}… ${Math.floor((event.loaded / event.total) * 100)} %`)
-      }
-      request.upload.onload = () => showProgress(`Uploaded ${body.name}; the integration is sending it to HubSpot…`)
-      request.onload = () => {
-        let answer = {}
-        try { answer = JSON.parse(request.responseText) } catch {}
-        if (request.status >= 200 && request.status < 300) resolve(answer)
-        else reject(new Error(answer.message || `${request.status} ${request.statusText}`))
-      }
-      request.onerror = () => reject(new Error('The upload failed'))
-      request.send(JSON.stringify(body))
-    })
-  const showProgress = (text) => {
-    const element = $('chat-progress')
-    element.textContent = text || ''
-    element.hidden = !text
-  }
+  // The file goes as the request body itself, and its bubble shows the upload's progress at once.
   $('chat-file').addEventListener('change', async (event) => {
     const file = event.target.files[0]
     event.target.value = ''
     if (!file) return
     showError('chat-error', '')
-    showProgress(`Reading ${file.name} (${Math.ceil(file.size / 1024)} KB)…`)
+    // The sandbox's own limit: said at once rather than after sending megabytes for nothing.
+    if (file.size > MAX_UPLOAD_BYTES) {
+      return showError('chat-error', `${file.name} is ${formatSize(file.size)}: the sandbox takes files up to ${formatSize(MAX_UPLOAD_BYTES)} (the integration forwards up to 10 MB to HubSpot).`)
+    }
+    const id = `u${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
+    ui.uploads.set(id, { name: file.name, size: file.size, loaded: 0, sent: false })
+    if (ui.snapshot) renderChatLines(ui.snapshot.customer)
+    const query = new URLSearchParams({ name: file.name, upload: id })
     try {
-      await uploadWithProgress({ name: file.name, contentType: file.type || 'application/octet-stream', base64: await readAsBase64(file) })
+      await sendWithProgress(`/api/customer/file?${query}`, file, { 'content-type': file.type || 'application/octet-stream' }, (loaded, total) => {
+        const upload = ui.uploads.get(id)
+        if (!upload) return
+        upload.loaded = loaded === total ? upload.size : loaded
+        upload.sent = loaded === total
+        showUploadProgress(id)
+      })
     } catch (error) {
-      showError('chat-error', error.message)
+      showError('chat-error', `${file.name}: ${error.message}`)
     } finally {
-      showProgress('')
+      ui.uploads.delete(id)
+      if (ui.snapshot) renderChatLines(ui.snapshot.customer)
     }
   })
 
@@ -389,22 +428,51 @@
   const showReplyFile = () => {
     const label = $('reply-file-name')
     label.hidden = !ui.replyFile
-    label.textContent = ui.replyFile ? `Attached: ${ui.replyFile.name} (${Math.ceil(ui.replyFile.size / 1024)} KB)` : ''
+    label.textContent = ui.replyFile ? `Attached: ${ui.replyFile.name} (${formatSize(ui.replyFile.size)})` : ''
   }
   $('reply-file').addEventListener('change', (event) => {
     ui.replyFile = event.target.files[0] || null
     event.target.value = ''
     showReplyFile()
   })
+  const showReplyProgress = (file, loaded, total) => {
+    const element = $('reply-progress')
+    element.hidden = !file
+    if (!file) return
+    const done = loaded >= total
+    element.querySelector('progress').value = Math.floor((loaded / Math.max(total, 1)) * 100)
+    element.querySelector('span').textContent = done
+      ? `Uploaded ${file.name} · HubSpot is sending it…`
+      : `Uploading ${file.name}… ${Math.floor((loaded / Math.max(total, 1)) * 100)} % of ${formatSize(file.size)}`
+  }
+  // A reply goes to the HubSpot stand-in as multipart: the file's bytes as they are, with progress.
   $('reply-form').addEventListener('submit', async (event) => {
     event.preventDefault()
     const input = $('reply-input')
     const text = input.value.trim()
-    if (!text && !ui.replyFile) return showError('inbox-error', 'Write a reply or attach a file.')
-    const files = ui.replyFile
-      ? [{ name: ui.replyFile.name, contentType: ui.replyFile.type || 'application/octet-stream', base64: await readAsBase64(ui.replyFile) }]
-      : []
-    const sent = await withBusyButtons(() => agentAction('reply', { actorId: $('agent-select').value, ...(text && { text }), files }))
+    const file = ui.replyFile
+    if (!text && !file) return showError('inbox-error', 'Write a reply or attach a file.')
+    const base = ui.snapshot && ui.snapshot.links.controlApi
+    if (!base || !ui.selectedThreadId) return
+    const form = new FormData()
+    form.append('actorId', $('agent-select').value)
+    if (text) form.append('text', text)
+    if (file) form.append('file', file, file.name)
+    showError('inbox-error', '')
+    if (file) showReplyProgress(file, 0, file.size)
+    const sent = await withBusyButtons(async () => {
+      try {
+        await sendWithProgress(`${base}/threads/${encodeURIComponent(ui.selectedThreadId)}/reply`, form, {}, (loaded, total) => {
+          if (file) showReplyProgress(file, loaded, total)
+        })
+        return true
+      } catch (error) {
+        showError('inbox-error', error.message)
+        return false
+      } finally {
+        showReplyProgress(null)
+      }
+    })
     if (!sent) return
     input.value = ''
     ui.replyFile = null
