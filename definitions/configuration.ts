@@ -89,7 +89,19 @@ export type ManualConfiguration = Configuration
 // integration's secrets), so the bot builder fills in no HubSpot credentials at all and connects a
 // portal with Botpress's Connect button. Inboxes may be left empty: the page that confirms the
 // connection lists the portal's inboxes to pick from.
+//
+// An installation of 1.x upgraded to 2.x keeps its configuration, and Botpress hands it over as
+// this default configuration (configuration type null) with the fields of the manual one: they are
+// accepted here, hidden, and such a configuration is read as manual (context.ts, modeOf).
+const carriedOver = (field: z.ZodTypeAny) =>
+  field.optional().hidden().describe('Kept from a 1.x installation, which runs as the manual configuration')
 export const oneClickConfigurationSchema = z.object({
+  clientId: carriedOver(configurationSchema.shape.clientId),
+  clientSecret: carriedOver(configurationSchema.shape.clientSecret),
+  appId: carriedOver(configurationSchema.shape.appId),
+  developerApiKey: carriedOver(configurationSchema.shape.developerApiKey),
+  appKind: carriedOver(configurationSchema.shape.appKind),
+  refreshToken: carriedOver(configurationSchema.shape.refreshToken),
   defaultInboxId: inboxId
     .optional()
     .title('Default inbox ID')

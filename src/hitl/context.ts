@@ -59,8 +59,16 @@ export const publisherApp = ():
   return { clientId, clientSecret, appId, developerApiKey }
 }
 
-export const modeOf = (ctx: Pick<Context, 'configurationType'>): Mode =>
-  ctx.configurationType === 'manual' ? 'manual' : 'one-click'
+// A default configuration that holds a client ID is a 1.x installation's, carried over by the
+// upgrade to 2.x as the default configuration: it runs as manual, unchanged.
+export const carriesOwnApp = (configuration: unknown): boolean =>
+  typeof configuration === 'object' &&
+  configuration !== null &&
+  typeof (configuration as { clientId?: unknown }).clientId === 'string' &&
+  (configuration as { clientId: string }).clientId.trim() !== ''
+
+export const modeOf = (ctx: Pick<Context, 'configurationType' | 'configuration'>): Mode =>
+  ctx.configurationType === 'manual' || carriesOwnApp(ctx.configuration) ? 'manual' : 'one-click'
 
 // One-click's configuration read as the manual one, the app's credentials from the secrets.
 export const parseOneClickConfiguration = (raw: unknown): Configuration => {

@@ -225,6 +225,24 @@ describe('[publisher-routing] Botpress routes and refusals', () => {
 })
 
 describe('[manual-mode] the suite runs on the manual configuration', () => {
+  it('[manual-mode] a 1.x installation upgraded to 2.x, its manual fields arriving as the default configuration, runs as manual', async () => {
+    const w = await world({ register: false })
+    // What Botpress hands over after the upgrade: the 1.x values, under the default configuration.
+    const upgraded = w.bp.connect({
+      integrationUrl: w.integrationUrl,
+      configuration: w.configuration,
+      configurationType: null,
+    })
+    expect(upgraded.configurationType).toBeNull()
+    await upgraded.register()
+    const bot = new HitlBot(w.bp, upgraded)
+    const jane = await escalate(bot, 'Jane Doe')
+    expect(w.bp.store.conversations.get(jane.conversationId)?.tags.hubspotThreadId).toBeTruthy()
+    // Its own app, not the publisher's: no publisher secrets are set in this world.
+    expect(process.env.SECRET_CLIENT_ID).toBeUndefined()
+    bot.dispose()
+  })
+
   it("[manual-mode] the default world installs configurations.manual with the bot builder's own app", async () => {
     const w = await world()
     expect(w.driver.configurationType).toBe('manual')

@@ -5,7 +5,7 @@ import definition from '../../integration.definition'
 
 type Schema = {
   description?: string
-  getMetadata?: () => { title?: string; secret?: boolean }
+  getMetadata?: () => { title?: string; secret?: boolean; hidden?: boolean }
   shape?: Record<string, Schema>
   _def?: { shape?: () => Record<string, Schema> }
 }
@@ -40,10 +40,22 @@ describe('definition passes the bp lint rules', () => {
 
   it('configuration fields are titled, described, and secrets hidden', () => {
     expect(problemsOfFields('configuration', definition.configuration?.schema)).toEqual([])
-    // One-click holds no HubSpot credential; the manual configuration holds them, hidden.
+    // One-click shows no HubSpot credential; the manual configuration holds them, hidden. The default
+    // configuration accepts a 1.x installation's fields (carried over by the upgrade), hidden from the form.
+    const oneClickFields = Object.entries(fieldsOf(definition.configuration?.schema))
     expect(
-      Object.keys(fieldsOf(definition.configuration?.schema)).filter((name) => /secret|key|token|client/i.test(name))
+      oneClickFields
+        .filter(([name, field]) => /secret|key|token|client/i.test(name) && field.getMetadata?.().hidden !== true)
+        .map(([name]) => name)
     ).toEqual([])
+    expect(oneClickFields.filter(([, field]) => field.getMetadata?.().hidden === true).map(([name]) => name)).toEqual([
+      'clientId',
+      'clientSecret',
+      'appId',
+      'developerApiKey',
+      'appKind',
+      'refreshToken',
+    ])
     expect(definition.configuration?.identifier?.linkTemplateScript).toBe('linkTemplate.vrl')
     expect(definition.identifier?.extractScript).toBe('extract.vrl')
     const manual = definition.configurations?.manual
