@@ -72,6 +72,20 @@ describe('[one-click] connect without a HubSpot app', () => {
     expect(w.bp.store.integrationSettings.get(w.driver.integrationId)?.identifier).toBeNull()
   })
 
+  it('[one-click] the identifier header of the connection page is the claim: a failing configureIntegration costs nothing, and register claims again', async () => {
+    const w = await world({ oneClick: true })
+    const fault = w.bp.faults.inject({ method: 'POST', path: '/v1/chat/integrations/configure', status: 400, count: 1 })
+    const connected = await w.pressConnect()
+    expect(fault.remaining).toBe(0)
+    expect(connected.status).toBe(200)
+    expect(connected.body).toContain('HubSpot is connected')
+    expect(w.bp.store.ownerOfIdentifier(w.hs.portalId)).toBe(w.driver.integrationId)
+    // The claim lost (say, the page answered but the header went nowhere): the hourly register claims again.
+    w.bp.store.configureIntegration(w.driver.integrationId, { identifier: null })
+    await w.driver.register()
+    expect(w.bp.store.ownerOfIdentifier(w.hs.portalId)).toBe(w.driver.integrationId)
+  })
+
   it("[one-click] without inbox IDs, the confirmation page lists the portal's inboxes to pick from", async () => {
     const w = await world({ oneClick: true, configuration: { defaultInboxId: undefined, additionalInboxIds: [] } })
     const connected = await w.pressConnect()
