@@ -116,14 +116,21 @@ export const oneClickConfigurationSchema = z.object({
 export type OneClickConfiguration = z.infer<typeof oneClickConfigurationSchema>
 
 // The names of the publisher's secrets (bp deploy --secrets NAME=value); the running integration
-// reads them as SECRET_<NAME> environment variables.
+// reads them as SECRET_<NAME> environment variables. Optional: bp deploy refuses to go on without a
+// required secret, and a deployment without them still serves the manual configuration (register
+// then says one-click is unavailable).
 export const publisherSecrets = {
-  CLIENT_ID: { description: 'Client ID of the publisher HubSpot app used by the one-click configuration' },
+  CLIENT_ID: {
+    optional: true,
+    description: 'Client ID of the publisher HubSpot app used by the one-click configuration',
+  },
   CLIENT_SECRET: {
+    optional: true,
     description: 'Client secret of the publisher HubSpot app; it also verifies the signature of its webhooks',
   },
-  APP_ID: { description: 'Numeric ID of the publisher HubSpot app' },
+  APP_ID: { optional: true, description: 'Numeric ID of the publisher HubSpot app' },
   DEVELOPER_API_KEY: {
+    optional: true,
     description:
       'Developer API key of the HubSpot developer account that owns the publisher app (creates the custom channels)',
   },

@@ -113,6 +113,12 @@ export const oauthStore = (client: Client, integrationId: string): TokenStore =>
   },
 })
 
+// The connection pages (GET /oauth…: the OAuth callback trades a code, sets up the channel and lists
+// the inboxes while the bot builder waits) run under the action budget; HubSpot's webhooks under
+// the webhook one.
+export const budgetFor = (method: string, path: string): 'action' | 'webhook' =>
+  method.toUpperCase() === 'GET' && (path === '/oauth' || path.startsWith('/oauth/')) ? 'action' : 'webhook'
+
 // `webhookUrl` is the integration's public URL as Botpress gave it to register; without it, the
 // one built from BP_WEBHOOK_URL and the webhook ID.
 export const createDeps = (

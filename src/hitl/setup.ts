@@ -160,7 +160,9 @@ const diagnose = async (
     return { problems: found, connected: true, portalId }
   })()
 
-  const channelList = channels.listChannels(deps.hubspot).catch((error: unknown) => {
+  // One-click: the publisher app's channels are every customer's; ours is found by its recorded ID.
+  const listing = deps.mode === 'one-click' ? Promise.resolve(undefined) : channels.listChannels(deps.hubspot)
+  const channelList = listing.catch((error: unknown) => {
     const rejected =
       error instanceof HubSpotApiError && (error.status === 401 || error.status === 403 || error.status === 404)
     problems.push(
@@ -341,7 +343,8 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
     deps.webhookUrl,
     deps.mode === 'one-click' ? Infinity : undefined
   )
-  rememberSiblings(deps, siblings)
+  // One-click lists no channels here: forwarding lists them when an event needs a sibling.
+  if (deps.mode === 'manual') rememberSiblings(deps, siblings)
   if (kind === 'legacy') await ensureLegacyAppWebhooks(deps, siblings)
   else if (deps.mode === 'manual') explainProjectAppWebhooks(deps)
   // One-click: the siblings are every customer's installations of the publisher app; they are not

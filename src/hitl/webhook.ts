@@ -13,7 +13,7 @@ import { appWebhookEventSchema, outgoingMessageEventSchema, type AppWebhookEvent
 import { verifyHubSpotRequest, verifyPublisherAppBatch } from '../hubspot/signature'
 import type { IntegrationProps } from '../types'
 import { finishConnection, homePage, startConnection, WHERE_THE_LINK_IS } from './connect'
-import { createDeps, readSetup, type Deps } from './context'
+import { budgetFor, createDeps, readSetup, type Deps } from './context'
 import { handleAgentReply } from './events/agent-reply'
 import type { Outcome } from './events/outcome'
 import { handleAssignment, handleStatusChange, handleThreadGone, NOT_A_HITL_THREAD } from './events/thread-events'
@@ -245,7 +245,7 @@ export const handleWebhook: IntegrationProps['handler'] = async (props) => {
     if (requestPath === '/hubspot-project.json') return projectAsJson(webhookUrl)
   }
   try {
-    deps = createDeps({ ...props, webhookUrl: setup?.webhookUrl }, 'webhook')
+    deps = createDeps({ ...props, webhookUrl: setup?.webhookUrl }, budgetFor(props.req.method, requestPath))
   } catch (error) {
     props.logger.error(error instanceof Error ? error.message : 'invalid configuration')
     return page(500, {

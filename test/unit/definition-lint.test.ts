@@ -61,11 +61,15 @@ describe('definition passes the bp lint rules', () => {
     const manual = definition.configurations?.manual
     expect(manual?.title && manual.description).toBeTruthy()
     expect(problemsOfFields('configurations.manual', manual?.schema)).toEqual([])
-    expect(Object.entries(definition.secrets ?? {}).map(([name, secret]) => [name, !!secret.description])).toEqual([
-      ['CLIENT_ID', true],
-      ['CLIENT_SECRET', true],
-      ['APP_ID', true],
-      ['DEVELOPER_API_KEY', true],
+    // Described, and optional: bp deploy refuses to deploy without a required secret, and a
+    // deployment without them still serves the manual configuration.
+    expect(
+      Object.entries(definition.secrets ?? {}).map(([name, secret]) => [name, !!secret.description, secret.optional])
+    ).toEqual([
+      ['CLIENT_ID', true, true],
+      ['CLIENT_SECRET', true, true],
+      ['APP_ID', true, true],
+      ['DEVELOPER_API_KEY', true, true],
     ])
     const fields = fieldsOf(manual?.schema)
     for (const secret of ['clientSecret', 'developerApiKey', 'refreshToken']) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { configurationSchema, oneClickConfigurationSchema } from '../../definitions'
-import { modeOf, parseConfiguration } from '../../src/hitl/context'
+import { budgetFor, modeOf, parseConfiguration } from '../../src/hitl/context'
 import {
   appWebhookEventSchema,
   messageStatusUpdateSchema,
@@ -61,6 +61,17 @@ describe('a 1.x configuration carried over by the upgrade to 2.x as the default 
     expect(modeOf(ctx(null, { clientId: ' ', defaultInboxId: '1001' }))).toBe('one-click')
     expect(modeOf(ctx(null, { defaultInboxId: '1001' }))).toBe('one-click')
     expect(modeOf(ctx('manual', legacy))).toBe('manual')
+  })
+})
+
+describe('the budget of an invocation', () => {
+  it('the connection pages (GET /oauth…) run under the action budget, webhooks under the webhook one', () => {
+    expect(budgetFor('GET', '/oauth')).toBe('action')
+    expect(budgetFor('get', '/oauth/start')).toBe('action')
+    expect(budgetFor('GET', '/oauth/callback')).toBe('action')
+    expect(budgetFor('POST', '/oauth')).toBe('webhook')
+    expect(budgetFor('POST', '/')).toBe('webhook')
+    expect(budgetFor('GET', '/oauthx')).toBe('webhook')
   })
 })
 
