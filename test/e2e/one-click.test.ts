@@ -86,15 +86,17 @@ describe('[one-click] connect without a HubSpot app', () => {
     expect(w.bp.store.ownerOfIdentifier(w.hs.portalId)).toBe(w.driver.integrationId)
   })
 
-  it("[one-click] connect and register find the installation's channel by its recorded ID, never listing every customer's channels of the publisher app", async () => {
+  it("[one-click] connect, register and disconnect find the installation's channel by its recorded ID, never listing every customer's channels of the publisher app", async () => {
     const w = await world({ oneClick: true })
     await w.pressConnect()
     await w.driver.register()
+    await w.driver.unregister()
     const channelCalls = w.hs.calls
       .filter((call) => /\/custom-channels\/[^/]+(\/\d+)?$/.test(call.path))
       .map((call) => `${call.method} ${call.path.replace(/^.*\/custom-channels\/[^/]+/, '').replace(/\d+$/, '<id>')}`)
-    // Created at connect, read by its recorded ID at register; the list (GET with no ID) never asked.
-    expect(channelCalls).toEqual(['POST ', 'GET /<id>'])
+    // Created at connect, read by its recorded ID at register, archived at disconnect; the list (GET
+    // with no ID) is never asked, and no other installation is told of the removal.
+    expect(channelCalls).toEqual(['POST ', 'GET /<id>', 'DELETE /<id>'])
   })
 
   it("[one-click] without inbox IDs, the confirmation page lists the portal's inboxes to pick from", async () => {
