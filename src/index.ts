@@ -6,7 +6,7 @@ import { explain } from './hitl/errors'
 import { claimPortal } from './hitl/one-click'
 import { sweepSessions } from './hitl/session-work'
 import { setUp, tearDown } from './hitl/setup'
-import { handleWebhook } from './hitl/webhook'
+import { handleWebhook } from './hitl/webhook/routes'
 import type { Integration } from './types'
 
 export default new sdk.Integration<Integration>({

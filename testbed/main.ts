@@ -1,5 +1,19 @@
 // `npm run testbed`: both stand-ins and the integration, wired together, until Ctrl-C; plus a small
 // bot API so that a script can escalate, talk as the customer and read what Botpress received.
+//
+// Bot API (the hitl plugin's side):
+//   GET  /                                 every URL, the Botpress token and bot id, the configuration sent
+//   POST /escalate                         { name?, email?, title?, description?, history?: string[] } → 201 session
+//                                          (history alternates customer and bot texts)
+//   GET  /sessions, /sessions/:conversationId   thread id, status, hitlAssigned/hitlStopped, agent messages,
+//                                          what the customer sees
+//   POST /sessions/:conversationId/messages   { text } → 201 (the customer writes)
+//   POST /sessions/:conversationId/end     the customer ends the session (stopHitl)
+//   POST /register                         registers the integration again
+// TESTBED_HUBSPOT_PORT and TESTBED_BOT_PORT fix the ports (free ports otherwise). With
+// TESTBED_INTEGRATION_URL the testbed drives that build instead of src/, does not register at start,
+// and prints the environment the build needs (HUBSPOT_API_URL, HUBSPOT_AUTHORIZE_URL, BP_API_URL,
+// BP_TOKEN, BP_WEBHOOK_URL); then POST /register.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { z } from 'zod'

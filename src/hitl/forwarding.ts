@@ -15,6 +15,7 @@ import type { Channel } from '../hubspot/schemas'
 import { signV3 } from '../hubspot/signature'
 import { processCache } from '../memory'
 import { readSetup, timeLeftFor, writeSetup, type Deps } from './context'
+import type { Forwarded } from './events/outcome'
 
 export const FORWARDED_HEADER = 'x-botpress-hitl-forwarded-from'
 
@@ -146,7 +147,7 @@ export const forwardToSibling = async (
   rawEvent: unknown,
   target: ForwardTarget,
   setup: { channelId: string; portalId?: string }
-): Promise<string | undefined> => {
+): Promise<Forwarded | undefined> => {
   const siblings = await listSiblings(deps, setup.channelId)
   if (siblings.length === 0) return undefined
   if (setup.portalId && target.portalId !== setup.portalId) {

@@ -222,13 +222,18 @@ export const agentMessageParts = (message: Message): AgentPart[] => {
 
 export type BotpressMessage =
   | { type: 'text'; payload: { text: string } }
-  | { type: 'image'; payload: { imageUrl: string } }
-  | { type: 'audio'; payload: { audioUrl: string } }
-  | { type: 'video'; payload: { videoUrl: string } }
+  | { type: 'image'; payload: { imageUrl: string; title?: string } }
+  | { type: 'audio'; payload: { audioUrl: string; title?: string } }
+  | { type: 'video'; payload: { videoUrl: string; title?: string } }
   | { type: 'file'; payload: { fileUrl: string; title?: string } }
 
-// `hostedUrl` is where the customer can open the file (re-hosted by the caller).
-export const partToBotpress = (part: AgentPart, texts: Texts, hostedUrl?: string): BotpressMessage => {
+// `hosted` is where the customer can open the file (re-hosted by the caller) and the name it goes
+// by: every kind of file carries its name as the title, so the customer sees the agent's file name.
+export const partToBotpress = (
+  part: AgentPart,
+  texts: Texts,
+  hosted?: { url: string; name?: string }
+): BotpressMessage => {
   if (part.kind === 'text') return { type: 'text', payload: { text: part.text } }
   if (part.kind === 'location') {
     return {
@@ -236,15 +241,17 @@ export const partToBotpress = (part: AgentPart, texts: Texts, hostedUrl?: string
       payload: { text: texts.location({ latitude: part.latitude, longitude: part.longitude, title: part.name }) },
     }
   }
-  const url = hostedUrl ?? part.attachment.url
+  const url = hosted?.url ?? part.attachment.url
+  const name = hosted?.name ?? part.attachment.name
+  const title = name ? { title: name } : {}
   switch (part.as) {
     case 'image':
-      return { type: 'image', payload: { imageUrl: url } }
+      return { type: 'image', payload: { imageUrl: url, ...title } }
     case 'audio':
-      return { type: 'audio', payload: { audioUrl: url } }
+      return { type: 'audio', payload: { audioUrl: url, ...title } }
     case 'video':
-      return { type: 'video', payload: { videoUrl: url } }
+      return { type: 'video', payload: { videoUrl: url, ...title } }
     case 'file':
-      return { type: 'file', payload: { fileUrl: url, title: part.attachment.name } }
+      return { type: 'file', payload: { fileUrl: url, ...title } }
   }
 }

@@ -1,9 +1,16 @@
 // Files API: customer attachments are uploaded to the portal's file manager and attached by ID.
+import { randomBytes } from 'node:crypto'
 import type { HubSpotHttp } from './http'
 import { fileSchema, signedUrlSchema, type HubSpotFile } from './schemas'
 import { filesBase } from './versions'
 
 export const FOLDER_PATH = '/botpress-hitl'
+
+// HubSpot renames an upload that meets a file of the same name in its folder ("photo-1.png"), and
+// the inbox shows that name: each file gets a folder of its own (by day, then a random name), so the
+// agent reads the name the customer gave it, even when the customer sends "photo.png" twice.
+export const uploadFolderPath = (now = new Date()): string =>
+  `${FOLDER_PATH}/${now.toISOString().slice(0, 10)}/${randomBytes(6).toString('hex')}`
 
 export const uploadFile = (
   http: HubSpotHttp,
@@ -12,12 +19,12 @@ export const uploadFile = (
   const form = new FormData()
   form.append('file', new Blob([new Uint8Array(file.data)], { type: file.contentType }), file.name)
   form.append('fileName', file.name)
-  form.append('folderPath', FOLDER_PATH)
+  form.append('folderPath', uploadFolderPath())
   form.append(
     'options',
     JSON.stringify({ access: 'PRIVATE', ttl: 'P1Y', overwrite: false, duplicateValidationStrategy: 'NONE' })
   )
-  // A repeated upload only leaves a second copy in a private folder.
+  // A repeated upload only leaves a second copy in a private folder of its own.
   return http.send({
     method: 'POST',
     path: filesBase,

@@ -505,7 +505,8 @@ export const channelAccountEventSchema = z.object({
 export const channelWebhookSchema = z.union([
   outgoingMessageEventSchema,
   channelAccountEventSchema,
-  z.object({ type: z.string() }).passthrough(),
+  // A kind this integration does not handle is passed over; a malformed message event is refused.
+  z.object({ type: z.string().refine((type) => type !== 'OUTGOING_CHANNEL_MESSAGE_CREATED') }).passthrough(),
 ])
 export type ChannelWebhook = z.infer<typeof channelWebhookSchema>
 

@@ -115,6 +115,26 @@ describe('the agent', () => {
     expect(shownStatus(w, file.id)).toBe('SENT')
   })
 
+  it("each file reaches the customer under the agent's file name, an image too", async () => {
+    const { w, session, threadId } = await escalated()
+    const files = [
+      { name: 'damage report.png', contentType: 'image/png', data: Buffer.from('png bytes') },
+      { name: 'label.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4 label') },
+    ]
+    for (const file of files) {
+      w.hs.agent.reply(threadId, { actorId: 'A-111', files: [file] })
+      await settle(w)
+    }
+    const view = customerView(w, session)
+    expect(view.map((m) => [m.type, m.payload.title])).toEqual([
+      ['image', 'damage report.png'],
+      ['file', 'label.pdf'],
+    ])
+    // The hosted file's URL ends with the name itself, no index or prefix glued to it.
+    expect(decodeURIComponent(String(view[0]!.payload.imageUrl)).split('/').pop()).toBe('damage report.png')
+    expect(await (await fetch(String(view[0]!.payload.imageUrl))).text()).toBe('png bytes')
+  })
+
   it('a file Botpress refuses to host reaches the customer as a signed HubSpot link', async () => {
     const w = await world()
     const session = await w.bot.escalate({ customer: jane })

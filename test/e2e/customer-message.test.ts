@@ -61,6 +61,32 @@ describe('customer messages reach the thread', () => {
   })
 })
 
+describe('file names in HubSpot', () => {
+  it('a customer who sends "photo of parcel.png" twice: the agent reads that name on both, not a renamed copy', async () => {
+    const { w, session, threadId } = await escalated()
+    for (const content of ['first photo', 'second photo']) {
+      const { Client } = await import('@botpress/client')
+      const client = new Client({ apiUrl: w.bp.url, token: w.bp.token, botId: w.driver.botId })
+      // As the sandbox's chat stores them: a folder per upload, the file's own name last.
+      const { file } = await client.uploadFile({
+        key: `customer-uploads/${content.length}-${content[0]}/photo of parcel.png`,
+        content,
+        contentType: 'image/png',
+        accessPolicies: ['public_content'],
+      })
+      await w.bot.customerSays(session, { type: 'image', payload: { imageUrl: String(file.url) } })
+    }
+    const attached = threadMessages(w, threadId)
+      .flatMap((m) => m.attachments)
+      .flatMap((a) => (a.type === 'FILE' ? [a] : []))
+    expect(attached.map((a) => a.name)).toEqual(['photo of parcel.png', 'photo of parcel.png'])
+    // HubSpot renames an upload that meets a file of the same name in its folder: each has its own.
+    const stored = attached.map((a) => w.hs.portal.files.get(String(a.fileId))!)
+    expect(new Set(stored.map((f) => f.parentFolderId)).size).toBe(2)
+    expect(stored.map((f) => f.data.toString())).toEqual(['first photo', 'second photo'])
+  })
+})
+
 describe('[idempotency] retried publishes', () => {
   it('[idempotency] a customer message whose publish timed out and was retried creates one HubSpot message', async () => {
     const { w, session, threadId } = await escalated()

@@ -967,9 +967,25 @@ describe('[hubspot stand-in] files', () => {
     expect(await badOptions.json()).toMatchObject({ category: 'VALIDATION_ERROR' })
   })
 
+  it('an upload meeting a file of the same name in its folder is renamed, as HubSpot does without overwrite; overwrite replaces it', async () => {
+    const first = fileSchema.parse(await (await upload('/files/v3/files', 'PRIVATE', { folderPath: '/twice' })).json())
+    const second = fileSchema.parse(await (await upload('/files/v3/files', 'PRIVATE', { folderPath: '/twice' })).json())
+    const elsewhere = fileSchema.parse(
+      await (await upload('/files/v3/files', 'PRIVATE', { folderPath: '/other' })).json()
+    )
+    expect([first.name, second.name, elsewhere.name]).toEqual(['note', 'note-1', 'note'])
+    const form = new FormData()
+    form.append('file', new Blob([Buffer.from('new note')], { type: 'text/plain' }), 'note.txt')
+    form.append('options', JSON.stringify({ access: 'PRIVATE', overwrite: true }))
+    form.append('folderPath', '/twice')
+    const replaced = fileSchema.parse(await (await api('/files/v3/files', { method: 'POST', body: form })).json())
+    expect(replaced.name).toBe('note')
+    expect(hs.portal.files.get(first.id)?.archived).toBe(true)
+  })
+
   it('publishes a message whose FILE attachment points at an uploaded file', async () => {
     const { channel, account } = await openThread('session-attach')
-    const file = fileSchema.parse(await (await upload('/files/v3/files', 'PRIVATE')).json())
+    const file = fileSchema.parse(await (await upload('/files/v3/files', 'PRIVATE', { folderPath: '/attach' })).json())
     const published = messageSchema.parse(
       await (
         await publishIncoming(channel.id, account.id, {

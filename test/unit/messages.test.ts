@@ -155,11 +155,12 @@ describe('HubSpot → Botpress', () => {
     expect(parts.map((p) => (p.kind === 'media' ? p.as : p.kind))).toEqual(['text', 'image', 'file'])
     expect(
       parts.map((p) =>
-        partToBotpress(p, texts, p.kind === 'media' ? `https://bp.test/${p.attachment.fileId}` : undefined)
+        partToBotpress(p, texts, p.kind === 'media' ? { url: `https://bp.test/${p.attachment.fileId}` } : undefined)
       )
     ).toEqual([
       { type: 'text', payload: { text: 'See attached' } },
-      { type: 'image', payload: { imageUrl: 'https://bp.test/1' } },
+      // Every file carries its name, an image too: the customer sees "a.png", not "image".
+      { type: 'image', payload: { imageUrl: 'https://bp.test/1', title: 'a.png' } },
       { type: 'file', payload: { fileUrl: 'https://bp.test/2', title: 'b.pdf' } },
     ])
   })

@@ -37,7 +37,7 @@ export type BotpressStandInOptions = {
   /**
    * Whether the webhook gateway passes cookies: the caller's `Cookie` header to the integration and
    * the integration's `Set-Cookie` back. Default false: what webhook.botpress.cloud does with them
-   * is not documented (testbed/README.md, "The webhook gateway and cookies"), and dropping them is
+   * is not documented (testbed/README.md, "Cookies"), and dropping them is
    * the stricter case. Can be changed on the instance (`gateway.passCookies`).
    */
   passCookies?: boolean

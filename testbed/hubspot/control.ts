@@ -1,4 +1,21 @@
 // The stand-in's own HTTP control API under /_testbed (JSON, CORS-enabled for the sandbox page).
+// Errors use HubSpot's envelope (400 VALIDATION_ERROR, 404 OBJECT_NOT_FOUND for an unknown thread or agent).
+//
+//   GET  /state                      app, portal, settings, inboxes, agents, contacts, channels, accounts,
+//                                    threads, files (no bytes), tokens, app webhooks, fault and delivery counts
+//   GET  /threads, /threads/:id      threads with integrationThreadId, customer and timeline
+//   POST /threads/:id/assign         { actorId: 'A-111' | '111' | null }
+//   POST /threads/:id/reply          { actorId, text?, richText?, files?: [{ name, contentType, base64, hidden? }] } → 201
+//   POST /threads/:id/close, /reopen
+//   POST /faults                     { api?: [{ method?, path?, pathRegex?, status, count?, retryAfterSeconds?,
+//                                    policyName?, delayMs? }], latency?, expireAccessTokens?, revokeRefreshToken?,
+//                                    webhooks?, clear? } (the semantics of StandInFaults in index.ts)
+//   GET|DELETE /calls, /deliveries   the records / 204
+//   PATCH /settings                  any of StandInSettings (state.ts)
+//   PUT  /app-webhooks               { targetUrl, subscriptions?: [{ eventType, propertyName? }] }
+//   POST /refresh-tokens             { scopes? } → 201 { refreshToken }
+//   POST /project                    { files: { path: content } } → 201 { name, targetUrl } or 400 with every problem
+//   POST /settle                     answers once no delivery is pending
 import type { AgentControls } from './agent'
 import { issueRefreshToken } from './auth'
 import { notFound, validationError } from './errors'

@@ -55,13 +55,43 @@ export const folderIdFor = (state: StandInState, folderPath: string): string => 
 export const folderPathOf = (state: StandInState, folderId: string): string | undefined =>
   [...state.portal.folders.entries()].find(([, id]) => id === folderId)?.[0]
 
+// A name the folder does not hold yet: HubSpot's upload without `overwrite` renames the new file
+// rather than collide with one of the same name and extension ("photo.png" → "photo-1.png").
+const freeName = (state: StandInState, folderPath: string, name: string, extension: string): string => {
+  const taken = (candidate: string) =>
+    [...state.portal.files.values()].some(
+      (file) =>
+        !file.archived &&
+        file.name === candidate &&
+        file.extension === extension &&
+        file.path === `${folderPath === '/' ? '' : folderPath}/${extension ? `${candidate}.${extension}` : candidate}`
+    )
+  let candidate = name
+  for (let suffix = 1; taken(candidate); suffix++) candidate = `${name}-${suffix}`
+  return candidate
+}
+
 export const storeFile = (
   state: StandInState,
-  input: { fileName: string; contentType?: string; data: Buffer; access: FileAccess; folderPath: string }
+  input: {
+    fileName: string
+    contentType?: string
+    data: Buffer
+    access: FileAccess
+    folderPath: string
+    // What a file of the same name in the folder makes of the upload (HubSpot's `overwrite`).
+    onCollision?: 'rename' | 'replace' | 'keep'
+  }
 ): StoredFile => {
-  const { name, extension } = splitFileName(input.fileName)
-  const contentType = input.contentType || guessContentType(extension)
+  const split = splitFileName(input.fileName)
+  const contentType = input.contentType || guessContentType(split.extension)
   const folderPath = normalizeFolderPath(input.folderPath)
+  const { extension } = split
+  const name = input.onCollision === 'rename' ? freeName(state, folderPath, split.name, extension) : split.name
+  if (input.onCollision === 'replace') {
+    const fullPath = `${folderPath === '/' ? '' : folderPath}/${extension ? `${name}.${extension}` : name}`
+    for (const file of state.portal.files.values()) if (file.path === fullPath) file.archived = true
+  }
   const id = state.portal.nextId('file')
   const fullName = extension ? `${name}.${extension}` : name
   const createdAt = nowIso()

@@ -96,7 +96,7 @@ export class CustomerChat {
   private agentUserId: string | undefined
   private agentName: string | undefined
   private queue: Promise<unknown> = Promise.resolve()
-  private readonly uploadedNames = new Map<string, number>()
+  private uploads = 0
   private identity: Identity = 'email'
   private readonly unsubscribe: () => void
   // The customer message the integration is publishing right now.
@@ -389,41 +389,26 @@ export class CustomerChat {
     this.historyStart = this.lines.length
   }
 
+  // Each file shows under its own name: the message's title, else the last part of its URL.
   private renderPayload(message: StoredMessage): { text: string; attachment?: ChatAttachment } {
     const payload = message.payload
     const text = (key: string): string => (typeof payload[key] === 'string' ? (payload[key] as string) : '')
-    switch (message.type) {
-      case 'text':
-        return { text: text('text') }
-      case 'image':
-        return {
-          text: '',
-          attachment: {
-            name: text('title') || fileNameOf(text('imageUrl')) || 'image',
-            url: text('imageUrl'),
-            isImage: true,
-          },
-        }
-      case 'file':
-        return { text: '', attachment: { name: text('title') || 'file', url: text('fileUrl'), isImage: false } }
-      case 'audio':
-        return { text: '', attachment: { name: 'audio', url: text('audioUrl'), isImage: false } }
-      case 'video':
-        return { text: '', attachment: { name: 'video', url: text('videoUrl'), isImage: false } }
-      default:
-        return { text: `(${message.type} message)` }
+    const urlKey = { image: 'imageUrl', file: 'fileUrl', audio: 'audioUrl', video: 'videoUrl' }[message.type]
+    if (!urlKey) return { text: message.type === 'text' ? text('text') : `(${message.type} message)` }
+    const url = text(urlKey)
+    return {
+      text: '',
+      attachment: { name: text('title') || fileNameOf(url) || message.type, url, isImage: message.type === 'image' },
     }
   }
 
   private async hostOnBotpress(file: CustomerFile): Promise<string> {
     const client = new Client({ apiUrl: this.world.bp.url, token: this.world.bp.token, botId: this.world.driver.botId })
-    // The key ends the file's URL, which HubSpot shows as the attachment's name: keep it readable, and unique.
-    const name = file.name.replace(/[^\w.-]+/g, '_')
-    const uses = (this.uploadedNames.get(name) ?? 0) + 1
-    this.uploadedNames.set(name, uses)
-    const key = uses === 1 ? name : `${uses}-${name}`
+    // The key ends the file's URL, which names the attachment in HubSpot: each upload has a folder of
+    // its own, so the file keeps its name, and a second "photo.png" is still "photo.png".
+    this.uploads += 1
     const { file: hosted } = await client.uploadFile({
-      key,
+      key: `customer-uploads/${this.uploads}/${file.name.replace(/[/\\]/g, '_')}`,
       content: file.data,
       contentType: file.contentType,
       accessPolicies: ['public_content'],

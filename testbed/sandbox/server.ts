@@ -57,6 +57,12 @@ const KEEP_ALIVE_MS = 15_000
 const MAX_BODY_BYTES = 16 * 1024 * 1024
 
 const sayInput = z.object({ text: z.string().trim().min(1).max(5000) })
+// POST /api/settings (every field optional): `language` and `contactPolicy` save the integration's
+// configuration again; `identity` is who the customer is at the next escalation (an existing contact
+// by email or phone, a new email, or nobody); `autoAssign` makes the inbox assign Ann 1 s after a
+// thread opens; `faults` arm a bounded number of faults per customer action (rateLimit: one 429 with
+// Retry-After 2 on the first publish; serverErrors: one 503; both: both) or duplicate/reorder webhooks.
+// GET /api/state is the page's snapshot as JSON; GET /api/stream follows it (Server-Sent Events).
 const settingsInput = z
   .object({
     language: z.enum(['en', 'fr', 'es', 'de']),

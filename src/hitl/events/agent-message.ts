@@ -18,6 +18,7 @@ import { normaliseAgentActorId, resolveAgentUser } from '../agents'
 import { isNotFound, timeLeftFor, type Deps } from '../context'
 import { agentMessageParts, partToBotpress, type AgentPart } from '../messages'
 import { agentMessageKey, reachedBotpress, type Session } from '../session'
+import type { ReplyOutcome } from './outcome'
 
 const TIMELINE_PAGES = 5
 // Newest first, the message and the few before it are on the first small page.
@@ -155,23 +156,27 @@ const fetchAgentFile = async (deps: Deps, part: Extract<AgentPart, { kind: 'medi
   }
 }
 
+// Where the customer opens an agent's file, and the name it goes by. Each file has a folder of its
+// own, so the key ends with the file's real name (the name the customer sees) and never collides.
+type Hosted = { url: string; name: string }
+
 const rehost = async (
   deps: Deps,
   message: Message,
   part: Extract<AgentPart, { kind: 'media' }>,
   index: number
-): Promise<string> => {
+): Promise<Hosted> => {
   const fetched = await fetchAgentFile(deps, part)
-  const name = part.attachment.name ?? fetched.fileName ?? `attachment-${index}`
+  const name = part.attachment.name ?? fetched.fileName ?? `attachment-${index + 1}`
   try {
     const { file } = await deps.client.uploadFile({
-      key: `hubspot/${message.conversationsThreadId}/${message.id}/${index}-${name}`,
+      key: `hubspot/${message.conversationsThreadId}/${message.id}/${index}/${name.replace(/\//g, '_')}`,
       content: fetched.data,
       contentType: fetched.contentType ?? 'application/octet-stream',
       accessPolicies: ['public_content'],
       publicContentImmediatelyAccessible: true,
     })
-    if (file.url) return file.url
+    if (file.url) return { url: file.url, name }
   } catch (error) {
     if (!isApiError(error) || error.code >= 500 || error.code === 429) throw error
     deps.logger.warn(
@@ -179,7 +184,9 @@ const rehost = async (
     )
   }
   // Where Botpress cannot host the file, a signed link from HubSpot's file manager still opens it.
-  if (part.attachment.fileId) return (await getSignedUrl(deps.hubspot, String(part.attachment.fileId))).url
+  if (part.attachment.fileId) {
+    return { url: (await getSignedUrl(deps.hubspot, String(part.attachment.fileId))).url, name }
+  }
   throw new DownloadError('the file could not be hosted for the customer', true)
 }
 
@@ -194,17 +201,17 @@ const deliver = async (deps: Deps, conversationId: string, message: Message): Pr
   })
   const failures: string[] = []
   for (const [index, part] of agentMessageParts(message).entries()) {
-    let hostedUrl: string | undefined
+    let hosted: Hosted | undefined
     if (part.kind === 'media') {
       try {
-        hostedUrl = await rehost(deps, message, part, index)
+        hosted = await rehost(deps, message, part, index)
       } catch (error) {
         if (!(error instanceof DownloadError && error.permanent)) throw error
         failures.push(`${part.attachment.name ?? 'a file'}: ${error.message}`)
         continue
       }
     }
-    const { type, payload } = partToBotpress(part, deps.texts, hostedUrl)
+    const { type, payload } = partToBotpress(part, deps.texts, hosted)
     try {
       // Get-or-create keyed by the HubSpot message ID: a redelivered webhook finds the first copy.
       await deps.client.getOrCreateMessage({
@@ -276,8 +283,6 @@ export const catchUpReplies = async (deps: Deps, session: Session): Promise<numb
   await deliverInOrder(deps, session.conversationId, session.channelId, pending)
   return pending.length
 }
-
-export type ReplyOutcome = 'refused: session ended' | 'delivered' | `delivered with ${number} earlier message(s)`
 
 // One agent reply, once the plugin sees the session: the earlier replies still on their way first.
 export const deliverReply = async (

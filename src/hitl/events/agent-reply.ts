@@ -8,7 +8,7 @@ import type { Deps } from '../context'
 import { findSessionByThread, loadSession, setRepliesPending } from '../session'
 import { drain, awaitActivation } from '../session-work'
 import { deliverReply, isAgentReply, report } from './agent-message'
-import type { Outcome } from './outcome'
+import { NOT_A_HITL_THREAD, type Outcome } from './outcome'
 
 export const handleAgentReply = async (
   deps: Deps,
@@ -27,7 +27,7 @@ export const handleAgentReply = async (
     ? await loadSession(deps, conversationId)
     : await findSessionByThread(deps, message.conversationsThreadId)
   if (!found) {
-    if (!conversationId) return 'ignored: not a HITL thread'
+    if (!conversationId) return NOT_A_HITL_THREAD
     await report(deps, message, channelId, { delivered: false, errorMessage: deps.texts.sessionEnded })
     return 'refused: session ended'
   }

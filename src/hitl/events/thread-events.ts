@@ -16,7 +16,7 @@ import {
   type Session,
 } from '../session'
 import { awaitActivation, drain } from '../session-work'
-import type { Outcome } from './outcome'
+import { NOT_A_HITL_THREAD, type Outcome } from './outcome'
 
 // A conversation left "opening" longer than this belongs to a startHitl that died.
 const OPENING_LIMIT_MS = 2 * 60_000
@@ -34,8 +34,6 @@ const sessionOfThread = async (deps: Deps, threadId: string): Promise<Session | 
     await sleep(200)
   }
 }
-
-export const NOT_A_HITL_THREAD: Outcome = 'ignored: not a HITL thread'
 
 // Records the request, then settles it: at once when this process gets the session, else by the
 // process that holds it. A session still opening is settled when startHitl finishes.

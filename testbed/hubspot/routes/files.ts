@@ -87,6 +87,7 @@ const uploadFile = async (
     data: Buffer.from(await file.arrayBuffer()),
     access: uploadOptions.access,
     folderPath,
+    onCollision: uploadOptions.overwrite ? 'replace' : 'rename',
   })
 }
 
