@@ -89,7 +89,19 @@ export type ManualConfiguration = Configuration
 // integration's secrets), so the bot builder fills in no HubSpot credentials at all and connects a
 // portal with Botpress's Connect button. Inboxes may be left empty: the page that confirms the
 // connection lists the portal's inboxes to pick from.
+//
+// An installation of 1.x upgraded to 2.x keeps its configuration, and Botpress hands it over as
+// this default configuration (configuration type null) with the fields of the manual one: they are
+// accepted here, hidden, and such a configuration is read as manual (context.ts, modeOf).
+const carriedOver = (field: z.ZodTypeAny) =>
+  field.optional().hidden().describe('Kept from a 1.x installation, which runs as the manual configuration')
 export const oneClickConfigurationSchema = z.object({
+  clientId: carriedOver(configurationSchema.shape.clientId),
+  clientSecret: carriedOver(configurationSchema.shape.clientSecret),
+  appId: carriedOver(configurationSchema.shape.appId),
+  developerApiKey: carriedOver(configurationSchema.shape.developerApiKey),
+  appKind: carriedOver(configurationSchema.shape.appKind),
+  refreshToken: carriedOver(configurationSchema.shape.refreshToken),
   defaultInboxId: inboxId
     .optional()
     .title('Default inbox ID')
@@ -104,14 +116,21 @@ export const oneClickConfigurationSchema = z.object({
 export type OneClickConfiguration = z.infer<typeof oneClickConfigurationSchema>
 
 // The names of the publisher's secrets (bp deploy --secrets NAME=value); the running integration
-// reads them as SECRET_<NAME> environment variables.
+// reads them as SECRET_<NAME> environment variables. Optional: bp deploy refuses to go on without a
+// required secret, and a deployment without them still serves the manual configuration (register
+// then says one-click is unavailable).
 export const publisherSecrets = {
-  CLIENT_ID: { description: 'Client ID of the publisher HubSpot app used by the one-click configuration' },
+  CLIENT_ID: {
+    optional: true,
+    description: 'Client ID of the publisher HubSpot app used by the one-click configuration',
+  },
   CLIENT_SECRET: {
+    optional: true,
     description: 'Client secret of the publisher HubSpot app; it also verifies the signature of its webhooks',
   },
-  APP_ID: { description: 'Numeric ID of the publisher HubSpot app' },
+  APP_ID: { optional: true, description: 'Numeric ID of the publisher HubSpot app' },
   DEVELOPER_API_KEY: {
+    optional: true,
     description:
       'Developer API key of the HubSpot developer account that owns the publisher app (creates the custom channels)',
   },

@@ -3,6 +3,7 @@ import { createUser, startHitl, stopHitl } from './hitl/actions'
 import { hitlChannel } from './hitl/channel'
 import { createDeps } from './hitl/context'
 import { explain } from './hitl/errors'
+import { claimPortal } from './hitl/one-click'
 import { sweepSessions } from './hitl/session-work'
 import { setUp } from './hitl/setup/setup'
 import { tearDown } from './hitl/setup/teardown'
@@ -21,6 +22,8 @@ export default new sdk.Integration<Integration>({
     if (outcome.status !== 'ready') return
     // Botpress calls register again every hour: the sweep that settles what quiet sessions hold.
     await props.client.configureIntegration({ scheduleRegisterCall: 'hourly' })
+    // One-click: the portal is claimed again, in case the claim of the connection page was lost.
+    if (deps.mode === 'one-click' && outcome.setup.portalId) await claimPortal(deps, outcome.setup.portalId)
     const settled = await sweepSessions(deps)
     if (settled) deps.logger.info(`Settled the work ${settled} session(s) still held`)
   },

@@ -59,8 +59,16 @@ export const publisherApp = ():
   return { clientId, clientSecret, appId, developerApiKey }
 }
 
-export const modeOf = (ctx: Pick<Context, 'configurationType'>): Mode =>
-  ctx.configurationType === 'manual' ? 'manual' : 'one-click'
+// A default configuration that holds a client ID is a 1.x installation's, carried over by the
+// upgrade to 2.x as the default configuration: it runs as manual, unchanged.
+export const carriesOwnApp = (configuration: unknown): boolean =>
+  typeof configuration === 'object' &&
+  configuration !== null &&
+  typeof (configuration as { clientId?: unknown }).clientId === 'string' &&
+  (configuration as { clientId: string }).clientId.trim() !== ''
+
+export const modeOf = (ctx: Pick<Context, 'configurationType' | 'configuration'>): Mode =>
+  ctx.configurationType === 'manual' || carriesOwnApp(ctx.configuration) ? 'manual' : 'one-click'
 
 // One-click's configuration read as the manual one, the app's credentials from the secrets.
 export const parseOneClickConfiguration = (raw: unknown): Configuration => {
@@ -104,6 +112,12 @@ export const oauthStore = (client: Client, integrationId: string): TokenStore =>
     await client.setState({ type: 'integration', id: integrationId, name: 'oauth', payload: token })
   },
 })
+
+// The connection pages (GET /oauth…: the OAuth callback trades a code, sets up the channel and lists
+// the inboxes while the bot builder waits) run under the action budget; HubSpot's webhooks under
+// the webhook one.
+export const budgetFor = (method: string, path: string): 'action' | 'webhook' =>
+  method.toUpperCase() === 'GET' && (path === '/oauth' || path.startsWith('/oauth/')) ? 'action' : 'webhook'
 
 // `webhookUrl` is the integration's public URL as Botpress gave it to register; without it, the
 // one built from BP_WEBHOOK_URL and the webhook ID.

@@ -60,6 +60,17 @@ export const startOneClick = (deps: Deps, query: string): Response => {
   }
 }
 
+// Claims the portal as this installation's identifier through the API, best effort.
+export const claimPortal = async (deps: Pick<Deps, 'client' | 'logger'>, portalId: string): Promise<void> => {
+  try {
+    await deps.client.configureIntegration({ identifier: portalId })
+  } catch (error) {
+    deps.logger.warn(
+      `Could not claim HubSpot portal ${portalId} through the API (${error instanceof Error ? error.name : 'error'}); the connection page's header claims it, and register tries again within the hour`
+    )
+  }
+}
+
 // The portal this installation is connected to, if any: the setup's, else the stored token's.
 const connectedPortal = async (deps: Deps): Promise<string | undefined> =>
   (await readSetup(deps))?.portalId ?? (await oauthStore(deps.client, deps.ctx.integrationId).load())?.portalId
@@ -106,8 +117,6 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
       })
     }
     await keepConnection(deps, token, obtainedAt, portalId)
-    // Botpress now routes the publisher app's webhooks about this portal to this installation.
-    await deps.client.configureIntegration({ identifier: portalId })
   } catch (error) {
     return page(502, {
       title: 'HubSpot was not connected',
@@ -119,6 +128,10 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
     })
   }
 
+  // The identifier header of this answer is the claim (as the SDK's wizard makes it): Botpress then
+  // routes the publisher app's webhooks about this portal here. The API call is a second try only:
+  // its failure must not cost the page that carries the header; register claims again every hour.
+  await claimPortal(deps, portalId)
   const withIdentifier = (response: Response): Response => ({
     ...response,
     headers: { ...response.headers, [IDENTIFIER_HEADER]: portalId },

@@ -72,6 +72,33 @@ describe('[one-click] connect without a HubSpot app', () => {
     expect(w.bp.store.integrationSettings.get(w.driver.integrationId)?.identifier).toBeNull()
   })
 
+  it('[one-click] the identifier header of the connection page is the claim: a failing configureIntegration costs nothing, and register claims again', async () => {
+    const w = await world({ oneClick: true })
+    const fault = w.bp.faults.inject({ method: 'POST', path: '/v1/chat/integrations/configure', status: 400, count: 1 })
+    const connected = await w.pressConnect()
+    expect(fault.remaining).toBe(0)
+    expect(connected.status).toBe(200)
+    expect(connected.body).toContain('HubSpot is connected')
+    expect(w.bp.store.ownerOfIdentifier(w.hs.portalId)).toBe(w.driver.integrationId)
+    // The claim lost (say, the page answered but the header went nowhere): the hourly register claims again.
+    w.bp.store.configureIntegration(w.driver.integrationId, { identifier: null })
+    await w.driver.register()
+    expect(w.bp.store.ownerOfIdentifier(w.hs.portalId)).toBe(w.driver.integrationId)
+  })
+
+  it("[one-click] connect, register and disconnect find the installation's channel by its recorded ID, never listing every customer's channels of the publisher app", async () => {
+    const w = await world({ oneClick: true })
+    await w.pressConnect()
+    await w.driver.register()
+    await w.driver.unregister()
+    const channelCalls = w.hs.calls
+      .filter((call) => /\/custom-channels\/[^/]+(\/\d+)?$/.test(call.path))
+      .map((call) => `${call.method} ${call.path.replace(/^.*\/custom-channels\/[^/]+/, '').replace(/\d+$/, '<id>')}`)
+    // Created at connect, read by its recorded ID at register, archived at disconnect; the list (GET
+    // with no ID) is never asked, and no other installation is told of the removal.
+    expect(channelCalls).toEqual(['POST ', 'GET /<id>', 'DELETE /<id>'])
+  })
+
   it("[one-click] without inbox IDs, the confirmation page lists the portal's inboxes to pick from", async () => {
     const w = await world({ oneClick: true, configuration: { defaultInboxId: undefined, additionalInboxIds: [] } })
     const connected = await w.pressConnect()
@@ -225,6 +252,24 @@ describe('[publisher-routing] Botpress routes and refusals', () => {
 })
 
 describe('[manual-mode] the suite runs on the manual configuration', () => {
+  it('[manual-mode] a 1.x installation upgraded to 2.x, its manual fields arriving as the default configuration, runs as manual', async () => {
+    const w = await world({ register: false })
+    // What Botpress hands over after the upgrade: the 1.x values, under the default configuration.
+    const upgraded = w.bp.connect({
+      integrationUrl: w.integrationUrl,
+      configuration: w.configuration,
+      configurationType: null,
+    })
+    expect(upgraded.configurationType).toBeNull()
+    await upgraded.register()
+    const bot = new HitlBot(w.bp, upgraded)
+    const jane = await escalate(bot, 'Jane Doe')
+    expect(w.bp.store.conversations.get(jane.conversationId)?.tags.hubspotThreadId).toBeTruthy()
+    // Its own app, not the publisher's: no publisher secrets are set in this world.
+    expect(process.env.SECRET_CLIENT_ID).toBeUndefined()
+    bot.dispose()
+  })
+
   it("[manual-mode] the default world installs configurations.manual with the bot builder's own app", async () => {
     const w = await world()
     expect(w.driver.configurationType).toBe('manual')

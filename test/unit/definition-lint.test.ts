@@ -5,7 +5,7 @@ import definition from '../../integration.definition'
 
 type Schema = {
   description?: string
-  getMetadata?: () => { title?: string; secret?: boolean }
+  getMetadata?: () => { title?: string; secret?: boolean; hidden?: boolean }
   shape?: Record<string, Schema>
   _def?: { shape?: () => Record<string, Schema> }
 }
@@ -40,20 +40,36 @@ describe('definition passes the bp lint rules', () => {
 
   it('configuration fields are titled, described, and secrets hidden', () => {
     expect(problemsOfFields('configuration', definition.configuration?.schema)).toEqual([])
-    // One-click holds no HubSpot credential; the manual configuration holds them, hidden.
+    // One-click shows no HubSpot credential; the manual configuration holds them, hidden. The default
+    // configuration accepts a 1.x installation's fields (carried over by the upgrade), hidden from the form.
+    const oneClickFields = Object.entries(fieldsOf(definition.configuration?.schema))
     expect(
-      Object.keys(fieldsOf(definition.configuration?.schema)).filter((name) => /secret|key|token|client/i.test(name))
+      oneClickFields
+        .filter(([name, field]) => /secret|key|token|client/i.test(name) && field.getMetadata?.().hidden !== true)
+        .map(([name]) => name)
     ).toEqual([])
+    expect(oneClickFields.filter(([, field]) => field.getMetadata?.().hidden === true).map(([name]) => name)).toEqual([
+      'clientId',
+      'clientSecret',
+      'appId',
+      'developerApiKey',
+      'appKind',
+      'refreshToken',
+    ])
     expect(definition.configuration?.identifier?.linkTemplateScript).toBe('linkTemplate.vrl')
     expect(definition.identifier?.extractScript).toBe('extract.vrl')
     const manual = definition.configurations?.manual
     expect(manual?.title && manual.description).toBeTruthy()
     expect(problemsOfFields('configurations.manual', manual?.schema)).toEqual([])
-    expect(Object.entries(definition.secrets ?? {}).map(([name, secret]) => [name, !!secret.description])).toEqual([
-      ['CLIENT_ID', true],
-      ['CLIENT_SECRET', true],
-      ['APP_ID', true],
-      ['DEVELOPER_API_KEY', true],
+    // Described, and optional: bp deploy refuses to deploy without a required secret, and a
+    // deployment without them still serves the manual configuration.
+    expect(
+      Object.entries(definition.secrets ?? {}).map(([name, secret]) => [name, !!secret.description, secret.optional])
+    ).toEqual([
+      ['CLIENT_ID', true, true],
+      ['CLIENT_SECRET', true, true],
+      ['APP_ID', true, true],
+      ['DEVELOPER_API_KEY', true, true],
     ])
     const fields = fieldsOf(manual?.schema)
     for (const secret of ['clientSecret', 'developerApiKey', 'refreshToken']) {

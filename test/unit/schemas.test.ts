@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { configurationSchema } from '../../definitions'
-import { parseConfiguration } from '../../src/hitl/context'
+import { configurationSchema, oneClickConfigurationSchema } from '../../definitions'
+import { budgetFor, modeOf, parseConfiguration } from '../../src/hitl/context'
 import {
   appWebhookEventSchema,
   messageStatusUpdateSchema,
@@ -34,6 +34,44 @@ describe('configuration', () => {
     expect(() => parseConfiguration({ ...validConfiguration, ...change })).toThrow(
       new RegExp(`The configuration is invalid\\..*${field}`)
     )
+  })
+})
+
+describe('a 1.x configuration carried over by the upgrade to 2.x as the default configuration', () => {
+  const legacy: Record<string, unknown> = {
+    ...validConfiguration,
+    refreshToken: 'refresh',
+    appKind: 'legacy',
+    additionalInboxIds: ['1002'],
+  }
+  type ModeContext = Parameters<typeof modeOf>[0]
+  const ctx = (configurationType: string | null, configuration: Record<string, unknown>) =>
+    ({ configurationType, configuration }) as unknown as ModeContext
+  it('the default schema accepts its fields, hidden from the form', () => {
+    expect(oneClickConfigurationSchema.parse(legacy)).toMatchObject({ clientId: 'client', refreshToken: 'refresh' })
+    const json = oneClickConfigurationSchema.toJSONSchema() as {
+      required?: string[]
+      properties: Record<string, unknown>
+    }
+    expect(json.required ?? []).not.toContain('clientId')
+    expect(json.properties.clientId).toMatchObject({ 'x-zui': { hidden: true } })
+  })
+  it('is read as the manual configuration; a default configuration without a client ID is one-click', () => {
+    expect(modeOf(ctx(null, legacy))).toBe('manual')
+    expect(modeOf(ctx(null, { clientId: ' ', defaultInboxId: '1001' }))).toBe('one-click')
+    expect(modeOf(ctx(null, { defaultInboxId: '1001' }))).toBe('one-click')
+    expect(modeOf(ctx('manual', legacy))).toBe('manual')
+  })
+})
+
+describe('the budget of an invocation', () => {
+  it('the connection pages (GET /oauth…) run under the action budget, webhooks under the webhook one', () => {
+    expect(budgetFor('GET', '/oauth')).toBe('action')
+    expect(budgetFor('get', '/oauth/start')).toBe('action')
+    expect(budgetFor('GET', '/oauth/callback')).toBe('action')
+    expect(budgetFor('POST', '/oauth')).toBe('webhook')
+    expect(budgetFor('POST', '/')).toBe('webhook')
+    expect(budgetFor('GET', '/oauthx')).toBe('webhook')
   })
 })
 

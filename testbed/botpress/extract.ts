@@ -1,11 +1,12 @@
 // A port of the integration's extract.vrl, as Botpress runs it on every request to the global
-// route: the identifier of the installation the request belongs to (the HubSpot portal), or an
-// error when the script fails (Botpress then routes the request nowhere). Kept line for line with
-// the script; test/unit/extract-script.test.ts checks the two stay in step.
+// route: the identifier of the installation the request belongs to (the HubSpot portal), null when
+// the request names none, or an error when the script fails (Botpress then routes the request
+// nowhere). Kept line for line with the script; test/unit/extract-script.test.ts checks the two stay in step.
 //
 //   payload = parse_json!(string!(.body))
 //   event = if is_array(payload) { get!(payload, [0]) } else { payload }
-//   to_string!(get!(event, ["portalId"]))
+//   portal = get!(event, ["portalId"])
+//   if portal == null { null } else { to_string!(portal) }
 export class ExtractScriptError extends Error {
   public readonly name = 'ExtractScriptError'
 }
@@ -34,7 +35,7 @@ const vrlGet = (value: unknown, path: (string | number)[]): unknown => {
   return current
 }
 
-export const extractIdentifier = (request: { body?: string }): string => {
+export const extractIdentifier = (request: { body?: string }): string | null => {
   if (typeof request.body !== 'string') throw new ExtractScriptError('string: .body is not a string')
   let payload: unknown
   try {
@@ -43,5 +44,6 @@ export const extractIdentifier = (request: { body?: string }): string => {
     throw new ExtractScriptError('parse_json: the body is not JSON')
   }
   const event = Array.isArray(payload) ? vrlGet(payload, [0]) : payload
-  return vrlToString(vrlGet(event, ['portalId']))
+  const portal = vrlGet(event, ['portalId'])
+  return portal === null ? null : vrlToString(portal)
 }

@@ -394,9 +394,9 @@ export class BotpressStandIn {
       )
       return
     }
-    let identifier: string
+    let identifier: string | undefined
     try {
-      identifier = extractIdentifier({ body: request.body.toString('utf8') })
+      identifier = extractIdentifier({ body: request.body.toString('utf8') }) ?? undefined
     } catch (error) {
       this.routed.push({ route: 'global', status: 400 })
       sendJson(

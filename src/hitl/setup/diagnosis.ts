@@ -83,7 +83,9 @@ export const diagnose = async (
     return { problems: found, connected: true, portalId }
   })()
 
-  const channelList = channels.listChannels(deps.hubspot).catch((error: unknown) => {
+  // One-click: the publisher app's channels are every customer's; ours is found by its recorded ID.
+  const listing = deps.mode === 'one-click' ? Promise.resolve(undefined) : channels.listChannels(deps.hubspot)
+  const channelList = listing.catch((error: unknown) => {
     const rejected =
       error instanceof HubSpotApiError && (error.status === 401 || error.status === 403 || error.status === 404)
     problems.push(

@@ -48,7 +48,8 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
     deps.webhookUrl,
     deps.mode === 'one-click' ? Infinity : undefined
   )
-  rememberSiblings(deps, siblings)
+  // One-click lists no channels here: forwarding lists them when an event needs a sibling.
+  if (deps.mode === 'manual') rememberSiblings(deps, siblings)
   if (kind === 'legacy') await ensureLegacyAppWebhooks(deps, siblings)
   else if (deps.mode === 'manual') explainProjectAppWebhooks(deps)
   // One-click: the siblings are every customer's installations of the publisher app; they are not

@@ -11,7 +11,10 @@ import { handOverAppWebhooks } from './app-webhooks'
 
 export const tearDown = async (deps: Deps): Promise<void> => {
   const setup = await readSetup(deps)
-  const handOver = setup?.channelId ? await handOverAppWebhooks(deps, setup) : { siblings: [] }
+  // One-click: the publisher app's webhooks go to Botpress's global route, never to an installation,
+  // and its other installations are other customers' bots: nothing to hand over, no one to tell.
+  const handOver =
+    setup?.channelId && deps.mode === 'manual' ? await handOverAppWebhooks(deps, setup) : { siblings: [] }
   if (setup?.channelId) {
     try {
       await channels.deleteChannel(deps.hubspot, setup.channelId)

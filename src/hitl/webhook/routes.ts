@@ -6,7 +6,7 @@ import type { Response } from '@botpress/sdk'
 import * as env from '../../env'
 import type { IntegrationProps } from '../../types'
 import { finishConnection, homePage, startConnection, WHERE_THE_LINK_IS } from '../connect'
-import { createDeps, readSetup, type Deps } from '../context'
+import { budgetFor, createDeps, readSetup, type Deps } from '../context'
 import { finishOneClick, startOneClick } from '../one-click'
 import { json, page } from '../pages'
 import { projectAsJson, projectPage } from '../project-page'
@@ -84,7 +84,7 @@ export const handleWebhook: IntegrationProps['handler'] = async (props) => {
   if (projectRoute) return projectRoute(setup?.webhookUrl || env.publicWebhookUrl(props.ctx.webhookId))
   let deps: Deps
   try {
-    deps = createDeps({ ...props, webhookUrl: setup?.webhookUrl }, 'webhook')
+    deps = createDeps({ ...props, webhookUrl: setup?.webhookUrl }, budgetFor(method, path))
   } catch (error) {
     props.logger.error(error instanceof Error ? error.message : 'invalid configuration')
     return page(500, {
