@@ -449,11 +449,14 @@ const handOverAppWebhooks = async (
   return { siblings, removal }
 }
 
-// Uninstall: the app's webhooks are handed on (above), the channel is archived and the refresh
+// Uninstall: the app's webhooks are handed on (above, manual mode only), the channel is archived and the refresh
 // token revoked, so nothing this installation held keeps access to the portal.
 export const tearDown = async (deps: Deps): Promise<void> => {
   const setup = await readSetup(deps)
-  const handOver = setup?.channelId ? await handOverAppWebhooks(deps, setup) : { siblings: [] }
+  // One-click: the publisher app's webhooks go to Botpress's global route, never to an installation,
+  // and its other installations are other customers' bots: there is nothing to hand over.
+  const handOver =
+    setup?.channelId && deps.mode === 'manual' ? await handOverAppWebhooks(deps, setup) : { siblings: [] }
   if (setup?.channelId) {
     try {
       await channels.deleteChannel(deps.hubspot, setup.channelId)
