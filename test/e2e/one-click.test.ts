@@ -2,11 +2,9 @@
 // publisher's marketplace app, its credentials in the integration's secrets, OAuth through
 // Botpress's OAuth route (routed by state = webhook ID), the portal claimed as the installation's
 // identifier, the publisher app's webhooks routed by Botpress's global route to its owner.
-// [publisher-routing] what the routes refuse, and bots sharing a portal.
 // [manual-mode] the default world, which the rest of the suite runs on, is the manual configuration.
 import { afterEach, describe, expect, it } from 'vitest'
 import { forgetSetup } from '../../src/hitl/context'
-import { signV3 } from '../../src/hubspot/signature'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
 import { setPublisherSecrets } from '../../testbed/world'
 import { customerView, eventsOf, failureOf, settle, threadMessages, threadOf, world } from './helpers'
@@ -121,83 +119,6 @@ const readSetupPayload = async (w: Awaited<ReturnType<typeof world>>) => {
 const writeSetupPayload = async (w: Awaited<ReturnType<typeof world>>, payload: Record<string, unknown>) => {
   await (await clientOf(w)).setState({ type: 'integration', id: w.driver.integrationId, name: 'setup', payload })
 }
-
-describe('[publisher-routing] Botpress routes and refusals', () => {
-  it('[publisher-routing] two bots on one portal: the identifier owner hands the other its events; a state that is not a webhook ID and a forged global webhook are refused', async () => {
-    const w = await world({ oneClick: true })
-    await w.pressConnect()
-    const secondDriver = w.connect(w.configuration)
-    await secondDriver.register()
-    await w.pressConnect(secondDriver)
-    const second = new HitlBot(w.bp, secondDriver)
-    // A new owner replaces the old one: the second bot now receives the portal's global webhooks.
-    expect(w.bp.store.integrationSettings.get(secondDriver.integrationId)?.identifier).toBe(w.hs.portalId)
-    expect(w.bp.store.integrationSettings.get(w.driver.integrationId)?.identifier).toBeNull()
-
-    const jane = await escalate(w.bot, 'Jane Doe')
-    const john = await escalate(second, 'John Roe')
-    w.hs.agent.assign(threadOf(w, jane), 'A-111')
-    w.hs.agent.assign(w.bp.store.conversations.get(john.conversationId)!.tags.hubspotThreadId!, 'A-222')
-    await settle(w)
-    expect(eventsOf(w, jane).map((e) => e.type)).toEqual(['hitlAssigned'])
-    expect(second.events(john).map((e) => e.type)).toEqual(['hitlAssigned'])
-    second.dispose()
-
-    // Botpress's OAuth route: without a state, or with one that names no webhook, nothing is reached.
-    for (const query of ['', '?state=not-a-webhook-id', `?state=${w.driver.webhookId}x`]) {
-      const response = await fetch(`${w.bp.webhookBaseUrl}/oauth${query}&code=abc`.replace('oauth&', 'oauth?'))
-      expect(response.status).toBe(400)
-    }
-
-    // A global webhook signed with another secret is refused by the owner.
-    const body = JSON.stringify([
-      {
-        eventId: 1,
-        subscriptionId: 1,
-        portalId: Number(w.hs.portalId),
-        appId: Number(w.hs.app.appId),
-        occurredAt: Date.now(),
-        attemptNumber: 0,
-        subscriptionType: 'conversation.propertyChange',
-        objectId: Number(threadOf(w, jane)),
-        propertyName: 'status',
-        propertyValue: 'CLOSED',
-      },
-    ])
-    const url = w.bp.globalWebhookUrl('hubspot-inbox-hitl')
-    const timestamp = Date.now()
-    const forged = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hubspot-signature-v3': signV3({ secret: 'not-the-app-secret', method: 'POST', uri: url, body, timestamp }),
-        'x-hubspot-request-timestamp': String(timestamp),
-      },
-      body,
-    })
-    expect(forged.status).toBe(401)
-    // Signed over the URL HubSpot calls (the global route), it is taken.
-    const genuine = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: url, body, timestamp }),
-        'x-hubspot-request-timestamp': String(timestamp),
-      },
-      body,
-    })
-    expect(genuine.status).toBe(200)
-    // A portal nobody claimed reaches no bot.
-    const stranger = body.replace(`"portalId":${w.hs.portalId}`, '"portalId":424242')
-    const unrouted = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: stranger,
-    })
-    expect(unrouted.status).toBe(404)
-    expect(eventsOf(w, jane).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
-  })
-})
 
 describe('[manual-mode] the suite runs on the manual configuration', () => {
   it("[manual-mode] the default world installs configurations.manual with the bot builder's own app", async () => {
