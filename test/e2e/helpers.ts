@@ -273,3 +273,28 @@ export const v1Headers = (w: World, body: string, secret = w.hs.app.clientSecret
 
 // The status the integration reported for an agent message (SENT, FAILED), if any.
 export const reportedStatusType = (w: World, messageId: string) => reportedStatus(w, messageId)?.statusType
+
+// One-click: Connect pressed for `driver`, and on HubSpot's account chooser the user picks
+// `portalId` (HubSpot then continues on /oauth/<portalId>/authorize); the redirects are followed
+// to the integration's confirmation page.
+export const pressConnect = async (
+  w: World,
+  driver: World['driver'],
+  options: { portalId?: string } = {}
+): Promise<{ status: number; url: string; body: string }> => {
+  let url = `${w.bp.webhookBaseUrl}/oauth/start?state=${encodeURIComponent(driver.webhookId)}`
+  for (let hops = 0; hops < 10; hops++) {
+    const chooser = `${w.hs.url}/oauth/authorize`
+    if (options.portalId && url.startsWith(chooser)) {
+      url = `${w.hs.url}/oauth/${options.portalId}/authorize${url.slice(chooser.length)}`
+    }
+    const response = await fetch(url, { redirect: 'manual' })
+    const location = response.headers.get('location')
+    if (response.status < 300 || response.status >= 400 || !location) {
+      return { status: response.status, url, body: await response.text() }
+    }
+    await response.body?.cancel()
+    url = new URL(location, url).toString()
+  }
+  throw new Error('Connect led through more than 10 redirects')
+}

@@ -61,6 +61,9 @@ export type ApiCall = {
   at: number
 }
 
+/** The header an installation puts on what it hands on to another (src/hitl/forwarding.ts). */
+const HANDED_ON_HEADER = 'x-botpress-hitl-forwarded-from'
+
 /** Hop-by-hop and framing headers that must not be copied from the integration's answer. */
 const NOT_RELAYED_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date'])
 
@@ -306,6 +309,16 @@ export class BotpressStandIn {
       )
       return
     }
+    const handedOnBy = requestHeaders[HANDED_ON_HEADER]
+    if (handedOnBy !== undefined) {
+      this.relayed.push({
+        fromChannelId: handedOnBy,
+        webhookId: driver.webhookId,
+        path: request.path,
+        body: request.body.toString('utf8'),
+        status: answer.status,
+      })
+    }
     const failed = answer.status >= 500 || (answer.status >= 400 && isBotpressErrorBody(answer.body))
     if (failed) {
       sendJson(
@@ -326,6 +339,19 @@ export class BotpressStandIn {
     res.writeHead(answer.status, { ...headers, 'content-length': String(body.byteLength) })
     res.end(method === 'HEAD' ? undefined : body)
   }
+
+  /**
+   * Requests one installation handed on to another through its webhook URL (events of a thread of
+   * the other's channel, news of a sibling), in order: those carrying the integration's
+   * x-botpress-hitl-forwarded-from header.
+   */
+  public readonly relayed: {
+    fromChannelId: string
+    webhookId: string
+    path: string
+    body: string
+    status: number
+  }[] = []
 
   /** Requests Botpress routed through its OAuth route or global route, in order. */
   public readonly routed: { route: 'oauth' | 'global'; webhookId?: string; identifier?: string; status: number }[] = []

@@ -33,7 +33,7 @@ import {
   type SeedInbox,
   type SeedSubscription,
 } from './seed'
-import { createRequestListener } from './server'
+import { createRequestListener, type PortalSite } from './server'
 import type { CallRecord, StandInSettings, StandInState } from './state'
 import { WebhookDispatcher, type DeliveryRecord } from './webhooks'
 
@@ -62,6 +62,22 @@ export type StandInOptions = {
   today?: string
   // Random source of webhook faults (duplicates, reordering): a seeded one repeats a run's faults.
   random?: () => number
+  // More portals (customers) the app can be installed in, beside the seeded one: a number of them
+  // with default contents, or each one's. Their app is the same one (its channels, webhook target
+  // and subscriptions); everything else is their own. None by default.
+  extraPortals?: number | ExtraPortalSeed[]
+}
+
+// An extra portal: not installed until someone approves the app in it (authorize).
+export type ExtraPortalSeed = Partial<Pick<Seed, 'portalId' | 'hubDomain' | 'inboxes' | 'agents' | 'contacts'>>
+
+// What a test drives in one portal: its records, its agent, and its API calls.
+export type PortalView = {
+  portalId: string
+  hubDomain: string
+  inboxes: SeedInbox[]
+  portal: Portal
+  agent: AgentControls
 }
 
 export type StandInFaults = {
@@ -118,6 +134,12 @@ export type HubSpotStandIn = {
   // `hs project upload`: checks the project's files (path → content) and applies them to the app:
   // it becomes a project app with their redirect URLs, scopes and webhooks. Throws ProjectUploadError.
   uploadProject(files: Record<string, string>): { name: string; targetUrl?: string }
+  // Every portal of the stand-in, the seeded one first.
+  portals: PortalView[]
+  // One portal by ID; throws for a portal the stand-in does not have.
+  inPortal(portalId: string): PortalView
+  // Portals the app is installed in, in install order.
+  installs(): { portalId: string; installedAt: number }[]
   close(): Promise<void>
 }
 
@@ -134,6 +156,14 @@ const publicHost = (host: string): string => {
 }
 
 const seedPortal = (state: StandInState, seed: Seed): void => {
+  seedExtraPortal(state, seed)
+  issueRefreshToken(state, { scopes: seed.scopes, token: seed.refreshToken })
+  if (seed.appWebhooks) setAppWebhookTarget(state, seed.appWebhooks.targetUrl, seed.appWebhooks.subscriptions)
+}
+
+// A portal's inboxes, agents and contacts. An extra portal has no more: no token until the app is
+// approved in it.
+const seedExtraPortal = (state: StandInState, seed: Seed): void => {
   const now = nowIso()
   for (const inbox of seed.inboxes) {
     state.portal.inboxes.set(inbox.id, { ...inbox, archived: false, createdAt: now, updatedAt: now })
@@ -143,8 +173,6 @@ const seedPortal = (state: StandInState, seed: Seed): void => {
     state.portal.agents.set(agent.actorId, { ...agent, userId: agent.actorId.replace(/^A-/, ''), avatar })
   }
   for (const contact of seed.contacts) createContact(state, contact.properties, contact.id)
-  issueRefreshToken(state, { scopes: seed.scopes, token: seed.refreshToken })
-  if (seed.appWebhooks) setAppWebhookTarget(state, seed.appWebhooks.targetUrl, seed.appWebhooks.subscriptions)
 }
 
 const setAppWebhookTarget = (
@@ -162,6 +190,48 @@ const setAppWebhookTarget = (
   state.portal.subscriptions.clear()
   for (const subscription of subscriptions) addSubscription(state, { ...subscription, active: true })
 }
+
+const extraPortalSeeds = (extra: StandInOptions['extraPortals']): ExtraPortalSeed[] =>
+  typeof extra === 'number' ? Array.from({ length: extra }, () => ({})) : (extra ?? [])
+
+// The n-th extra portal (1-based): its own ID, domain and inbox IDs; the default agents and contacts.
+const extraSeed = (base: Seed, n: number, given: ExtraPortalSeed): Seed => {
+  const portalId = given.portalId ?? String(Number(base.portalId) + n * 1000)
+  return {
+    ...base,
+    portalId,
+    hubDomain: given.hubDomain ?? `stand-in-${portalId}.hubspot.test`,
+    inboxes: given.inboxes ?? base.inboxes.map((inbox) => ({ ...inbox, id: String(Number(inbox.id) + n * 100) })),
+    agents: given.agents ?? base.agents,
+    contacts: given.contacts ?? base.contacts,
+    appWebhooks: null,
+  }
+}
+
+// Another portal's state: its own records, tokens and rate limits; the app, settings, faults,
+// webhook dispatcher and call log of the first.
+const portalStateOf = (first: StandInState, seed: Seed, n: number): StandInState => ({
+  ...first,
+  portalId: seed.portalId,
+  hubDomain: seed.hubDomain,
+  portal: new Portal({ appHome: first.portal, idOffset: n * 1_000_000 }),
+  limiters: {
+    tenSecondly: new SlidingWindowLimiter(() => first.settings.rateLimitPer10s, 10_000),
+    search: new SlidingWindowLimiter(() => first.settings.searchRateLimitPerSecond, 1_000),
+  },
+  get appAuth() {
+    return first.appAuth
+  },
+  set appAuth(auth) {
+    first.appAuth = auth
+  },
+  get afterApiCall() {
+    return first.afterApiCall
+  },
+  set afterApiCall(hook) {
+    first.afterApiCall = hook
+  },
+})
 
 export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise<HubSpotStandIn> => {
   const seed: Seed = { ...defaultSeed(), ...options.seed }
@@ -201,6 +271,8 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     },
     agentReplyStatus: 'SENT',
     autoAssign: null,
+    marketplaceListed: false,
+    installCaps: { private: 10, unlistedMarketplace: 25 },
   }
   const faults = new FaultController(options.random)
   const state: StandInState = {
@@ -228,39 +300,61 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     afterApiCall: undefined,
     urlSigningKey: randomBytes(32).toString('hex'),
     appAuth: null,
+    installs: new Map([[seed.portalId, { installedAt: Date.now() }]]),
   }
   seedPortal(state, seed)
+  const extraStates = extraPortalSeeds(options.extraPortals).map((given, index) => {
+    const portalSeed = extraSeed(seed, index + 1, given)
+    const portalState = portalStateOf(state, portalSeed, index + 1)
+    seedExtraPortal(portalState, portalSeed)
+    return portalState
+  })
 
-  const agent = createAgentControls(state)
+  const allStates = [state, ...extraStates]
   const expireAccessTokens = () => {
     const expiredAt = Date.now() - 1000
-    for (const token of state.portal.tokens.access.values()) token.expiresAt = Math.min(token.expiresAt, expiredAt)
+    for (const { portal } of allStates) {
+      for (const token of portal.tokens.access.values()) token.expiresAt = Math.min(token.expiresAt, expiredAt)
+    }
   }
   const revokeRefreshToken = (token: string) => {
-    const refresh = state.portal.tokens.refresh.get(token)
+    const refresh = allStates.map(({ portal }) => portal.tokens.refresh.get(token)).find(Boolean)
     if (!refresh) throw new Error(`unknown refresh token ${token.slice(0, 8)}…`)
     refresh.revoked = true
   }
-  const apiRoutes = new RouteTable()
-  for (const register of [
-    registerOAuthRoutes,
-    registerChannelRoutes,
-    registerConversationRoutes,
-    registerContactRoutes,
-    registerFileRoutes,
-    registerAppWebhookRoutes,
-    registerAvatarRoutes,
-  ]) {
-    register(apiRoutes, state)
-  }
-  const controlRoutes = createControlRoutes(state, {
-    agent,
-    expireAccessTokens,
-    revokeRefreshToken,
-    setAppWebhookTarget: (targetUrl, subscriptions) => setAppWebhookTarget(state, targetUrl, subscriptions),
-    uploadProject: (files) => uploadProject(state, files),
+  const sites = allStates.map((portalState): PortalSite & { agent: AgentControls } => {
+    const apiRoutes = new RouteTable()
+    for (const register of [
+      registerOAuthRoutes,
+      registerChannelRoutes,
+      registerConversationRoutes,
+      registerContactRoutes,
+      registerFileRoutes,
+      registerAppWebhookRoutes,
+      registerAvatarRoutes,
+    ]) {
+      register(apiRoutes, portalState)
+    }
+    const portalAgent = createAgentControls(portalState)
+    const controlRoutes = createControlRoutes(portalState, {
+      agent: portalAgent,
+      expireAccessTokens,
+      revokeRefreshToken,
+      // The app's settings are the app's, whichever portal's control API is asked.
+      setAppWebhookTarget: (targetUrl, subscriptions) => setAppWebhookTarget(state, targetUrl, subscriptions),
+      uploadProject: (files) => uploadProject(state, files),
+    })
+    return { state: portalState, apiRoutes, controlRoutes, agent: portalAgent }
   })
-  server.on('request', createRequestListener(state, apiRoutes, controlRoutes))
+  const agent = sites[0]!.agent
+  server.on('request', createRequestListener(sites))
+  const portals: PortalView[] = sites.map((site) => ({
+    portalId: site.state.portalId,
+    hubDomain: site.state.hubDomain,
+    inboxes: [...site.state.portal.inboxes.values()].map(({ id, name, type }) => ({ id, name, type })),
+    portal: site.state.portal,
+    agent: site.agent,
+  }))
 
   return {
     url: baseUrl,
@@ -324,6 +418,13 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     },
     setAppWebhookTarget: (targetUrl, subscriptions) => setAppWebhookTarget(state, targetUrl, subscriptions),
     uploadProject: (files) => uploadProject(state, files),
+    portals,
+    inPortal: (portalId) => {
+      const found = portals.find((view) => view.portalId === portalId)
+      if (!found) throw new Error(`the stand-in has no portal ${portalId}; portals: ${portals.map((p) => p.portalId)}`)
+      return found
+    },
+    installs: () => [...state.installs].map(([portalId, { installedAt }]) => ({ portalId, installedAt })),
     close: async () => {
       state.dispatcher.stop()
       await new Promise<void>((resolve) => {

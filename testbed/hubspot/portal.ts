@@ -235,12 +235,24 @@ const FIRST_IDS: Record<IdKind, number> = {
   appEvent: 100001,
 }
 
+// Records of the app itself, not of one portal: its custom channels, webhook settings and
+// subscriptions. Every portal the app is installed in shares them.
+const APP_LEVEL_IDS = new Set<IdKind>(['channel', 'subscription', 'appEvent'])
+
+export type PortalOptions = {
+  // The portal that holds the app's records (the stand-in's first portal) when this is another one.
+  appHome?: Portal
+  // Added to the first id of each portal-level kind, so two portals never hand out the same thread,
+  // channel account or contact id.
+  idOffset?: number
+}
+
 export class Portal {
   public readonly inboxes = new Map<string, InboxRecord>()
   public readonly agents = new Map<string, AgentRecord>()
   public readonly contacts = new Map<string, ContactRecord>()
   public readonly visitors = new Map<string, VisitorRecord>()
-  public readonly channels = new Map<string, ChannelRecord>()
+  public readonly channels: Map<string, ChannelRecord>
   public readonly channelAccounts = new Map<string, ChannelAccountRecord>()
   public readonly threads = new Map<string, ThreadRecord>()
   // Messages of each thread, by thread id, in the order they were created.
@@ -250,8 +262,10 @@ export class Portal {
   public readonly files = new Map<string, StoredFile>()
   public readonly folders = new Map<string, string>()
   public readonly tokens: TokenStore = { access: new Map(), refresh: new Map(), authCodes: new Map() }
-  public appWebhookSettings: WebhookSettingsRecord | null = null
-  public readonly subscriptions = new Map<string, SubscriptionRecord>()
+  public readonly subscriptions: Map<string, SubscriptionRecord>
+  private ownAppWebhookSettings: WebhookSettingsRecord | null = null
+  private readonly appHome: Portal | undefined
+  private readonly idOffset: number
 
   public readonly messageById = new Map<string, StoredMessage>()
   // Every status the integration reported per message (PATCH), oldest first: a status HubSpot set
@@ -268,17 +282,39 @@ export class Portal {
   private readonly insertionOrder = new WeakMap<object, number>()
   private insertions = 0
 
+  public constructor(options: PortalOptions = {}) {
+    this.appHome = options.appHome
+    this.idOffset = options.idOffset ?? 0
+    this.channels = options.appHome?.channels ?? new Map()
+    this.subscriptions = options.appHome?.subscriptions ?? new Map()
+  }
+
+  public get appWebhookSettings(): WebhookSettingsRecord | null {
+    return this.appHome ? this.appHome.appWebhookSettings : this.ownAppWebhookSettings
+  }
+
+  public set appWebhookSettings(settings: WebhookSettingsRecord | null) {
+    if (this.appHome) this.appHome.appWebhookSettings = settings
+    else this.ownAppWebhookSettings = settings
+  }
+
+  private firstId(kind: IdKind): number {
+    return FIRST_IDS[kind] + (APP_LEVEL_IDS.has(kind) ? 0 : this.idOffset)
+  }
+
   public nextId(kind: IdKind): string {
-    const next = this.counters.get(kind) ?? FIRST_IDS[kind]
+    if (this.appHome && APP_LEVEL_IDS.has(kind)) return this.appHome.nextId(kind)
+    const next = this.counters.get(kind) ?? this.firstId(kind)
     this.counters.set(kind, next + 1)
     return String(next)
   }
 
   // Keeps numeric ids unique when records are seeded with explicit ids.
   public reserveId(kind: IdKind, id: string): void {
+    if (this.appHome && APP_LEVEL_IDS.has(kind)) return this.appHome.reserveId(kind, id)
     const numeric = Number(id)
     if (!Number.isInteger(numeric)) return
-    const next = this.counters.get(kind) ?? FIRST_IDS[kind]
+    const next = this.counters.get(kind) ?? this.firstId(kind)
     if (numeric >= next) this.counters.set(kind, numeric + 1)
   }
 

@@ -69,7 +69,13 @@ const webhooksSchema = z.object({
 })
 
 export type ProjectSection = 'crmObjects' | 'legacyCrmObjects' | 'hubEvents'
-export type AppAuth = { redirectUrls: string[]; requiredScopes: string[]; optionalScopes: string[] }
+export type AppAuth = {
+  redirectUrls: string[]
+  requiredScopes: string[]
+  optionalScopes: string[]
+  // Caps how many portals may install the app (see installCapOf in auth.ts).
+  distribution: 'private' | 'marketplace'
+}
 
 export class ProjectUploadError extends Error {
   public constructor(public readonly problems: string[]) {
@@ -171,6 +177,7 @@ export const uploadProject = (
     redirectUrls: app.config.auth.redirectUrls ?? [],
     requiredScopes: app.config.auth.requiredScopes,
     optionalScopes: app.config.auth.optionalScopes ?? [],
+    distribution: app.config.distribution,
   }
   state.portal.subscriptions.clear()
   state.portal.appWebhookSettings = null

@@ -55,14 +55,15 @@ const rateLimitHeaders = (state: StandInState): Record<string, string> => ({
 })
 
 const handleApi = async (
-  state: StandInState,
-  routes: RouteTable,
+  sites: PortalSite[],
   req: IncomingMessage,
   url: URL,
   method: string,
   call: CallRecord
 ): Promise<Reply> => {
   const rawBody = await readBody(req)
+  const { state, apiRoutes: routes } = siteOf(sites, req, url, rawBody)
+  if (sites.length > 1) call.portalId = state.portalId
   const latency = state.faults.latencyFor(method, url.pathname)
   if (latency > 0) await sleep(latency)
   const fault = state.faults.takeApiFault(method, url.pathname)
@@ -133,15 +134,51 @@ const send = (res: ServerResponse, reply: Reply, extraHeaders: Record<string, st
   res.end()
 }
 
+// One portal the app is installed in, with its own routes (they act on that portal's records).
+export type PortalSite = { state: StandInState; apiRoutes: RouteTable; controlRoutes: RouteTable }
+
+const formValuesOf = (req: IncomingMessage, rawBody: Buffer): string[] => {
+  if (!(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) return []
+  const form = new URLSearchParams(rawBody.toString('utf8'))
+  return ['code', 'refresh_token', 'token'].flatMap((field) => form.get(field) ?? [])
+}
+
+const holdsToken = (site: PortalSite, token: string): boolean => {
+  const { tokens } = site.state.portal
+  return tokens.access.has(token) || tokens.refresh.has(token) || tokens.authCodes.has(token)
+}
+
+// Which portal an API request is about: the one its bearer token, OAuth code or token belongs to,
+// or that its path names (the account chooser's authorize URL, a file URL); the first otherwise.
+const siteOf = (sites: PortalSite[], req: IncomingMessage, url: URL, rawBody: Buffer): PortalSite => {
+  const [first] = sites
+  if (sites.length === 1) return first!
+  const byPortal = /^\/(?:oauth|hubfs)\/(\d+)\//.exec(url.pathname)?.[1]
+  if (byPortal) return sites.find((site) => site.state.portalId === byPortal) ?? first!
+  const tokenInPath = /^\/oauth\/v1\/(?:access|refresh)-tokens\/([^/]+)/.exec(url.pathname)?.[1]
+  const candidates = [bearerTokenOf(req.headers), tokenInPath, ...formValuesOf(req, rawBody)]
+  for (const token of candidates) {
+    if (!token) continue
+    const site = sites.find((candidate) => holdsToken(candidate, decodeURIComponent(token)))
+    if (site) return site
+  }
+  return first!
+}
+
 export const createRequestListener =
-  (state: StandInState, apiRoutes: RouteTable, controlRoutes: RouteTable) =>
+  (sites: PortalSite[]) =>
   (req: IncomingMessage, res: ServerResponse): void => {
+    const { state } = sites[0]!
     const method = (req.method ?? 'GET').toUpperCase()
     const url = new URL(`${state.baseUrl}${req.url ?? '/'}`)
     if (url.pathname === '/_testbed' || url.pathname.startsWith('/_testbed/')) {
-      void handleControl(controlRoutes, req, url, method)
-        .catch(errorReply)
-        .then((reply) => send(res, reply, CORS_HEADERS))
+      // ?portalId= acts on another portal the app is installed in.
+      const portalId = url.searchParams.get('portalId')
+      const site = portalId === null ? sites[0] : sites.find((candidate) => candidate.state.portalId === portalId)
+      const reply = site
+        ? handleControl(site.controlRoutes, req, url, method)
+        : Promise.reject(notFound(`No portal ${portalId}; portals: ${sites.map((s) => s.state.portalId).join(', ')}.`))
+      void reply.catch(errorReply).then((answer) => send(res, answer, CORS_HEADERS))
       return
     }
     const call: CallRecord = {
@@ -152,7 +189,7 @@ export const createRequestListener =
       at: Date.now(),
     }
     state.calls.push(call)
-    void handleApi(state, apiRoutes, req, url, method, call)
+    void handleApi(sites, req, url, method, call)
       .catch(errorReply)
       .then((reply) => {
         call.status = reply.status

@@ -53,6 +53,12 @@ export type StandInSettings = {
   // Assigns each new thread (of `inboxId`, or of every inbox) to `actorId` after `delayMs`, as
   // help-desk routing rules or an admin can. Off by default: new inbox threads are unassigned.
   autoAssign: { actorId: string; delayMs: number; inboxId?: string } | null
+  // A marketplace app listed on the App Marketplace has no install cap; an unlisted one has.
+  marketplaceListed: boolean
+  // How many portals may install the app. private: 10 accounts at a time (HubSpot's docs, see
+  // shared/spec/hubspot-platform-2026.md §1.1); unlistedMarketplace: 25, reported by third parties
+  // only (unverified). An approval in one more portal is refused.
+  installCaps: { private: number; unlistedMarketplace: number }
 }
 
 export type CallRecord = {
@@ -62,6 +68,8 @@ export type CallRecord = {
   status: number
   auth: 'bearer' | 'hapikey' | 'none'
   at: number
+  // The portal the call was about, when the app is installed in several.
+  portalId?: string
 }
 
 export type StandInState = {
@@ -84,8 +92,20 @@ export type StandInState = {
   urlSigningKey: string
   // A project app's auth, from its uploaded app-hsmeta.json; null until a project is uploaded.
   appAuth: AppAuth | null
+  // Portals the app is installed in, shared by every portal's state (an approval installs it).
+  installs: Map<string, { installedAt: number }>
 }
 
 export const OAUTH_V1_REMOVED_ON = '2027-02-16'
 
 export const todayOf = (state: StandInState): string => state.settings.today ?? new Date().toISOString().slice(0, 10)
+
+// The app's install cap, or null when nothing caps it (a legacy app, a listed marketplace app).
+export const installCapOf = (state: StandInState): number | null => {
+  const distribution = state.settings.appKind === 'project' ? state.appAuth?.distribution : undefined
+  if (distribution === 'private') return state.settings.installCaps.private
+  if (distribution === 'marketplace' && !state.settings.marketplaceListed) {
+    return state.settings.installCaps.unlistedMarketplace
+  }
+  return null
+}

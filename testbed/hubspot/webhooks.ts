@@ -201,7 +201,15 @@ export class WebhookDispatcher {
 
   private takeAppBatch(url: string, lane: Lane): Job | null {
     lane.flushQueued = false
-    const events = lane.pendingAppEvents.splice(0, MAX_APP_BATCH)
+    // One request carries events of one portal (Botpress routes it by the first event's portalId).
+    const portalId = lane.pendingAppEvents[0]?.portalId
+    const events: AppWebhookEvent[] = []
+    const others: AppWebhookEvent[] = []
+    for (const event of lane.pendingAppEvents) {
+      if (event.portalId === portalId && events.length < MAX_APP_BATCH) events.push(event)
+      else others.push(event)
+    }
+    lane.pendingAppEvents.splice(0, lane.pendingAppEvents.length, ...others)
     if (lane.pendingAppEvents.length > 0) {
       lane.flushQueued = true
       lane.queue.push({ kind: 'app-flush' })

@@ -13,7 +13,7 @@ import { jsonReply, noContent, respond, type Handler, type Reply, type RequestCo
 import { accessTokenInfoSchema, refreshTokenInfoSchema } from '../local-schemas'
 import type { RefreshTokenRecord } from '../portal'
 import type { RouteTable } from '../router'
-import { OAUTH_V1_REMOVED_ON, todayOf, type StandInState } from '../state'
+import { OAUTH_V1_REMOVED_ON, installCapOf, todayOf, type StandInState } from '../state'
 
 const formOf = (ctx: RequestContext): Record<string, string> => {
   const contentType = ctx.headers['content-type'] ?? ''
@@ -112,7 +112,22 @@ const grantedScopes = (
   return [...auth.requiredScopes, ...askedOptional.filter((scope) => auth.optionalScopes.includes(scope))]
 }
 
+// An approval in a portal the app is not installed in installs it, unless the app's cap is reached.
+const checkInstallCap = (state: StandInState): void => {
+  if (state.installs.has(state.portalId)) return
+  const cap = installCapOf(state)
+  if (cap !== null && state.installs.size >= cap) {
+    throw validationError(
+      `This app has reached its install limit (${cap} accounts) and cannot be installed in portal ${state.portalId}.`
+    )
+  }
+}
+
 const authorize = (state: StandInState, ctx: RequestContext): Reply => {
+  // /oauth/{portalId}/authorize: the account the user picked on HubSpot's account chooser.
+  if (ctx.params.portalId !== undefined && ctx.params.portalId !== state.portalId) {
+    throw notFound(`Portal ${ctx.params.portalId} does not exist or the signed-in user has no access to it.`)
+  }
   const clientId = ctx.query.get('client_id')
   const redirectUri = ctx.query.get('redirect_uri')
   if (clientId !== state.app.clientId) {
@@ -133,6 +148,8 @@ const authorize = (state: StandInState, ctx: RequestContext): Reply => {
     target.searchParams.set('error', 'access_denied')
     target.searchParams.set('error_description', 'The user denied the app access to the portal.')
   } else {
+    checkInstallCap(state)
+    if (!state.installs.has(state.portalId)) state.installs.set(state.portalId, { installedAt: Date.now() })
     const refresh = issueRefreshToken(state, requested.length > 0 ? { scopes: [...new Set(requested)] } : {})
     const code = randomUUID()
     state.portal.tokens.authCodes.set(code, { code, clientId, redirectUri, refreshToken: refresh.token, used: false })
@@ -261,7 +278,10 @@ const untilV1Removal =
 
 export const registerOAuthRoutes = (routes: RouteTable, state: StandInState): void => {
   const v1 = (handler: Handler) => untilV1Removal(state, handler)
-  routes.add('GET', '/oauth/authorize', { auth: 'none', handler: (ctx) => authorize(state, ctx) })
+  routes.add('GET', ['/oauth/authorize', '/oauth/:portalId/authorize'], {
+    auth: 'none',
+    handler: (ctx) => authorize(state, ctx),
+  })
   routes.add('POST', ['/oauth/v3/token', '/oauth/2026-03/token'], {
     auth: 'none',
     handler: (ctx) => exchangeToken(state, ctx),
