@@ -3,7 +3,7 @@
 // installation hands on what belongs to another bot of the same portal (src/hitl/forwarding.ts),
 // and nothing ever crosses from one customer's portal to another's.
 import { afterEach, describe, expect, it } from 'vitest'
-import { signV3 } from '../../src/hubspot/signature'
+import { signV1, signV3 } from '../../src/hubspot/signature'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
 import { setPublisherSecrets, type World } from '../../testbed/world'
 import { eventsOf, pressConnect, settle, threadOf, world } from './helpers'
@@ -28,7 +28,7 @@ const globalWebhook = (w: World, event: Record<string, unknown>, secret = w.hs.a
       ...event,
     },
   ])
-  const url = w.bp.globalWebhookUrl('hubspot-inbox-hitl')
+  const url = w.bp.globalWebhookUrl()
   const timestamp = Date.now()
   return fetch(url, {
     method: 'POST',
@@ -36,6 +36,9 @@ const globalWebhook = (w: World, event: Record<string, unknown>, secret = w.hs.a
       'content-type': 'application/json',
       'x-hubspot-signature-v3': signV3({ secret, method: 'POST', uri: url, body, timestamp }),
       'x-hubspot-request-timestamp': String(timestamp),
+      // HubSpot signs app webhooks with v1 too, the one signature the integration can check on a URL it cannot know.
+      'x-hubspot-signature': signV1({ secret, body }),
+      'x-hubspot-signature-version': 'v1',
     },
     body,
   })
@@ -209,7 +212,7 @@ describe('[publisher-routing] Botpress routes and refusals', () => {
         propertyValue: 'CLOSED',
       },
     ])
-    const url = w.bp.globalWebhookUrl('hubspot-inbox-hitl')
+    const url = w.bp.globalWebhookUrl()
     const timestamp = Date.now()
     const forged = await fetch(url, {
       method: 'POST',
@@ -221,13 +224,15 @@ describe('[publisher-routing] Botpress routes and refusals', () => {
       body,
     })
     expect(forged.status).toBe(401)
-    // Signed over the URL HubSpot calls (the global route), it is taken.
+    // Signed as HubSpot signs the publisher app's webhooks, it is taken.
     const genuine = await fetch(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: url, body, timestamp }),
         'x-hubspot-request-timestamp': String(timestamp),
+        'x-hubspot-signature': signV1({ secret: w.hs.app.clientSecret, body }),
+        'x-hubspot-signature-version': 'v1',
       },
       body,
     })
