@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { signV1, signV3 } from '../../src/hubspot/signature'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
 import { setPublisherSecrets, type World } from '../../testbed/world'
-import { eventsOf, pressConnect, settle, threadOf, world } from './helpers'
+import { pressConnect, settle, threadOf, world } from './helpers'
 
 afterEach(() => setPublisherSecrets(undefined))
 
@@ -167,84 +167,5 @@ describe('[publisher-routing] removing an installation', () => {
     expect(otherSetup).toBeDefined()
     expect(otherSetup).not.toHaveProperty('removedSibling')
     other.dispose()
-  })
-})
-
-describe('[publisher-routing] Botpress routes and refusals', () => {
-  it('[publisher-routing] two bots on one portal: the identifier owner hands the other its events; a state that is not a webhook ID and a forged global webhook are refused', async () => {
-    const w = await world({ oneClick: true })
-    await w.pressConnect()
-    const secondDriver = w.connect(w.configuration)
-    await secondDriver.register()
-    await w.pressConnect(secondDriver)
-    const second = new HitlBot(w.bp, secondDriver)
-    // A new owner replaces the old one: the second bot now receives the portal's global webhooks.
-    expect(w.bp.store.integrationSettings.get(secondDriver.integrationId)?.identifier).toBe(w.hs.portalId)
-    expect(w.bp.store.integrationSettings.get(w.driver.integrationId)?.identifier).toBeNull()
-
-    const jane = await escalate(w.bot, 'Jane Doe')
-    const john = await escalate(second, 'John Roe')
-    w.hs.agent.assign(threadOf(w, jane), 'A-111')
-    w.hs.agent.assign(w.bp.store.conversations.get(john.conversationId)!.tags.hubspotThreadId!, 'A-222')
-    await settle(w)
-    expect(eventsOf(w, jane).map((e) => e.type)).toEqual(['hitlAssigned'])
-    expect(second.events(john).map((e) => e.type)).toEqual(['hitlAssigned'])
-    second.dispose()
-
-    // Botpress's OAuth route: without a state, or with one that names no webhook, nothing is reached.
-    for (const query of ['', '?state=not-a-webhook-id', `?state=${w.driver.webhookId}x`]) {
-      const response = await fetch(`${w.bp.webhookBaseUrl}/oauth${query}&code=abc`.replace('oauth&', 'oauth?'))
-      expect(response.status).toBe(400)
-    }
-
-    // A global webhook signed with another secret is refused by the owner.
-    const body = JSON.stringify([
-      {
-        eventId: 1,
-        subscriptionId: 1,
-        portalId: Number(w.hs.portalId),
-        appId: Number(w.hs.app.appId),
-        occurredAt: Date.now(),
-        attemptNumber: 0,
-        subscriptionType: 'conversation.propertyChange',
-        objectId: Number(threadOf(w, jane)),
-        propertyName: 'status',
-        propertyValue: 'CLOSED',
-      },
-    ])
-    const url = w.bp.globalWebhookUrl()
-    const timestamp = Date.now()
-    const forged = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hubspot-signature-v3': signV3({ secret: 'not-the-app-secret', method: 'POST', uri: url, body, timestamp }),
-        'x-hubspot-request-timestamp': String(timestamp),
-      },
-      body,
-    })
-    expect(forged.status).toBe(401)
-    // Signed as HubSpot signs the publisher app's webhooks, it is taken.
-    const genuine = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-hubspot-signature-v3': signV3({ secret: w.hs.app.clientSecret, method: 'POST', uri: url, body, timestamp }),
-        'x-hubspot-request-timestamp': String(timestamp),
-        'x-hubspot-signature': signV1({ secret: w.hs.app.clientSecret, body }),
-        'x-hubspot-signature-version': 'v1',
-      },
-      body,
-    })
-    expect(genuine.status).toBe(200)
-    // A portal nobody claimed reaches no bot.
-    const stranger = body.replace(`"portalId":${w.hs.portalId}`, '"portalId":424242')
-    const unrouted = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: stranger,
-    })
-    expect(unrouted.status).toBe(404)
-    expect(eventsOf(w, jane).map((e) => e.type)).toEqual(['hitlAssigned', 'hitlStopped'])
   })
 })
