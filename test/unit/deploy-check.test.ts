@@ -46,17 +46,21 @@ describe('deploy-check payload', () => {
     ])
   })
 
-  it('the default configuration must carry the Connect script and no app credentials; the icon must be icon.svg', () => {
+  it('the default configuration must carry the Connect script and require no app credentials (1.x fields may stay optional); the icon must be icon.svg', () => {
     const payload = {
       ...complete(),
       configuration: {
-        schema: { type: 'object', properties: { defaultInboxId: {}, clientSecret: {} } },
+        schema: {
+          type: 'object',
+          properties: { defaultInboxId: {}, clientId: {}, clientSecret: {} },
+          required: ['clientSecret'],
+        },
         identifier: { linkTemplateScript: 'other' },
       },
     }
     expect(checkDeployPayload({ ...payload, icon: undefined }, files)).toEqual([
       "the default configuration's identifier.linkTemplateScript is not linkTemplate.vrl",
-      'the default configuration asks for app credentials: clientSecret',
+      'the default configuration requires app credentials: clientSecret',
       'the icon is not icon.svg',
     ])
     expect(checkDeployPayload({ ...payload, configuration: undefined }, files)).toContain(

@@ -13,7 +13,9 @@ export type ExpectedFiles = {
 }
 
 const configurationSchema = z.object({
-  schema: z.object({ properties: z.record(z.unknown()).optional() }).passthrough(),
+  schema: z
+    .object({ properties: z.record(z.unknown()).optional(), required: z.array(z.string()).optional() })
+    .passthrough(),
   identifier: z.object({ linkTemplateScript: z.string().optional() }).passthrough().optional(),
 })
 
@@ -47,9 +49,11 @@ export const checkDeployPayload = (payload: unknown, expected: ExpectedFiles): s
     if (oneClick.identifier?.linkTemplateScript !== expected.linkTemplateScript) {
       problems.push("the default configuration's identifier.linkTemplateScript is not linkTemplate.vrl")
     }
-    const credentials = APP_CREDENTIALS.filter((field) => field in (oneClick.schema.properties ?? {}))
+    // 1.x installations keep their values as the default configuration, so it accepts the old
+    // fields (optional, hidden); it must never require them.
+    const credentials = APP_CREDENTIALS.filter((field) => (oneClick.schema.required ?? []).includes(field))
     if (credentials.length) {
-      problems.push(`the default configuration asks for app credentials: ${credentials.join(', ')}`)
+      problems.push(`the default configuration requires app credentials: ${credentials.join(', ')}`)
     }
   }
   const manual = body.configurations?.manual
