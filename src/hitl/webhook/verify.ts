@@ -109,30 +109,22 @@ export type VerifyContext = {
   warn: (message: string) => void
 }
 
-// HubSpot signs the URL it calls.
+// HubSpot signs the URL it calls. The publisher app's batches (one-click) come through Botpress's
+// global route, whose URL the integration cannot rebuild: they are checked as verifyPublisherAppBatch says.
 const verifySignature = (context: VerifyContext, req: WebhookRequest, path: string, isBatch: boolean): void => {
   const query = req.query ? `?${req.query}` : ''
-  const check = (uri: string, allowV1: boolean) =>
-    verifyHubSpotRequest({
-      secret: context.clientSecret,
-      method: req.method,
-      uri,
-      body: req.body ?? '',
-      headers: req.headers,
-      allowV1,
-    })
-  const verdict = check(`${context.webhookUrl}${path === '/' ? '' : path}${query}`, isBatch)
-  if (verdict.ok) return
-  if (isBatch && context.oneClick && path === '/') {
-    const publisherVerdict = verifyPublisherAppBatch({
-      secret: context.clientSecret,
-      method: req.method,
-      installationUri: `${context.webhookUrl}${query}`,
-      body: req.body ?? '',
-      headers: req.headers,
-    })
-    if (publisherVerdict.ok) return
+  const signed = {
+    secret: context.clientSecret,
+    method: req.method,
+    body: req.body ?? '',
+    headers: req.headers,
   }
+  const uri = `${context.webhookUrl}${path === '/' ? '' : path}${query}`
+  const verdict =
+    isBatch && context.oneClick && path === '/'
+      ? verifyPublisherAppBatch({ ...signed, installationUri: uri })
+      : verifyHubSpotRequest({ ...signed, uri, allowV1: isBatch })
+  if (verdict.ok) return
   context.warn(`Refused a webhook: ${verdict.reason}`)
   throw new WebhookRefusal(401, 'invalid signature')
 }
