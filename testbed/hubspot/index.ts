@@ -62,6 +62,8 @@ export type StandInOptions = {
   today?: string
   // Random source of webhook faults (duplicates, reordering): a seeded one repeats a run's faults.
   random?: () => number
+  // Show HubSpot's install page (pick the account, "Connect app") on authorize; default: auto-approve.
+  consentPage?: boolean
 }
 
 export type StandInFaults = {
@@ -179,6 +181,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
   const settings: StandInSettings = {
     assignedToFormat: 'bare',
     denyAuthorize: false,
+    consentPage: options.consentPage ?? false,
     rateLimitPer10s: 110,
     searchRateLimitPerSecond: 5,
     phoneMatch: 'digits',

@@ -10,6 +10,9 @@ export type StandInSettings = {
   assignedToFormat: 'bare' | 'prefixed'
   // The authorize page redirects with error=access_denied instead of a code.
   denyAuthorize: boolean
+  // The authorize route shows HubSpot's install page (pick the account, "Connect app") before the
+  // code, for a person in a browser (routes/consent.ts); off: it approves at once.
+  consentPage: boolean
   // Bearer calls per portal per rolling 10 s.
   rateLimitPer10s: number
   // CRM search calls per portal per second.
