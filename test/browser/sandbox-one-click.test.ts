@@ -151,9 +151,15 @@ describe('[one-click] the sandbox in one-click mode', () => {
     expect(granted.every((token) => token.revoked)).toBe(true)
     expect(bp.store.integrationSettings.get(driver.integrationId)?.identifier).toBeNull()
 
-    // Added again, it is back to the Connect button.
+    // Added again, it is back to the Connect button, which connects the portal anew.
     await byTestId(page, 'setup-add-again').click()
     await setupState(page, 'not-connected')
+    const [again] = await Promise.all([page.context().waitForEvent('page'), byTestId(page, 'connect-hubspot').click()])
+    await byTestId(again, 'consent-connect').click()
+    await again.waitForURL(`${bp.webhookBaseUrl}/oauth?**`, { timeout: WAIT_MS })
+    await expect(again.locator('body').innerText()).resolves.toContain('Escalations go to inbox')
+    await again.close()
+    await setupState(page, 'connected')
     expect(pageErrors).toEqual([])
     await page.close()
   })
