@@ -11,6 +11,7 @@ import {
   type IntegrationDriver,
 } from './botpress'
 import { HitlBot, type HitlBotOptions } from './botpress/hitl-bot'
+import { connectLink } from './botpress/link-template'
 import { startHubSpotStandIn } from './hubspot'
 
 export type HubSpotStandIn = Awaited<ReturnType<typeof startHubSpotStandIn>>
@@ -70,8 +71,8 @@ export type World = {
   configuration: Record<string, unknown>
   integrationUrl: string
   connect: (configuration?: Record<string, unknown>) => IntegrationDriver
-  // One-click: what pressing Botpress's Connect button does, followed through HubSpot's consent
-  // (the stand-in approves) to the integration's confirmation page.
+  // One-click: what pressing Botpress's Connect button does (the link linkTemplate.vrl renders),
+  // followed through HubSpot's consent (the stand-in approves) to the integration's confirmation page.
   pressConnect: (driver?: IntegrationDriver) => Promise<{ status: number; url: string; body: string }>
   close: () => Promise<void>
 }
@@ -174,9 +175,8 @@ export const startWorld = async (options: WorldOptions = {}): Promise<World> => 
     integrationUrl,
     connect,
     pressConnect: async (target = driver) => {
-      const response = await fetch(`${bp.webhookBaseUrl}/oauth/start?state=${encodeURIComponent(target.webhookId)}`, {
-        redirect: 'follow',
-      })
+      const link = connectLink(target, bp.webhookBaseUrl)
+      const response = await fetch(link, { redirect: 'follow' })
       return { status: response.status, url: response.url, body: await response.text() }
     },
     close: async () => {

@@ -2,6 +2,8 @@
 // webhook ID and Botpress's webhook base URL (BP_WEBHOOK_URL: the official integrations build their
 // OAuth redirect, `${BP_WEBHOOK_URL}/oauth`, both from it and from `.webhookUrl`, so the two are one).
 import { execute } from '@bpinternal/verel'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 
 export const renderConnectLink = (
   script: string,
@@ -16,3 +18,9 @@ export const renderConnectLink = (
   if (typeof result !== 'string') throw new Error(`linkTemplate.vrl answered ${JSON.stringify(result)}, not a link`)
   return result
 }
+
+// The Connect button's link for an installation, from the integration's own linkTemplate.vrl.
+export const LINK_TEMPLATE_PATH = join(__dirname, '..', '..', 'linkTemplate.vrl')
+
+export const connectLink = (installation: { webhookId: string }, webhookBaseUrl: string): string =>
+  renderConnectLink(readFileSync(LINK_TEMPLATE_PATH, 'utf8'), installation, webhookBaseUrl)

@@ -66,6 +66,8 @@ export type StandInOptions = {
   // with default contents, or each one's. Their app is the same one (its channels, webhook target
   // and subscriptions); everything else is their own. None by default.
   extraPortals?: number | ExtraPortalSeed[]
+  // Show HubSpot's install page (pick the account, "Connect app") on authorize; default: auto-approve.
+  consentPage?: boolean
 }
 
 // An extra portal: not installed until someone approves the app in it (authorize).
@@ -249,6 +251,7 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
   const settings: StandInSettings = {
     assignedToFormat: 'bare',
     denyAuthorize: false,
+    consentPage: options.consentPage ?? false,
     rateLimitPer10s: 110,
     searchRateLimitPerSecond: 5,
     phoneMatch: 'digits',
@@ -301,12 +304,14 @@ export const startHubSpotStandIn = async (options: StandInOptions = {}): Promise
     urlSigningKey: randomBytes(32).toString('hex'),
     appAuth: null,
     installs: new Map([[seed.portalId, { installedAt: Date.now() }]]),
+    accounts: [{ portalId: seed.portalId, hubDomain: seed.hubDomain }],
   }
   seedPortal(state, seed)
   const extraStates = extraPortalSeeds(options.extraPortals).map((given, index) => {
     const portalSeed = extraSeed(seed, index + 1, given)
     const portalState = portalStateOf(state, portalSeed, index + 1)
     seedExtraPortal(portalState, portalSeed)
+    state.accounts.push({ portalId: portalSeed.portalId, hubDomain: portalSeed.hubDomain })
     return portalState
   })
 

@@ -163,6 +163,7 @@ export const controlSettingsSchema = z
   .object({
     assignedToFormat: z.enum(['bare', 'prefixed']),
     denyAuthorize: z.boolean(),
+    consentPage: z.boolean(),
     rateLimitPer10s: z.number().int().min(1),
     searchRateLimitPerSecond: z.number().int().min(1),
     phoneMatch: z.enum(['digits', 'exact']),

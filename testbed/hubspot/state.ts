@@ -10,6 +10,9 @@ export type StandInSettings = {
   assignedToFormat: 'bare' | 'prefixed'
   // The authorize page redirects with error=access_denied instead of a code.
   denyAuthorize: boolean
+  // The authorize route shows HubSpot's install page (pick the account, "Connect app") before the
+  // code, for a person in a browser (routes/consent.ts); off: it approves at once.
+  consentPage: boolean
   // Bearer calls per portal per rolling 10 s.
   rateLimitPer10s: number
   // CRM search calls per portal per second.
@@ -94,6 +97,9 @@ export type StandInState = {
   appAuth: AppAuth | null
   // Portals the app is installed in, shared by every portal's state (an approval installs it).
   installs: Map<string, { installedAt: number }>
+  // The accounts (portals) the signed-in user may install the app in, shared by every portal's state:
+  // what HubSpot's install page lists.
+  accounts: { portalId: string; hubDomain: string }[]
 }
 
 export const OAUTH_V1_REMOVED_ON = '2027-02-16'

@@ -1,4 +1,5 @@
 // `npm start`: the sandbox on http://127.0.0.1:${SANDBOX_PORT:-3000} until Ctrl-C.
+// `npm start -- --one-click`: the same, on the one-click configuration, not connected yet.
 import { stopOnSignals } from '../signals'
 import { startSandbox } from './server'
 
@@ -11,7 +12,16 @@ const portFromEnv = (): number => {
   return port
 }
 
+const ONE_CLICK_FLAG = '--one-click'
+
+const oneClickFromArgs = (args: string[]): boolean => {
+  const unknown = args.filter((arg) => arg !== ONE_CLICK_FLAG)
+  if (unknown.length) throw new Error(`unknown option ${unknown.join(' ')} (the sandbox takes ${ONE_CLICK_FLAG} only)`)
+  return args.includes(ONE_CLICK_FLAG)
+}
+
 const main = async (): Promise<void> => {
+  const oneClick = oneClickFromArgs(process.argv.slice(2))
   // The integration's debug lines (a lookup answered 404 on purpose, …) would read like errors here.
   if (!process.env.SANDBOX_DEBUG) console.debug = () => undefined
   // Each settings change saves the configuration, and register logs again what the project files
@@ -28,12 +38,21 @@ const main = async (): Promise<void> => {
       print(...args)
     }
   }
-  const sandbox = await startSandbox({ port: portFromEnv(), host: process.env.SANDBOX_HOST ?? '127.0.0.1' })
+  const sandbox = await startSandbox({
+    port: portFromEnv(),
+    host: process.env.SANDBOX_HOST ?? '127.0.0.1',
+    oneClick,
+  })
   const { hs, bp, integrationUrl } = sandbox.world
   console.log(`\nHubSpot Inbox HITL sandbox: ${sandbox.url}\n`)
   console.log(`  HubSpot stand-in   ${hs.url}  (control API ${hs.url}/_testbed)`)
   console.log(`  Botpress stand-in  ${bp.url}`)
   console.log(`  Integration        ${integrationUrl}`)
+  if (oneClick) {
+    console.log(
+      '\nOne-click mode: press "Connect HubSpot" at the top of the page, approve, and save the default inbox ID.'
+    )
+  }
   console.log('\nChat as the customer on the left, answer as the agent on the right. Ctrl-C to stop.\n')
 
   stopOnSignals('sandbox', () => sandbox.close())

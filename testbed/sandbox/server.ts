@@ -10,12 +10,15 @@ import { startWorld, type World, type WorldOptions } from '../world'
 import { CustomerChat, IDENTITIES, type CustomerSnapshot, type Identity } from './customer-chat'
 import { agentReplyIdOf, describeDelivery, describeHitlEvent, EventLog, type LogEntry } from './event-log'
 import { inboxSnapshot, type InboxSnapshot } from './inbox-view'
+import { OneClickSetup, oneClickWorldOptions, saveInboxInput, type OneClickSnapshot } from './one-click'
 
 export type SandboxOptions = {
   // 0 picks a free port.
   port?: number
   host?: string
   world?: WorldOptions
+  // One-click mode: the default configuration, not connected; the page shows the setup strip.
+  oneClick?: boolean
 }
 
 export type Sandbox = {
@@ -46,6 +49,8 @@ export type SandboxSnapshot = {
   customer: CustomerSnapshot
   inbox: InboxSnapshot
   log: LogEntry[]
+  // Only in one-click mode.
+  oneClick?: OneClickSnapshot
 }
 
 // HubSpot's stand-in has no change feed, so the page's inbox view is refreshed by polling it.
@@ -152,6 +157,15 @@ const sendJson = (res: ServerResponse, status: number, body: unknown): void => {
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
+// POST /api/one-click/inbox {defaultInboxId}, /api/one-click/remove, /api/one-click/add-again:
+// what the bot builder does in Botpress around the Connect button (one-click mode only).
+const oneClickAction = async (setup: OneClickSetup, action: string, body: unknown): Promise<void> => {
+  if (action === 'inbox') return setup.saveDefaultInbox(parse(saveInboxInput, body))
+  if (action === 'remove') return setup.remove()
+  if (action === 'add-again') return setup.addAgain()
+  throw new HttpError(404, `No one-click action ${action}`)
+}
+
 export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbox> => {
   const page = readPage()
   // The page's port first: a busy one fails at once, before anything else starts.
@@ -166,7 +180,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       resolve()
     })
   })
-  const world = await startWorld(options.world)
+  const world = await startWorld(options.oneClick ? oneClickWorldOptions(options.world) : options.world)
   const seededBefore = Date.now()
   const { hs, bp } = world
   const streams = new Set<ServerResponse>()
@@ -205,6 +219,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     if (settings.faults.serverErrors) hs.faults.inject({ method: 'POST', path: PUBLISH_PATH, status: 503, count: 1 })
   }
   const chat = new CustomerChat(world, log, scheduleBroadcast, { beforePublish: armFaults })
+  const oneClick = options.oneClick ? new OneClickSetup(world, log) : undefined
   const links: SandboxLinks = {
     hubspot: hs.url,
     controlApi: `${hs.url}/_testbed`,
@@ -237,6 +252,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       seededBefore
     ),
     log: log.list().map(withDeliveryOutcome),
+    ...(oneClick && { oneClick: oneClick.snapshot() }),
   })
 
   const applySettings = async (input: z.infer<typeof settingsInput>): Promise<void> => {
@@ -321,6 +337,7 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
       if (call.status === 429 || call.status >= 500) chat.publishRefused(call.status)
     }
     callsSeen = upTo
+    oneClick?.poll()
     scheduleBroadcast()
   }, POLL_INTERVAL_MS)
 
@@ -378,6 +395,11 @@ export const startSandbox = async (options: SandboxOptions = {}): Promise<Sandbo
     if (method === 'POST' && pathname === '/api/settings') {
       await applySettings(parse(settingsInput, await readJson(req)))
       return sendJson(res, 200, settings)
+    }
+    const setupAction = /^\/api\/one-click\/([\w-]+)$/.exec(pathname)
+    if (method === 'POST' && setupAction && oneClick) {
+      await oneClickAction(oneClick, setupAction[1]!, await readJson(req))
+      return sendJson(res, 200, oneClick.snapshot())
     }
     const file = /^\/files\/hubspot\/([^/]+)$/.exec(pathname)
     if (method === 'GET' && file) return serveHubSpotFile(res, decodeURIComponent(file[1]))

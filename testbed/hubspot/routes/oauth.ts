@@ -1,4 +1,4 @@
-// OAuth: the authorize page (auto-approves), the token endpoint on /oauth/2026-03/ (and v3, and v1
+// OAuth: the authorize page (auto-approves, or shows the consent page of consent.ts), the token endpoint on /oauth/2026-03/ (and v3, and v1
 // until its removal), introspection and revocation on /oauth/2026-03/, the v1 token-info routes.
 import { randomUUID } from 'node:crypto'
 import {
@@ -14,6 +14,7 @@ import { accessTokenInfoSchema, refreshTokenInfoSchema } from '../local-schemas'
 import type { RefreshTokenRecord } from '../portal'
 import type { RouteTable } from '../router'
 import { OAUTH_V1_REMOVED_ON, installCapOf, todayOf, type StandInState } from '../state'
+import { consentAnswer } from './consent'
 
 const formOf = (ctx: RequestContext): Record<string, string> => {
   const contentType = ctx.headers['content-type'] ?? ''
@@ -144,7 +145,10 @@ const authorize = (state: StandInState, ctx: RequestContext): Reply => {
   const [asked, askedOptional] = [scopesOf(ctx.query.get('scope')), scopesOf(ctx.query.get('optional_scope'))]
   const requested = grantedScopes(state, redirectUri, asked, askedOptional)
   const stateParam = ctx.query.get('state')
-  if (state.settings.denyAuthorize) {
+  // With the consent page on, the user picks the account and approves (or cancels) first.
+  const consent = consentAnswer(state, ctx, requested)
+  if (consent.kind === 'page') return consent.reply
+  if (state.settings.denyAuthorize || consent.kind === 'denied') {
     target.searchParams.set('error', 'access_denied')
     target.searchParams.set('error_description', 'The user denied the app access to the portal.')
   } else {

@@ -21,7 +21,7 @@
     selectedThreadId: null,
     knownThreadIds: new Set(),
     showStartOf: null,
-    rendered: { links: '', settings: '', customer: '', inbox: '', log: '' },
+    rendered: { links: '', settings: '', customer: '', inbox: '', log: '', setup: '' },
     firstInbox: true,
     replyFile: null,
     busy: false,
@@ -311,6 +311,51 @@
     badge.textContent = armed.length ? `Faults on: ${armed.join(', ')}` : ''
   }
 
+  // One-click mode: the setup strip plays the integration's page in Botpress (Connect button,
+  // the default inbox ID saved in the configuration, Remove).
+  const renderSetup = (setup) => {
+    const strip = $('setup-strip')
+    strip.hidden = !setup
+    if (!setup) return
+    const label = '<span class="setup-label">One-click setup</span>'
+    if (setup.state === 'not-connected') {
+      $('setup-body').innerHTML = `${label}<span class="setup-status" data-testid="setup-status" data-state="not-connected">HubSpot is not connected.</span>
+        <a class="button accent" data-testid="connect-hubspot" href="${esc(setup.connectUrl)}" target="_blank" rel="noopener">Connect HubSpot</a>
+        <span class="setup-note">Botpress's Connect button: HubSpot asks which account to connect, then the integration's page confirms the portal.</span>`
+      return
+    }
+    if (setup.state === 'removed') {
+      $('setup-body').innerHTML = `${label}<span class="setup-status" data-testid="setup-status" data-state="removed">Removed from the bot: its HubSpot access was revoked.</span>
+        <button type="button" data-testid="setup-add-again">Add the integration again</button>`
+      return
+    }
+    const inbox = setup.defaultInboxId
+      ? `Escalations go to inbox ${esc(setup.defaultInboxId)}.`
+      : 'No inbox chosen yet: copy the default inbox ID from the page HubSpot led to, and save.'
+    $('setup-body').innerHTML = `${label}<span class="setup-status" data-testid="setup-status" data-state="connected">Connected to portal ${esc(setup.portalId)}</span>
+      <form data-testid="setup-inbox-form"><label>Default inbox ID <input type="text" name="defaultInboxId" inputmode="numeric" data-testid="setup-inbox-input" value="${esc(setup.defaultInboxId || '')}" placeholder="e.g. 1001"></label>
+      <button type="submit" class="accent" data-testid="setup-inbox-save">Save</button></form>
+      <span class="setup-note" data-testid="setup-inbox-note">${inbox}</span>
+      <button type="button" class="quiet" data-testid="setup-remove" title="Remove the integration from the bot: disconnects the portal and revokes the access">Remove</button>`
+  }
+
+  const setupAction = async (action, body) => {
+    showError('setup-error', '')
+    try {
+      await postJson(`/api/one-click/${action}`, body)
+    } catch (error) {
+      showError('setup-error', error.message)
+    }
+  }
+  $('setup-strip').addEventListener('submit', (event) => {
+    event.preventDefault()
+    void setupAction('inbox', { defaultInboxId: event.target.elements.defaultInboxId.value })
+  })
+  $('setup-strip').addEventListener('click', (event) => {
+    if (event.target.closest('[data-testid="setup-remove"]')) void setupAction('remove')
+    if (event.target.closest('[data-testid="setup-add-again"]')) void setupAction('add-again')
+  })
+
   const renderLog = (log) => {
     const list = $('log-entries')
     keepAtEnd(list, () => {
@@ -321,7 +366,7 @@
   // Each part re-renders only when its data changed, so typing and scrolling are left alone.
   const render = (snapshot) => {
     ui.snapshot = snapshot
-    const parts = { links: [snapshot.links, renderLinks], settings: [snapshot.settings, renderSettings], customer: [snapshot.customer, renderCustomer], inbox: [snapshot.inbox, renderInbox], log: [snapshot.log, renderLog] }
+    const parts = { links: [snapshot.links, renderLinks], settings: [snapshot.settings, renderSettings], customer: [snapshot.customer, renderCustomer], inbox: [snapshot.inbox, renderInbox], log: [snapshot.log, renderLog], setup: [snapshot.oneClick, renderSetup] }
     for (const [name, [data, draw]] of Object.entries(parts)) {
       const json = JSON.stringify(data)
       if (json === ui.rendered[name]) continue
