@@ -62,6 +62,14 @@ export const connectStateSchema = z.object({
     .describe('Nonces of the OAuth approvals already used on the connect page, so none is used twice'),
 })
 
+export const inboxChoiceStateSchema = z.object({
+  defaultInboxId: z
+    .string()
+    .title('Default inbox ID')
+    .describe('Inbox the bot builder picked on the connection page, used while the configuration names none'),
+  portalId: z.string().title('Portal ID').describe('HubSpot portal the inbox belongs to'),
+})
+
 export const lockStateSchema = z.object({
   owner: z
     .string()
@@ -82,6 +90,10 @@ export const states = {
     type: 'integration',
     schema: connectStateSchema,
   },
+  inboxChoice: {
+    type: 'integration',
+    schema: inboxChoiceStateSchema,
+  },
   lock: {
     type: 'conversation',
     schema: lockStateSchema,
@@ -91,4 +103,5 @@ export const states = {
 export type SetupState = z.infer<typeof setupStateSchema>
 export type OAuthState = z.infer<typeof oauthStateSchema>
 export type ConnectState = z.infer<typeof connectStateSchema>
+export type InboxChoiceState = z.infer<typeof inboxChoiceStateSchema>
 export type LockState = z.infer<typeof lockStateSchema>

@@ -17,7 +17,7 @@ export default new sdk.Integration<Integration>({
     try {
       outcome = await setUp(deps)
     } catch (error) {
-      throw explain(error, 'setting up the custom channel', deps.connectUrl)
+      throw explain(error, 'setting up the custom channel', deps)
     }
     if (outcome.status !== 'ready') return
     // Botpress calls register again every hour: the sweep that settles what quiet sessions hold.

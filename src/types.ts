@@ -15,6 +15,7 @@ import type {
 } from '../bp_modules/hitl'
 import type {
   ConnectState,
+  InboxChoiceState,
   ManualConfiguration,
   OneClickConfiguration,
   LockState,
@@ -60,6 +61,7 @@ export type Integration = {
     setup: { type: 'integration'; payload: SetupState }
     oauth: { type: 'integration'; payload: OAuthState }
     connect: { type: 'integration'; payload: ConnectState }
+    inboxChoice: { type: 'integration'; payload: InboxChoiceState }
     lock: { type: 'conversation'; payload: LockState }
   }
   user: { tags: Tags<typeof userTags> }

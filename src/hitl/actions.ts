@@ -2,9 +2,10 @@
 import { HubSpotApiError } from '../hubspot/api-error'
 import { setThreadStatus } from '../hubspot/conversations'
 import type { HistoryMessage, IntegrationProps, StartHitlInput } from '../types'
-import { createDeps, type Deps } from './context'
+import { createDeps, readSetup, type Deps } from './context'
 import { createCustomer, getCustomer, type Customer } from './customers'
 import { explain, fail } from './errors'
+import { pickedInboxFor, readInboxChoice } from './inbox-choice'
 import { toHubSpotContent, transcriptMessages } from './messages'
 import { flushOwed } from './outbox'
 import { monotonicClock, publishContent } from './publish'
@@ -19,7 +20,7 @@ const guard = async <T>(deps: Deps, during: string, work: () => Promise<T>): Pro
   try {
     return await work()
   } catch (error) {
-    throw explain(error, during, deps.connectUrl)
+    throw explain(error, during, deps)
   }
 }
 
@@ -91,12 +92,21 @@ const publishTranscript = async (
   return threadId
 }
 
+// One-click with no default inbox configured: the inbox picked on the connection page. Read only
+// when it can matter, so a configured installation makes no extra call.
+const pickedInbox = async (deps: Deps): Promise<string> => {
+  if (deps.mode !== 'one-click' || deps.config.defaultInboxId) return ''
+  const [choice, setup] = await Promise.all([readInboxChoice(deps), readSetup(deps)])
+  return pickedInboxFor(choice, setup?.portalId)
+}
+
 export const startHitl: Actions['startHitl'] = async (props) => {
   const deps = createDeps(props, 'action')
   const { input } = props
-  const inboxId = input.hitlSession?.inboxId || deps.config.defaultInboxId
+  const picked = await pickedInbox(deps)
+  const inboxId = input.hitlSession?.inboxId || deps.config.defaultInboxId || picked
   if (!inboxId) throw fail('noInboxChosen', { connectUrl: deps.connectUrl })
-  const configured = configuredInboxIds(deps)
+  const configured = configuredInboxIds(deps, picked)
   if (!configured.includes(inboxId)) throw fail('inboxNotConfigured', { inboxId, configured })
 
   const { setup, channelAccountId } = await guard(deps, `connecting inbox ${inboxId}`, () =>
@@ -135,7 +145,7 @@ export const startHitl: Actions['startHitl'] = async (props) => {
     )
   } catch (error) {
     await abandonOpening(deps, conversationId)
-    throw explain(error, 'publishing the conversation to HubSpot', deps.connectUrl)
+    throw explain(error, 'publishing the conversation to HubSpot', deps)
   }
   await settleWhatCameEarly(deps, conversationId)
   return { conversationId }
@@ -187,7 +197,7 @@ export const stopHitl: Actions['stopHitl'] = async (props) => {
       deps.logger.warn(`HubSpot thread ${session.threadId} no longer exists; the session is closed`)
       return {}
     }
-    throw explain(error, 'closing the HubSpot thread', deps.connectUrl)
+    throw explain(error, 'closing the HubSpot thread', deps)
   }
   deps.logger.info(`HITL session stopped by the bot: conversation ${session.conversationId}`)
   return {}

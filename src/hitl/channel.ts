@@ -38,10 +38,10 @@ const forwardToHubSpot = async (props: HandlerProps) => {
     if (hubspotMessageId) await props.ack({ tags: messageTagsFor({ hubspotMessageId }) })
   } catch (error) {
     if (isWorthWaitingFor(error)) return owe(deps, session, message)
-    if (!isRefusedForGood(error)) throw explain(error, 'sending the message to HubSpot', deps.connectUrl)
+    if (!isRefusedForGood(error)) throw explain(error, 'sending the message to HubSpot', deps)
     // Sending it again cannot help: the customer is told, and the bot builder reads why in the log.
     deps.logger.error(
-      `HubSpot refused a customer message of conversation ${session.conversationId}: ${explain(error, 'sending the message to HubSpot', deps.connectUrl).message}`
+      `HubSpot refused a customer message of conversation ${session.conversationId}: ${explain(error, 'sending the message to HubSpot', deps).message}`
     )
     await reportUndelivered(deps, session, message, deps.texts.messageRefused)
   }

@@ -124,7 +124,7 @@ const confirmationPage = (deps: Deps, code: string, state: string, wrongKey: boo
     form: {
       action: redirectUri(deps),
       hidden: { code, state },
-      field: { name: 'link', label: 'Connect link or key' },
+      field: { kind: 'secret', name: 'link', label: 'Connect link or key' },
       submit: 'Connect HubSpot',
     },
   })
@@ -203,7 +203,7 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
     return page(502, {
       title: 'HubSpot was not connected',
       tone: 'error',
-      lines: [explain(error, 'trading the authorization code', deps.connectUrl).message, WHERE_THE_LINK_IS],
+      lines: [explain(error, 'trading the authorization code', deps).message, WHERE_THE_LINK_IS],
     })
   }
 
@@ -229,7 +229,7 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
       title: 'HubSpot is connected, but setup is not finished',
       tone: 'error',
       lines: [
-        ...explain(error, 'setting up the custom channel', deps.connectUrl).message.split('\n'),
+        ...explain(error, 'setting up the custom channel', deps).message.split('\n'),
         ...lines,
         WHERE_THE_LINK_IS,
       ],

@@ -5,6 +5,7 @@ import type { AppKind } from '../../definitions'
 import { DownloadError } from '../download'
 import { HubSpotApiError } from '../hubspot/api-error'
 import { HubSpotAuthError } from '../hubspot/oauth'
+import type { Deps } from './context'
 
 type Problem<A> = { summary: string; fix: (args: A) => string }
 const problem = <A = void>(summary: string, fix: (args: A) => string): Problem<A> => ({ summary, fix })
@@ -22,12 +23,17 @@ export const problems = {
   noInboxChosen: problem<{ connectUrl: string }>(
     'No HubSpot inbox is chosen yet.',
     ({ connectUrl }) =>
-      `Fill in "Default inbox ID" in the configuration and save: the page at ${connectUrl} lists the portal's inboxes with their IDs once HubSpot is connected.`
+      `Press Connect in the integration's page in Botpress (${connectUrl}) and pick the inbox on the page that opens, or fill in "Default inbox ID" in the configuration and save.`
   ),
   notConnected: problem<{ connectUrl: string }>(
     'HubSpot is not connected.',
     ({ connectUrl }) =>
       `Open ${connectUrl} to connect your HubSpot portal, or paste a refresh token in the "Refresh token" field.`
+  ),
+  notConnectedOneClick: problem<{ connectUrl: string }>(
+    'HubSpot is not connected.',
+    ({ connectUrl }) =>
+      `Press Connect in the integration's page in Botpress (${connectUrl}) and approve access to your HubSpot portal.`
   ),
   refreshTokenRejected: problem<{ connectUrl: string }>(
     'HubSpot rejected the refresh token.',
@@ -38,6 +44,10 @@ export const problems = {
     'HubSpot rejected the authorization code.',
     ({ connectUrl }) =>
       `Start again from ${connectUrl}: the approval was used twice or took too long, or the app's redirect URL is not <webhook URL>/oauth/callback.`
+  ),
+  authorizationCodeRejectedOneClick: problem(
+    'HubSpot rejected the authorization code.',
+    () => 'Press Connect in Botpress again: the approval was used twice or took too long.'
   ),
   appCredentialsRejected: problem(
     'HubSpot rejected the client ID or client secret.',
@@ -146,12 +156,18 @@ export const failAll = (descriptions: string[]): RuntimeError => new RuntimeErro
 
 // Turns a HubSpot-side failure into the RuntimeError a bot builder reads; Botpress API errors and
 // programming errors pass through unchanged for the SDK to report.
-export const explain = (error: unknown, during: string, connectUrl: string): Error => {
+export const explain = (error: unknown, during: string, deps: Pick<Deps, 'connectUrl' | 'mode'>): Error => {
   if (error instanceof RuntimeError || isApiError(error)) return error
+  const { connectUrl } = deps
+  const oneClick = deps.mode === 'one-click'
   if (error instanceof HubSpotAuthError) {
-    if (error.problem === 'not-connected') return fail('notConnected', { connectUrl })
+    if (error.problem === 'not-connected') {
+      return fail(oneClick ? 'notConnectedOneClick' : 'notConnected', { connectUrl })
+    }
     if (error.problem === 'refresh-token-rejected') return fail('refreshTokenRejected', { connectUrl })
-    if (error.problem === 'authorization-code-rejected') return fail('authorizationCodeRejected', { connectUrl })
+    if (error.problem === 'authorization-code-rejected') {
+      return oneClick ? fail('authorizationCodeRejectedOneClick') : fail('authorizationCodeRejected', { connectUrl })
+    }
     return fail('appCredentialsRejected')
   }
   if (error instanceof DownloadError) return fail('attachmentFailed', { reason: error.message })

@@ -7,7 +7,8 @@
 // - HubSpot sends the browser back to <webhook base>/oauth?code=…&state=<webhook ID>; Botpress
 //   routes it here again. The code is traded, the portal learnt (token introspection), the portal
 //   claimed as this installation's identifier (so Botpress routes that portal's app webhooks here),
-//   the setup finished, and the page confirms the portal and lists its inboxes when none is chosen.
+//   the setup finished, and the page confirms the portal. When the configuration names no inbox, the
+//   page lists the portal's inboxes to pick from (GET /oauth/inbox; inbox-choice.ts).
 //
 // The state is the webhook ID and nothing else (that is what Botpress routes by), so anyone who
 // knows a webhook ID can start this flow: an installation connected to a portal is never moved to
@@ -16,11 +17,14 @@ import type { Response } from '@botpress/sdk'
 import * as env from '../env'
 import { listInboxes } from '../hubspot/conversations'
 import { introspectToken, requestTokenWithAuthorizationCode, revokeRefreshToken } from '../hubspot/oauth'
+import type { Inbox } from '../hubspot/schemas'
 import { scopesFor } from './app-requirements'
 import { keepConnection } from './connection'
 import { oauthStore, readSetup, type Deps } from './context'
 import { explain } from './errors'
+import { isPickProof, pickedInboxFor, pickProofFor, readInboxChoice, writeInboxChoice } from './inbox-choice'
 import { DISABLE_INTERSTITIAL_HEADER, page } from './pages'
+import { ensureInboxAccount } from './setup/custom-channel'
 import { setUp } from './setup/setup'
 
 // Botpress's OAuth route and the header an answer may claim the identifier with (the SDK's
@@ -122,7 +126,7 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
       title: 'HubSpot was not connected',
       tone: 'error',
       lines: [
-        explain(error, 'trading the authorization code', deps.connectUrl).message,
+        explain(error, 'trading the authorization code', deps).message,
         'Press Connect in Botpress to try again.',
       ],
     })
@@ -139,31 +143,111 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
   try {
     const outcome = await setUp(deps)
     const lines = [`HubSpot portal ${portalId} is connected to this bot.`]
-    if (outcome.status === 'ready') {
-      const inboxes = Object.keys(outcome.setup.channelAccounts)
+    if (deps.config.defaultInboxId) {
+      const inboxes = outcome.status === 'ready' ? Object.keys(outcome.setup.channelAccounts) : []
       if (inboxes.length) {
         lines.push(
           `Escalations go to inbox${inboxes.length > 1 ? 'es' : ''} ${inboxes.join(', ')}. You can close this page.`
         )
       }
+      return withIdentifier(page(200, { title: 'HubSpot is connected', tone: 'ok', lines }))
     }
-    if (!deps.config.defaultInboxId) {
-      const available = await listInboxes(deps.hubspot)
-      lines.push(
-        available.length
-          ? 'Choose the inbox that receives escalations: copy its ID into "Default inbox ID" in the integration\'s configuration in Botpress and save (others may go to "Other inbox IDs").'
-          : 'This portal has no inbox or help desk yet: create one in HubSpot, then come back to this page with the Connect button.',
-        ...available.map((inbox) => `Inbox "${inbox.name}": ID ${inbox.id}`)
-      )
-    }
-    return withIdentifier(page(200, { title: 'HubSpot is connected', tone: 'ok', lines }))
+    return withIdentifier(await inboxPickPage(deps, portalId, lines))
   } catch (error) {
     return withIdentifier(
       page(200, {
         title: 'HubSpot is connected, but setup is not finished',
         tone: 'error',
-        lines: explain(error, 'setting up the custom channel', deps.connectUrl).message.split('\n'),
+        lines: explain(error, 'setting up the custom channel', deps).message.split('\n'),
       })
     )
+  }
+}
+
+const kindOf = (inbox: Inbox): string => (inbox.type === 'HELP_DESK' ? 'help desk' : 'inbox')
+
+// The configuration names no default inbox: the portal's inboxes to pick from, the current pick
+// checked. The form goes to <webhook base>/oauth/inbox, which Botpress routes here by `state`.
+const inboxPickPage = async (deps: Deps, portalId: string, lines: string[]): Promise<Response> => {
+  const [listed, choice] = await Promise.all([listInboxes(deps.hubspot), readInboxChoice(deps)])
+  const available = listed.filter((inbox) => !inbox.archived)
+  if (!available.length) {
+    lines.push(
+      'This portal has no inbox or help desk yet: create one in HubSpot, then press Connect in Botpress again to pick it.'
+    )
+    return page(200, { title: 'HubSpot is connected', tone: 'ok', lines })
+  }
+  const current = available.find((inbox) => inbox.id === pickedInboxFor(choice, portalId))
+  lines.push(
+    current
+      ? `Escalations go to the ${kindOf(current)} "${current.name}" (ID ${current.id}). To change it, pick another one.`
+      : 'Pick the inbox or help desk that receives escalations. Nothing to copy into Botpress.'
+  )
+  return page(200, {
+    title: 'HubSpot is connected',
+    tone: 'ok',
+    lines,
+    form: {
+      action: `${env.botpressWebhookBaseUrl()}/oauth/inbox`,
+      hidden: { state: deps.ctx.webhookId, ...pickProofFor(deps, portalId) },
+      field: {
+        kind: 'choice',
+        name: 'inbox',
+        label: `Inboxes of portal ${portalId}`,
+        options: available.map((inbox) => ({
+          value: inbox.id,
+          label: `${inbox.name} (${kindOf(inbox)}, ID ${inbox.id})`,
+        })),
+        ...(current ? { selected: current.id } : {}),
+      },
+      submit: 'Use this inbox',
+    },
+  })
+}
+
+const pickRefused = (status: number, lines: string[]): Response =>
+  page(status, { title: 'The inbox was not changed', tone: 'error', lines })
+
+// GET /oauth/inbox?state=<webhook ID>&proof=…&expires=…&inbox=<ID>: the pick page's answer.
+export const pickInbox = async (deps: Deps, query: string): Promise<Response> => {
+  const params = new URLSearchParams(query)
+  if (!stateIsOurs(deps, params)) return wrongState()
+  const portalId = await connectedPortal(deps)
+  if (!portalId) return pickRefused(409, ['HubSpot is not connected to this bot. Press Connect in Botpress first.'])
+  if (!isPickProof(deps, portalId, { proof: params.get('proof'), expires: params.get('expires') })) {
+    return pickRefused(403, [
+      "This page has expired or was not opened from HubSpot's approval. Press Connect in Botpress again to pick the inbox.",
+    ])
+  }
+  if (deps.config.defaultInboxId) {
+    return pickRefused(409, [
+      `The configuration names inbox ${deps.config.defaultInboxId} as "Default inbox ID", which takes precedence. Empty that field and save to pick the inbox here.`,
+    ])
+  }
+  const inboxId = params.get('inbox') ?? ''
+  try {
+    const inbox = (await listInboxes(deps.hubspot)).find((found) => found.id === inboxId && !found.archived)
+    if (!inbox) {
+      return pickRefused(400, [
+        `HubSpot portal ${portalId} has no inbox with ID ${inboxId || '(none given)'}. Press Connect in Botpress again to see its inboxes.`,
+      ])
+    }
+    await writeInboxChoice(deps, { defaultInboxId: inbox.id, portalId })
+    deps.logger.info(`Escalations go to HubSpot ${kindOf(inbox)} ${inbox.id}, picked on the connection page`)
+    // Its channel account now, so the first escalation does not wait for it; if HubSpot cannot
+    // yet, the first escalation connects it.
+    await ensureInboxAccount(deps, inbox.id).catch((error: unknown) =>
+      deps.logger.warn(explain(error, `connecting inbox ${inbox.id}`, deps).message)
+    )
+    return page(200, {
+      title: `Escalations go to "${inbox.name}"`,
+      tone: 'ok',
+      lines: [
+        `New escalations from this bot go to the ${kindOf(inbox)} "${inbox.name}" (ID ${inbox.id}) of HubSpot portal ${portalId}. You can close this page.`,
+        'To change it, press Connect in Botpress again. A "Default inbox ID" filled in the configuration takes precedence over this choice.',
+      ],
+    })
+  } catch (error) {
+    return pickRefused(502, [explain(error, 'listing the inboxes', deps).message])
   }
 }

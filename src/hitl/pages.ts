@@ -4,13 +4,30 @@ import type { Response } from '@botpress/sdk'
 export const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
 
-// A form that asks for one value and sends it, with hidden fields, back to `action` (GET: the
-// webhook URL routes only HubSpot's webhooks on POST).
+// A form that asks for one value (a secret typed in, or one of a few choices) and sends it, with
+// hidden fields, back to `action` (GET: the webhook URL routes only HubSpot's webhooks on POST, and
+// Botpress's OAuth route only GET).
 export type PageForm = {
   action: string
   hidden: Record<string, string>
-  field: { name: string; label: string }
+  field:
+    | { kind: 'secret'; name: string; label: string }
+    | { kind: 'choice'; name: string; label: string; options: { value: string; label: string }[]; selected?: string }
   submit: string
+}
+
+const renderField = (field: PageForm['field']): string => {
+  if (field.kind === 'secret') {
+    return `<p><label>${escapeHtml(field.label)}<br><input type="password" name="${escapeHtml(field.name)}" autocomplete="off" required style="width:100%"></label></p>`
+  }
+  const selected = field.selected ?? field.options[0]?.value
+  const options = field.options
+    .map(
+      (option) =>
+        `<label style="display:block;margin:.3rem 0"><input type="radio" name="${escapeHtml(field.name)}" value="${escapeHtml(option.value)}" required${option.value === selected ? ' checked' : ''}> ${escapeHtml(option.label)}</label>`
+    )
+    .join('')
+  return `<fieldset><legend>${escapeHtml(field.label)}</legend>${options}</fieldset>`
 }
 
 const renderForm = (form: PageForm): string =>
@@ -18,7 +35,7 @@ const renderForm = (form: PageForm): string =>
   Object.entries(form.hidden)
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
     .join('') +
-  `<p><label>${escapeHtml(form.field.label)}<br><input type="password" name="${escapeHtml(form.field.name)}" autocomplete="off" required style="width:100%"></label></p>` +
+  renderField(form.field) +
   `<p><button type="submit">${escapeHtml(form.submit)}</button></p></form>`
 
 // Botpress's OAuth route (<webhook base>/oauth…) shows its own interstitial page instead of the

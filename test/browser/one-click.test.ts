@@ -52,20 +52,14 @@ describe('[one-click] the Connect button in a browser', () => {
     for (const inbox of world.hs.inboxes) expect(confirmation).toContain(`ID ${inbox.id}`)
     expect(world.bp.store.ownerOfIdentifier(world.hs.portalId)).toBe(world.driver.integrationId)
 
-    // The bot builder copies the first inbox's ID into "Default inbox ID" and saves: Botpress
-    // registers the same installation again with the new configuration.
-    const chosen = /ID (\d+)/.exec(confirmation)?.[1]
-    expect(chosen).toBe(world.hs.inboxes[0]!.id)
-    const saved = world.bp.connect({
-      integrationUrl: world.integrationUrl,
-      configuration: { ...world.configuration, defaultInboxId: chosen },
-      configurationType: null,
-      botId: world.driver.botId,
-      botUserId: world.driver.botUserId,
-      integrationId: world.driver.integrationId,
-      webhookId: world.driver.webhookId,
-    })
-    await saved.register()
+    // The bot builder picks the first inbox on the page: nothing is copied into Botpress.
+    const chosen = world.hs.inboxes[0]!
+    await page.locator(`input[name="inbox"][value="${chosen.id}"]`).check()
+    await page.getByRole('button', { name: 'Use this inbox' }).click()
+    await page.waitForURL((url) => url.pathname.endsWith('/webhooks/oauth/inbox'))
+    expect(await page.locator('[data-testid="title"]').innerText()).toBe(`Escalations go to "${chosen.name}"`)
+    expect(world.configuration.defaultInboxId).toBeUndefined()
+    const saved = world.driver
     const bot = new HitlBot(world.bp, saved)
     try {
       const jane = await bot.escalate({ customer: { name: 'Jane Doe', email: 'jane.doe@example.com' } })

@@ -53,7 +53,7 @@ const setupState = (page: Page, state: string) =>
   page.locator(`[data-testid="setup-status"][data-state="${state}"]`).waitFor({ timeout: WAIT_MS })
 
 describe('[one-click] the sandbox in one-click mode', () => {
-  it("[one-click] Connect through HubSpot's install page to the finish page, save the inbox, then escalation, assignment, replies both ways and close; Remove revokes the token", async () => {
+  it("[one-click] Connect through HubSpot's install page to the finish page, pick the inbox there, then escalation, assignment, replies both ways and close; Remove revokes the token", async () => {
     const { world } = sandbox!
     const { hs, bp, driver } = world
     // No HubSpot credential anywhere in the configuration.
@@ -87,24 +87,26 @@ describe('[one-click] the sandbox in one-click mode', () => {
     const finish = await tab.locator('body').innerText()
     expect(finish).toContain('HubSpot is connected')
     expect(finish).toContain(`HubSpot portal ${hs.portalId} is connected to this bot.`)
-    expect(finish).toContain('copy its ID into "Default inbox ID"')
-    for (const inbox of hs.inboxes) expect(finish).toContain(`Inbox "${inbox.name}": ID ${inbox.id}`)
+    expect(finish).toContain('Pick the inbox or help desk that receives escalations')
+    for (const inbox of hs.inboxes) expect(finish).toContain(`${inbox.name} (`)
     await mkdir('test-results', { recursive: true })
     await tab.screenshot({ path: 'test-results/sandbox-one-click-finish.png' })
+    const support = hs.inboxes[0]!
+    await tab.locator(`input[name="inbox"][value="${support.id}"]`).check()
+    await tab.getByRole('button', { name: 'Use this inbox' }).click()
+    await tab.waitForURL(`${bp.webhookBaseUrl}/oauth/inbox?**`, { timeout: WAIT_MS })
+    await expect(tab.locator('h1').innerText()).resolves.toBe(`Escalations go to "${support.name}"`)
     await tab.close()
 
-    // Back on the sandbox: connected; the default inbox ID is saved as in Botpress's configuration.
+    // Back on the sandbox: connected, escalations go to the picked inbox; nothing was copied.
     await setupState(page, 'connected')
     await waitForText(byTestId(page, 'setup-status'), `Connected to portal ${hs.portalId}`)
-    await waitForText(byTestId(page, 'setup-inbox-note'), 'No inbox chosen yet')
-    await byTestId(page, 'setup-inbox-input').fill(hs.inboxes[0]!.id)
-    await byTestId(page, 'setup-inbox-save').click()
-    await waitForText(byTestId(page, 'setup-inbox-note'), `Escalations go to inbox ${hs.inboxes[0]!.id}.`)
-    const log = byTestId(page, 'event-log')
     await waitForText(
-      log.locator('[data-testid="log-entry"]'),
-      `Configuration saved: default inbox ${hs.inboxes[0]!.id}`
+      byTestId(page, 'setup-inbox-note'),
+      `Escalations go to inbox ${support.id}, picked on the connection page.`
     )
+    const log = byTestId(page, 'event-log')
+    await waitForText(log.locator('[data-testid="log-entry"]'), `Inbox ${support.id} picked on the connection page`)
     await page.screenshot({ path: 'test-results/sandbox-one-click.png' })
 
     // The sandbox story: escalate, assign, replies both ways, close.
@@ -137,6 +139,16 @@ describe('[one-click] the sandbox in one-click mode', () => {
     expect(global.every((route) => route.webhookId === driver.webhookId && route.identifier === hs.portalId)).toBe(true)
     await expect(log.locator('[data-testid="log-entry"][data-kind="error"]').count()).resolves.toBe(0)
 
+    // The configuration's Default inbox ID, once saved, takes precedence over the pick.
+    const sales = hs.inboxes[1]!
+    await byTestId(page, 'setup-inbox-input').fill(sales.id)
+    await byTestId(page, 'setup-inbox-save').click()
+    await waitForText(
+      byTestId(page, 'setup-inbox-note'),
+      `Escalations go to inbox ${sales.id} (Default inbox ID in the configuration).`
+    )
+    await waitForText(log.locator('[data-testid="log-entry"]'), `Configuration saved: default inbox ${sales.id}`)
+
     // Remove: unregister disconnects the portal and revokes the token the Connect button got.
     const granted = [...hs.portal.tokens.refresh.values()].filter(
       (token) => !token.revoked && token.token !== hs.refreshToken
@@ -157,7 +169,7 @@ describe('[one-click] the sandbox in one-click mode', () => {
     const [again] = await Promise.all([page.context().waitForEvent('page'), byTestId(page, 'connect-hubspot').click()])
     await byTestId(again, 'consent-connect').click()
     await again.waitForURL(`${bp.webhookBaseUrl}/oauth?**`, { timeout: WAIT_MS })
-    await expect(again.locator('body').innerText()).resolves.toContain('Escalations go to inbox')
+    await expect(again.locator('body').innerText()).resolves.toContain(`Escalations go to inbox ${sales.id}`)
     await again.close()
     await setupState(page, 'connected')
     expect(pageErrors).toEqual([])

@@ -9,7 +9,19 @@ import { forgetSetup } from '../../src/hitl/context'
 import { signV1, signV3 } from '../../src/hubspot/signature'
 import { HitlBot } from '../../testbed/botpress/hitl-bot'
 import { setPublisherSecrets } from '../../testbed/world'
-import { customerView, eventsOf, failureOf, settle, threadMessages, threadOf, world } from './helpers'
+import {
+  customerView,
+  eventsOf,
+  failureOf,
+  formOf,
+  jane,
+  settle,
+  submitted,
+  threadMessages,
+  threadOf,
+  world,
+  type Hop,
+} from './helpers'
 
 afterEach(() => setPublisherSecrets(undefined))
 
@@ -99,13 +111,81 @@ describe('[one-click] connect without a HubSpot app', () => {
     expect(channelCalls).toEqual(['POST ', 'GET /<id>', 'DELETE /<id>'])
   })
 
-  it("[one-click] without inbox IDs, the confirmation page lists the portal's inboxes to pick from", async () => {
+  it("[one-click] without inbox IDs, the confirmation page lists the portal's inboxes; the one picked there receives escalations, nothing copied", async () => {
+    const w = await world({ oneClick: true, configuration: { defaultInboxId: undefined, additionalInboxIds: [] } })
+    const beforeConnect = await failureOf(w.bot.escalate({ customer: jane }))
+    expect(beforeConnect).toContain("HubSpot is not connected. Press Connect in the integration's page in Botpress")
+    expect(beforeConnect).not.toContain('Refresh token')
+
+    const connected = await w.pressConnect()
+    const beforePick = await failureOf(w.bot.escalate({ customer: jane }))
+    expect(beforePick).toContain('No HubSpot inbox is chosen yet.')
+    expect(beforePick).toContain('pick the inbox on the page that opens')
+    expect(connected.body).toContain('HubSpot is connected')
+    expect(connected.body).toContain('Pick the inbox or help desk that receives escalations')
+    for (const inbox of w.hs.inboxes) expect(connected.body).toContain(`ID ${inbox.id}`)
+    const confirmation: Hop = { status: connected.status, location: null, body: connected.body }
+    expect(formOf(confirmation)?.action).toBe(`${w.bp.webhookBaseUrl}/oauth/inbox`)
+    const sales = w.hs.inboxes.find((inbox) => inbox.name === 'Sales')!
+
+    const picked = await fetch(submitted(confirmation, { inbox: sales.id }))
+    const pickedPage = await picked.text()
+    expect(picked.status).toBe(200)
+    expect(picked.headers.get('x-bp-disable-interstitial')).toBe('true')
+    expect(pickedPage).toContain(`Escalations go to &quot;Sales&quot;`)
+    expect(pickedPage).toContain(`ID ${sales.id}`)
+    // Its channel account is made at once, so the first escalation does not wait for it.
+    expect(Object.keys((await readSetupPayload(w)).channelAccounts as object)).toEqual([sales.id])
+
+    const session = await w.bot.escalate({ customer: jane })
+    expect(w.hs.portal.threads.get(threadOf(w, session))?.inboxId).toBe(sales.id)
+
+    // Connect again: the page shows the pick, checked, to change it.
+    const again = await w.pressConnect()
+    expect(again.body).toContain(`Escalations go to the inbox &quot;Sales&quot; (ID ${sales.id})`)
+    expect(again.body).toMatch(new RegExp(`value="${sales.id}" required checked`))
+
+    // Removing the integration forgets the pick with the connection.
+    await w.driver.unregister()
+    expect(w.bp.store.findState('integration', w.driver.integrationId, 'inboxChoice')?.payload ?? null).toBeNull()
+  })
+
+  it('[one-click] the inbox pick is refused without the proof of the approval, past its expiry, for an unknown inbox, or when the configuration names the inbox', async () => {
     const w = await world({ oneClick: true, configuration: { defaultInboxId: undefined, additionalInboxIds: [] } })
     const connected = await w.pressConnect()
-    expect(connected.body).toContain('HubSpot is connected')
-    for (const inbox of w.hs.inboxes) expect(connected.body).toContain(`ID ${inbox.id}`)
-    const session = failureOf(w.bot.escalate({ customer: { name: 'Jane Doe', email: 'jane@example.com' } }))
-    expect(await session).toContain('No HubSpot inbox is chosen yet.')
+    const confirmation: Hop = { status: connected.status, location: null, body: connected.body }
+    const support = w.hs.inboxes[0]!
+    const open = async (url: string) => {
+      const response = await fetch(url)
+      return { status: response.status, body: await response.text() }
+    }
+    // Someone who knows only the webhook ID (the state) cannot pick the inbox the chats go to.
+    const forged = await open(`${w.bp.webhookBaseUrl}/oauth/inbox?state=${w.driver.webhookId}&inbox=${support.id}`)
+    expect(forged.status).toBe(403)
+    expect(forged.body).toContain('Press Connect in Botpress again')
+    const { hidden } = formOf(confirmation)!
+    const expired = await open(submitted(confirmation, { inbox: support.id, expires: String(Date.now() - 1) }))
+    expect(expired.status).toBe(403)
+    const tampered = await open(submitted(confirmation, { inbox: support.id, proof: `${hidden.proof!.slice(1)}x` }))
+    expect(tampered.status).toBe(403)
+    const unknown = await open(submitted(confirmation, { inbox: '4242' }))
+    expect(unknown.status).toBe(400)
+    expect(unknown.body).toContain('has no inbox with ID 4242')
+    expect(w.bp.store.findState('integration', w.driver.integrationId, 'inboxChoice')).toBeUndefined()
+
+    const configured = w.bp.connect({
+      integrationUrl: w.integrationUrl,
+      configuration: { ...w.configuration, defaultInboxId: support.id },
+      configurationType: null,
+      botId: w.driver.botId,
+      botUserId: w.driver.botUserId,
+      integrationId: w.driver.integrationId,
+      webhookId: w.driver.webhookId,
+    })
+    await configured.register()
+    const overridden = await open(submitted(confirmation, { inbox: support.id }))
+    expect(overridden.status).toBe(409)
+    expect(overridden.body).toContain('takes precedence')
   })
 
   it('[one-click] a bot connected to a portal is never moved to another one: the second approval is refused with the fix', async () => {

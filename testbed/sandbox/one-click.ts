@@ -2,8 +2,9 @@
 // HubSpot credentials; the publisher's app, its project uploaded to the HubSpot stand-in and its
 // secrets given to the integration) and not connected yet. The page's setup strip plays what the
 // bot builder does in Botpress: the Connect button (the link linkTemplate.vrl renders for this
-// installation), saving the default inbox ID (the configuration saved again, so register runs),
-// and removing the integration (unregister: the token is revoked).
+// installation), saving the default inbox ID (the configuration saved again, so register runs;
+// without it, the inbox picked on the connection page is used), and removing the integration
+// (unregister: the token is revoked).
 import { z } from 'zod'
 import { connectLink } from '../botpress/link-template'
 import type { WorldOptions, World } from '../world'
@@ -16,7 +17,10 @@ export type OneClickSnapshot = {
   state: 'not-connected' | 'connected' | 'removed'
   // The portal this installation owns as its identifier (Botpress routes its webhooks here).
   portalId: string | null
+  // The configuration's "Default inbox ID"; it wins over the inbox picked on the connection page.
   defaultInboxId: string | null
+  // The inbox picked on the integration's connection page (its inboxChoice state), if any.
+  pickedInboxId: string | null
 }
 
 // The world of a one-click sandbox: the default configuration as a bot builder adds it (no inbox
@@ -32,12 +36,13 @@ export const saveInboxInput = z.object({
   defaultInboxId: z
     .string()
     .trim()
-    .regex(/^\d+$/, 'the default inbox ID is a number, as listed on the page HubSpot led to'),
+    .regex(/^(\d+)?$/, 'the default inbox ID is a number, as listed on the page HubSpot led to (empty: none)'),
 })
 
 export class OneClickSetup {
   private removed = false
   private lastPortal: string | null = null
+  private lastPick: string | null = null
 
   public constructor(
     private readonly world: World,
@@ -52,6 +57,12 @@ export class OneClickSetup {
     return this.world.bp.store.integrationSettings.get(this.world.driver.integrationId)?.identifier ?? null
   }
 
+  private pickedInboxId(): string | null {
+    const choice = this.world.bp.store.findState('integration', this.world.driver.integrationId, 'inboxChoice')
+    const picked = (choice?.payload as { defaultInboxId?: unknown } | null | undefined)?.defaultInboxId
+    return typeof picked === 'string' ? picked : null
+  }
+
   public snapshot(): OneClickSnapshot {
     const portalId = this.portalId()
     const inbox = this.configuration.defaultInboxId
@@ -59,7 +70,8 @@ export class OneClickSetup {
       connectUrl: connectLink(this.world.driver, this.world.bp.webhookBaseUrl),
       state: this.removed ? 'removed' : portalId ? 'connected' : 'not-connected',
       portalId,
-      defaultInboxId: typeof inbox === 'string' ? inbox : null,
+      defaultInboxId: typeof inbox === 'string' && inbox !== '' ? inbox : null,
+      pickedInboxId: this.pickedInboxId(),
     }
   }
 
@@ -74,16 +86,21 @@ export class OneClickSetup {
       })
     }
     this.lastPortal = portalId
+    const picked = this.pickedInboxId()
+    if (picked && picked !== this.lastPick) {
+      this.log.add({ source: 'botpress', kind: 'action', text: `Inbox ${picked} picked on the connection page` })
+    }
+    this.lastPick = picked
   }
 
   // The bot builder types the inbox ID into the configuration and saves: Botpress runs register.
   public async saveDefaultInbox(input: z.infer<typeof saveInboxInput>): Promise<void> {
-    this.configuration.defaultInboxId = input.defaultInboxId
+    this.configuration.defaultInboxId = input.defaultInboxId || undefined
     await this.world.driver.register()
     this.log.add({
       source: 'bot',
       kind: 'action',
-      text: `Configuration saved: default inbox ${input.defaultInboxId} (register ran again)`,
+      text: `Configuration saved: ${input.defaultInboxId ? `default inbox ${input.defaultInboxId}` : 'no default inbox'} (register ran again)`,
     })
   }
 

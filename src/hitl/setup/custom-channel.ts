@@ -33,9 +33,10 @@ export const channelToCreate = (webhookUrl: string): ChannelCreate => ({
   capabilities: CHANNEL_CAPABILITIES,
 })
 
-// One-click may have no inbox chosen yet (defaultInboxId '').
-export const configuredInboxIds = (deps: Pick<Deps, 'config'>): string[] => [
-  ...new Set([deps.config.defaultInboxId, ...deps.config.additionalInboxIds].filter((id) => id !== '')),
+// One-click may have no inbox chosen yet (defaultInboxId ''), or the one picked on the connection
+// page (inbox-choice.ts), which counts only while the configuration names no default.
+export const configuredInboxIds = (deps: Pick<Deps, 'config'>, picked = ''): string[] => [
+  ...new Set([deps.config.defaultInboxId || picked, ...deps.config.additionalInboxIds].filter((id) => id !== '')),
 ]
 
 // Channel accounts of a channel HubSpot has just created may not be reachable yet: what cannot be

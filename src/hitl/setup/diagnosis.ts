@@ -34,7 +34,7 @@ export const diagnose = async (
       if (error instanceof HubSpotAuthError && error.problem === 'not-connected') {
         return { problems: [], connected: false }
       }
-      return { problems: [explain(error, 'connecting to HubSpot', connectUrl).message], connected: false }
+      return { problems: [explain(error, 'connecting to HubSpot', deps).message], connected: false }
     }
     const found: string[] = []
     const [info, inboxes] = await Promise.all([
@@ -49,7 +49,7 @@ export const diagnose = async (
           return result
         }),
       listInboxes(deps.hubspot).catch((error: unknown) => {
-        found.push(explain(error, 'listing the inboxes', connectUrl).message)
+        found.push(explain(error, 'listing the inboxes', deps).message)
         return undefined
       }),
     ])
@@ -89,9 +89,7 @@ export const diagnose = async (
     const rejected =
       error instanceof HubSpotApiError && (error.status === 401 || error.status === 403 || error.status === 404)
     problems.push(
-      rejected
-        ? describeProblem('developerKeyRejected')
-        : explain(error, 'listing the custom channels', connectUrl).message
+      rejected ? describeProblem('developerKeyRejected') : explain(error, 'listing the custom channels', deps).message
     )
     return undefined
   })

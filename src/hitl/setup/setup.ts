@@ -6,6 +6,7 @@ import type { SetupState } from '../../../definitions'
 import { readSetup, writeSetup, type Deps } from '../context'
 import { describeProblem, failAll } from '../errors'
 import { rememberSiblings, siblingsAmong } from '../forwarding'
+import { pickedInboxFor, readInboxChoice } from '../inbox-choice'
 import { appKindName, ensureLegacyAppWebhooks, explainProjectAppWebhooks, resolveAppKind } from './app-webhooks'
 import { configuredInboxIds, connectInboxes, createOurChannel, findOurChannel } from './custom-channel'
 import { diagnose } from './diagnosis'
@@ -29,7 +30,7 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
   if (diagnosis.problems.length) throw failAll(diagnosis.problems)
   if (!diagnosis.connected) {
     deps.logger.warn(
-      `${describeProblem('notConnected', { connectUrl: deps.connectUrl })} Setup finishes as soon as HubSpot is connected.`
+      `${describeProblem(deps.mode === 'one-click' ? 'notConnectedOneClick' : 'notConnected', { connectUrl: deps.connectUrl })} Setup finishes as soon as HubSpot is connected.`
     )
     if (kind === 'project' && deps.mode === 'manual') explainProjectAppWebhooks(deps)
     return { status: 'awaiting-connection' }
@@ -39,7 +40,11 @@ export const setUp = async (deps: Deps): Promise<SetupOutcome> => {
     (await findOurChannel(deps, diagnosis.channelList ?? [], previous?.channelId)) ?? (await createOurChannel(deps))
 
   const known = previous?.channelId === channelId ? previous.channelAccounts : {}
-  const wanted = configuredInboxIds(deps)
+  const picked =
+    deps.mode === 'one-click' && !deps.config.defaultInboxId
+      ? pickedInboxFor(await readInboxChoice(deps), diagnosis.portalId)
+      : ''
+  const wanted = configuredInboxIds(deps, picked)
   const stillWanted = Object.fromEntries(Object.entries(known).filter(([inboxId]) => wanted.includes(inboxId)))
   const channelAccounts = await connectInboxes(deps, channelId, wanted, stillWanted)
   const siblings = siblingsAmong(

@@ -6,6 +6,7 @@ import { revokeRefreshToken } from '../../hubspot/oauth'
 import { TokenManager } from '../../hubspot/token-manager'
 import { forgetSetup, readSetup, writeSetup, type Deps } from '../context'
 import { explain } from '../errors'
+import { writeInboxChoice } from '../inbox-choice'
 import { announceRemoval } from '../sibling-news'
 import { handOverAppWebhooks } from './app-webhooks'
 
@@ -21,7 +22,7 @@ export const tearDown = async (deps: Deps): Promise<void> => {
       deps.logger.info(`Archived HubSpot custom channel ${setup.channelId}`)
     } catch (error) {
       if (!(error instanceof HubSpotApiError && error.status === 404)) {
-        throw explain(error, 'archiving the custom channel', deps.connectUrl)
+        throw explain(error, 'archiving the custom channel', deps)
       }
     }
   }
@@ -35,6 +36,7 @@ export const tearDown = async (deps: Deps): Promise<void> => {
   }
   await writeSetup(deps, null)
   await deps.client.setState({ type: 'integration', id: deps.ctx.integrationId, name: 'oauth', payload: null })
+  if (deps.mode === 'one-click') await writeInboxChoice(deps, null)
   TokenManager.forget(`${deps.ctx.integrationId}:`)
   forgetSetup(deps.ctx.integrationId)
   // Told once this channel is archived, so the list they read again no longer names it.

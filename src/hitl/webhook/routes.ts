@@ -7,7 +7,7 @@ import * as env from '../../env'
 import type { IntegrationProps } from '../../types'
 import { finishConnection, homePage, startConnection, WHERE_THE_LINK_IS } from '../connect'
 import { budgetFor, createDeps, readSetup, type Deps } from '../context'
-import { finishOneClick, startOneClick } from '../one-click'
+import { finishOneClick, pickInbox, startOneClick } from '../one-click'
 import { json, page } from '../pages'
 import { projectAsJson, projectPage } from '../project-page'
 import { refusalAnswer, WebhookRefusal } from './answers'
@@ -31,6 +31,7 @@ const pages: Record<Deps['mode'], { byPath: Record<string, Route>; otherwise?: R
     byPath: {
       '/oauth/start': (deps, req) => startOneClick(deps, req.query),
       '/oauth': (deps, req) => finishOneClick(deps, req.query),
+      '/oauth/inbox': (deps, req) => pickInbox(deps, req.query),
     },
     otherwise: webhookUrlPage,
   },

@@ -330,8 +330,10 @@
       return
     }
     const inbox = setup.defaultInboxId
-      ? `Escalations go to inbox ${esc(setup.defaultInboxId)}.`
-      : 'No inbox chosen yet: copy the default inbox ID from the page HubSpot led to, and save.'
+      ? `Escalations go to inbox ${esc(setup.defaultInboxId)} (Default inbox ID in the configuration).`
+      : setup.pickedInboxId
+        ? `Escalations go to inbox ${esc(setup.pickedInboxId)}, picked on the connection page.`
+        : 'No inbox chosen yet: pick one on the page Connect led to (or fill in Default inbox ID and save).'
     $('setup-body').innerHTML = `${label}<span class="setup-status" data-testid="setup-status" data-state="connected">Connected to portal ${esc(setup.portalId)}</span>
       <form data-testid="setup-inbox-form"><label>Default inbox ID <input type="text" name="defaultInboxId" inputmode="numeric" data-testid="setup-inbox-input" value="${esc(setup.defaultInboxId || '')}" placeholder="e.g. 1001"></label>
       <button type="submit" class="accent" data-testid="setup-inbox-save">Save</button></form>
