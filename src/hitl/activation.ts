@@ -1,10 +1,9 @@
 // Whether the hitl plugin sees a session yet: events it would drop wait for it.
+import { setTimeout as sleep } from 'node:timers/promises'
 import * as env from '../env'
 import { processCache } from '../memory'
 import type { Deps } from './context'
 import { loadSession, type Session } from './session'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // When the hitl plugin sees the session's events. It activates a session only after startHitl
 // returned, in a few Botpress calls, and drops hitlAssigned and agent messages until then

@@ -5,6 +5,7 @@
 // A process that finds the lock taken leaves its request recorded and answers at once: the holder
 // looks at the tags again after releasing the lock and settles what was added meanwhile. So no
 // event waits for another process, and none needs HubSpot to deliver it again.
+import { setTimeout as sleep } from 'node:timers/promises'
 import * as env from '../env'
 import { activationOf } from './activation'
 import { normaliseAgentActorId, resolveAgentUser } from './agents'
@@ -22,8 +23,6 @@ import {
   tryLock,
   type Session,
 } from './session'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // A process may die after emitting an event and before recording it in the session's tags; the
 // conversation's own events say whether it was emitted (the platform may prefix the type).

@@ -1,6 +1,7 @@
 // The access-token cache. It lives in memory (per process) and in a store the caller provides
 // (Botpress integration state), refreshes ahead of expiry, lets one refresh run at a time per
 // process, and keeps the refresh token HubSpot returns, so a rotated one reaches every later process.
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../log'
 import { processCache } from '../memory'
 import type { TokenSource } from './auth'
@@ -51,8 +52,6 @@ export const currentRefreshToken = (
 // When a refresh token is refused, another process may just have rotated it: the store is read
 // again a few times before the refusal counts.
 const ROTATION_RECHECK_DELAYS_MS = [0, 200, 600]
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export type TokenManagerOptions = {
   cacheKey: string

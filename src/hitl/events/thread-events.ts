@@ -2,6 +2,7 @@
 // archived (hitlStopped), a closed thread reopened (the agent is told the customer is gone).
 // Each records what it asks for on the session (session.ts) and lets `drain` settle it under the
 // session's lock (session-work.ts): whoever holds the lock settles it, now or right after.
+import { setTimeout as sleep } from 'node:timers/promises'
 import * as env from '../../env'
 import type { AppWebhookEvent } from '../../hubspot/schemas'
 import { awaitActivation } from '../activation'
@@ -22,7 +23,6 @@ import { NOT_A_HITL_THREAD, type Outcome } from './outcome'
 
 // A conversation left "opening" longer than this belongs to a startHitl that died.
 const OPENING_LIMIT_MS = 2 * 60_000
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // The session of a thread. HubSpot may report a thread before startHitl has recorded it (its first
 // message creates the thread, and routing may assign it at once): while a session is opening, the
