@@ -105,7 +105,11 @@ export const startHitl: Actions['startHitl'] = async (props) => {
   const { input } = props
   const picked = await pickedInbox(deps)
   const inboxId = input.hitlSession?.inboxId || deps.config.defaultInboxId || picked
-  if (!inboxId) throw fail('noInboxChosen', { connectUrl: deps.connectUrl })
+  if (!inboxId) {
+    // Nothing set up yet (never connected, or removed and added again): connecting comes first.
+    const connected = deps.mode === 'manual' || (await readSetup(deps)) !== undefined
+    throw fail(connected ? 'noInboxChosen' : 'notConnectedOneClick', { connectUrl: deps.connectUrl })
+  }
   const configured = configuredInboxIds(deps, picked)
   if (!configured.includes(inboxId)) throw fail('inboxNotConfigured', { inboxId, configured })
 

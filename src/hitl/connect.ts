@@ -200,7 +200,7 @@ const completeConnection = async (deps: Deps, code: string): Promise<Response> =
     }
     await keepConnection(deps, token, obtainedAt, portalId)
   } catch (error) {
-    return page(502, {
+    return page(400, {
       title: 'HubSpot was not connected',
       tone: 'error',
       lines: [explain(error, 'trading the authorization code', deps).message, WHERE_THE_LINK_IS],

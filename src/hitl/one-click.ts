@@ -23,7 +23,7 @@ import { keepConnection } from './connection'
 import { oauthStore, readSetup, type Deps } from './context'
 import { explain } from './errors'
 import { isPickProof, pickedInboxFor, pickProofFor, readInboxChoice, writeInboxChoice } from './inbox-choice'
-import { DISABLE_INTERSTITIAL_HEADER, page } from './pages'
+import { botpressDoneUrl, DISABLE_INTERSTITIAL_HEADER, page } from './pages'
 import { ensureInboxAccount } from './setup/custom-channel'
 import { setUp } from './setup/setup'
 
@@ -89,7 +89,7 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
       title: 'HubSpot was not connected',
       tone: 'error',
       lines: [
-        `HubSpot answered: ${params.get('error_description') || denied}.`,
+        `HubSpot answered: ${(params.get('error_description') || denied).replace(/\.$/, '')}.`,
         'Press Connect in Botpress to try again.',
       ],
     })
@@ -122,7 +122,8 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
     }
     await keepConnection(deps, token, obtainedAt, portalId)
   } catch (error) {
-    return page(502, {
+    // Not a 5xx: Botpress's OAuth route may show its own error instead of a page that fails.
+    return page(400, {
       title: 'HubSpot was not connected',
       tone: 'error',
       lines: [
@@ -150,7 +151,8 @@ export const finishOneClick = async (deps: Deps, query: string): Promise<Respons
           `Escalations go to inbox${inboxes.length > 1 ? 'es' : ''} ${inboxes.join(', ')}. You can close this page.`
         )
       }
-      return withIdentifier(page(200, { title: 'HubSpot is connected', tone: 'ok', lines }))
+      const doneUrl = botpressDoneUrl(env.botpressWebhookBaseUrl())
+      return withIdentifier(page(200, { title: 'HubSpot is connected', tone: 'ok', lines, doneUrl }))
     }
     return withIdentifier(await inboxPickPage(deps, portalId, lines))
   } catch (error) {
@@ -246,8 +248,9 @@ export const pickInbox = async (deps: Deps, query: string): Promise<Response> =>
         `New escalations from this bot go to the ${kindOf(inbox)} "${inbox.name}" (ID ${inbox.id}) of HubSpot portal ${portalId}. You can close this page.`,
         'To change it, press Connect in Botpress again. A "Default inbox ID" filled in the configuration takes precedence over this choice.',
       ],
+      doneUrl: botpressDoneUrl(env.botpressWebhookBaseUrl()),
     })
   } catch (error) {
-    return pickRefused(502, [explain(error, 'listing the inboxes', deps).message])
+    return pickRefused(400, [explain(error, 'listing the inboxes', deps).message])
   }
 }

@@ -44,15 +44,16 @@ export const DISABLE_INTERSTITIAL_HEADER = { 'x-bp-disable-interstitial': 'true'
 
 export const page = (
   status: number,
-  p: { title: string; tone: 'ok' | 'error' | 'info'; lines: string[]; form?: PageForm }
+  p: { title: string; tone: 'ok' | 'error' | 'info'; lines: string[]; form?: PageForm; doneUrl?: string }
 ): Response => {
   const colour = { ok: '#0a7d45', error: '#b3261e', info: '#33475b' }[p.tone]
   const body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(p.title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#33475b}
-h1{color:${colour};font-size:1.5rem}li{margin:.4rem 0}</style></head>
-<body><h1 data-testid="title">${escapeHtml(p.title)}</h1><ul>${p.lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>${p.form ? renderForm(p.form) : ''}</body></html>`
+h1{color:${colour};font-size:1.5rem}li{margin:.4rem 0}
+button,a.done{display:inline-block;font:inherit;padding:.6rem 1.2rem;min-height:44px;box-sizing:border-box;border:0;border-radius:6px;background:#0a7d45;color:#fff;cursor:pointer;text-decoration:none}</style></head>
+<body><h1 data-testid="title">${escapeHtml(p.title)}</h1><ul>${p.lines.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>${p.form ? renderForm(p.form) : ''}${p.doneUrl ? `<p><a class="done" href="${escapeHtml(p.doneUrl)}" data-testid="done">Done: back to Botpress</a></p>` : ''}</body></html>`
   // The addresses of these pages can carry an authorization code or the connect key: never cached,
   // never sent on as a Referer.
   return {
@@ -66,6 +67,12 @@ h1{color:${colour};font-size:1.5rem}li{margin:.4rem 0}</style></head>
     body,
   }
 }
+
+// Botpress's own page that ends a connection flow ("Configuration successful"), on its app host: the
+// webhook host with `webhook` read as `app`, as @botpress/common's wizard derives it. Botpress's
+// official flows end there, so the last page links to it.
+export const botpressDoneUrl = (webhookBaseUrl: string): string =>
+  `${webhookBaseUrl.replace('webhook', 'app')}/oauth/interstitial?success=true`
 
 export const json = (status: number, payload: unknown): Response => ({
   status,

@@ -108,6 +108,16 @@ describe('[one-click] the sandbox in one-click mode', () => {
     const log = byTestId(page, 'event-log')
     await waitForText(log.locator('[data-testid="log-entry"]'), `Inbox ${support.id} picked on the connection page`)
     await page.screenshot({ path: 'test-results/sandbox-one-click.png' })
+    // Connected, the Connect button stays: pressing it again leads to the page that changes the inbox.
+    await expect(byTestId(page, 'connect-hubspot').isVisible()).resolves.toBe(true)
+    // A Default inbox ID register refuses is not kept, and the integration's sentence is shown.
+    await byTestId(page, 'setup-inbox-input').fill('9999')
+    await byTestId(page, 'setup-inbox-save').click()
+    await waitForText(byTestId(page, 'setup-error'), /Not saved\. .*9999/)
+    await waitForText(
+      byTestId(page, 'setup-inbox-note'),
+      `Escalations go to inbox ${support.id}, picked on the connection page.`
+    )
 
     // The sandbox story: escalate, assign, replies both ways, close.
     await customerSays(page, 'Hello')

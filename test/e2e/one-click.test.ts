@@ -134,6 +134,10 @@ describe('[one-click] connect without a HubSpot app', () => {
     expect(picked.headers.get('x-bp-disable-interstitial')).toBe('true')
     expect(pickedPage).toContain(`Escalations go to &quot;Sales&quot;`)
     expect(pickedPage).toContain(`ID ${sales.id}`)
+    // The last page links to Botpress's own end of a connection flow, as its official flows end.
+    const done = /<a class="done" href="([^"]+)"/.exec(pickedPage)?.[1]?.replace(/&amp;/g, '&')
+    expect(done).toBe(`${w.bp.webhookBaseUrl.replace('webhook', 'app')}/oauth/interstitial?success=true`)
+    expect(await (await fetch(done!)).text()).toContain('Configuration successful')
     // Its channel account is made at once, so the first escalation does not wait for it.
     expect(Object.keys((await readSetupPayload(w)).channelAccounts as object)).toEqual([sales.id])
 

@@ -74,6 +74,15 @@ export const DISABLE_INTERSTITIAL_HEADER = 'x-bp-disable-interstitial'
 /** Marks the stand-in's interstitial page (a test can tell it from the integration's pages). */
 export const INTERSTITIAL_MARK_HEADER = 'x-standin-interstitial'
 
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
+
+const interstitialPage = (success: boolean, errorMessage?: string): IntegrationResponse => ({
+  status: 200,
+  headers: { 'content-type': 'text/html; charset=utf-8', [INTERSTITIAL_MARK_HEADER]: success ? 'success' : 'failure' },
+  body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Botpress</title></head><body><h1 data-testid="botpress-interstitial">${success ? 'Configuration successful' : 'Configuration failed'}</h1>${errorMessage ? `<p>${escapeHtml(errorMessage)}</p>` : ''}<p>You can close this window.</p></body></html>`,
+})
+
 const isBotpressErrorBody = (text: string): boolean => {
   try {
     const parsed: unknown = JSON.parse(text)
@@ -191,6 +200,15 @@ export class BotpressStandIn {
     // installation (an OAuth app's redirect URL is fixed), routed by `state`.
     const oauth = /^\/webhooks(\/oauth(?:\/.*)?)$/.exec(pathname)
     if (oauth) return this.relayOAuth(req, res, { path: oauth[1]!, search, body })
+
+    // Botpress's page that ends a connection flow, on its app host: what @botpress/common's wizard
+    // redirects to (the webhook base with `webhook` read as `app`: here /apps).
+    if (method === 'GET' && pathname === '/apps/oauth/interstitial') {
+      const query = new URLSearchParams(search)
+      const page = interstitialPage(query.get('success') === 'true', query.get('errorMessage') ?? undefined)
+      res.writeHead(page.status, page.headers).end(page.body)
+      return
+    }
 
     // Botpress's global route of an integration: the integration's extract script names the
     // identifier, and the installation that owns it receives the request. The route is named after
@@ -395,15 +413,7 @@ export class BotpressStandIn {
     const identifier = headerOf(IDENTIFIER_HEADER)
     if (identifier) this.store.configureIntegration(driver.integrationId, { identifier })
     if (headerOf(DISABLE_INTERSTITIAL_HEADER) === 'true') return answer
-    const success = answer.status < 400
-    return {
-      status: 200,
-      headers: {
-        'content-type': 'text/html; charset=utf-8',
-        [INTERSTITIAL_MARK_HEADER]: success ? 'success' : 'failure',
-      },
-      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Botpress</title></head><body><h1 data-testid="botpress-interstitial">${success ? 'Configuration successful' : 'Configuration failed'}</h1><p>You can close this window.</p></body></html>`,
-    }
+    return interstitialPage(answer.status < 400)
   }
 
   private async relayGlobal(

@@ -50,7 +50,7 @@ const main = async (): Promise<void> => {
   console.log(`  Integration        ${integrationUrl}`)
   if (oneClick) {
     console.log(
-      '\nOne-click mode: press "Connect HubSpot" at the top of the page, approve, and save the default inbox ID.'
+      '\nOne-click mode: press "Connect HubSpot" at the top of the page, approve, and pick the inbox on the page that opens.'
     )
   }
   console.log('\nChat as the customer on the left, answer as the agent on the right. Ctrl-C to stop.\n')

@@ -6,6 +6,7 @@
 // without it, the inbox picked on the connection page is used), and removing the integration
 // (unregister: the token is revoked).
 import { z } from 'zod'
+import { DriverError } from '../botpress/driver'
 import { connectLink } from '../botpress/link-template'
 import type { WorldOptions, World } from '../world'
 import type { EventLog } from './event-log'
@@ -38,6 +39,15 @@ export const saveInboxInput = z.object({
     .trim()
     .regex(/^(\d+)?$/, 'the default inbox ID is a number, as listed on the page HubSpot led to (empty: none)'),
 })
+
+// What Botpress shows of a failed register: the integration's message, not the envelope around it.
+const messageOf = (error: unknown): string => {
+  if (error instanceof DriverError) {
+    const body = error.body as { message?: unknown } | undefined
+    if (typeof body?.message === 'string') return body.message
+  }
+  return error instanceof Error ? error.message : String(error)
+}
 
 export class OneClickSetup {
   private removed = false
@@ -95,8 +105,16 @@ export class OneClickSetup {
 
   // The bot builder types the inbox ID into the configuration and saves: Botpress runs register.
   public async saveDefaultInbox(input: z.infer<typeof saveInboxInput>): Promise<void> {
+    const previous = this.configuration.defaultInboxId
     this.configuration.defaultInboxId = input.defaultInboxId || undefined
-    await this.world.driver.register()
+    try {
+      await this.world.driver.register()
+    } catch (error) {
+      // Botpress keeps a configuration whose save failed out of the installation, and shows the
+      // integration's message.
+      this.configuration.defaultInboxId = previous
+      throw new Error(`Not saved. ${messageOf(error)}`)
+    }
     this.log.add({
       source: 'bot',
       kind: 'action',

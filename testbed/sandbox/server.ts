@@ -160,7 +160,12 @@ const errorMessage = (error: unknown): string => (error instanceof Error ? error
 // POST /api/one-click/inbox {defaultInboxId}, /api/one-click/remove, /api/one-click/add-again:
 // what the bot builder does in Botpress around the Connect button (one-click mode only).
 const oneClickAction = async (setup: OneClickSetup, action: string, body: unknown): Promise<void> => {
-  if (action === 'inbox') return setup.saveDefaultInbox(parse(saveInboxInput, body))
+  if (action === 'inbox') {
+    // A configuration register refuses is the bot builder's to fix: its message, not a sandbox error.
+    return setup.saveDefaultInbox(parse(saveInboxInput, body)).catch((error: unknown) => {
+      throw new HttpError(400, errorMessage(error))
+    })
+  }
   if (action === 'remove') return setup.remove()
   if (action === 'add-again') return setup.addAgain()
   throw new HttpError(404, `No one-click action ${action}`)

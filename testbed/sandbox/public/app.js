@@ -318,25 +318,28 @@
     strip.hidden = !setup
     if (!setup) return
     const label = '<span class="setup-label">One-click setup</span>'
-    if (setup.state === 'not-connected') {
-      $('setup-body').innerHTML = `${label}<span class="setup-status" data-testid="setup-status" data-state="not-connected">HubSpot is not connected.</span>
-        <a class="button accent" data-testid="connect-hubspot" href="${esc(setup.connectUrl)}" target="_blank" rel="noopener">Connect HubSpot</a>
-        <span class="setup-note">Botpress's Connect button: HubSpot asks which account to connect, then the integration's page confirms the portal.</span>`
-      return
-    }
+    const inboxForm = `<form data-testid="setup-inbox-form"><label>Default inbox ID <input type="text" name="defaultInboxId" inputmode="numeric" data-testid="setup-inbox-input" value="${esc(setup.defaultInboxId || '')}" placeholder="optional"></label>
+      <button type="submit" data-testid="setup-inbox-save">Save</button></form>`
     if (setup.state === 'removed') {
       $('setup-body').innerHTML = `${label}<span class="setup-status" data-testid="setup-status" data-state="removed">Removed from the bot: its HubSpot access was revoked.</span>
         <button type="button" data-testid="setup-add-again">Add the integration again</button>`
+      return
+    }
+    if (setup.state === 'not-connected') {
+      $('setup-body').innerHTML = `${label}<span class="setup-status" data-testid="setup-status" data-state="not-connected">HubSpot is not connected.</span>
+        <a class="button accent" data-testid="connect-hubspot" href="${esc(setup.connectUrl)}" target="_blank" rel="noopener">Connect HubSpot</a>
+        ${inboxForm}
+        <span class="setup-note">Botpress's Connect button: HubSpot asks which account to connect, then the integration's page confirms the portal and lists its inboxes to pick from.</span>`
       return
     }
     const inbox = setup.defaultInboxId
       ? `Escalations go to inbox ${esc(setup.defaultInboxId)} (Default inbox ID in the configuration).`
       : setup.pickedInboxId
         ? `Escalations go to inbox ${esc(setup.pickedInboxId)}, picked on the connection page.`
-        : 'No inbox chosen yet: pick one on the page Connect led to (or fill in Default inbox ID and save).'
+        : 'No inbox chosen yet: press Connect HubSpot again and pick one on the page that opens.'
     $('setup-body').innerHTML = `${label}<span class="setup-status" data-testid="setup-status" data-state="connected">Connected to portal ${esc(setup.portalId)}</span>
-      <form data-testid="setup-inbox-form"><label>Default inbox ID <input type="text" name="defaultInboxId" inputmode="numeric" data-testid="setup-inbox-input" value="${esc(setup.defaultInboxId || '')}" placeholder="e.g. 1001"></label>
-      <button type="submit" class="accent" data-testid="setup-inbox-save">Save</button></form>
+      <a class="button" data-testid="connect-hubspot" href="${esc(setup.connectUrl)}" target="_blank" rel="noopener" title="Connect again: the same portal, and the page to change the inbox">Connect HubSpot</a>
+      ${inboxForm}
       <span class="setup-note" data-testid="setup-inbox-note">${inbox}</span>
       <button type="button" class="quiet" data-testid="setup-remove" title="Remove the integration from the bot: disconnects the portal and revokes the access">Remove</button>`
   }
