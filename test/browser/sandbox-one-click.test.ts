@@ -1,60 +1,31 @@
 // [one-click] hub.md's one-click path, walked in the sandbox (`npm start -- --one-click`) in a real
 // browser by a bot builder with no HubSpot credentials: the Connect button, HubSpot's install page
 // (pick the account, Connect app), the integration's finish page listing the inboxes, the default
-// inbox ID saved, then an escalation, assignment, replies both ways and a close; Remove revokes the token.
+// inbox picked there, then an escalation, assignment, replies both ways and a close; Remove revokes the token.
 import { mkdir } from 'node:fs/promises'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startSandbox, type Sandbox } from '../../testbed/sandbox/server'
-import { closeServedIntegration, setPublisherSecrets } from '../../testbed/world'
-import { launchChromium } from '../support/browser'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { setPublisherSecrets } from '../../testbed/world'
+import {
+  sandboxInBrowser,
+  byTestId,
+  chatLines,
+  customerSays,
+  threadMessages,
+  WAIT_MS,
+  waitForText,
+} from '../support/sandbox-page'
 
-const WAIT_MS = 20_000
-
-let sandbox: Sandbox | undefined
-let browser: Browser | undefined
-let launchFailure: unknown
-
-const requireChromium = (): Browser => {
-  if (!browser) throw launchFailure instanceof Error ? launchFailure : new Error('Chromium did not start')
-  return browser
-}
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, oneClick: true })
-  browser = await launchChromium().catch((error: unknown) => {
-    launchFailure = error
-    return undefined
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await sandbox?.close()
-  await closeServedIntegration()
+const { sandbox: running, chromium: requireChromium } = sandboxInBrowser({ port: 0, oneClick: true }, () =>
   setPublisherSecrets(undefined)
-})
+)
 
-const byTestId = (scope: Page | Locator, testId: string): Locator => scope.locator(`[data-testid="${testId}"]`)
-const waitForText = async (locator: Locator, text: string | RegExp): Promise<Locator> => {
-  const match = locator.filter({ hasText: text }).first()
-  await match.waitFor({ timeout: WAIT_MS })
-  return match
-}
-const chatLines = (page: Page, from: string) => page.locator(`[data-testid="chat-line"][data-from="${from}"]`)
-const threadMessages = (page: Page, author: string) =>
-  page.locator(`[data-testid="thread-message"][data-author="${author}"]`)
-const customerSays = async (page: Page, text: string): Promise<void> => {
-  await byTestId(page, 'chat-input').fill(text)
-  await byTestId(page, 'chat-input').press('Enter')
-  await waitForText(chatLines(page, 'customer'), text)
-}
 const setupState = (page: Page, state: string) =>
   page.locator(`[data-testid="setup-status"][data-state="${state}"]`).waitFor({ timeout: WAIT_MS })
 
 describe('[one-click] the sandbox in one-click mode', () => {
   it("[one-click] Connect through HubSpot's install page to the finish page, pick the inbox there, then escalation, assignment, replies both ways and close; Remove revokes the token", async () => {
-    const { world } = sandbox!
+    const { world } = running()
     const { hs, bp, driver } = world
     // No HubSpot credential anywhere in the configuration.
     expect(
@@ -66,7 +37,7 @@ describe('[one-click] the sandbox in one-click mode', () => {
     const page = await requireChromium().newPage({ viewport: { width: 1440, height: 900 } })
     const pageErrors: string[] = []
     page.on('pageerror', (error) => pageErrors.push(error.message))
-    await page.goto(sandbox!.url)
+    await page.goto(running().url)
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
     await setupState(page, 'not-connected')
 

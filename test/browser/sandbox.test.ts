@@ -3,60 +3,26 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startSandbox, type Sandbox } from '../../testbed/sandbox/server'
-import { closeServedIntegration } from '../../testbed/world'
-import { launchChromium } from '../support/browser'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import {
+  sandboxInBrowser,
+  byTestId,
+  chatLines,
+  customerSays,
+  threadMessages,
+  WAIT_MS,
+  waitForText,
+} from '../support/sandbox-page'
 
 const SCREENSHOT = 'test-results/sandbox.png'
-const WAIT_MS = 20_000
 
 const RECEIPT_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="160" height="90" viewBox="0 0 160 90">
 <rect width="160" height="90" rx="8" fill="#fff4d6"/><text x="16" y="38" font-family="sans-serif" font-size="16" fill="#8a6100">Receipt #42</text>
 <text x="16" y="64" font-family="sans-serif" font-size="13" fill="#8a6100">Total 59.90 $</text></svg>`
 
-let sandbox: Sandbox | undefined
-let browser: Browser | undefined
-let launchFailure: unknown
+const { sandbox: running, chromium: requireChromium } = sandboxInBrowser({ port: 0 })
 
-// A missing browser fails the test itself, rather than skipping it.
-const requireChromium = (): Browser => {
-  if (!browser) throw launchFailure instanceof Error ? launchFailure : new Error('Chromium did not start')
-  return browser
-}
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0 })
-  browser = await launchChromium().catch((error: unknown) => {
-    launchFailure = error
-    return undefined
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await sandbox?.close()
-  await closeServedIntegration()
-})
-
-const byTestId = (scope: Page | Locator, testId: string): Locator => scope.locator(`[data-testid="${testId}"]`)
-
-const waitForText = async (locator: Locator, text: string | RegExp): Promise<Locator> => {
-  const match = locator.filter({ hasText: text }).first()
-  await match.waitFor({ timeout: WAIT_MS })
-  return match
-}
-
-const customerSays = async (page: Page, text: string): Promise<void> => {
-  await byTestId(page, 'chat-input').fill(text)
-  await byTestId(page, 'chat-input').press('Enter')
-  await waitForText(page.locator('[data-testid="chat-line"][data-from="customer"]'), text)
-}
-
-const chatLines = (page: Page, from: string) => page.locator(`[data-testid="chat-line"][data-from="${from}"]`)
-const threadMessages = (page: Page, author: string) =>
-  page.locator(`[data-testid="thread-message"][data-author="${author}"]`)
 const textsOf = async (locator: Locator): Promise<string[]> =>
   (await locator.allInnerTexts()).map((text) => text.trim())
 
@@ -65,7 +31,7 @@ describe('sandbox page', () => {
     const page = await requireChromium().newPage({ viewport: { width: 1440, height: 900 } })
     const pageErrors: string[] = []
     page.on('pageerror', (error) => pageErrors.push(error.message))
-    await page.goto(sandbox!.url)
+    await page.goto(running().url)
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
 
     // The canned bot answers before any escalation.
@@ -182,12 +148,12 @@ describe('sandbox page', () => {
 
   it('[sandbox-browser] on a phone-sized screen both panels fit; after a reload the inbox opens the thread where the customer waits; an unassigned agent shows the same on both sides', async () => {
     const page = await requireChromium().newPage({ viewport: { width: 390, height: 844 } })
-    await page.goto(sandbox!.url)
+    await page.goto(running().url)
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
     await byTestId(page, 'chat-restart').click()
     await customerSays(page, 'I need an agent please')
     await waitForText(chatLines(page, 'status'), /Escalated: HubSpot thread \d+/)
-    const threadId = ((await (await fetch(`${sandbox!.url}/api/state`)).json()) as { customer: { threadId: string } })
+    const threadId = ((await (await fetch(`${running().url}/api/state`)).json()) as { customer: { threadId: string } })
       .customer.threadId
 
     await page.reload()
@@ -222,7 +188,7 @@ describe('sandbox page', () => {
 
   it('[sandbox-browser] the settings panel switches a fault on, whose retry shows in the event log, and the language of the texts in HubSpot', async () => {
     const page = await requireChromium().newPage({ viewport: { width: 1280, height: 900 } })
-    await page.goto(sandbox!.url)
+    await page.goto(running().url)
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
     await byTestId(page, 'chat-restart').click()
     await page.locator('[data-testid="settings"] summary').click()
@@ -230,7 +196,7 @@ describe('sandbox page', () => {
     await byTestId(page, 'fault-429').check()
     const settingsNow = async () =>
       (
-        (await (await fetch(`${sandbox!.url}/api/state`)).json()) as {
+        (await (await fetch(`${running().url}/api/state`)).json()) as {
           settings: { faults: { rateLimit: boolean }; language: string }
         }
       ).settings
@@ -261,7 +227,7 @@ describe('sandbox page', () => {
   })
 
   const settle = async (body: Record<string, unknown>): Promise<void> => {
-    const response = await fetch(`${sandbox!.url}/api/settings`, {
+    const response = await fetch(`${running().url}/api/settings`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
@@ -270,7 +236,7 @@ describe('sandbox page', () => {
   }
   const openPage = async (viewport = { width: 1280, height: 800 }): Promise<Page> => {
     const page = await requireChromium().newPage({ viewport })
-    await page.goto(sandbox!.url)
+    await page.goto(running().url)
     await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS })
     return page
   }
