@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import qs from 'qs'
+import { escapeHtml } from '../html'
 import { IntegrationDriver, type ConnectOptions, type IntegrationResponse } from './driver'
 import { BotpressApiError } from './errors'
 import { extractIdentifier } from './extract'
@@ -73,9 +74,6 @@ export const IDENTIFIER_HEADER = 'x-bp-integration-identifier'
 export const DISABLE_INTERSTITIAL_HEADER = 'x-bp-disable-interstitial'
 /** Marks the stand-in's interstitial page (a test can tell it from the integration's pages). */
 export const INTERSTITIAL_MARK_HEADER = 'x-standin-interstitial'
-
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c)
 
 const interstitialPage = (success: boolean, errorMessage?: string): IntegrationResponse => ({
   status: 200,

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import type { z } from 'zod'
 import type { DeliveryIdentifier, publishMessageSchema } from '../../src/hubspot/schemas'
+import { escapeHtml } from '../html'
 import { contactByEmail, contactByPhone, contactName } from './crm'
 import { notFound, validationError } from './errors'
 import {
@@ -403,9 +404,6 @@ export const restoreThread = (state: StandInState, thread: ThreadRecord): void =
   thread.archived = false
   emitPropertyChange(state, thread.id, 'isArchived', 'false', 'API')
 }
-
-const escapeHtml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
 
 const htmlToText = (html: string): string =>
   html

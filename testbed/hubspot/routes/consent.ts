@@ -7,6 +7,7 @@
 // `consent=granted&portal_id=<account>` or `consent=denied`. An approval for another account than
 // the one this route serves goes on to that account's route, /oauth/<account>/authorize, where the
 // code is issued and the app installed.
+import { escapeHtml } from '../../html'
 import { validationError } from '../errors'
 import type { Reply, RequestContext } from '../http'
 import type { StandInState } from '../state'
@@ -20,12 +21,6 @@ export type ConsentAnswer =
   | { kind: 'skipped' }
 
 const ANSWER_PARAMS = new Set(['consent', 'portal_id'])
-
-const escapeHtml = (value: string): string =>
-  value.replace(
-    /[&<>"']/g,
-    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char
-  )
 
 // The accounts the signed-in user may install the app in: every portal of the stand-in.
 const accountsOf = (state: StandInState): { portalId: string; domain: string }[] =>
